@@ -1,0 +1,792 @@
+//! Coding schemes: the code lists councils use, each code mapped into the standard.
+//!
+//! National schemes are compiled in ([`builtin`]); a council's local scheme is loaded from YAML
+//! with [`Scheme::from_yaml`] and checked exactly like the built-in ones.
+
+use crate::date::Date;
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::standard::{Category, Level, Node};
+use crate::text::{fold_label, nearest, normalise_code};
+use crate::yaml;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::OnceLock;
+
+/// How a code relates to its target node (as in SKOS or a FHIR `ConceptMap`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relationship {
+    /// Same meaning as the target.
+    Equivalent,
+    /// More specific than the target (the target is the finest node that contains it).
+    Narrower,
+    /// Wider than any single category: the target is the lowest node containing all its
+    /// meanings, and the mapping lists the candidate categories.
+    Broader,
+    /// Not an ethnic group: declined, not obtained, not known.
+    Residual,
+}
+
+impl Relationship {
+    /// The name used in files and output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Relationship::Equivalent => "equivalent",
+            Relationship::Narrower => "narrower",
+            Relationship::Broader => "broader",
+            Relationship::Residual => "residual",
+        }
+    }
+}
+
+/// Whether values of a scheme are matched on their code or (when no official codes exist) on
+/// their label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyedBy {
+    /// Official codes exist.
+    #[default]
+    Code,
+    /// No official codes: the label is the key.
+    Label,
+}
+
+/// Whether a code is still in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// In use.
+    #[default]
+    Active,
+    /// Retired: kept so old records convert; validation queries it.
+    Retired,
+}
+
+/// A code's place in the standard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mapping {
+    /// How the code relates to the target.
+    pub relationship: Relationship,
+    /// The node it maps to.
+    pub target: Node,
+    /// For broader codes: the categories it may contain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Category>,
+    /// For broader codes: the documented likeliest category, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub most_likely: Option<Category>,
+    /// Why, where the mapping is a judgement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One code of a scheme.
+#[derive(Debug, Clone, Serialize)]
+pub struct Code {
+    /// The official code; `None` for schemes keyed by label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The official label.
+    pub label: String,
+    /// The code this one rolls up to (an extended code's main code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// First day the code is valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<Date>,
+    /// Last day the code is valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Date>,
+    /// Active or retired.
+    pub status: Status,
+    /// Facts about the code from the source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Where it goes in the standard.
+    pub map: Mapping,
+}
+
+impl Code {
+    /// The value a record carries: the code, or the label for label-keyed schemes.
+    pub fn key(&self) -> &str {
+        self.code.as_deref().unwrap_or(&self.label)
+    }
+}
+
+/// How an input value matched a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchKind {
+    /// Exactly as listed.
+    Exact,
+    /// After trimming spaces and/or changing case (or, for labels, folding punctuation).
+    Normalised,
+    /// An NHS-style local code: an unlisted second character after a listed national code.
+    LocalSecondCharacter,
+}
+
+/// A code found for an input value.
+#[derive(Debug, Clone, Copy)]
+pub struct Match<'a> {
+    /// The code.
+    pub code: &'a Code,
+    /// How it matched.
+    pub kind: MatchKind,
+}
+
+type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
+
+/// A small fast hasher for short keys (codes are a few bytes): FxHash, as used in rustc.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(buf))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A coding scheme with its codes and their mappings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scheme {
+    /// Stable id, e.g. `nhs-ethnic-category`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Who publishes it.
+    pub authority: String,
+    /// The publisher's version.
+    pub version: String,
+    /// First day it is valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<Date>,
+    /// Last day it is valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Date>,
+    /// Where the list was published.
+    pub source_url: String,
+    /// How it was transcribed and how far to trust it.
+    pub source: String,
+    /// Code or label.
+    pub keyed_by: KeyedBy,
+    /// True for officer-observed schemes (police IC codes): not self-defined ethnicity.
+    pub observed: bool,
+    /// The scheme a local scheme extends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    /// True when an unlisted two-character code whose first character is a listed code is a
+    /// local extension of it (NHS ETHNIC CATEGORY `an2`).
+    pub local_second_character: bool,
+    codes: Vec<Code>,
+    #[serde(skip)]
+    by_key: FastMap<u32>,
+    #[serde(skip)]
+    by_label: FastMap<u32>,
+}
+
+impl Scheme {
+    /// Every code, in the file's order.
+    pub fn codes(&self) -> &[Code] {
+        &self.codes
+    }
+
+    /// The code whose key (code, or label for label-keyed schemes) is `raw`, exactly or after
+    /// normalisation (spaces trimmed, case changed; labels folded).
+    pub fn lookup(&self, raw: &str) -> Option<Match<'_>> {
+        if let Some(&i) = self.by_key.get(raw) {
+            let code = &self.codes[i as usize];
+            let kind = if code.key() == raw {
+                MatchKind::Exact
+            } else {
+                MatchKind::Normalised
+            };
+            return Some(Match { code, kind });
+        }
+        let key = self.key_of(raw);
+        if let Some(&i) = self.by_key.get(key.as_ref()) {
+            return Some(Match {
+                code: &self.codes[i as usize],
+                kind: MatchKind::Normalised,
+            });
+        }
+        if self.local_second_character && self.keyed_by == KeyedBy::Code {
+            let mut chars = key.chars();
+            if let (Some(first), Some(second), None) = (chars.next(), chars.next(), chars.next()) {
+                if second.is_ascii_alphanumeric() {
+                    let mut buf = [0u8; 4];
+                    if let Some(&i) = self.by_key.get(first.encode_utf8(&mut buf) as &str) {
+                        let code = &self.codes[i as usize];
+                        if !code.map.target.is_residual() {
+                            return Some(Match {
+                                code,
+                                kind: MatchKind::LocalSecondCharacter,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The code whose label is `raw` (folded: case, spaces and dashes ignored).
+    pub fn lookup_label(&self, raw: &str) -> Option<Match<'_>> {
+        let i = *self.by_label.get(fold_label(raw).as_str())?;
+        let code = &self.codes[i as usize];
+        let kind = if code.label == raw {
+            MatchKind::Exact
+        } else {
+            MatchKind::Normalised
+        };
+        Some(Match { code, kind })
+    }
+
+    /// The code with exactly this key.
+    pub fn get(&self, key: &str) -> Option<&Code> {
+        self.by_key
+            .get(self.key_of(key).as_ref())
+            .map(|&i| &self.codes[i as usize])
+    }
+
+    /// The keys nearest to an unknown `raw` value, for "did you mean".
+    pub fn nearest(&self, raw: &str, n: usize) -> Vec<&str> {
+        nearest(raw, self.codes.iter().map(Code::key), n)
+    }
+
+    /// True when `code` (of this scheme) is valid on `date`, by its own dates and the scheme's.
+    pub fn valid_on(&self, code: &Code, date: Date) -> bool {
+        let from = code.valid_from.or(self.valid_from);
+        let to = code.valid_to.or(self.valid_to);
+        from.is_none_or(|f| date >= f) && to.is_none_or(|t| date <= t)
+    }
+
+    fn key_of<'a>(&self, raw: &'a str) -> Cow<'a, str> {
+        match self.keyed_by {
+            KeyedBy::Code => normalise_code(raw),
+            KeyedBy::Label => Cow::Owned(fold_label(raw)),
+        }
+    }
+
+    /// Loads and checks a scheme file: YAML with budgets and no duplicate keys, its JSON Schema
+    /// (`schema/scheme.schema.json`), and the standard (every target exists, no duplicate code or
+    /// label, parents exist). `file` names the file in errors. A scheme that `extends` another
+    /// is resolved with `base`.
+    pub fn from_yaml(
+        text: &str,
+        file: &str,
+        base: impl Fn(&str) -> Option<Scheme>,
+    ) -> Result<Scheme> {
+        let raw: RawScheme = yaml::parse(text, file)?;
+        yaml::check_schema(text, file, &SCHEME_SCHEMA, |p| raw.locate(p))?;
+        raw.build(file, &base)
+    }
+}
+
+pub(crate) static SCHEME_SCHEMA: yaml::Schema = yaml::Schema::new("scheme.schema.json", || {
+    yaml::compile(include_str!("../schema/scheme.schema.json"))
+});
+
+/// A code or parent as written: a string, or a number a user left unquoted.
+#[derive(Debug, Clone)]
+struct CodeText(String);
+
+impl<'de> Deserialize<'de> for CodeText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = CodeText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a code (text or a whole number)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<CodeText, E> {
+                Ok(CodeText(v.to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<CodeText, E> {
+                Ok(CodeText(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<CodeText, E> {
+                Ok(CodeText(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScheme {
+    id: Spanned<String>,
+    name: String,
+    authority: String,
+    version: String,
+    #[serde(default)]
+    valid_from: Option<Date>,
+    #[serde(default)]
+    valid_to: Option<Date>,
+    source_url: String,
+    source: String,
+    #[serde(default)]
+    keyed_by: KeyedBy,
+    #[serde(default)]
+    observed: bool,
+    #[serde(default)]
+    extends: Option<Spanned<String>>,
+    #[serde(default)]
+    local_second_character: bool,
+    codes: Vec<RawCode>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCode {
+    #[serde(default)]
+    code: Option<Spanned<CodeText>>,
+    label: Spanned<String>,
+    #[serde(default)]
+    parent: Option<Spanned<CodeText>>,
+    #[serde(default)]
+    valid_from: Option<Date>,
+    #[serde(default)]
+    valid_to: Option<Date>,
+    #[serde(default)]
+    status: Status,
+    #[serde(default)]
+    note: Option<String>,
+    map: RawMap,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMap {
+    rel: Relationship,
+    to: Spanned<String>,
+    #[serde(default)]
+    candidates: Vec<Spanned<String>>,
+    #[serde(default)]
+    most_likely: Option<Spanned<String>>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+fn at<T>(file: &str, s: &Spanned<T>) -> Location {
+    Location::file(file).at(s.referenced.line(), s.referenced.column())
+}
+
+fn invalid(loc: Location, msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Invalid(msg.into()), loc)
+}
+
+impl RawScheme {
+    /// Line and column of a JSON pointer such as `/codes/3/map/rel`: the entry's label.
+    fn locate(&self, pointer: &str) -> Option<(u64, u64)> {
+        let mut parts = pointer.trim_start_matches('/').split('/');
+        match parts.next()? {
+            "codes" => {
+                let i: usize = parts.next()?.parse().ok()?;
+                let c = self.codes.get(i)?;
+                let s = if parts.next() == Some("map") {
+                    &c.map.to.referenced
+                } else {
+                    &c.label.referenced
+                };
+                Some((s.line(), s.column()))
+            }
+            _ => Some((self.id.referenced.line(), self.id.referenced.column())),
+        }
+    }
+
+    fn build(self, file: &str, base: &dyn Fn(&str) -> Option<Scheme>) -> Result<Scheme> {
+        let mut codes = Vec::new();
+        let mut spans: Vec<Option<Location>> = Vec::new();
+        if let Some(ext) = &self.extends {
+            let Some(b) = base(&ext.value) else {
+                return Err(invalid(
+                    at(file, ext),
+                    format!("`extends: {}` names no known scheme", ext.value),
+                ));
+            };
+            if b.keyed_by != self.keyed_by {
+                return Err(invalid(
+                    at(file, ext),
+                    format!(
+                        "`{}` is keyed by {:?}; this file must be too",
+                        b.id, b.keyed_by
+                    ),
+                ));
+            }
+            spans.extend(b.codes.iter().map(|_| None));
+            codes.extend(b.codes);
+        }
+        for c in self.codes {
+            let loc = at(file, &c.label);
+            let code = match (self.keyed_by, c.code) {
+                (KeyedBy::Code, Some(code)) => {
+                    let v = code.value.0.trim().to_owned();
+                    if v.is_empty() {
+                        return Err(invalid(at(file, &code), "empty code"));
+                    }
+                    Some(v)
+                }
+                (KeyedBy::Code, None) => {
+                    return Err(invalid(
+                        loc,
+                        "this scheme is keyed by code, but the entry has no `code`",
+                    ));
+                }
+                (KeyedBy::Label, Some(code)) => {
+                    return Err(invalid(
+                        at(file, &code),
+                        "this scheme is keyed by label (`keyed_by: label`); entries have no `code`",
+                    ));
+                }
+                (KeyedBy::Label, None) => None,
+            };
+            let map = build_map(file, c.map)?;
+            codes.push(Code {
+                code,
+                label: c.label.value,
+                parent: c.parent.map(|p| p.value.0),
+                valid_from: c.valid_from,
+                valid_to: c.valid_to,
+                status: c.status,
+                note: c.note,
+                map,
+            });
+            spans.push(Some(loc));
+        }
+        let mut scheme = Scheme {
+            id: self.id.value,
+            name: self.name,
+            authority: self.authority,
+            version: self.version,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            source_url: self.source_url,
+            source: self.source,
+            keyed_by: self.keyed_by,
+            observed: self.observed,
+            extends: self.extends.map(|e| e.value),
+            local_second_character: self.local_second_character,
+            codes,
+            by_key: FastMap::default(),
+            by_label: FastMap::default(),
+        };
+        scheme.index(file, &spans)?;
+        Ok(scheme)
+    }
+}
+
+fn build_map(file: &str, m: RawMap) -> Result<Mapping> {
+    let node = |s: &Spanned<String>| {
+        Node::from_code(s.value.trim()).ok_or_else(|| {
+            let near = nearest(&s.value, Node::all().map(Node::code), 3);
+            invalid(
+                at(file, s),
+                format!(
+                    "`{}` is not a node of the standard{}",
+                    s.value,
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean {}?)", near.join(", "))
+                    }
+                ),
+            )
+        })
+    };
+    let target = node(&m.to)?;
+    let mut candidates = Vec::new();
+    for c in &m.candidates {
+        match node(c)? {
+            Node::Category(cat) if target.contains(Node::Category(cat)) => candidates.push(cat),
+            other => {
+                return Err(invalid(
+                    at(file, c),
+                    format!("candidate `{other}` must be a category below `{target}`"),
+                ));
+            }
+        }
+    }
+    let most_likely = match &m.most_likely {
+        None => None,
+        Some(s) => match node(s)? {
+            Node::Category(c) if candidates.contains(&c) => Some(c),
+            other => {
+                return Err(invalid(
+                    at(file, s),
+                    format!("most_likely `{other}` must be one of the candidates"),
+                ));
+            }
+        },
+    };
+    let loc = at(file, &m.to);
+    match m.rel {
+        Relationship::Residual if !target.is_residual() => {
+            return Err(invalid(
+                loc,
+                format!(
+                    "a residual mapping must target declined, not-obtained or not-known, not `{target}`"
+                ),
+            ));
+        }
+        Relationship::Equivalent | Relationship::Narrower | Relationship::Broader
+            if target.is_residual() =>
+        {
+            return Err(invalid(
+                loc,
+                format!("`{target}` is a residual value: use `rel: residual`"),
+            ));
+        }
+        Relationship::Broader if candidates.len() < 2 => {
+            return Err(invalid(
+                loc,
+                "a broader mapping lists at least two candidate categories",
+            ));
+        }
+        Relationship::Broader if target.level() > Level::Category => {
+            return Err(invalid(
+                loc,
+                "a broader mapping targets a group or category that contains its candidates",
+            ));
+        }
+        Relationship::Equivalent | Relationship::Narrower | Relationship::Residual
+            if !candidates.is_empty() =>
+        {
+            return Err(invalid(loc, "only a broader mapping has candidates"));
+        }
+        _ => {}
+    }
+    Ok(Mapping {
+        relationship: m.rel,
+        target,
+        candidates,
+        most_likely,
+        note: m.note,
+    })
+}
+
+impl Scheme {
+    fn index(&mut self, file: &str, spans: &[Option<Location>]) -> Result<()> {
+        let here = |i: usize| spans[i].clone().unwrap_or_else(|| Location::file(file));
+        for (i, c) in self.codes.iter().enumerate() {
+            let idx = u32::try_from(i).map_err(|_| invalid(here(i), "too many codes"))?;
+            let key = match self.keyed_by {
+                KeyedBy::Code => normalise_code(c.key()).into_owned(),
+                KeyedBy::Label => fold_label(c.key()),
+            };
+            if let Some(&prev) = self.by_key.get(key.as_str()) {
+                return Err(invalid(
+                    here(i),
+                    format!(
+                        "duplicate {} `{}`: already defined for `{}`{}",
+                        if self.keyed_by == KeyedBy::Code {
+                            "code"
+                        } else {
+                            "label"
+                        },
+                        c.key(),
+                        self.codes[prev as usize].label,
+                        if spans[prev as usize].is_none() {
+                            " in the extended scheme"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+            self.by_key.insert(key.into_boxed_str(), idx);
+            let label = fold_label(&c.label);
+            if self.by_label.contains_key(label.as_str()) && self.keyed_by == KeyedBy::Code {
+                // Same label twice (e.g. a national code and its extension): keep the first,
+                // which is the coarser, listed earlier.
+                continue;
+            }
+            self.by_label.insert(label.into_boxed_str(), idx);
+        }
+        for (i, c) in self.codes.iter().enumerate() {
+            if let Some(p) = &c.parent {
+                if self.get(p).is_none() {
+                    return Err(invalid(
+                        here(i),
+                        format!("parent `{p}` of `{}` is not a code of this scheme", c.key()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ids of the national schemes compiled into the crate.
+pub const BUILTIN_IDS: [&str; 16] = [
+    "ons-2001-ew",
+    "ons-2011-ew",
+    "ons-2021-ew",
+    "ons-2021-ew-detailed",
+    "nhs-ethnic-category",
+    "nhs-ethnic-category-extended",
+    "nhs-wales-ethnic-category",
+    "nhs-scotland-ethnic-group",
+    "dfe-cbds",
+    "police-sde",
+    "police-ic",
+    "hesa",
+    "housing-core",
+    "housing-core-ethnic-group",
+    "scotland-2022",
+    "ni-2021",
+];
+
+const BUILTIN_YAML: [&str; 16] = [
+    include_str!("../schema/schemes/ons-2001-ew.yaml"),
+    include_str!("../schema/schemes/ons-2011-ew.yaml"),
+    include_str!("../schema/schemes/ons-2021-ew.yaml"),
+    include_str!("../schema/schemes/ons-2021-ew-detailed.yaml"),
+    include_str!("../schema/schemes/nhs-ethnic-category.yaml"),
+    include_str!("../schema/schemes/nhs-ethnic-category-extended.yaml"),
+    include_str!("../schema/schemes/nhs-wales-ethnic-category.yaml"),
+    include_str!("../schema/schemes/nhs-scotland-ethnic-group.yaml"),
+    include_str!("../schema/schemes/dfe-cbds.yaml"),
+    include_str!("../schema/schemes/police-sde.yaml"),
+    include_str!("../schema/schemes/police-ic.yaml"),
+    include_str!("../schema/schemes/hesa.yaml"),
+    include_str!("../schema/schemes/housing-core.yaml"),
+    include_str!("../schema/schemes/housing-core-ethnic-group.yaml"),
+    include_str!("../schema/schemes/scotland-2022.yaml"),
+    include_str!("../schema/schemes/ni-2021.yaml"),
+];
+
+static BUILTIN: [OnceLock<Scheme>; 16] = [const { OnceLock::new() }; 16];
+
+/// The built-in scheme with this id, parsed on first use (a fraction of a millisecond each).
+pub fn builtin(id: &str) -> Option<&'static Scheme> {
+    let i = BUILTIN_IDS.iter().position(|b| *b == id)?;
+    Some(BUILTIN[i].get_or_init(|| {
+        // Built-in data is checked by the test suite (tests/suite/data.rs): loading cannot fail
+        // in a released build. The JSON Schema pass is skipped here to keep start-up cheap.
+        let raw: RawScheme = yaml::parse(BUILTIN_YAML[i], BUILTIN_IDS[i])
+            .unwrap_or_else(|e| panic!("built-in scheme {id} is broken: {e}"));
+        raw.build(BUILTIN_IDS[i], &|_| None)
+            .unwrap_or_else(|e| panic!("built-in scheme {id} is broken: {e}"))
+    }))
+}
+
+/// The YAML text of a built-in scheme, as shipped.
+pub fn builtin_yaml(id: &str) -> Option<&'static str> {
+    BUILTIN_IDS
+        .iter()
+        .position(|b| *b == id)
+        .map(|i| BUILTIN_YAML[i])
+}
+
+/// Built-in schemes plus any local schemes a user loaded.
+#[derive(Debug, Default, Clone)]
+pub struct Registry {
+    local: Vec<Scheme>,
+}
+
+impl Registry {
+    /// A registry with the built-in schemes only.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Loads a local scheme file (see [`Scheme::from_yaml`]); it may extend a built-in or an
+    /// already loaded local scheme. A local id must not shadow another scheme.
+    pub fn load_file(&mut self, path: &std::path::Path) -> Result<&Scheme> {
+        let file = path.display().to_string();
+        let text = read_text(path)?;
+        self.add_yaml(&text, &file)
+    }
+
+    /// As [`Registry::load_file`], from text.
+    pub fn add_yaml(&mut self, text: &str, file: &str) -> Result<&Scheme> {
+        let scheme = Scheme::from_yaml(text, file, |id| self.get(id).cloned())?;
+        if self.get(&scheme.id).is_some() {
+            return Err(invalid(
+                Location::file(file),
+                format!(
+                    "scheme id `{}` is already taken; choose another id",
+                    scheme.id
+                ),
+            ));
+        }
+        self.local.push(scheme);
+        Ok(self.local.last().expect("just pushed"))
+    }
+
+    /// The scheme with this id: a local one, else a built-in one.
+    pub fn get(&self, id: &str) -> Option<&Scheme> {
+        self.local
+            .iter()
+            .find(|s| s.id == id)
+            .or_else(|| builtin(id))
+    }
+
+    /// The scheme with this id, or an error naming the nearest ids.
+    pub fn require(&self, id: &str) -> Result<&Scheme> {
+        self.get(id).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownScheme {
+                    id: id.to_owned(),
+                    nearest: nearest(id, self.ids(), 3)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                },
+                Location::default(),
+            )
+        })
+    }
+
+    /// Every scheme id: built-in, then local.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        BUILTIN_IDS
+            .iter()
+            .copied()
+            .chain(self.local.iter().map(|s| s.id.as_str()))
+    }
+}
+
+/// Reads a small text file (a scheme or a specification), naming it in the error.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String> {
+    let file = path.display().to_string();
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&file)))?;
+    if meta.len() > yaml::MAX_YAML_BYTES as u64 {
+        return Err(Error::new(
+            ErrorKind::Yaml(format!(
+                "file is {} bytes; the limit is {}",
+                meta.len(),
+                yaml::MAX_YAML_BYTES
+            )),
+            Location::file(&file),
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&file)))?;
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Error::new(
+            ErrorKind::Yaml(format!(
+                "not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            )),
+            Location::file(&file),
+        )
+    })
+}

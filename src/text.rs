@@ -1,0 +1,137 @@
+//! Text normalisation shared by code lookup, label matching and validation.
+
+use std::borrow::Cow;
+
+/// A code as typed: trimmed of spaces (including non-breaking ones) and upper-cased.
+/// Borrowed when nothing changed, so the common case does not allocate.
+pub fn normalise_code(raw: &str) -> Cow<'_, str> {
+    let t = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if t.bytes().any(|b| b.is_ascii_lowercase()) || !t.is_ascii() {
+        Cow::Owned(t.to_uppercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
+/// A label folded for matching: lower case, dashes unified, runs of spaces collapsed, no spaces
+/// around `/` or `-`, trimmed. `"Gypsy / Roma"`, `"gypsy/roma "` and `"Gypsy/Roma"` fold alike.
+pub fn fold_label(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut pending_space = false;
+    for c in raw.chars() {
+        let c = match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{2018}' | '\u{2019}' => '\'',
+            c if c.is_whitespace() || c == '\u{feff}' => {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            c => c,
+        };
+        let joins = matches!(c, '/' | '-');
+        if pending_space && !joins && !out.ends_with(['/', '-']) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Edit distance (Levenshtein) between two short strings, counting characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The up to `n` candidates nearest to `want` (by edit distance on folded text, ties in the
+/// candidates' order), keeping only those that are plausibly the same thing.
+pub fn nearest<'a>(
+    want: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    n: usize,
+) -> Vec<&'a str> {
+    let w = fold_label(want);
+    let limit = (w.chars().count() / 3).max(1) + 1;
+    let mut scored: Vec<(usize, usize, &str)> = candidates
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let f = fold_label(c);
+            let d = if f.starts_with(&w) || (w.len() >= 3 && f.contains(&w)) {
+                1
+            } else {
+                edit_distance(&w, &f)
+            };
+            (d <= limit).then_some((d, i, c))
+        })
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(n).map(|(_, _, c)| c).collect()
+}
+
+/// True when `raw` looks like a number Excel has mangled: scientific notation such as
+/// `9.76631E+14` (a long numeric code displayed in a narrow column).
+pub fn looks_like_excel_scientific(raw: &str) -> bool {
+    let t = raw.trim();
+    let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    !mantissa.is_empty()
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && mantissa.bytes().filter(|b| *b == b'.').count() <= 1
+        && !exp.is_empty()
+        && exp.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_labels_alike() {
+        assert_eq!(fold_label("Gypsy / Roma"), fold_label("gypsy/roma "));
+        assert_eq!(
+            fold_label("White – North European"),
+            fold_label("white - north  european")
+        );
+        assert_eq!(
+            fold_label("Bosnian- Herzegovinian"),
+            "bosnian-herzegovinian"
+        );
+        assert_eq!(
+            fold_label("  Any other white background "),
+            "any other white background"
+        );
+    }
+
+    #[test]
+    fn normalises_codes() {
+        assert_eq!(normalise_code(" j "), "J");
+        assert!(matches!(normalise_code("APKN"), Cow::Borrowed(_)));
+        assert_eq!(normalise_code("\u{a0}apkn"), "APKN");
+    }
+
+    #[test]
+    fn spots_excel_scientific_notation() {
+        assert!(looks_like_excel_scientific("9.76631E+14"));
+        assert!(!looks_like_excel_scientific("WBRI"));
+        assert!(!looks_like_excel_scientific("E"));
+    }
+
+    #[test]
+    fn nearest_finds_close_codes() {
+        let codes = ["APKN", "AIND", "ABAN", "WBRI"];
+        assert_eq!(nearest("APNK", codes.into_iter(), 2)[0], "APKN");
+    }
+}

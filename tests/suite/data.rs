@@ -1,0 +1,182 @@
+//! Data integrity: every shipped file against its JSON Schema and the standard, and every
+//! reference list (fixtures/reference, copied from the published sources) present in its scheme.
+
+use std::collections::HashMap;
+use wm_ethnicity::scheme::{self, KeyedBy, Relationship, Scheme};
+use wm_ethnicity::standard::Node;
+
+fn root() -> &'static str {
+    env!("CARGO_MANIFEST_DIR")
+}
+
+fn load_full(id: &str) -> Scheme {
+    let text = scheme::builtin_yaml(id).unwrap();
+    Scheme::from_yaml(text, &format!("schema/schemes/{id}.yaml"), |_| None)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_builtin_scheme_passes_its_schema_and_the_standard() {
+    for id in scheme::BUILTIN_IDS {
+        let s = load_full(id);
+        assert_eq!(s.id, id, "file name and id agree");
+        assert!(!s.codes().is_empty());
+        assert!(
+            s.source_url.starts_with("http"),
+            "{id}: source_url is a URL"
+        );
+    }
+}
+
+#[test]
+fn every_scheme_file_is_built_in() {
+    let mut files: Vec<String> = std::fs::read_dir(format!("{}/schema/schemes", root()))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".yaml")
+                .to_owned()
+        })
+        .collect();
+    files.sort();
+    let mut ids: Vec<String> = scheme::BUILTIN_IDS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(files, ids);
+}
+
+/// Reference CSVs: `code,label,group,parent_code,notes`.
+fn reference(name: &str) -> Vec<(String, String)> {
+    let mut r =
+        csv::Reader::from_path(format!("{}/fixtures/reference/{name}.csv", root())).unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[0].to_owned(), rec[1].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_reference_code_is_present_with_its_label() {
+    let pairs = [
+        ("ons-2001-ew", "ons-2001-ew"),
+        ("ons-2011-ew", "ons-2011-ew"),
+        ("ons-2021-ew", "ons-2021-ew"),
+        ("ons-2021-ew-detailed", "ons-2021-ew-detailed"),
+        ("nhs-ethnic-category", "nhs-ethnic-category"),
+        (
+            "nhs-ethnic-category-extended",
+            "nhs-ethnic-category-extended",
+        ),
+        ("nhs-wales-ethnic-category", "nhs-wales-ethnic-category"),
+        ("nhs-scotland-ethnic-group", "nhs-scotland-ethnic-group"),
+        ("dfe-cbds", "dfe-cbds"),
+        ("police-sde", "police-sde"),
+        ("police-ic", "police-ic"),
+        ("hesa", "hesa"),
+        ("housing-core", "housing-core"),
+        ("housing-core-ethnic-group", "housing-core-ethnic-group"),
+        ("scotland-2022", "scotland-2022"),
+        ("ni-2021", "ni-2021"),
+    ];
+    for (id, file) in pairs {
+        let s = scheme::builtin(id).unwrap();
+        let rows = reference(file);
+        assert_eq!(
+            s.codes().len(),
+            rows.len(),
+            "{id}: one scheme entry per reference row"
+        );
+        for (code, label) in rows {
+            let found = if s.keyed_by == KeyedBy::Label {
+                assert!(
+                    code.is_empty(),
+                    "{id}: reference has a code but the scheme is label-keyed"
+                );
+                s.get(&label)
+            } else {
+                s.get(&code)
+            };
+            let found = found.unwrap_or_else(|| panic!("{id}: `{code}` `{label}` missing"));
+            assert_eq!(found.label, label, "{id}: label of `{code}`");
+            if s.keyed_by == KeyedBy::Code {
+                assert_eq!(
+                    found.code.as_deref(),
+                    Some(code.as_str()),
+                    "{id}: code spelled as published"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn broader_mappings_explain_themselves() {
+    for id in scheme::BUILTIN_IDS {
+        for c in scheme::builtin(id).unwrap().codes() {
+            if c.map.relationship == Relationship::Broader {
+                assert!(
+                    c.map.note.as_deref().is_some_and(|n| n.len() > 10),
+                    "{id} {}: broader without a reason",
+                    c.key()
+                );
+                assert!(c.map.candidates.len() >= 2);
+                let lca = Node::lowest_common_ancestor(
+                    c.map.candidates.iter().map(|&c| Node::Category(c)),
+                );
+                assert!(
+                    lca.is_some_and(|l| c.map.target.contains(l)),
+                    "{id} {}: target contains the candidates",
+                    c.key()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn extended_codes_never_map_outside_their_main_code() {
+    for id in ["dfe-cbds", "nhs-ethnic-category-extended"] {
+        let s = scheme::builtin(id).unwrap();
+        for c in s.codes() {
+            if let Some(p) = &c.parent {
+                let parent = s.get(p).unwrap();
+                let ok = parent.map.target.contains(c.map.target)
+                    || c.map.target.contains(parent.map.target)
+                        && c.map.relationship == Relationship::Broader;
+                assert!(
+                    ok,
+                    "{id}: {} -> {} is outside its main code {} -> {}",
+                    c.key(),
+                    c.map.target,
+                    p,
+                    parent.map.target
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn standard_yaml_and_shipped_json_schemas_are_valid() {
+    let mut count = 0;
+    for entry in std::fs::read_dir(format!("{}/schema", root())).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            jsonschema::meta::validate(&v).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            count += 1;
+        }
+    }
+    assert!(count >= 1);
+    let _: HashMap<String, serde_json::Value> = serde_saphyr::from_str(
+        &std::fs::read_to_string(format!("{}/schema/standard.yaml", root())).unwrap(),
+    )
+    .unwrap();
+}
