@@ -180,3 +180,24 @@ fn standard_yaml_and_shipped_json_schemas_are_valid() {
     )
     .unwrap();
 }
+
+/// The NHS national letters are the 2001 census categories, so both files must map alike.
+#[test]
+fn ons_2001_and_nhs_letters_map_alike() {
+    let ons = scheme::builtin("ons-2001-ew").unwrap();
+    let nhs = scheme::builtin("nhs-ethnic-category").unwrap();
+    let mut checked = 0;
+    for c in ons.codes() {
+        let Some(letter) = c.note.as_deref().and_then(|n| n.split("NHS ETHNIC CATEGORY equivalent: ").nth(1)) else {
+            continue;
+        };
+        let letter = &letter[..1];
+        let n = nhs.get(letter).unwrap();
+        assert_eq!(c.map.relationship, n.map.relationship, "{} vs NHS {letter}", c.label);
+        assert_eq!(c.map.target, n.map.target, "{} vs NHS {letter}", c.label);
+        assert_eq!(c.map.candidates, n.map.candidates, "{} vs NHS {letter}", c.label);
+        assert_eq!(c.map.most_likely, n.map.most_likely, "{} vs NHS {letter}", c.label);
+        checked += 1;
+    }
+    assert_eq!(checked, 16);
+}
