@@ -23,6 +23,8 @@
 
 #![deny(missing_docs)]
 
+pub mod council;
+pub mod crosswalk;
 pub mod date;
 pub mod error;
 pub mod scheme;

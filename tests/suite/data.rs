@@ -188,16 +188,61 @@ fn ons_2001_and_nhs_letters_map_alike() {
     let nhs = scheme::builtin("nhs-ethnic-category").unwrap();
     let mut checked = 0;
     for c in ons.codes() {
-        let Some(letter) = c.note.as_deref().and_then(|n| n.split("NHS ETHNIC CATEGORY equivalent: ").nth(1)) else {
+        let Some(letter) = c
+            .note
+            .as_deref()
+            .and_then(|n| n.split("NHS ETHNIC CATEGORY equivalent: ").nth(1))
+        else {
             continue;
         };
         let letter = &letter[..1];
         let n = nhs.get(letter).unwrap();
-        assert_eq!(c.map.relationship, n.map.relationship, "{} vs NHS {letter}", c.label);
+        assert_eq!(
+            c.map.relationship, n.map.relationship,
+            "{} vs NHS {letter}",
+            c.label
+        );
         assert_eq!(c.map.target, n.map.target, "{} vs NHS {letter}", c.label);
-        assert_eq!(c.map.candidates, n.map.candidates, "{} vs NHS {letter}", c.label);
-        assert_eq!(c.map.most_likely, n.map.most_likely, "{} vs NHS {letter}", c.label);
+        assert_eq!(
+            c.map.candidates, n.map.candidates,
+            "{} vs NHS {letter}",
+            c.label
+        );
+        assert_eq!(
+            c.map.most_likely, n.map.most_likely,
+            "{} vs NHS {letter}",
+            c.label
+        );
         checked += 1;
     }
     assert_eq!(checked, 16);
+}
+
+#[test]
+fn seven_councils_with_their_ons_codes() {
+    let c = wm_ethnicity::council::councils();
+    let codes: Vec<&str> = c.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "E08000025",
+            "E08000026",
+            "E08000027",
+            "E08000028",
+            "E08000029",
+            "E08000030",
+            "E08000031"
+        ]
+    );
+    for (short, text) in wm_ethnicity::council::builtin_yaml() {
+        let council =
+            wm_ethnicity::council::Council::from_yaml(text, short, &wm_ethnicity::Registry::new())
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(council.short, *short);
+        assert_eq!(council.scheme_for("school-census"), Some("dfe-cbds"));
+    }
+    assert_eq!(
+        wm_ethnicity::council::council("e08000026").unwrap().short,
+        "coventry"
+    );
 }

@@ -1,0 +1,115 @@
+//! The seven West Midlands Combined Authority constituent councils and the scheme each of their
+//! usual returns uses. A profile is data (`schema/councils/*.yaml`); a council can load its own.
+
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::scheme::Registry;
+use crate::yaml;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// One of a council's returns and the scheme it is coded in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Return {
+    /// The dataset, e.g. `school-census`.
+    pub dataset: String,
+    /// The scheme id its ethnicity column uses.
+    pub scheme: String,
+    /// Where that comes from and how sure it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A council's profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Council {
+    /// ONS local authority code, e.g. `E08000025`.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Short lowercase id, e.g. `birmingham`.
+    pub short: String,
+    /// Its returns.
+    pub returns: Vec<Return>,
+    /// Ids of its own local schemes.
+    #[serde(default)]
+    pub local_schemes: Vec<String>,
+}
+
+impl Council {
+    /// The scheme id of `dataset`, if the council has that return.
+    pub fn scheme_for(&self, dataset: &str) -> Option<&str> {
+        self.returns
+            .iter()
+            .find(|r| r.dataset == dataset)
+            .map(|r| r.scheme.as_str())
+    }
+
+    /// Loads a council profile, checked against `schema/council.schema.json`, and checks that every
+    /// scheme it names exists in `registry`.
+    pub fn from_yaml(text: &str, file: &str, registry: &Registry) -> Result<Council> {
+        let council: Council = yaml::parse(text, file)?;
+        yaml::check_schema(text, file, &COUNCIL_SCHEMA, |_| None)?;
+        for r in &council.returns {
+            registry.require(&r.scheme).map_err(|e| {
+                Error::new(
+                    ErrorKind::Invalid(format!("return `{}`: {}", r.dataset, e.kind())),
+                    Location::file(file).field(format!("returns/{}", r.dataset)),
+                )
+            })?;
+        }
+        Ok(council)
+    }
+}
+
+static COUNCIL_SCHEMA: yaml::Schema = yaml::Schema::new("council.schema.json", || {
+    yaml::compile(include_str!("../schema/council.schema.json"))
+});
+
+const BUILTIN_YAML: [(&str, &str); 7] = [
+    (
+        "birmingham",
+        include_str!("../schema/councils/birmingham.yaml"),
+    ),
+    ("coventry", include_str!("../schema/councils/coventry.yaml")),
+    ("dudley", include_str!("../schema/councils/dudley.yaml")),
+    ("sandwell", include_str!("../schema/councils/sandwell.yaml")),
+    ("solihull", include_str!("../schema/councils/solihull.yaml")),
+    ("walsall", include_str!("../schema/councils/walsall.yaml")),
+    (
+        "wolverhampton",
+        include_str!("../schema/councils/wolverhampton.yaml"),
+    ),
+];
+
+/// The seven constituent councils, in alphabetical order.
+pub fn councils() -> &'static [Council] {
+    static ALL: OnceLock<Vec<Council>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let registry = Registry::new();
+        BUILTIN_YAML
+            .iter()
+            .map(|(name, text)| {
+                // Checked by the test suite (tests/suite/data.rs).
+                Council::from_yaml(text, name, &registry)
+                    .unwrap_or_else(|e| panic!("built-in council profile is broken: {e}"))
+            })
+            .collect()
+    })
+}
+
+/// The built-in council whose ONS code, short id or name is `key` (case-insensitive).
+pub fn council(key: &str) -> Option<&'static Council> {
+    let key = key.trim();
+    councils().iter().find(|c| {
+        c.code.eq_ignore_ascii_case(key)
+            || c.short.eq_ignore_ascii_case(key)
+            || c.name.eq_ignore_ascii_case(key)
+    })
+}
+
+/// The YAML of each built-in council profile, as (short id, text).
+pub fn builtin_yaml() -> &'static [(&'static str, &'static str)] {
+    &BUILTIN_YAML
+}
