@@ -1,1 +1,57 @@
-fn main() {}
+//! The `wm-ethnicity` command line: argument parsing and I/O wiring only.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// The West Midlands ethnicity data standard: look up, crosswalk, validate and convert codes.
+#[derive(Parser)]
+#[command(name = "wm-ethnicity", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the standard's nodes (groups, categories, detailed, residuals).
+    Standard(cli::info::StandardArgs),
+    /// List the coding schemes with their code counts and sources.
+    Schemes(cli::info::SchemesArgs),
+    /// List the councils and the scheme of each of their returns.
+    Councils(cli::info::SchemesArgs),
+    /// Look up codes of a scheme: label, relationship, standard node, group, category.
+    Lookup(cli::lookup::LookupArgs),
+    /// Every code of one scheme expressed in another, through the standard, with the loss.
+    Crosswalk(cli::lookup::CrosswalkArgs),
+    /// Check scheme files (a council's local scheme).
+    #[command(subcommand)]
+    Scheme(cli::lookup::SchemeCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Standard(a) => cli::info::standard(a),
+        Command::Schemes(a) => cli::info::schemes(a),
+        Command::Councils(a) => cli::info::councils(a),
+        Command::Lookup(a) => cli::lookup::lookup(a),
+        Command::Crosswalk(a) => cli::lookup::crosswalk(a),
+        Command::Scheme(cli::lookup::SchemeCommand::Check(a)) => cli::lookup::check(a),
+    };
+    match result {
+        Ok(code) => code,
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            cli::report_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
