@@ -218,10 +218,9 @@ impl Scheme {
         }
         let key = self.key_of(raw);
         if let Some(&i) = self.by_key.get(key.as_ref()) {
-            return Some(Match {
-                code: &self.codes[i as usize],
-                kind: MatchKind::Normalised,
-            });
+            let code = &self.codes[i as usize];
+            let kind = if code.key() == raw { MatchKind::Exact } else { MatchKind::Normalised };
+            return Some(Match { code, kind });
         }
         if self.local_second_character && self.keyed_by == KeyedBy::Code {
             let mut chars = key.chars();

@@ -68,7 +68,14 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Error {
         loc = loc.at(l.line(), l.column());
     }
     let msg = e.without_snippet().to_string();
-    let msg = msg.lines().next().unwrap_or("").to_owned();
+    let mut msg = msg.lines().next().unwrap_or("").to_owned();
+    // Drop the parser's advice to developers and its own position (we print ours first).
+    if let Some(i) = msg.find(", set DuplicateKeyPolicy") {
+        msg.truncate(i);
+    }
+    if let Some(i) = msg.rfind(" at line ") {
+        msg.truncate(i);
+    }
     Error::new(ErrorKind::Yaml(msg), loc)
 }
 

@@ -165,7 +165,10 @@ fn extended_codes_never_map_outside_their_main_code() {
 #[test]
 fn standard_yaml_and_shipped_json_schemas_are_valid() {
     let mut count = 0;
-    for entry in std::fs::read_dir(format!("{}/schema", root())).unwrap() {
+    for entry in std::fs::read_dir(format!("{}/schema", root()))
+        .unwrap()
+        .chain(std::fs::read_dir(format!("{}/schema/output", root())).unwrap())
+    {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "json") {
             let v: serde_json::Value =
