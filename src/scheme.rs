@@ -139,7 +139,7 @@ pub struct Match<'a> {
 
 type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
 
-/// A small fast hasher for short keys (codes are a few bytes): FxHash, as used in rustc.
+/// A small fast hasher for short keys (codes are a few bytes): `FxHash`, as used in rustc.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct FxHasher(u64);
 
@@ -219,7 +219,11 @@ impl Scheme {
         let key = self.key_of(raw);
         if let Some(&i) = self.by_key.get(key.as_ref()) {
             let code = &self.codes[i as usize];
-            let kind = if code.key() == raw { MatchKind::Exact } else { MatchKind::Normalised };
+            let kind = if code.key() == raw {
+                MatchKind::Exact
+            } else {
+                MatchKind::Normalised
+            };
             return Some(Match { code, kind });
         }
         if self.local_second_character && self.keyed_by == KeyedBy::Code {

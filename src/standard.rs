@@ -239,6 +239,7 @@ impl Node {
 
     /// This node rolled up to `level`: itself if it is already at or above it (a roll-up never
     /// invents granularity). Residuals stay residuals.
+    #[must_use]
     pub fn roll_up(self, level: Level) -> Node {
         match (self, level) {
             (Node::Detailed(d), Level::Category) => Node::Category(d.category()),

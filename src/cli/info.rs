@@ -42,7 +42,7 @@ impl From<Node> for NodeView {
             ts021: n
                 .level()
                 .eq(&Level::Category)
-                .then(|| n.category().map(|c| c.ts021()))
+                .then(|| n.category().map(wm_ethnicity::Category::ts021))
                 .flatten(),
         }
     }

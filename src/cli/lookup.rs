@@ -43,7 +43,7 @@ fn node_ref(n: Node) -> NodeRef {
 }
 
 #[derive(Serialize)]
-struct Found<'a> {
+struct LookupResult<'a> {
     input: &'a str,
     found: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,9 +74,9 @@ struct Found<'a> {
     nearest: Vec<&'a str>,
 }
 
-fn found<'a>(scheme: &'a Scheme, input: &'a str) -> Found<'a> {
+fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str) -> LookupResult<'a> {
     let Some(m) = scheme.lookup(input) else {
-        return Found {
+        return LookupResult {
             input,
             found: false,
             normalised: None,
@@ -96,7 +96,7 @@ fn found<'a>(scheme: &'a Scheme, input: &'a str) -> Found<'a> {
     };
     let c: &Code = m.code;
     let target = c.map.target;
-    Found {
+    LookupResult {
         input,
         found: true,
         normalised: (m.kind != MatchKind::Exact)
@@ -125,7 +125,7 @@ fn found<'a>(scheme: &'a Scheme, input: &'a str) -> Found<'a> {
 pub fn lookup(a: &LookupArgs) -> anyhow::Result<ExitCode> {
     let reg = registry(&a.scheme_files)?;
     let scheme = reg.require(&a.scheme)?;
-    let results: Vec<Found> = a.codes.iter().map(|c| found(scheme, c)).collect();
+    let results: Vec<LookupResult> = a.codes.iter().map(|c| look_up_one(scheme, c)).collect();
     let mut out = stdout();
     match a.format {
         Format::Json => write_json(
@@ -183,7 +183,11 @@ pub fn lookup(a: &LookupArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn write_found_text(out: &mut impl Write, scheme: &Scheme, r: &Found) -> std::io::Result<()> {
+fn write_found_text(
+    out: &mut impl Write,
+    scheme: &Scheme,
+    r: &LookupResult,
+) -> std::io::Result<()> {
     if !r.found {
         write!(out, "{:?}: not a code of {}", r.input, scheme.id)?;
         if r.nearest.is_empty() {
@@ -197,10 +201,10 @@ fn write_found_text(out: &mut impl Write, scheme: &Scheme, r: &Found) -> std::io
     write!(out, "{code}  {}", r.label.unwrap_or_default())?;
     match (r.matched, &r.normalised) {
         (Some(MatchKind::LocalSecondCharacter), _) => {
-            write!(out, "  (from {:?}: local second character)", r.input)?
+            write!(out, "  (from {:?}: local second character)", r.input)?;
         }
         (Some(MatchKind::Normalised), Some(n)) => {
-            write!(out, "  (normalised from {:?} to {n:?})", r.input)?
+            write!(out, "  (normalised from {:?} to {n:?})", r.input)?;
         }
         _ => {}
     }

@@ -2,6 +2,7 @@
 // change the YAML and run `WM_REGENERATE=1 cargo test codegen`.
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
+#![allow(clippy::pedantic)]
 
 /// The version of the standard compiled into this crate; every output record carries it.
 pub const STANDARD_VERSION: &str = "1.0.0";

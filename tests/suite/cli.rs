@@ -22,16 +22,24 @@ pub fn stderr(o: &Output) -> String {
 pub fn assert_matches_schema(json: &str, schema_file: &str) -> serde_json::Value {
     let value: serde_json::Value = serde_json::from_str(json).expect("the CLI printed JSON");
     let schema_path = format!("{}/schema/{schema_file}", env!("CARGO_MANIFEST_DIR"));
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{schema_file}: {errors:?}");
     value
 }
 
 #[test]
 fn nhs_dfe_and_police_codes_reach_the_same_category() {
-    for (scheme, code) in [("nhs-ethnic-category", "J"), ("dfe-cbds", "APKN"), ("police-sde", "A2")] {
+    for (scheme, code) in [
+        ("nhs-ethnic-category", "J"),
+        ("dfe-cbds", "APKN"),
+        ("police-sde", "A2"),
+    ] {
         let o = run(&["lookup", "--scheme", scheme, code, "--format", "json"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let v = assert_matches_schema(&stdout(&o), "output/lookup.schema.json");
@@ -42,19 +50,30 @@ fn nhs_dfe_and_police_codes_reach_the_same_category() {
     }
     let o = run(&["lookup", "--scheme", "dfe-cbds", "WIRT", "--format", "json"]);
     let v = assert_matches_schema(&stdout(&o), "output/lookup.schema.json");
-    assert_eq!(v["results"][0]["category"]["code"], "white.gypsy-irish-traveller");
-    assert_eq!(v["results"][0]["category"]["label"], "Gypsy or Irish Traveller");
+    assert_eq!(
+        v["results"][0]["category"]["code"],
+        "white.gypsy-irish-traveller"
+    );
+    assert_eq!(
+        v["results"][0]["category"]["label"],
+        "Gypsy or Irish Traveller"
+    );
 }
 
 #[test]
 fn lowercase_and_padded_input_is_normalised_and_says_so() {
-    let o = run(&["lookup", "--scheme", "dfe-cbds", " apkn ", "--format", "json"]);
+    let o = run(&[
+        "lookup", "--scheme", "dfe-cbds", " apkn ", "--format", "json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v = assert_matches_schema(&stdout(&o), "output/lookup.schema.json");
     assert_eq!(v["results"][0]["matched"], "normalised");
     assert_eq!(v["results"][0]["normalised"], "APKN");
     let text = stdout(&run(&["lookup", "--scheme", "dfe-cbds", "apkn"]));
-    assert!(text.contains("normalised from \"apkn\" to \"APKN\""), "{text}");
+    assert!(
+        text.contains("normalised from \"apkn\" to \"APKN\""),
+        "{text}"
+    );
 }
 
 #[test]
@@ -62,7 +81,10 @@ fn an_unknown_code_exits_1_naming_the_scheme_and_nearest_codes() {
     let o = run(&["lookup", "--scheme", "dfe-cbds", "APNK"]);
     assert_eq!(o.status.code(), Some(1));
     let text = stdout(&o);
-    assert!(text.contains("not a code of dfe-cbds") && text.contains("APKN"), "{text}");
+    assert!(
+        text.contains("not a code of dfe-cbds") && text.contains("APKN"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -76,19 +98,42 @@ fn an_unknown_scheme_exits_2_with_one_line() {
 
 #[test]
 fn broader_codes_list_their_candidates() {
-    let o = run(&["lookup", "--scheme", "nhs-ethnic-category", "C", "--format", "json"]);
+    let o = run(&[
+        "lookup",
+        "--scheme",
+        "nhs-ethnic-category",
+        "C",
+        "--format",
+        "json",
+    ]);
     let v = assert_matches_schema(&stdout(&o), "output/lookup.schema.json");
     let r = &v["results"][0];
     assert_eq!(r["relationship"], "broader");
     assert_eq!(r["node"]["code"], "white");
     assert_eq!(r["node"]["level"], "group");
-    let c: Vec<&str> = r["candidates"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
-    assert_eq!(c, ["white.gypsy-irish-traveller", "white.roma", "white.other"]);
+    let c: Vec<&str> = r["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        c,
+        ["white.gypsy-irish-traveller", "white.roma", "white.other"]
+    );
 }
 
 #[test]
 fn crosswalk_states_the_loss() {
-    let o = run(&["crosswalk", "--from", "dfe-cbds", "--to", "nhs-ethnic-category", "--format", "json"]);
+    let o = run(&[
+        "crosswalk",
+        "--from",
+        "dfe-cbds",
+        "--to",
+        "nhs-ethnic-category",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v = assert_matches_schema(&stdout(&o), "output/crosswalk.schema.json");
     let rows = v["rows"].as_array().unwrap();
@@ -96,41 +141,89 @@ fn crosswalk_states_the_loss() {
     let wirt = rows.iter().find(|r| r["from_code"] == "WIRT").unwrap();
     assert_eq!(wirt["to_code"], "C");
     assert_eq!(wirt["loss"], "generalised");
-    let csv = stdout(&run(&["crosswalk", "--from", "dfe-cbds", "--to", "nhs-ethnic-category", "--format", "csv"]));
+    let csv = stdout(&run(&[
+        "crosswalk",
+        "--from",
+        "dfe-cbds",
+        "--to",
+        "nhs-ethnic-category",
+        "--format",
+        "csv",
+    ]));
     assert_eq!(csv.lines().count(), 104);
     assert!(csv.starts_with("from_code,from_label,via,to_code,to_label,loss,note"));
 }
 
 #[test]
 fn standard_and_schemes_list_everything() {
-    let v = assert_matches_schema(&stdout(&run(&["standard", "--format", "json"])), "output/standard.schema.json");
+    let v = assert_matches_schema(
+        &stdout(&run(&["standard", "--format", "json"])),
+        "output/standard.schema.json",
+    );
     assert_eq!(v["nodes"].as_array().unwrap().len(), 5 + 19 + 287 + 3);
     let v = assert_matches_schema(
-        &stdout(&run(&["standard", "--level", "category", "--format", "json"])),
+        &stdout(&run(&[
+            "standard", "--level", "category", "--format", "json",
+        ])),
         "output/standard.schema.json",
     );
     assert_eq!(v["nodes"].as_array().unwrap().len(), 19);
-    let v = assert_matches_schema(&stdout(&run(&["schemes", "--format", "json"])), "output/schemes.schema.json");
+    let v = assert_matches_schema(
+        &stdout(&run(&["schemes", "--format", "json"])),
+        "output/schemes.schema.json",
+    );
     assert_eq!(v.as_array().unwrap().len(), 16);
-    let v = assert_matches_schema(&stdout(&run(&["councils", "--format", "json"])), "output/councils.schema.json");
+    let v = assert_matches_schema(
+        &stdout(&run(&["councils", "--format", "json"])),
+        "output/councils.schema.json",
+    );
     assert_eq!(v.as_array().unwrap().len(), 7);
 }
 
 #[test]
 fn scheme_check_accepts_good_local_schemes_and_places_errors() {
-    let o = run(&["scheme", "check", "fixtures/schemes/good-local-nhs.yaml", "--format", "json"]);
+    let o = run(&[
+        "scheme",
+        "check",
+        "fixtures/schemes/good-local-nhs.yaml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_matches_schema(&stdout(&o), "output/scheme-check.schema.json");
     for (file, line, col, words) in [
-        ("fixtures/schemes/bad-duplicate-code.yaml", 16, 12, "duplicate code `a1`: already defined for `Indian`"),
-        ("fixtures/schemes/bad-unknown-target.yaml", 11, 32, "`asian.pakistan` is not a node of the standard (did you mean asian.pakistani"),
-        ("fixtures/schemes/bad-duplicate-key.yaml", 10, 5, "duplicate mapping key: code"),
-        ("fixtures/schemes/bad-not-a-scheme.yaml", 1, 1, "expected mapping"),
+        (
+            "fixtures/schemes/bad-duplicate-code.yaml",
+            16,
+            12,
+            "duplicate code `a1`: already defined for `Indian`",
+        ),
+        (
+            "fixtures/schemes/bad-unknown-target.yaml",
+            11,
+            32,
+            "`asian.pakistan` is not a node of the standard (did you mean asian.pakistani",
+        ),
+        (
+            "fixtures/schemes/bad-duplicate-key.yaml",
+            10,
+            5,
+            "duplicate mapping key: code",
+        ),
+        (
+            "fixtures/schemes/bad-not-a-scheme.yaml",
+            1,
+            1,
+            "expected mapping",
+        ),
     ] {
         let o = run(&["scheme", "check", file]);
         assert_eq!(o.status.code(), Some(1), "{file}");
         let text = stdout(&o);
-        assert!(text.starts_with(&format!("{file}:{line}:{col}")), "{file}: {text}");
+        assert!(
+            text.starts_with(&format!("{file}:{line}:{col}")),
+            "{file}: {text}"
+        );
         assert!(text.contains(words), "{file}: {text}");
     }
 }

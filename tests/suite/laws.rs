@@ -80,12 +80,34 @@ proptest! {
 #[test]
 fn detailed_placement_follows_the_written_rule() {
     // Tick-box labels sit under their own category; write-ins under the section's write-in box.
-    assert_eq!(Detailed::from_code("asian/kashmiri").unwrap().category(), Category::AsianOther);
-    assert_eq!(Detailed::from_code("other/kashmiri").unwrap().category(), Category::OtherAnyOther);
-    assert_eq!(Detailed::from_code("black-african/somali").unwrap().category(), Category::BlackAfrican);
-    assert_eq!(Detailed::from_code("black-caribbean/somali").unwrap().category(), Category::BlackOther);
-    assert_eq!(Detailed::from_code("white/irish").unwrap().category(), Category::WhiteIrish);
-    assert_eq!(Detailed::from_code("white/polish").unwrap().category(), Category::WhiteOther);
+    assert_eq!(
+        Detailed::from_code("asian/kashmiri").unwrap().category(),
+        Category::AsianOther
+    );
+    assert_eq!(
+        Detailed::from_code("other/kashmiri").unwrap().category(),
+        Category::OtherAnyOther
+    );
+    assert_eq!(
+        Detailed::from_code("black-african/somali")
+            .unwrap()
+            .category(),
+        Category::BlackAfrican
+    );
+    assert_eq!(
+        Detailed::from_code("black-caribbean/somali")
+            .unwrap()
+            .category(),
+        Category::BlackOther
+    );
+    assert_eq!(
+        Detailed::from_code("white/irish").unwrap().category(),
+        Category::WhiteIrish
+    );
+    assert_eq!(
+        Detailed::from_code("white/polish").unwrap().category(),
+        Category::WhiteOther
+    );
     let tick_boxes = Detailed::ALL.iter().filter(|d| d.is_tick_box()).count();
     assert_eq!(tick_boxes, 13);
 }
