@@ -27,6 +27,7 @@ pub mod council;
 pub mod crosswalk;
 pub mod date;
 pub mod error;
+pub mod io;
 pub mod scheme;
 pub mod standard;
 pub mod text;
@@ -35,3 +36,8 @@ mod yaml;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use scheme::{Registry, Scheme};
 pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
