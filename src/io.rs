@@ -1,0 +1,1790 @@
+//! Reading returns: CSV, JSON Lines and Excel sheets, streamed one record at a time.
+//!
+//! A [`Table`] is an opened return: its header, the encoding it was read in (and why), the
+//! delimiter, the sheet. [`Table::for_each`] then hands every record to a callback as a
+//! [`Record`]: the fields by column index, the 1-based physical line the record starts on (what
+//! a text editor shows; the row number for a spreadsheet), and its record number (1 = the first
+//! record after the header). Memory does not grow with the number of records: CSV records are
+//! read into one reused buffer, Windows-1252 and UTF-16 input is transcoded by a
+//! streaming decoder in front of the parser, and Excel sheets are read cell by cell.
+//!
+//! Nothing is skipped silently: a record with the wrong number of fields is still handed over,
+//! with its [`Shape`] saying so; blank lines are counted in [`ReadSummary::blank_lines`].
+//!
+//! ```
+//! use wm_ethnicity::io::{ReadOptions, Table};
+//! use std::ops::ControlFlow;
+//!
+//! let data = "id;ethnicity\r\n1;WBRI\r\n2;APKN\r\n";
+//! let table = Table::from_reader("inline.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+//! assert_eq!(table.header(), ["id", "ethnicity"]);
+//! assert_eq!(table.delimiter(), Some(b';'));
+//! let col = table.column("ethnicity").unwrap();
+//! let mut seen = Vec::new();
+//! let summary = table
+//!     .for_each(|r| {
+//!         seen.push((r.line(), r.number(), r.text(col).unwrap().into_owned()));
+//!         ControlFlow::Continue(())
+//!     })
+//!     .unwrap();
+//! assert_eq!(seen, [(2, 1, "WBRI".to_owned()), (3, 2, "APKN".to_owned())]);
+//! assert_eq!(summary.records, 2);
+//! ```
+
+use crate::error::{Error, ErrorKind, Location, Result};
+use calamine::{Data, DataRef, Reader as _};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
+use std::path::Path;
+
+/// How many bytes at the start of a file are read to sniff its format and delimiter.
+const HEAD_BYTES: u64 = 64 * 1024;
+
+/// The kind of file a return is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// Delimited text: comma, tab or semicolon separated, optionally quoted.
+    Csv,
+    /// JSON Lines: one JSON object per line.
+    Jsonl,
+    /// An Excel 2007+ workbook (`.xlsx`, `.xlsm`), read cell by cell.
+    Xlsx,
+    /// An Excel 97-2003 workbook (`.xls`, at most 65,536 rows), read whole.
+    Xls,
+    /// An OpenDocument spreadsheet (`.ods`), read whole.
+    Ods,
+}
+
+impl InputFormat {
+    /// The name used in flags and reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            InputFormat::Csv => "csv",
+            InputFormat::Jsonl => "jsonl",
+            InputFormat::Xlsx => "xlsx",
+            InputFormat::Xls => "xls",
+            InputFormat::Ods => "ods",
+        }
+    }
+
+    /// True for spreadsheets, where a record's line is the spreadsheet row number.
+    pub const fn is_sheet(self) -> bool {
+        matches!(
+            self,
+            InputFormat::Xlsx | InputFormat::Xls | InputFormat::Ods
+        )
+    }
+}
+
+impl fmt::Display for InputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A text encoding a return can be read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encoding {
+    /// UTF-8 (with or without a byte-order mark).
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// Windows-1252, what Excel on Windows writes for "CSV" in the UK (a superset of Latin-1).
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+    /// UTF-16 little-endian, what Excel writes for "Unicode Text" (recognised by its BOM).
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    /// UTF-16 big-endian (recognised by its BOM).
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+}
+
+impl Encoding {
+    /// The name used in flags and reports (`utf-8`, `windows-1252`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Windows1252 => "windows-1252",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Utf16Be => "utf-16be",
+        }
+    }
+
+    /// The encoding with this name or a common alias (`utf8`, `cp1252`, `latin1`: as in the
+    /// WHATWG Encoding Standard, Latin-1 labels mean Windows-1252).
+    pub fn from_name(name: &str) -> Option<Encoding> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Some(Encoding::Utf8),
+            "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => {
+                Some(Encoding::Windows1252)
+            }
+            "utf-16le" | "utf-16" => Some(Encoding::Utf16Le),
+            "utf-16be" => Some(Encoding::Utf16Be),
+            _ => None,
+        }
+    }
+
+    fn decoder(self) -> &'static encoding_rs::Encoding {
+        match self {
+            Encoding::Utf8 => encoding_rs::UTF_8,
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252,
+            Encoding::Utf16Le => encoding_rs::UTF_16LE,
+            Encoding::Utf16Be => encoding_rs::UTF_16BE,
+        }
+    }
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How the encoding of a text return was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncodingSource {
+    /// The caller gave it.
+    Given,
+    /// A byte-order mark at the start of the file says so.
+    ByteOrderMark,
+    /// Detected by reading the bytes.
+    Detected,
+}
+
+/// The encoding a text return was read in, and why: reports say this, so a Windows-1252 file is
+/// never read silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncodingInfo {
+    /// The encoding used.
+    pub encoding: Encoding,
+    /// How it was chosen.
+    pub source: EncodingSource,
+    /// True when the file starts with a byte-order mark (it is not part of the first column name).
+    pub bom: bool,
+    /// Byte sequences not valid in the encoding found while detecting it (UTF-8 only; each field
+    /// holding one is reported when the records are read).
+    pub invalid_sequences: u64,
+    /// One sentence for people, e.g. "not valid UTF-8 (first invalid byte on line 4); read as
+    /// Windows-1252".
+    pub note: String,
+}
+
+/// How to read a return. The default detects everything.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The file format; `None` sniffs it (Excel magic bytes, then the extension, then the content).
+    pub format: Option<InputFormat>,
+    /// The text encoding; `None` detects it (a BOM, else UTF-8 if the bytes are valid UTF-8, else
+    /// Windows-1252).
+    pub encoding: Option<Encoding>,
+    /// The CSV field delimiter; `None` sniffs comma, tab or semicolon from the header line.
+    pub delimiter: Option<u8>,
+    /// The sheet of a workbook; `None` is the first sheet.
+    pub sheet: Option<String>,
+}
+
+/// Whether a record has the shape the header promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape<'a> {
+    /// As many fields as the header.
+    Ok,
+    /// A ragged row: a different number of fields from the header. Its fields may have shifted,
+    /// so they should not be trusted.
+    WrongFieldCount {
+        /// Fields in this record.
+        found: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
+    /// Not a record at all (a JSON Lines line that is not a JSON object); there are no fields.
+    /// The text says why, without repeating the line.
+    Malformed(&'a str),
+}
+
+/// One field of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// Text, as in the file.
+    Text(&'a str),
+    /// Bytes that are not valid in the file's encoding (only possible for UTF-8 input).
+    Invalid(&'a [u8]),
+}
+
+impl<'a> Field<'a> {
+    /// The text, with invalid bytes replaced by U+FFFD.
+    pub fn text(self) -> Cow<'a, str> {
+        match self {
+            Field::Text(s) => Cow::Borrowed(s),
+            Field::Invalid(b) => String::from_utf8_lossy(b),
+        }
+    }
+}
+
+/// The fields of one record, stored contiguously and reused from record to record so reading
+/// does not allocate once the buffers have grown to the longest record.
+#[derive(Debug, Clone)]
+struct Fields {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    /// Bytes of `data` in use.
+    out: usize,
+    /// Entries of `ends` in use.
+    n: usize,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            data: vec![0; 1024],
+            ends: vec![0; 32],
+            out: 0,
+            n: 0,
+        }
+    }
+}
+
+impl Fields {
+    fn clear(&mut self) {
+        self.out = 0;
+        self.n = 0;
+    }
+
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.n {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.data[start..self.ends[i]])
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.data[..self.out]
+    }
+
+    fn push_field(&mut self, field: &[u8]) {
+        let end = self.out + field.len();
+        if end > self.data.len() {
+            self.data.resize(end.max(self.data.len() * 2), 0);
+        }
+        self.data[self.out..end].copy_from_slice(field);
+        self.out = end;
+        if self.n == self.ends.len() {
+            self.ends.resize(self.ends.len() * 2, 0);
+        }
+        self.ends[self.n] = end;
+        self.n += 1;
+    }
+
+    fn truncate(&mut self, n: usize) {
+        if n < self.n {
+            self.n = n;
+            self.out = if n == 0 { 0 } else { self.ends[n - 1] };
+        }
+    }
+}
+
+/// One record of a return, as handed to [`Table::for_each`]'s callback. Borrowed: it is valid
+/// only during the call.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    fields: &'a Fields,
+    line: u64,
+    number: u64,
+    progress: u64,
+    shape: Shape<'a>,
+}
+
+impl<'a> Record<'a> {
+    /// The 1-based physical line the record starts on, as a text editor counts lines (CR LF
+    /// and LF both end a line). For a spreadsheet, the row number the spreadsheet shows.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The 1-based record number: 1 is the first record after the header. Blank lines are not
+    /// records; a record whose quoted field holds a line break spans several lines.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// Whether the record has the header's shape.
+    pub fn shape(&self) -> Shape<'a> {
+        self.shape
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// True when the record has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.len() == 0
+    }
+
+    /// The raw bytes of field `i` (UTF-8 after any transcoding).
+    pub fn bytes(&self, i: usize) -> Option<&'a [u8]> {
+        self.fields.get(i)
+    }
+
+    /// Field `i`, checked to be valid text.
+    pub fn get(&self, i: usize) -> Option<Field<'a>> {
+        let b = self.fields.get(i)?;
+        Some(match std::str::from_utf8(b) {
+            Ok(s) => Field::Text(s),
+            Err(_) => Field::Invalid(b),
+        })
+    }
+
+    /// Field `i` as text, invalid bytes replaced by U+FFFD.
+    pub fn text(&self, i: usize) -> Option<Cow<'a, str>> {
+        self.get(i).map(Field::text)
+    }
+
+    /// Every field's raw bytes, in column order.
+    pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let fields = self.fields;
+        (0..fields.len()).filter_map(move |i| fields.get(i))
+    }
+
+    /// True when every field is valid UTF-8 (one fast check over the whole record).
+    pub fn is_valid_text(&self) -> bool {
+        std::str::from_utf8(self.fields.as_slice()).is_ok()
+    }
+
+    /// How far through the input this record is, in the units of [`Table::progress_total`].
+    pub fn progress(&self) -> u64 {
+        self.progress
+    }
+}
+
+/// What reading a whole table found, besides the records themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReadSummary {
+    /// Records handed to the callback (every one, whatever its shape).
+    pub records: u64,
+    /// Blank lines (or empty spreadsheet rows) between records: they are not records.
+    pub blank_lines: u64,
+    /// True when the callback stopped the reading early.
+    pub stopped: bool,
+}
+
+/// An opened return. See the [module docs](self).
+pub struct Table<'a> {
+    name: String,
+    format: InputFormat,
+    header: Vec<String>,
+    header_line: u64,
+    encoding: Option<EncodingInfo>,
+    delimiter: Option<u8>,
+    sheet: Option<String>,
+    total: u64,
+    source: Source<'a>,
+}
+
+impl fmt::Debug for Table<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Table")
+            .field("name", &self.name)
+            .field("format", &self.format)
+            .field("header", &self.header)
+            .field("encoding", &self.encoding)
+            .field("delimiter", &self.delimiter)
+            .field("sheet", &self.sheet)
+            .finish_non_exhaustive()
+    }
+}
+
+type JsonPairs = Vec<(String, serde_json::Value)>;
+
+enum Source<'a> {
+    Csv(Box<CsvSource<'a>>),
+    Jsonl {
+        lines: Box<dyn BufRead + 'a>,
+        line: u64,
+        first: JsonPairs,
+        first_line: u64,
+        blank_before_first: u64,
+    },
+    Xlsx {
+        book: Box<calamine::Xlsx<BufReader<File>>>,
+        sheet: String,
+        header_row: u32,
+    },
+    Range {
+        range: Box<calamine::Range<Data>>,
+        header_index: usize,
+    },
+}
+
+fn input_error(name: &str, msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Input(msg.into()), Location::file(name))
+}
+
+fn io_error(name: &str, e: std::io::Error) -> Error {
+    Error::new(ErrorKind::Io(e), Location::file(name))
+}
+
+impl<'a> Table<'a> {
+    /// Opens a return file, detecting what `opts` leaves open. Errors name the file.
+    pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table<'static>> {
+        let name = path.display().to_string();
+        let mut file = File::open(path).map_err(|e| io_error(&name, e))?;
+        let meta = file.metadata().map_err(|e| io_error(&name, e))?;
+        if meta.is_dir() {
+            return Err(input_error(&name, "is a directory, not a file"));
+        }
+        let mut head = Vec::new();
+        (&mut file)
+            .take(HEAD_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| io_error(&name, e))?;
+        let format = match opts.format {
+            Some(f) => f,
+            None => sniff_format(path, &head),
+        };
+        match format {
+            InputFormat::Xlsx => Table::open_xlsx(path, name, opts),
+            InputFormat::Xls | InputFormat::Ods => Table::open_range(path, name, format, opts),
+            InputFormat::Csv | InputFormat::Jsonl => {
+                let (bom, bom_len) = sniff_bom(&head);
+                let info = match (bom, opts.encoding) {
+                    (Some(enc), given) => bom_info(enc, given),
+                    (None, Some(enc)) => given_info(enc),
+                    (None, None) => {
+                        file.seek(SeekFrom::Start(0))
+                            .map_err(|e| io_error(&name, e))?;
+                        let scan = scan_utf8(&mut file).map_err(|e| io_error(&name, e))?;
+                        detected_info(&scan, false)
+                    }
+                };
+                let skip = if info.encoding == Encoding::Utf8 {
+                    bom_len as u64
+                } else {
+                    0
+                };
+                file.seek(SeekFrom::Start(skip))
+                    .map_err(|e| io_error(&name, e))?;
+                let reader: Box<dyn Read> = Box::new(file);
+                Table::text(
+                    name,
+                    format,
+                    reader,
+                    &head[bom_len..],
+                    info,
+                    meta.len(),
+                    opts,
+                )
+            }
+        }
+    }
+
+    /// Reads a CSV or JSON Lines return from any reader (Excel input needs a file: use
+    /// [`Table::open`]). `name` names the input in errors and reports. Without a BOM or a given
+    /// encoding, the encoding is detected from the first 64 KiB; invalid UTF-8 after that is
+    /// reported field by field.
+    pub fn from_reader(
+        name: &str,
+        reader: impl Read + 'a,
+        opts: &ReadOptions,
+    ) -> Result<Table<'a>> {
+        let name = name.to_owned();
+        let mut reader = reader;
+        let mut head = Vec::new();
+        (&mut reader)
+            .take(HEAD_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| io_error(&name, e))?;
+        let format = match opts.format {
+            Some(f @ (InputFormat::Csv | InputFormat::Jsonl)) => f,
+            Some(f) => {
+                return Err(input_error(
+                    &name,
+                    format!("{f} input must be read from a file"),
+                ));
+            }
+            None => match sniff_format(Path::new(&name), &head) {
+                f @ (InputFormat::Csv | InputFormat::Jsonl) => f,
+                f => {
+                    return Err(input_error(
+                        &name,
+                        format!("{f} input must be read from a file"),
+                    ));
+                }
+            },
+        };
+        let (bom, bom_len) = sniff_bom(&head);
+        let info = match (bom, opts.encoding) {
+            (Some(enc), given) => bom_info(enc, given),
+            (None, Some(enc)) => given_info(enc),
+            (None, None) => {
+                let mut scan = Utf8Scan::default();
+                let full = (head.len() as u64) < HEAD_BYTES;
+                scan.feed(&head, full);
+                detected_info(&scan, !full)
+            }
+        };
+        let skip = if info.encoding == Encoding::Utf8 {
+            bom_len
+        } else {
+            0
+        };
+        let sniff = head[bom_len..].to_vec();
+        let size = 0;
+        let stream: Box<dyn Read + 'a> = Box::new(std::io::Cursor::new(head).chain(reader));
+        let mut stream = stream;
+        // Skip the BOM for UTF-8; decoders handle their own.
+        if skip > 0 {
+            let mut bom_buf = [0u8; 3];
+            stream
+                .read_exact(&mut bom_buf[..skip])
+                .map_err(|e| io_error(&name, e))?;
+        }
+        Table::text(name, format, stream, &sniff, info, size, opts)
+    }
+
+    fn text(
+        name: String,
+        format: InputFormat,
+        raw: Box<dyn Read + 'a>,
+        head: &[u8],
+        info: EncodingInfo,
+        size: u64,
+        opts: &ReadOptions,
+    ) -> Result<Table<'a>> {
+        let reader: Box<dyn Read + 'a> = if info.encoding == Encoding::Utf8 {
+            raw
+        } else {
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(info.encoding.decoder()))
+                    .bom_override(true)
+                    .strip_bom(true)
+                    .build(raw),
+            )
+        };
+        match format {
+            InputFormat::Jsonl => Table::open_jsonl(name, reader, info, size),
+            _ => {
+                let delimiter = match opts.delimiter {
+                    Some(d) => d,
+                    None => {
+                        let text = if matches!(info.encoding, Encoding::Utf16Le | Encoding::Utf16Be)
+                        {
+                            info.encoding
+                                .decoder()
+                                .decode_without_bom_handling(head)
+                                .0
+                                .into_owned()
+                                .into_bytes()
+                        } else {
+                            head.to_vec()
+                        };
+                        sniff_delimiter(&text)
+                    }
+                };
+                Table::open_csv(name, reader, info, delimiter, size)
+            }
+        }
+    }
+
+    fn open_csv(
+        name: String,
+        reader: Box<dyn Read + 'a>,
+        info: EncodingInfo,
+        delimiter: u8,
+        size: u64,
+    ) -> Result<Table<'a>> {
+        let mut src = CsvSource::new(reader, delimiter);
+        let mut rec = Fields::default();
+        let Some((header_line, _)) = src
+            .next(&mut rec)
+            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name)))?
+        else {
+            return Err(input_error(
+                &name,
+                "the file is empty: there is no header row",
+            ));
+        };
+        let header = (0..rec.len())
+            .filter_map(|i| rec.get(i))
+            .map(|f| {
+                String::from_utf8_lossy(f)
+                    .trim_start_matches('\u{feff}')
+                    .to_owned()
+            })
+            .collect();
+        Ok(Table {
+            name,
+            format: InputFormat::Csv,
+            header,
+            header_line,
+            encoding: Some(info),
+            delimiter: Some(delimiter),
+            sheet: None,
+            total: size,
+            source: Source::Csv(Box::new(src)),
+        })
+    }
+
+    fn open_jsonl(
+        name: String,
+        reader: Box<dyn Read + 'a>,
+        info: EncodingInfo,
+        size: u64,
+    ) -> Result<Table<'a>> {
+        let mut lines: Box<dyn BufRead + 'a> =
+            Box::new(BufReader::with_capacity(64 * 1024, reader));
+        let mut buf = Vec::new();
+        let mut line = 0u64;
+        let mut blank = 0u64;
+        loop {
+            buf.clear();
+            let n = lines
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| io_error(&name, e))?;
+            if n == 0 {
+                return Err(input_error(
+                    &name,
+                    "the file is empty: there is no first JSON object to take the column names from",
+                ));
+            }
+            line += 1;
+            if buf.trim_ascii().is_empty() {
+                blank += 1;
+                continue;
+            }
+            break;
+        }
+        let pairs = parse_json_object(buf.trim_ascii()).map_err(|msg| {
+            Error::new(
+                ErrorKind::Input(format!(
+                    "the first record must be a JSON object (its keys are the column names): {msg}"
+                )),
+                Location::file(&name).at(line, 1),
+            )
+        })?;
+        let header = pairs.iter().map(|(k, _)| k.clone()).collect();
+        Ok(Table {
+            name,
+            format: InputFormat::Jsonl,
+            header,
+            header_line: line,
+            encoding: Some(info),
+            delimiter: None,
+            sheet: None,
+            total: size,
+            source: Source::Jsonl {
+                lines,
+                line,
+                first: pairs,
+                first_line: line,
+                blank_before_first: blank,
+            },
+        })
+    }
+
+    fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result<Table<'static>> {
+        let mut book: calamine::Xlsx<BufReader<File>> = calamine::open_workbook(path)
+            .map_err(|e| input_error(&name, format!("cannot read it as an Excel workbook: {e}")))?;
+        let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;
+        let (header, header_row, total) = {
+            let mut cells = book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| input_error(&name, format!("cannot read sheet `{sheet}`: {e}")))?;
+            let total = u64::from(cells.dimensions().end.0) + 1;
+            let mut row = RowBuilder::default();
+            let mut header = None;
+            while let Some(cell) = cells
+                .next_cell()
+                .map_err(|e| input_error(&name, format!("sheet `{sheet}`: {e}")))?
+            {
+                let (r, c) = cell.get_position();
+                if row.row != Some(r) {
+                    if row.row.is_some() && row.nonempty {
+                        break;
+                    }
+                    row.start(r);
+                }
+                row.push(c, CellView::from_ref(cell.get_value()));
+            }
+            if row.row.is_some() && row.nonempty {
+                header = Some((row.header(), row.row.unwrap_or(0)));
+            }
+            let Some((header, header_row)) = header else {
+                return Err(input_error(
+                    &name,
+                    format!("sheet `{sheet}` is empty: there is no header row"),
+                ));
+            };
+            (header, header_row, total)
+        };
+        Ok(Table {
+            name,
+            format: InputFormat::Xlsx,
+            header,
+            header_line: u64::from(header_row) + 1,
+            encoding: None,
+            delimiter: None,
+            sheet: Some(sheet.clone()),
+            total,
+            source: Source::Xlsx {
+                book: Box::new(book),
+                sheet,
+                header_row,
+            },
+        })
+    }
+
+    fn open_range(
+        path: &Path,
+        name: String,
+        format: InputFormat,
+        opts: &ReadOptions,
+    ) -> Result<Table<'static>> {
+        let mut book = calamine::open_workbook_auto(path)
+            .map_err(|e| input_error(&name, format!("cannot read it as a spreadsheet: {e}")))?;
+        let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;
+        let range = book
+            .worksheet_range(&sheet)
+            .map_err(|e| input_error(&name, format!("cannot read sheet `{sheet}`: {e}")))?;
+        let start_row = range.start().map_or(0, |s| s.0);
+        let mut header = None;
+        for (i, cells) in range.rows().enumerate() {
+            let mut row = RowBuilder::default();
+            row.start(0);
+            for (c, v) in cells.iter().enumerate() {
+                row.push(u32::try_from(c).unwrap_or(u32::MAX), CellView::from_data(v));
+            }
+            if row.nonempty {
+                header = Some((row.header(), i));
+                break;
+            }
+        }
+        let Some((header, header_index)) = header else {
+            return Err(input_error(
+                &name,
+                format!("sheet `{sheet}` is empty: there is no header row"),
+            ));
+        };
+        let total = u64::from(range.end().map_or(0, |e| e.0)) + 1;
+        Ok(Table {
+            name,
+            format,
+            header,
+            header_line: u64::from(start_row) + header_index as u64 + 1,
+            encoding: None,
+            delimiter: None,
+            sheet: Some(sheet),
+            total,
+            source: Source::Range {
+                range: Box::new(range),
+                header_index,
+            },
+        })
+    }
+
+    /// The input's name, as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file format.
+    pub fn format(&self) -> InputFormat {
+        self.format
+    }
+
+    /// The column names, as in the header (a leading BOM removed).
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The line (spreadsheet row) the header is on.
+    pub fn header_line(&self) -> u64 {
+        self.header_line
+    }
+
+    /// The index of the column named `name`: an exact match, else the only match ignoring case
+    /// and surrounding spaces.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.header.iter().position(|h| h == name) {
+            return Some(i);
+        }
+        let want = name.trim();
+        let mut found = self
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.trim().eq_ignore_ascii_case(want))
+            .map(|(i, _)| i);
+        match (found.next(), found.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The encoding the text was read in; `None` for spreadsheets.
+    pub fn encoding(&self) -> Option<&EncodingInfo> {
+        self.encoding.as_ref()
+    }
+
+    /// The CSV delimiter used.
+    pub fn delimiter(&self) -> Option<u8> {
+        self.delimiter
+    }
+
+    /// The sheet read, for spreadsheets.
+    pub fn sheet(&self) -> Option<&str> {
+        self.sheet.as_deref()
+    }
+
+    /// The size of the input in progress units (bytes for text files, rows for sheets); 0 when
+    /// unknown (a reader).
+    pub fn progress_total(&self) -> u64 {
+        self.total
+    }
+
+    /// Reads every record, in order, handing each to `f`; `f` returns
+    /// [`ControlFlow::Break`] to stop early. Errors that stop the reading (an I/O error, a
+    /// corrupt workbook) name the file and line.
+    pub fn for_each<F>(self, f: F) -> Result<ReadSummary>
+    where
+        F: FnMut(&Record<'_>) -> ControlFlow<()>,
+    {
+        let Table {
+            name,
+            header,
+            source,
+            ..
+        } = self;
+        let expected = header.len();
+        match source {
+            Source::Csv(src) => read_csv(&name, *src, expected, f),
+            Source::Jsonl {
+                lines,
+                line,
+                first,
+                first_line,
+                blank_before_first,
+            } => read_jsonl(
+                &name,
+                &header,
+                lines,
+                (line, first, first_line, blank_before_first),
+                f,
+            ),
+            Source::Xlsx {
+                mut book,
+                sheet,
+                header_row,
+            } => read_xlsx(&name, &mut book, &sheet, header_row, expected, f),
+            Source::Range {
+                range,
+                header_index,
+            } => Ok(read_range(&range, header_index, expected, f)),
+        }
+    }
+}
+
+/// A CSV reader on `csv-core` that knows the physical line each record starts on: every line
+/// feed consumed is counted, and the line terminators before a record (the previous record's
+/// LF, blank lines) are skipped here, so the record starts where the counter stands.
+struct CsvSource<'a> {
+    rdr: Box<dyn Read + 'a>,
+    core: csv_core::Reader,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    /// The line `buf[pos]` is on.
+    line: u64,
+    /// Bytes consumed so far.
+    byte: u64,
+    /// True when the previous record ended on a CR, so the LF after it is its terminator.
+    prev_cr: bool,
+}
+
+impl<'a> CsvSource<'a> {
+    fn new(rdr: Box<dyn Read + 'a>, delimiter: u8) -> Self {
+        CsvSource {
+            rdr,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            buf: vec![0; 64 * 1024],
+            pos: 0,
+            len: 0,
+            eof: false,
+            line: 1,
+            byte: 0,
+            prev_cr: false,
+        }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.pos < self.len || self.eof {
+            return Ok(());
+        }
+        self.pos = 0;
+        self.len = 0;
+        loop {
+            match self.rdr.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.len = n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads the next record into `rec`: `Some((first line, blank lines before it))`, or `None`
+    /// at the end of the input.
+    fn next(&mut self, rec: &mut Fields) -> std::io::Result<Option<(u64, u64)>> {
+        let mut newlines = 0u64;
+        loop {
+            self.fill()?;
+            if self.pos == self.len {
+                return Ok(None);
+            }
+            match self.buf[self.pos] {
+                b'\n' => {
+                    newlines += 1;
+                    self.line += 1;
+                }
+                b'\r' => {}
+                _ => break,
+            }
+            self.pos += 1;
+            self.byte += 1;
+        }
+        let blank = if self.prev_cr {
+            newlines.saturating_sub(1)
+        } else {
+            newlines
+        };
+        let start = self.line;
+        rec.clear();
+        loop {
+            self.fill()?;
+            let input = &self.buf[self.pos..self.len];
+            let (res, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut rec.data[rec.out..], &mut rec.ends[rec.n..]);
+            let consumed = &input[..nin];
+            self.line += consumed.iter().filter(|b| **b == b'\n').count() as u64;
+            if let Some(last) = consumed.last() {
+                self.prev_cr = *last == b'\r';
+            }
+            self.pos += nin;
+            self.byte += nin as u64;
+            rec.out += nout;
+            rec.n += nend;
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => {
+                    let n = rec.data.len() * 2;
+                    rec.data.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let n = rec.ends.len() * 2;
+                    rec.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record => return Ok(Some((start, blank))),
+                csv_core::ReadRecordResult::End => return Ok(None),
+            }
+        }
+    }
+}
+
+fn read_csv<F>(name: &str, mut src: CsvSource<'_>, expected: usize, mut f: F) -> Result<ReadSummary>
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    let mut rec = Fields::default();
+    let mut summary = ReadSummary::default();
+    loop {
+        let at = src.line;
+        let Some((line, blank)) = src
+            .next(&mut rec)
+            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(name).at(at, 1)))?
+        else {
+            break;
+        };
+        summary.blank_lines += blank;
+        summary.records += 1;
+        let shape = if rec.len() == expected {
+            Shape::Ok
+        } else {
+            Shape::WrongFieldCount {
+                found: rec.len(),
+                expected,
+            }
+        };
+        let record = Record {
+            fields: &rec,
+            line,
+            number: summary.records,
+            progress: src.byte,
+            shape,
+        };
+        if f(&record).is_break() {
+            summary.stopped = true;
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+fn read_jsonl<F>(
+    name: &str,
+    header: &[String],
+    mut lines: Box<dyn BufRead + '_>,
+    first: (u64, JsonPairs, u64, u64),
+    mut f: F,
+) -> Result<ReadSummary>
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    let (mut line, first_pairs, first_line, blank_before) = first;
+    let mut summary = ReadSummary {
+        blank_lines: blank_before,
+        ..ReadSummary::default()
+    };
+    let mut rec = Fields::default();
+    let mut values: Vec<String> = vec![String::new(); header.len()];
+    let mut buf = Vec::new();
+    let mut progress = 0u64;
+    let fill = |pairs: &JsonPairs, rec: &mut Fields, values: &mut Vec<String>| {
+        for v in values.iter_mut() {
+            v.clear();
+        }
+        for (k, v) in pairs {
+            if let Some(i) = header.iter().position(|h| h == k) {
+                json_text(v, &mut values[i]);
+            }
+        }
+        rec.clear();
+        for v in values.iter() {
+            rec.push_field(v.as_bytes());
+        }
+    };
+    fill(&first_pairs, &mut rec, &mut values);
+    summary.records = 1;
+    let record = Record {
+        fields: &rec,
+        line: first_line,
+        number: 1,
+        progress: 0,
+        shape: Shape::Ok,
+    };
+    if f(&record).is_break() {
+        summary.stopped = true;
+        return Ok(summary);
+    }
+    let mut problem = String::new();
+    loop {
+        buf.clear();
+        let n = lines
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(name).at(line + 1, 1)))?;
+        if n == 0 {
+            break;
+        }
+        progress += n as u64;
+        line += 1;
+        let text = buf.trim_ascii();
+        if text.is_empty() {
+            summary.blank_lines += 1;
+            continue;
+        }
+        summary.records += 1;
+        let shape = match parse_json_object(text) {
+            Ok(pairs) => {
+                fill(&pairs, &mut rec, &mut values);
+                Shape::Ok
+            }
+            Err(msg) => {
+                rec.clear();
+                if std::str::from_utf8(text).is_err() {
+                    // Keep the bytes so the invalid encoding can be reported as such.
+                    rec.push_field(text);
+                    problem.clear();
+                    problem.push_str("the line holds bytes that are not valid UTF-8");
+                } else {
+                    problem = msg;
+                }
+                Shape::Malformed(&problem)
+            }
+        };
+        let record = Record {
+            fields: &rec,
+            line,
+            number: summary.records,
+            progress,
+            shape,
+        };
+        if f(&record).is_break() {
+            summary.stopped = true;
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+fn read_xlsx<F>(
+    name: &str,
+    book: &mut calamine::Xlsx<BufReader<File>>,
+    sheet: &str,
+    header_row: u32,
+    expected: usize,
+    mut f: F,
+) -> Result<ReadSummary>
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    let mut cells = book
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| input_error(name, format!("cannot read sheet `{sheet}`: {e}")))?;
+    let mut summary = ReadSummary::default();
+    let mut row = RowBuilder::default();
+    let mut last_row = header_row;
+    loop {
+        let cell = cells.next_cell().map_err(|e| {
+            Error::new(
+                ErrorKind::Input(format!("sheet `{sheet}`: {e}")),
+                Location::file(name).at(u64::from(row.row.unwrap_or(last_row)) + 2, 1),
+            )
+        })?;
+        let (r, c, v) = match &cell {
+            Some(cell) => {
+                let (r, c) = cell.get_position();
+                (Some(r), c, Some(cell.get_value()))
+            }
+            None => (None, 0, None),
+        };
+        if r.is_some_and(|r| r <= header_row) {
+            continue;
+        }
+        if row.row.is_some() && row.row != r {
+            let this = row.row.unwrap_or(0);
+            summary.blank_lines += u64::from(this.saturating_sub(last_row).saturating_sub(1));
+            last_row = this;
+            if row.nonempty {
+                if emit_row(&mut row, &mut summary, expected, &mut f) {
+                    summary.stopped = true;
+                    return Ok(summary);
+                }
+            } else {
+                summary.blank_lines += 1;
+            }
+            row.row = None;
+        }
+        let (Some(r), Some(v)) = (r, v) else { break };
+        if row.row.is_none() {
+            row.start(r);
+        }
+        row.push(c, CellView::from_ref(v));
+    }
+    Ok(summary)
+}
+
+fn read_range<F>(
+    range: &calamine::Range<Data>,
+    header_index: usize,
+    expected: usize,
+    mut f: F,
+) -> ReadSummary
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    let start_row = range.start().map_or(0, |s| s.0);
+    let mut summary = ReadSummary::default();
+    let mut row = RowBuilder::default();
+    for (i, cells) in range.rows().enumerate().skip(header_index + 1) {
+        let r = start_row.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+        row.start(r);
+        for (c, v) in cells.iter().enumerate() {
+            row.push(u32::try_from(c).unwrap_or(u32::MAX), CellView::from_data(v));
+        }
+        if !row.nonempty {
+            summary.blank_lines += 1;
+            continue;
+        }
+        if emit_row(&mut row, &mut summary, expected, &mut f) {
+            summary.stopped = true;
+            break;
+        }
+    }
+    summary
+}
+
+/// Hands a finished spreadsheet row to `f`; true when `f` asks to stop.
+fn emit_row<F>(row: &mut RowBuilder, summary: &mut ReadSummary, expected: usize, f: &mut F) -> bool
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    summary.records += 1;
+    // Excel leaves out empty trailing cells, and formatting can leave empty cells past the last
+    // column: neither is a ragged row. A value past the header is.
+    let used = row.used;
+    let shape = if used > expected {
+        row.rec.truncate(used);
+        Shape::WrongFieldCount {
+            found: used,
+            expected,
+        }
+    } else {
+        row.rec.truncate(expected);
+        while row.rec.len() < expected {
+            row.rec.push_field(b"");
+        }
+        Shape::Ok
+    };
+    let r = u64::from(row.row.unwrap_or(0)) + 1;
+    let record = Record {
+        fields: &row.rec,
+        line: r,
+        number: summary.records,
+        progress: r,
+        shape,
+    };
+    f(&record).is_break()
+}
+
+/// A spreadsheet cell's value, borrowed from either of calamine's cell types.
+enum CellView<'v> {
+    Empty,
+    Text(&'v str),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Date(&'v calamine::ExcelDateTime),
+    Error(&'v calamine::CellErrorType),
+}
+
+impl<'v> CellView<'v> {
+    fn from_ref(v: &'v DataRef<'_>) -> CellView<'v> {
+        match v {
+            DataRef::Empty => CellView::Empty,
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                CellView::Text(s)
+            }
+            DataRef::SharedString(s) => CellView::Text(s),
+            DataRef::Int(i) => CellView::Int(*i),
+            DataRef::Float(x) => CellView::Float(*x),
+            DataRef::Bool(b) => CellView::Bool(*b),
+            DataRef::DateTime(d) => CellView::Date(d),
+            DataRef::Error(e) => CellView::Error(e),
+        }
+    }
+
+    fn from_data(v: &'v Data) -> CellView<'v> {
+        match v {
+            Data::Empty => CellView::Empty,
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => CellView::Text(s),
+            Data::Int(i) => CellView::Int(*i),
+            Data::Float(x) => CellView::Float(*x),
+            Data::Bool(b) => CellView::Bool(*b),
+            Data::DateTime(d) => CellView::Date(d),
+            Data::Error(e) => CellView::Error(e),
+        }
+    }
+
+    /// Writes the cell as a person would read it; false for an empty cell.
+    fn write(&self, out: &mut String) -> bool {
+        out.clear();
+        match self {
+            CellView::Empty => return false,
+            CellView::Text(s) => out.push_str(s),
+            CellView::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            CellView::Float(x) => write_number(out, *x),
+            CellView::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+            CellView::Date(d) if d.is_datetime() => {
+                let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+                let _ = write!(out, "{y:04}-{m:02}-{day:02}");
+                if (h, min, s) != (0, 0, 0) {
+                    let _ = write!(out, " {h:02}:{min:02}:{s:02}");
+                }
+            }
+            CellView::Date(d) => write_number(out, d.as_f64()),
+            CellView::Error(e) => {
+                let _ = write!(out, "{e}");
+            }
+        }
+        true
+    }
+}
+
+/// A number as a spreadsheet shows it in a general cell: whole numbers without a decimal point.
+fn write_number(out: &mut String, x: f64) {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        let i = x as i64;
+        let _ = write!(out, "{i}");
+    } else {
+        let _ = write!(out, "{x}");
+    }
+}
+
+/// Builds one spreadsheet row into a reused record.
+#[derive(Default)]
+struct RowBuilder {
+    rec: Fields,
+    text: String,
+    row: Option<u32>,
+    next_col: u32,
+    nonempty: bool,
+    /// Fields up to and including the last non-empty cell.
+    used: usize,
+}
+
+impl RowBuilder {
+    fn start(&mut self, row: u32) {
+        self.rec.clear();
+        self.row = Some(row);
+        self.next_col = 0;
+        self.nonempty = false;
+        self.used = 0;
+    }
+
+    fn push(&mut self, col: u32, v: CellView<'_>) {
+        if col < self.next_col {
+            // Out of order (not written by Excel): ignore repeats rather than shift columns.
+            return;
+        }
+        while self.next_col < col {
+            self.rec.push_field(b"");
+            self.next_col += 1;
+        }
+        let has = v.write(&mut self.text);
+        self.rec.push_field(self.text.as_bytes());
+        self.next_col += 1;
+        if has && !self.text.trim().is_empty() {
+            self.nonempty = true;
+            self.used = self.rec.len();
+        }
+    }
+
+    fn header(&self) -> Vec<String> {
+        (0..self.used)
+            .filter_map(|i| self.rec.get(i))
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+}
+
+fn pick_sheet(name: &str, sheets: &[String], want: Option<&str>) -> Result<String> {
+    match want {
+        Some(w) => sheets
+            .iter()
+            .find(|s| *s == w)
+            .or_else(|| {
+                sheets
+                    .iter()
+                    .find(|s| s.trim().eq_ignore_ascii_case(w.trim()))
+            })
+            .cloned()
+            .ok_or_else(|| {
+                input_error(
+                    name,
+                    format!(
+                        "there is no sheet `{w}`; the sheets are: {}",
+                        sheets
+                            .iter()
+                            .map(|s| format!("`{s}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            }),
+        None => sheets
+            .first()
+            .cloned()
+            .ok_or_else(|| input_error(name, "the workbook has no sheets")),
+    }
+}
+
+fn sniff_format(path: &Path, head: &[u8]) -> InputFormat {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if head.starts_with(b"PK\x03\x04") {
+        return if ext == "ods" {
+            InputFormat::Ods
+        } else {
+            InputFormat::Xlsx
+        };
+    }
+    if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return InputFormat::Xls;
+    }
+    match ext.as_str() {
+        "jsonl" | "ndjson" | "json" => InputFormat::Jsonl,
+        "csv" | "tsv" | "txt" | "tab" => InputFormat::Csv,
+        _ => {
+            let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+            if text.trim_ascii().first() == Some(&b'{') {
+                InputFormat::Jsonl
+            } else {
+                InputFormat::Csv
+            }
+        }
+    }
+}
+
+fn sniff_bom(head: &[u8]) -> (Option<Encoding>, usize) {
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        (Some(Encoding::Utf8), 3)
+    } else if head.starts_with(b"\xFF\xFE") {
+        (Some(Encoding::Utf16Le), 2)
+    } else if head.starts_with(b"\xFE\xFF") {
+        (Some(Encoding::Utf16Be), 2)
+    } else {
+        (None, 0)
+    }
+}
+
+fn bom_info(enc: Encoding, given: Option<Encoding>) -> EncodingInfo {
+    let mut note = format!("{} (byte-order mark)", enc.name());
+    if let Some(g) = given.filter(|g| *g != enc) {
+        let _ = write!(note, "; the file's byte-order mark overrides the given {g}");
+    }
+    EncodingInfo {
+        encoding: enc,
+        source: EncodingSource::ByteOrderMark,
+        bom: true,
+        invalid_sequences: 0,
+        note,
+    }
+}
+
+fn given_info(enc: Encoding) -> EncodingInfo {
+    EncodingInfo {
+        encoding: enc,
+        source: EncodingSource::Given,
+        bom: false,
+        invalid_sequences: 0,
+        note: format!("{} (given)", enc.name()),
+    }
+}
+
+fn detected_info(scan: &Utf8Scan, partial: bool) -> EncodingInfo {
+    let scope = if partial { " in the first 64 KiB" } else { "" };
+    let line = scan.first_invalid_line.unwrap_or(0);
+    let (encoding, note) = if scan.invalid == 0 {
+        (
+            Encoding::Utf8,
+            if scan.multibyte == 0 {
+                format!("utf-8 (detected: plain ASCII{scope})")
+            } else {
+                format!("utf-8 (detected: valid UTF-8{scope})")
+            },
+        )
+    } else if scan.multibyte > scan.invalid {
+        (
+            Encoding::Utf8,
+            format!(
+                "utf-8 (detected: mostly valid UTF-8{scope}, but {} byte sequence{} not valid, \
+                 the first on line {line}; each field holding one is reported)",
+                scan.invalid,
+                if scan.invalid == 1 { " is" } else { "s are" }
+            ),
+        )
+    } else {
+        (
+            Encoding::Windows1252,
+            format!(
+                "windows-1252 (detected: not valid UTF-8{scope}, first non-UTF-8 byte on line \
+                 {line}; read as Windows-1252, what Excel writes for CSV)"
+            ),
+        )
+    };
+    EncodingInfo {
+        encoding,
+        source: EncodingSource::Detected,
+        bom: false,
+        invalid_sequences: if encoding == Encoding::Utf8 {
+            scan.invalid
+        } else {
+            0
+        },
+        note,
+    }
+}
+
+/// Counts of a pass over bytes checking UTF-8.
+#[derive(Debug, Default)]
+struct Utf8Scan {
+    /// Invalid sequences.
+    invalid: u64,
+    /// Valid multi-byte characters.
+    multibyte: u64,
+    /// Line of the first invalid sequence.
+    first_invalid_line: Option<u64>,
+    /// Lines seen so far (1-based current line), counted until the first invalid sequence.
+    line: u64,
+}
+
+impl Utf8Scan {
+    fn valid(&mut self, good: &[u8]) {
+        if !good.is_ascii() {
+            self.multibyte += good.iter().filter(|b| **b >= 0xC0).count() as u64;
+        }
+        if self.first_invalid_line.is_none() {
+            self.line += memchr::memchr_iter(b'\n', good).count() as u64;
+        }
+    }
+
+    fn bad(&mut self) {
+        self.invalid += 1;
+        if self.first_invalid_line.is_none() {
+            self.first_invalid_line = Some(self.line + 1);
+        }
+    }
+
+    /// Checks `chunk`; returns how many bytes at its end are an incomplete sequence to carry
+    /// into the next chunk (none when `last`).
+    fn feed(&mut self, mut chunk: &[u8], last: bool) -> usize {
+        loop {
+            match std::str::from_utf8(chunk) {
+                Ok(_) => {
+                    self.valid(chunk);
+                    return 0;
+                }
+                Err(e) => {
+                    let (good, rest) = chunk.split_at(e.valid_up_to());
+                    self.valid(good);
+                    match e.error_len() {
+                        Some(n) => {
+                            self.bad();
+                            chunk = &rest[n..];
+                        }
+                        None if last => {
+                            self.bad();
+                            return 0;
+                        }
+                        None => return rest.len(),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks a whole stream for UTF-8 validity with a fixed buffer.
+fn scan_utf8(r: &mut impl Read) -> std::io::Result<Utf8Scan> {
+    let mut scan = Utf8Scan::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut carry = 0;
+    loop {
+        let n = match r.read(&mut buf[carry..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let len = carry + n;
+        let last = n == 0;
+        let keep = scan.feed(&buf[..len], last);
+        if last {
+            break;
+        }
+        buf.copy_within(len - keep..len, 0);
+        carry = keep;
+    }
+    Ok(scan)
+}
+
+/// The delimiter of the first line: the most frequent of comma, tab and semicolon outside
+/// quotes (ties: comma, then tab, then semicolon; none: comma).
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b'\t' if !quoted => counts[1] += 1,
+            b';' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for i in 1..3 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    [b',', b'\t', b';'][best]
+}
+
+/// Parses one JSON Lines line into its (key, value) pairs, in order.
+fn parse_json_object(text: &[u8]) -> std::result::Result<JsonPairs, String> {
+    struct Pairs;
+    impl<'de> serde::de::Visitor<'de> for Pairs {
+        type Value = JsonPairs;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<JsonPairs, A::Error> {
+            let mut out = Vec::new();
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                out.push((k, v));
+            }
+            Ok(out)
+        }
+    }
+    struct Obj;
+    impl<'de> serde::de::DeserializeSeed<'de> for Obj {
+        type Value = JsonPairs;
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<JsonPairs, D::Error> {
+            d.deserialize_map(Pairs)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let pairs = serde::de::DeserializeSeed::deserialize(Obj, &mut de).map_err(|e| {
+        // serde_json's messages name the position and the expected token, never the value.
+        let msg = e.to_string();
+        format!(
+            "not a JSON object: {}",
+            msg.split(" at line").next().unwrap_or(&msg)
+        )
+    })?;
+    de.end()
+        .map_err(|_| "more than one JSON value on the line".to_owned())?;
+    Ok(pairs)
+}
+
+/// A JSON value as the text a CSV cell would hold: strings as they are, `null` empty.
+fn json_text(v: &serde_json::Value, out: &mut String) {
+    out.clear();
+    match v {
+        serde_json::Value::Null => {}
+        serde_json::Value::String(s) => out.push_str(s),
+        serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        serde_json::Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(data: &[u8], opts: &ReadOptions) -> (Table<'static>, Vec<(u64, u64, Vec<String>)>) {
+        let data: &'static [u8] = Box::leak(data.to_vec().into_boxed_slice());
+        let t = Table::from_reader("t.csv", data, opts).unwrap();
+        let t2 = Table::from_reader("t.csv", data, opts).unwrap();
+        let mut rows = Vec::new();
+        t.for_each(|r| {
+            rows.push((
+                r.line(),
+                r.number(),
+                (0..r.len())
+                    .map(|i| r.text(i).unwrap().into_owned())
+                    .collect(),
+            ));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        (t2, rows)
+    }
+
+    #[test]
+    fn lines_count_blank_lines_crlf_and_quoted_breaks() {
+        let (t, rows) = read(
+            b"\xEF\xBB\xBFa,b\r\n1,\"x\r\ny\"\r\n\r\n2,z\r\n",
+            &ReadOptions::default(),
+        );
+        assert_eq!(t.header(), ["a", "b"]);
+        assert!(t.encoding().unwrap().bom);
+        assert_eq!(
+            rows,
+            [
+                (2, 1, vec!["1".to_owned(), "x\r\ny".to_owned()]),
+                (5, 2, vec!["2".to_owned(), "z".to_owned()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn detects_windows_1252() {
+        let (t, rows) = read(b"a\tb\nCaf\xe9\t\x96\n", &ReadOptions::default());
+        assert_eq!(t.delimiter(), Some(b'\t'));
+        assert_eq!(t.encoding().unwrap().encoding, Encoding::Windows1252);
+        assert_eq!(rows[0].2, ["Café", "\u{2013}"]);
+    }
+
+    #[test]
+    fn scan_carries_split_sequences() {
+        let text = "é".repeat(10).into_bytes();
+        let mut scan = Utf8Scan::default();
+        let keep = scan.feed(&text[..3], false);
+        assert_eq!(keep, 1);
+        assert_eq!(scan.invalid, 0);
+    }
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter(b"a;b;c\n1,2"), b';');
+        assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
+        assert_eq!(sniff_delimiter(b"single\n"), b',');
+    }
+
+    #[test]
+    fn jsonl_keeps_key_order_and_reports_bad_lines() {
+        let data = b"{\"z\":1,\"a\":\"x\"}\n\nnot json\n{\"a\":null,\"z\":true}\n";
+        let t = Table::from_reader("t.jsonl", &data[..], &ReadOptions::default()).unwrap();
+        assert_eq!(t.header(), ["z", "a"]);
+        let mut seen = Vec::new();
+        let s = t
+            .for_each(|r| {
+                seen.push((
+                    r.line(),
+                    matches!(r.shape(), Shape::Malformed(_)),
+                    (0..r.len())
+                        .map(|i| r.text(i).unwrap().into_owned())
+                        .collect::<Vec<_>>(),
+                ));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(s.blank_lines, 1);
+        assert_eq!(
+            seen,
+            [
+                (1, false, vec!["1".to_owned(), "x".to_owned()]),
+                (3, true, vec![]),
+                (4, false, vec!["true".to_owned(), String::new()]),
+            ]
+        );
+    }
+}
