@@ -17,6 +17,9 @@ pub enum Loss {
     None,
     /// The target code is wider than the source: detail is lost.
     Generalised,
+    /// No single code contains the source's meaning, but each of its candidates has a code: the
+    /// note lists them; a code is chosen only where the source documents its likeliest candidate.
+    Ambiguous,
     /// No code of the target scheme contains the source's meaning.
     NoTarget,
 }
@@ -72,17 +75,7 @@ fn describe(code: &Code) -> String {
 pub fn encode<'a>(to: &'a Scheme, mapping: &Mapping) -> Encoded<'a> {
     let want = meaning(mapping);
     let want_width = width(&want);
-    let best = to
-        .codes()
-        .iter()
-        .filter(|c| covers(&meaning(&c.map), &want))
-        .min_by_key(|c| {
-            (
-                width(&meaning(&c.map)),
-                c.map.relationship != Relationship::Equivalent,
-                c.parent.is_some(),
-            )
-        });
+    let best = narrowest_cover(to, &want);
     if let Some(code) = best {
         let w = width(&meaning(&code.map));
         if w == want_width && mapping.relationship != Relationship::Narrower {
@@ -131,20 +124,65 @@ pub fn encode<'a>(to: &'a Scheme, mapping: &Mapping) -> Encoded<'a> {
             };
         }
     }
+    // A broader source: no single code covers it, but each candidate may have one.
+    if mapping.relationship == Relationship::Broader {
+        let per_candidate: Option<Vec<(Category, &Code)>> = mapping
+            .candidates
+            .iter()
+            .map(|&cat| narrowest_cover(to, &[Node::Category(cat)]).map(|c| (cat, c)))
+            .collect();
+        if let Some(choices) = per_candidate {
+            let mut listed: Vec<String> = Vec::new();
+            for (_, c) in &choices {
+                let d = describe(c);
+                if !listed.contains(&d) {
+                    listed.push(d);
+                }
+            }
+            let chosen = mapping
+                .most_likely
+                .and_then(|m| choices.iter().find(|(cat, _)| *cat == m).map(|(_, c)| *c));
+            let note = match chosen {
+                Some(c) => format!(
+                    "no single {} code holds `{}`: it could be {}; {} is the documented likeliest",
+                    to.id,
+                    mapping.target,
+                    listed.join(" or "),
+                    describe(c)
+                ),
+                None => format!(
+                    "no single {} code holds `{}`: it could be {}; no likeliest is documented",
+                    to.id,
+                    mapping.target,
+                    listed.join(" or ")
+                ),
+            };
+            return Encoded {
+                code: chosen,
+                loss: Loss::Ambiguous,
+                note,
+            };
+        }
+    }
     Encoded {
         code: None,
         loss: Loss::NoTarget,
-        note: format!(
-            "no code of {} contains `{}`{}",
-            to.id,
-            mapping.target,
-            if mapping.relationship == Relationship::Broader {
-                " and all its candidates"
-            } else {
-                ""
-            }
-        ),
+        note: format!("no code of {} contains `{}`", to.id, mapping.target),
     }
+}
+
+/// The narrowest code of `to` whose meaning covers `want`.
+fn narrowest_cover<'a>(to: &'a Scheme, want: &[Node]) -> Option<&'a Code> {
+    to.codes()
+        .iter()
+        .filter(|c| covers(&meaning(&c.map), want))
+        .min_by_key(|c| {
+            (
+                width(&meaning(&c.map)),
+                c.map.relationship != Relationship::Equivalent,
+                c.parent.is_some(),
+            )
+        })
 }
 
 /// One row of a crosswalk table.
@@ -183,6 +221,25 @@ mod tests {
         assert_eq!(e.code.and_then(|c| c.code.as_deref()), Some("C"));
         assert_eq!(e.loss, Loss::Generalised);
         assert!(e.note.contains("wider"), "{}", e.note);
+    }
+
+    #[test]
+    fn a_broader_code_lists_its_choices_and_takes_only_a_documented_likeliest() {
+        let nhs = builtin("nhs-ethnic-category").unwrap();
+        let dfe = builtin("dfe-cbds").unwrap();
+        let e = encode(dfe, &nhs.get("C").unwrap().map);
+        assert_eq!(e.loss, Loss::Ambiguous);
+        assert_eq!(e.code.and_then(|c| c.code.as_deref()), Some("WOTH"));
+        assert!(
+            e.note.contains("WIRT") && e.note.contains("WROR"),
+            "{}",
+            e.note
+        );
+        let ic = builtin("police-ic").unwrap();
+        let e = encode(nhs, &ic.get("IC1").unwrap().map);
+        assert_eq!(e.loss, Loss::Ambiguous);
+        assert!(e.code.is_none());
+        assert!(e.note.contains("no likeliest"), "{}", e.note);
     }
 
     #[test]

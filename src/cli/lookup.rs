@@ -341,6 +341,7 @@ pub fn crosswalk(a: &CrosswalkArgs) -> anyhow::Result<ExitCode> {
                 let arrow = match v.loss {
                     Loss::None => "=",
                     Loss::Generalised => "~",
+                    Loss::Ambiguous => "?",
                     Loss::NoTarget => "x",
                 };
                 writeln!(
@@ -359,7 +360,10 @@ pub fn crosswalk(a: &CrosswalkArgs) -> anyhow::Result<ExitCode> {
                     writeln!(out, "{:<12} {}", "", v.note)?;
                 }
             }
-            writeln!(out, "= same meaning   ~ detail lost   x no code")?;
+            writeln!(
+                out,
+                "= same meaning   ~ detail lost   ? one of several   x no code"
+            )?;
         }
     }
     out.flush()?;
