@@ -23,14 +23,19 @@
 
 #![deny(missing_docs)]
 
+pub mod aggregate;
+pub mod convert;
 pub mod council;
 pub mod crosswalk;
 pub mod date;
 pub mod error;
 pub mod io;
+pub mod labels;
 pub mod scheme;
+pub mod spec;
 pub mod standard;
 pub mod text;
+pub mod validate;
 mod yaml;
 
 pub use error::{Error, ErrorKind, Location, Result};
