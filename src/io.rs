@@ -56,7 +56,7 @@ pub enum InputFormat {
     Xlsx,
     /// An Excel 97-2003 workbook (`.xls`, at most 65,536 rows), read whole.
     Xls,
-    /// An OpenDocument spreadsheet (`.ods`), read whole.
+    /// An `OpenDocument` spreadsheet (`.ods`), read whole.
     Ods,
 }
 
@@ -573,29 +573,18 @@ impl<'a> Table<'a> {
                     .build(raw),
             )
         };
-        match format {
-            InputFormat::Jsonl => Table::open_jsonl(name, reader, info, size),
-            _ => {
-                let delimiter = match opts.delimiter {
-                    Some(d) => d,
-                    None => {
-                        let text = if matches!(info.encoding, Encoding::Utf16Le | Encoding::Utf16Be)
-                        {
-                            info.encoding
-                                .decoder()
-                                .decode_without_bom_handling(head)
-                                .0
-                                .into_owned()
-                                .into_bytes()
-                        } else {
-                            head.to_vec()
-                        };
-                        sniff_delimiter(&text)
-                    }
-                };
-                Table::open_csv(name, reader, info, delimiter, size)
-            }
+        if format == InputFormat::Jsonl {
+            return Table::open_jsonl(name, reader, info, size);
         }
+        let delimiter = opts.delimiter.unwrap_or_else(|| {
+            if matches!(info.encoding, Encoding::Utf16Le | Encoding::Utf16Be) {
+                let text = info.encoding.decoder().decode_without_bom_handling(head).0;
+                sniff_delimiter(text.as_bytes())
+            } else {
+                sniff_delimiter(head)
+            }
+        });
+        Table::open_csv(name, reader, info, delimiter, size)
     }
 
     fn open_csv(
@@ -716,7 +705,7 @@ impl<'a> Table<'a> {
                     }
                     row.start(r);
                 }
-                row.push(c, CellView::from_ref(cell.get_value()));
+                row.push(c, &CellView::from_ref(cell.get_value()));
             }
             if row.row.is_some() && row.nonempty {
                 header = Some((row.header(), row.row.unwrap_or(0)));
@@ -764,7 +753,10 @@ impl<'a> Table<'a> {
             let mut row = RowBuilder::default();
             row.start(0);
             for (c, v) in cells.iter().enumerate() {
-                row.push(u32::try_from(c).unwrap_or(u32::MAX), CellView::from_data(v));
+                row.push(
+                    u32::try_from(c).unwrap_or(u32::MAX),
+                    &CellView::from_data(v),
+                );
             }
             if row.nonempty {
                 header = Some((row.header(), i));
@@ -985,7 +977,7 @@ impl<'a> CsvSource<'a> {
                 self.core
                     .read_record(input, &mut rec.data[rec.out..], &mut rec.ends[rec.n..]);
             let consumed = &input[..nin];
-            self.line += consumed.iter().filter(|b| **b == b'\n').count() as u64;
+            self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
             if let Some(last) = consumed.last() {
                 self.prev_cr = *last == b'\r';
             }
@@ -1197,7 +1189,7 @@ where
         if row.row.is_none() {
             row.start(r);
         }
-        row.push(c, CellView::from_ref(v));
+        row.push(c, &CellView::from_ref(v));
     }
     Ok(summary)
 }
@@ -1218,7 +1210,10 @@ where
         let r = start_row.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         row.start(r);
         for (c, v) in cells.iter().enumerate() {
-            row.push(u32::try_from(c).unwrap_or(u32::MAX), CellView::from_data(v));
+            row.push(
+                u32::try_from(c).unwrap_or(u32::MAX),
+                &CellView::from_data(v),
+            );
         }
         if !row.nonempty {
             summary.blank_lines += 1;
@@ -1316,10 +1311,10 @@ impl<'v> CellView<'v> {
             CellView::Float(x) => write_number(out, *x),
             CellView::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
             CellView::Date(d) if d.is_datetime() => {
-                let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
-                let _ = write!(out, "{y:04}-{m:02}-{day:02}");
-                if (h, min, s) != (0, 0, 0) {
-                    let _ = write!(out, " {h:02}:{min:02}:{s:02}");
+                let (year, month, day, hour, minute, second, _) = d.to_ymd_hms_milli();
+                let _ = write!(out, "{year:04}-{month:02}-{day:02}");
+                if (hour, minute, second) != (0, 0, 0) {
+                    let _ = write!(out, " {hour:02}:{minute:02}:{second:02}");
                 }
             }
             CellView::Date(d) => write_number(out, d.as_f64()),
@@ -1363,7 +1358,7 @@ impl RowBuilder {
         self.used = 0;
     }
 
-    fn push(&mut self, col: u32, v: CellView<'_>) {
+    fn push(&mut self, col: u32, v: &CellView<'_>) {
         if col < self.next_col {
             // Out of order (not written by Excel): ignore repeats rather than shift columns.
             return;

@@ -1,0 +1,392 @@
+//! Return specifications: what a return holds and how to check it.
+//!
+//! A specification names the columns of a return, the coding scheme of each coded column, which
+//! columns must be present, and the return's own rules (what an empty cell means, the largest
+//! share of residual values, rule severities). It is built in code, from the `validate` flags, or
+//! loaded from a YAML file checked against `schema/return-spec.schema.json`:
+//!
+//! ```yaml
+//! name: "School census: pupil ethnicity"
+//! council: E08000025
+//! max_residual_share: 0.1
+//! severity:
+//!   residual-value: off        # declined / not obtained are fine one by one
+//! columns:
+//!   - name: UPN
+//!     role: id
+//!   - name: Ethnicity
+//!     scheme: dfe-cbds
+//!     empty: not-known         # an empty cell means "not known" in this return
+//!   - name: CensusDate
+//!     role: date
+//!     required: false
+//! ```
+//!
+//! ```
+//! use wm_ethnicity::spec::{ReturnSpec, Role};
+//!
+//! let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds").with_id_column("UPN");
+//! assert_eq!(spec.coded_columns().count(), 1);
+//! assert_eq!(spec.id_column().unwrap().name, "UPN");
+//! assert_eq!(spec.columns[1].role, Role::Id);
+//! ```
+
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::scheme::Registry;
+use crate::validate::{Rule, Severity};
+use crate::yaml;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The residual share above which rule WM013 reports an error, unless a specification says
+/// otherwise.
+pub const DEFAULT_MAX_RESIDUAL_SHARE: f64 = 0.2;
+
+/// What a column is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Holds codes of a coding scheme.
+    Coded,
+    /// The record id: checked for duplicates.
+    Id,
+    /// The date each record's codes must be valid on.
+    Date,
+    /// Only required to be present.
+    Other,
+}
+
+/// What an empty cell means in a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmptyCell {
+    /// An error (rule WM004).
+    #[default]
+    Error,
+    /// A query (rule WM004 as a query).
+    Query,
+    /// The residual value "not known": no finding; counted as not known.
+    NotKnown,
+    /// Allowed: no finding; counted as empty in the profile.
+    Allowed,
+}
+
+/// One column of a return.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnSpec {
+    /// The header name.
+    pub name: String,
+    /// What it holds.
+    pub role: Role,
+    /// For coded columns, the scheme id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// When true the column must be in the header (rule WM012, fatal); when false an absent column
+    /// is skipped and the report says so.
+    pub required: bool,
+    /// What an empty cell means.
+    pub empty: EmptyCell,
+    #[serde(skip)]
+    scheme_at: Option<Location>,
+}
+
+impl ColumnSpec {
+    /// A required column with this role; a coded column needs [`ColumnSpec::scheme`] set.
+    pub fn new(name: impl Into<String>, role: Role) -> Self {
+        ColumnSpec {
+            name: name.into(),
+            role,
+            scheme: None,
+            required: true,
+            empty: EmptyCell::Error,
+            scheme_at: None,
+        }
+    }
+}
+
+/// A return specification. See the [module docs](self).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReturnSpec {
+    /// The return's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The council submitting it (code, short id or name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub council: Option<String>,
+    /// The columns checked.
+    pub columns: Vec<ColumnSpec>,
+    /// The largest share of residual values per coded column (rule WM013).
+    pub max_residual_share: f64,
+    /// Rule severities changed from their defaults; `None` turns a rule off.
+    #[serde(skip)]
+    pub severity: Vec<(Rule, Option<Severity>)>,
+    /// Local scheme files to load, resolved against the specification's folder.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scheme_files: Vec<PathBuf>,
+}
+
+impl Default for ReturnSpec {
+    fn default() -> Self {
+        ReturnSpec {
+            name: None,
+            council: None,
+            columns: Vec::new(),
+            max_residual_share: DEFAULT_MAX_RESIDUAL_SHARE,
+            severity: Vec::new(),
+            scheme_files: Vec::new(),
+        }
+    }
+}
+
+impl ReturnSpec {
+    /// A specification with one required coded column.
+    pub fn coded(column: impl Into<String>, scheme: impl Into<String>) -> Self {
+        let mut c = ColumnSpec::new(column, Role::Coded);
+        c.scheme = Some(scheme.into());
+        ReturnSpec {
+            columns: vec![c],
+            ..ReturnSpec::default()
+        }
+    }
+
+    /// This specification with `name` as its id column (replacing any other).
+    #[must_use]
+    pub fn with_id_column(mut self, name: impl Into<String>) -> Self {
+        self.set_role_column(Role::Id, name.into());
+        self
+    }
+
+    /// This specification with `name` as its date column (replacing any other).
+    #[must_use]
+    pub fn with_date_column(mut self, name: impl Into<String>) -> Self {
+        self.set_role_column(Role::Date, name.into());
+        self
+    }
+
+    fn set_role_column(&mut self, role: Role, name: String) {
+        if let Some(c) = self.columns.iter_mut().find(|c| c.role == role) {
+            c.name = name;
+        } else {
+            self.columns.push(ColumnSpec::new(name, role));
+        }
+    }
+
+    /// The id column, if any.
+    pub fn id_column(&self) -> Option<&ColumnSpec> {
+        self.columns.iter().find(|c| c.role == Role::Id)
+    }
+
+    /// The date column, if any.
+    pub fn date_column(&self) -> Option<&ColumnSpec> {
+        self.columns.iter().find(|c| c.role == Role::Date)
+    }
+
+    /// The coded columns, in order.
+    pub fn coded_columns(&self) -> impl Iterator<Item = &ColumnSpec> {
+        self.columns.iter().filter(|c| c.role == Role::Coded)
+    }
+
+    /// The severity of `rule` under this specification; `None` when turned off.
+    pub fn severity_of(&self, rule: Rule) -> Option<Severity> {
+        self.severity
+            .iter()
+            .rev()
+            .find(|(r, _)| *r == rule)
+            .map_or(Some(rule.default_severity()), |(_, s)| *s)
+    }
+
+    /// Loads a specification file; scheme files it names are resolved against its folder.
+    pub fn load(path: &Path) -> Result<ReturnSpec> {
+        let text = crate::scheme::read_text(path)?;
+        let mut spec = ReturnSpec::from_yaml(&text, &path.display().to_string())?;
+        let base = path.parent().unwrap_or_else(|| Path::new(""));
+        for f in &mut spec.scheme_files {
+            if f.is_relative() {
+                *f = base.join(&*f);
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Parses a specification: YAML with budgets and no duplicate keys, checked against
+    /// `schema/return-spec.schema.json` and for sense (one id and one date column at most, a
+    /// scheme on every coded column, no column twice). `file` names it in errors.
+    pub fn from_yaml(text: &str, file: &str) -> Result<ReturnSpec> {
+        let raw: RawSpec = yaml::parse(text, file)?;
+        yaml::check_schema(text, file, &SPEC_SCHEMA, |p| raw.locate(p))?;
+        raw.build(file)
+    }
+
+    /// Checks that every coded column's scheme exists in `registry`, naming the place in the
+    /// specification file when it does not.
+    pub fn check_schemes(&self, registry: &Registry) -> Result<()> {
+        for c in self.coded_columns() {
+            if let Some(id) = &c.scheme {
+                if let Err(e) = registry.require(id) {
+                    let loc = c.scheme_at.clone().unwrap_or_default();
+                    return Err(Error::new(
+                        ErrorKind::Invalid(format!("column `{}`: {}", c.name, e.kind())),
+                        loc,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) static SPEC_SCHEMA: yaml::Schema = yaml::Schema::new("return-spec.schema.json", || {
+    yaml::compile(include_str!("../schema/return-spec.schema.json"))
+});
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    council: Option<String>,
+    #[serde(default)]
+    scheme_files: Vec<String>,
+    #[serde(default)]
+    max_residual_share: Option<f64>,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+    columns: Vec<RawColumn>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    name: Spanned<String>,
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    scheme: Option<Spanned<String>>,
+    #[serde(default)]
+    required: Option<bool>,
+    #[serde(default)]
+    empty: Option<EmptyCell>,
+}
+
+fn at<T>(file: &str, s: &Spanned<T>) -> Location {
+    Location::file(file).at(s.referenced.line(), s.referenced.column())
+}
+
+fn invalid(loc: Location, msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Invalid(msg.into()), loc)
+}
+
+impl RawSpec {
+    fn locate(&self, pointer: &str) -> Option<(u64, u64)> {
+        let mut parts = pointer.trim_start_matches('/').split('/');
+        if parts.next()? != "columns" {
+            return None;
+        }
+        let c = self.columns.get(parts.next()?.parse::<usize>().ok()?)?;
+        let s = match (parts.next(), &c.scheme) {
+            (Some("scheme"), Some(s)) => &s.referenced,
+            _ => &c.name.referenced,
+        };
+        Some((s.line(), s.column()))
+    }
+
+    fn build(self, file: &str) -> Result<ReturnSpec> {
+        let mut columns: Vec<ColumnSpec> = Vec::new();
+        let mut seen: Vec<(String, Location)> = Vec::new();
+        for c in self.columns {
+            let loc = at(file, &c.name);
+            let name = c.name.value;
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                return Err(invalid(
+                    loc,
+                    format!(
+                        "column `{name}` is listed twice (first on line {})",
+                        first.line.unwrap_or(0)
+                    ),
+                ));
+            }
+            seen.push((name.clone(), loc.clone()));
+            let role = match (c.role, &c.scheme) {
+                (None | Some(Role::Coded), Some(_)) => Role::Coded,
+                (Some(Role::Coded), None) => {
+                    return Err(invalid(
+                        loc,
+                        format!("coded column `{name}` needs a `scheme`"),
+                    ));
+                }
+                (None, None) => Role::Other,
+                (Some(r), Some(s)) => {
+                    return Err(invalid(
+                        at(file, s),
+                        format!(
+                            "column `{name}` has role `{}`: only coded columns have a scheme",
+                            match r {
+                                Role::Id => "id",
+                                Role::Date => "date",
+                                Role::Other | Role::Coded => "other",
+                            }
+                        ),
+                    ));
+                }
+                (Some(r), None) => r,
+            };
+            if matches!(role, Role::Id | Role::Date) {
+                if let Some(prev) = columns.iter().find(|p| p.role == role) {
+                    return Err(invalid(
+                        loc,
+                        format!(
+                            "`{name}` is a second {} column (`{}` is already one)",
+                            if role == Role::Id { "id" } else { "date" },
+                            prev.name
+                        ),
+                    ));
+                }
+            }
+            columns.push(ColumnSpec {
+                name,
+                role,
+                scheme_at: c.scheme.as_ref().map(|s| at(file, s)),
+                scheme: c.scheme.map(|s| s.value.trim().to_owned()),
+                required: c.required.unwrap_or(true),
+                empty: c.empty.unwrap_or_default(),
+            });
+        }
+        if !columns.iter().any(|c| c.role == Role::Coded) {
+            return Err(invalid(
+                Location::file(file).field("/columns"),
+                "no coded column: give at least one column a `scheme`",
+            ));
+        }
+        let mut severity = Vec::new();
+        for (key, level) in self.severity {
+            let rule = Rule::from_key(&key).ok_or_else(|| {
+                invalid(
+                    Location::file(file).field(format!("/severity/{key}")),
+                    format!("`{key}` is not a rule id or name (see docs/rules.md)"),
+                )
+            })?;
+            let level = match level.as_str() {
+                "error" => Some(Severity::Error),
+                "query" => Some(Severity::Query),
+                _ => None,
+            };
+            severity.push((rule, level));
+        }
+        Ok(ReturnSpec {
+            name: self.name,
+            council: self.council,
+            columns,
+            max_residual_share: self
+                .max_residual_share
+                .unwrap_or(DEFAULT_MAX_RESIDUAL_SHARE),
+            severity,
+            scheme_files: self.scheme_files.into_iter().map(PathBuf::from).collect(),
+        })
+    }
+}

@@ -1,0 +1,1647 @@
+//! Validation of a return: rules with stable ids, findings, and a report.
+//!
+//! A [`Validator`] is built once from a [`ReturnSpec`] and a [`Registry`]; it then checks a
+//! [`Table`] record by record. Findings are values: [`Validator::validate`] hands each one to a
+//! [`Sink`] as it is found (memory does not grow with the number of findings), and
+//! [`Validator::check`] is the fast path that only counts them. Either way the result is a
+//! [`Report`]: records read, counts per rule, and a data-quality profile of every coded column.
+//!
+//! A [`Finding`] carries the rule, severity, line, record number, column, the raw value of that
+//! column only, a message and a suggestion. It never holds another column of the record:
+//! ethnicity is special category data, and reports get emailed.
+//!
+//! ```
+//! use wm_ethnicity::io::{ReadOptions, Table};
+//! use wm_ethnicity::spec::ReturnSpec;
+//! use wm_ethnicity::validate::{Rule, Validator};
+//! use wm_ethnicity::Registry;
+//!
+//! let data = "UPN,Ethnicity\nA1,WBRI\nA2, apkn\nA3,APNK\nA3,REFU\n";
+//! let table = Table::from_reader("return.csv", data.as_bytes(), &Default::default()).unwrap();
+//! let registry = Registry::new();
+//! let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds").with_id_column("UPN");
+//! let validator = Validator::new(&spec, &registry).unwrap();
+//! let (report, findings) = validator.findings(table).unwrap();
+//! let rules: Vec<(Rule, Option<u64>)> = findings.iter().map(|f| (f.rule, f.line)).collect();
+//! assert_eq!(
+//!     rules,
+//!     [
+//!         (Rule::NormalisedInput, Some(3)), // " apkn" read as APKN: a query
+//!         (Rule::UnknownCode, Some(4)),     // APNK: an error, with a suggestion
+//!         (Rule::DuplicateId, Some(5)),     // A3 again
+//!         (Rule::ResidualValue, Some(5)),   // REFU: declined, a query
+//!         (Rule::ResidualShare, None),      // 1 in 4 declined is above the default 20%
+//!     ]
+//! );
+//! assert_eq!(
+//!     findings[1].suggestion.as_deref(),
+//!     Some("Did you mean APKN (Pakistani), AIND (Indian) or AMPK (Mirpuri Pakistani)?")
+//! );
+//! assert_eq!(report.records, 4);
+//! assert_eq!((report.errors, report.queries), (3, 2));
+//! ```
+
+use crate::date::Date;
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
+use crate::scheme::{Code, KeyedBy, MatchKind, Registry, Scheme, Status};
+use crate::spec::{EmptyCell, ReturnSpec, Role};
+use crate::standard::{Category, Group, Level, Node, Residual};
+use crate::text::{looks_like_excel_scientific, nearest};
+use serde::{Deserialize, Serialize, Serializer};
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::ControlFlow;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The return is wrong and must be corrected before it is submitted.
+    Error,
+    /// Something a person must confirm: it may be right.
+    Query,
+}
+
+impl Severity {
+    /// `error` or `query`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Query => "query",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+macro_rules! rules {
+    ($($(#[$doc:meta])* $variant:ident = $id:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
+        /// A validation rule. Ids and names are stable: they are documented in `docs/rules.md` and
+        /// never reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Rule {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Rule {
+            /// Every rule, in id order.
+            pub const ALL: [Rule; rules!(@count $($variant)*)] = [$(Rule::$variant,)*];
+
+            /// The stable id, e.g. `WM001`.
+            pub const fn id(self) -> &'static str {
+                match self { $(Rule::$variant => $id,)* }
+            }
+
+            /// The stable name, e.g. `unknown-code`.
+            pub const fn name(self) -> &'static str {
+                match self { $(Rule::$variant => $name,)* }
+            }
+
+            /// The severity unless a return specification changes it.
+            pub const fn default_severity(self) -> Severity {
+                match self { $(Rule::$variant => Severity::$sev,)* }
+            }
+
+            /// One line saying what the rule checks.
+            pub const fn summary(self) -> &'static str {
+                match self { $(Rule::$variant => $summary,)* }
+            }
+        }
+    };
+    (@count $($x:ident)*) => { 0 $(+ rules!(@one $x))* };
+    (@one $x:ident) => { 1 };
+}
+
+rules! {
+    /// The value is not a code (or label) of the declared scheme.
+    UnknownCode = "WM001", "unknown-code", Error,
+        "The value is not a code of the declared scheme.";
+    /// The value is not in the declared scheme but is a code of another built-in scheme.
+    OtherSchemeCode = "WM002", "other-scheme-code", Error,
+        "The value is a code of another scheme, not of the declared one.";
+    /// The code is not valid on the record's date.
+    NotValidOnDate = "WM003", "not-valid-on-date", Error,
+        "The code is not valid on the record's date.";
+    /// The cell is empty.
+    EmptyValue = "WM004", "empty-value", Error,
+        "The cell is empty.";
+    /// The value is a residual value (declined, not obtained, not known).
+    ResidualValue = "WM005", "residual-value", Query,
+        "The value is declined, not obtained or not known: not an ethnic group.";
+    /// The value only matched after trimming spaces or changing case.
+    NormalisedInput = "WM006", "normalised-input", Query,
+        "The value only matched after removing spaces or changing case.";
+    /// A long numeric code in Excel's scientific notation.
+    ExcelScientific = "WM007", "excel-scientific-notation", Error,
+        "A long numeric code was turned into scientific notation by Excel; its digits are lost.";
+    /// A code whose leading zeros Excel removed.
+    ExcelLeadingZero = "WM008", "excel-lost-leading-zero", Error,
+        "Excel removed the leading zeros of a numeric code.";
+    /// The record id was already used by an earlier record.
+    DuplicateId = "WM009", "duplicate-id", Error,
+        "The record id is used by an earlier record.";
+    /// The record has a different number of fields from the header.
+    WrongFieldCount = "WM010", "wrong-field-count", Error,
+        "The record has a different number of fields from the header; it was not checked.";
+    /// A field holds bytes that are not valid in the file's encoding.
+    InvalidEncoding = "WM011", "invalid-encoding", Error,
+        "A field holds bytes that are not valid in the file's encoding.";
+    /// A required column is not in the header (the file cannot be validated).
+    MissingColumn = "WM012", "missing-column", Error,
+        "A required column is not in the header: the file cannot be validated (exit 2).";
+    /// Too large a share of a column's records are residual values.
+    ResidualShare = "WM013", "residual-share", Error,
+        "The share of residual values in a column is above the return's threshold.";
+    /// An officer-observed (police IC) code where self-defined ethnicity is required.
+    ObservedCode = "WM014", "observed-code", Error,
+        "A police officer-observed (IC) code was given where self-defined ethnicity is required.";
+    /// A retired code.
+    RetiredCode = "WM015", "retired-code", Query,
+        "The code is retired: still understood, but no longer to be used.";
+    /// An NHS local code: a national code with a local second character.
+    LocalCode = "WM016", "local-code", Query,
+        "A local code: a national code with a local second character.";
+    /// The date column holds something that is not a date.
+    InvalidDate = "WM017", "invalid-date", Error,
+        "The date column does not hold a date, so the codes were not checked against it.";
+    /// A line that is not a record (a JSON Lines line that is not a JSON object).
+    MalformedRecord = "WM018", "malformed-record", Error,
+        "The line is not a record (a JSON Lines line that is not a JSON object).";
+}
+
+impl Rule {
+    /// The rule with this id (`WM001`) or name (`unknown-code`), case-insensitive.
+    pub fn from_key(key: &str) -> Option<Rule> {
+        let k = key.trim();
+        Rule::ALL
+            .into_iter()
+            .find(|r| r.id().eq_ignore_ascii_case(k) || r.name().eq_ignore_ascii_case(k))
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.id(), self.name())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+const RULE_COUNT: usize = Rule::ALL.len();
+
+/// One finding. Holds the value of the one column it is about, never another column's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: Rule,
+    /// Its severity here.
+    pub severity: Severity,
+    /// The 1-based physical line the record starts on (what a text editor shows; the row number
+    /// in a spreadsheet); `None` for findings about the whole file.
+    pub line: Option<u64>,
+    /// The 1-based record number (1 = first record after the header); `None` for findings about
+    /// the whole file.
+    pub record: Option<u64>,
+    /// The column's header name, when the finding is about one column.
+    pub column: Option<String>,
+    /// The raw value of that column, as in the file; `None` when there is none, or when showing
+    /// it could reveal other data (a value spanning several lines, or over 100 characters).
+    pub value: Option<String>,
+    /// What is wrong, for a data officer.
+    pub message: String,
+    /// How to fix it, where there is a suggestion.
+    pub suggestion: Option<String>,
+}
+
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Finding", 9)?;
+        st.serialize_field("rule", self.rule.id())?;
+        st.serialize_field("name", self.rule.name())?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("record", &self.record)?;
+        st.serialize_field("column", &self.column)?;
+        st.serialize_field("value", &self.value)?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("suggestion", &self.suggestion)?;
+        st.end()
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (Some(line), Some(record)) = (self.line, self.record) {
+            write!(f, "line {line} (record {record})")?;
+        } else {
+            f.write_str("whole file")?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, ", column {c}")?;
+        }
+        write!(
+            f,
+            ": {} {} {}: {}",
+            self.severity,
+            self.rule.id(),
+            self.rule.name(),
+            self.message
+        )?;
+        if let Some(s) = &self.suggestion {
+            write!(f, " {s}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where findings go as they are found.
+pub trait Sink {
+    /// Receives one finding. An error (a closed pipe) stops the validation with that error.
+    fn finding(&mut self, finding: Finding) -> std::io::Result<()>;
+
+    /// False when the sink needs no more findings (counting continues): messages are then not
+    /// built at all.
+    fn wants_findings(&self) -> bool {
+        true
+    }
+
+    /// Called every few thousand records with the records read and the progress through the
+    /// input (units of [`Table::progress_total`]).
+    fn progress(&mut self, _records: u64, _done: u64) {}
+}
+
+impl<F: FnMut(Finding) -> std::io::Result<()>> Sink for F {
+    fn finding(&mut self, finding: Finding) -> std::io::Result<()> {
+        self(finding)
+    }
+}
+
+/// How many records of each kind a coded column holds. Every record ends in exactly one place:
+/// the fields add up to `records`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Outcomes {
+    /// Mapped to a detailed category.
+    pub detailed: u64,
+    /// Mapped to one of the 19 categories.
+    pub category: u64,
+    /// Mapped only to a group (a broad code such as "Any other White background" in 2001 terms).
+    pub group: u64,
+    /// A residual value: declined, not obtained, not known.
+    pub residual: u64,
+    /// Empty (and not counted as "not known" by the return's rules).
+    pub empty: u64,
+    /// Not a valid code (unknown, another scheme's, damaged, not valid text).
+    pub invalid: u64,
+    /// Not checked: the record had the wrong shape (WM010, WM018).
+    pub not_checked: u64,
+}
+
+impl Outcomes {
+    /// The sum: the records of the column.
+    pub fn total(&self) -> u64 {
+        self.detailed
+            + self.category
+            + self.group
+            + self.residual
+            + self.empty
+            + self.invalid
+            + self.not_checked
+    }
+}
+
+/// A node of the standard and how many records of a column reached it, at category
+/// granularity: detailed categories are counted under their category; codes that reach only a
+/// group are counted under the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeCount {
+    /// The standard's code, e.g. `asian.pakistani`.
+    pub node: Node,
+    /// Its label.
+    pub label: &'static str,
+    /// Its level.
+    pub level: Level,
+    /// Records.
+    pub count: u64,
+}
+
+/// The data-quality profile of one coded column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnProfile {
+    /// The column's header name.
+    pub column: String,
+    /// The scheme checked against.
+    pub scheme: String,
+    /// Records read.
+    pub records: u64,
+    /// Records by outcome; they add up to `records`.
+    pub outcomes: Outcomes,
+    /// Share of records (0 to 1) at the detailed level.
+    pub detailed_share: f64,
+    /// Share at the category level.
+    pub category_share: f64,
+    /// Share at the group level only.
+    pub group_share: f64,
+    /// Share of residual values.
+    pub residual_share: f64,
+    /// The return's threshold for `residual_share` (rule WM013).
+    pub max_residual_share: f64,
+    /// Records per node of the standard, in the standard's order; nodes with none are left out.
+    pub nodes: Vec<NodeCount>,
+}
+
+/// Findings of one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCount {
+    /// The rule's id.
+    pub rule: Rule,
+    /// The rule's name.
+    pub name: &'static str,
+    /// Findings reported as errors.
+    pub errors: u64,
+    /// Findings reported as queries.
+    pub queries: u64,
+}
+
+/// The result of validating a return.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The input, as named.
+    pub file: String,
+    /// Its format.
+    pub format: InputFormat,
+    /// The encoding it was read in, and why (text files only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<EncodingInfo>,
+    /// The CSV delimiter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// The sheet read (spreadsheets only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// The line (or sheet row) of the header.
+    pub header_line: u64,
+    /// Records read: every record after the header, whatever its shape.
+    pub records: u64,
+    /// Blank lines (or empty sheet rows) between records; they are not records.
+    pub blank_lines: u64,
+    /// The version of the standard used.
+    pub standard_version: &'static str,
+    /// The return specification's name, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<String>,
+    /// Findings that are errors.
+    pub errors: u64,
+    /// Findings that are queries.
+    pub queries: u64,
+    /// Findings per rule, in rule order; rules without findings are left out.
+    pub rules: Vec<RuleCount>,
+    /// One profile per coded column.
+    pub columns: Vec<ColumnProfile>,
+    /// Columns of the specification that are not required and not in the header: not checked.
+    pub absent_columns: Vec<String>,
+}
+
+impl Report {
+    /// True when any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.errors > 0
+    }
+
+    /// The findings of `rule` (errors plus queries).
+    pub fn count(&self, rule: Rule) -> u64 {
+        self.rules
+            .iter()
+            .find(|r| r.rule == rule)
+            .map_or(0, |r| r.errors + r.queries)
+    }
+}
+
+/// A coded column with its scheme resolved.
+#[derive(Debug)]
+struct Coded<'r> {
+    name: String,
+    scheme: &'r Scheme,
+    empty: EmptyCell,
+    required: bool,
+}
+
+/// Checks returns against a specification. See the [module docs](self).
+#[derive(Debug)]
+pub struct Validator<'r> {
+    coded: Vec<Coded<'r>>,
+    id: Option<(String, EmptyCell, bool)>,
+    date: Option<(String, EmptyCell, bool)>,
+    others: Vec<(String, bool)>,
+    severity: [Option<Severity>; RULE_COUNT],
+    max_residual_share: f64,
+    spec_name: Option<String>,
+    /// Schemes searched for codes given in the wrong scheme (WM002), observed ones excluded.
+    elsewhere: Vec<&'r Scheme>,
+    /// Officer-observed schemes (WM014).
+    observed: Vec<&'r Scheme>,
+}
+
+impl<'r> Validator<'r> {
+    /// A validator for `spec`, its schemes taken from `registry`.
+    pub fn new(spec: &ReturnSpec, registry: &'r Registry) -> Result<Validator<'r>> {
+        spec.check_schemes(registry)?;
+        let mut coded = Vec::new();
+        let mut id = None;
+        let mut date = None;
+        let mut others = Vec::new();
+        for c in &spec.columns {
+            match c.role {
+                Role::Coded => {
+                    let scheme_id = c.scheme.as_deref().ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Invalid(format!("coded column `{}` has no scheme", c.name)),
+                            Location::default(),
+                        )
+                    })?;
+                    coded.push(Coded {
+                        name: c.name.clone(),
+                        scheme: registry.require(scheme_id)?,
+                        empty: c.empty,
+                        required: c.required,
+                    });
+                }
+                Role::Id => id = Some((c.name.clone(), c.empty, c.required)),
+                Role::Date => date = Some((c.name.clone(), c.empty, c.required)),
+                Role::Other => others.push((c.name.clone(), c.required)),
+            }
+        }
+        if coded.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Invalid("no coded column to check".to_owned()),
+                Location::default(),
+            ));
+        }
+        let mut severity = [None; RULE_COUNT];
+        for r in Rule::ALL {
+            severity[r.index()] = spec.severity_of(r);
+        }
+        let all: Vec<&Scheme> = registry.ids().filter_map(|i| registry.get(i)).collect();
+        Ok(Validator {
+            coded,
+            id,
+            date,
+            others,
+            severity,
+            max_residual_share: spec.max_residual_share,
+            spec_name: spec.name.clone(),
+            elsewhere: all.iter().copied().filter(|s| !s.observed).collect(),
+            observed: all.into_iter().filter(|s| s.observed).collect(),
+        })
+    }
+
+    /// Validates `table`, handing every finding to `sink` as it is found, in file order (findings
+    /// about the whole file last).
+    pub fn validate(&self, table: Table<'_>, sink: &mut dyn Sink) -> Result<Report> {
+        self.run(table, Some(sink))
+    }
+
+    /// The fast path: validates `table` and counts the findings without building them.
+    pub fn check(&self, table: Table<'_>) -> Result<Report> {
+        self.run(table, None)
+    }
+
+    /// Validates `table` and collects every finding (for small returns and tests).
+    pub fn findings(&self, table: Table<'_>) -> Result<(Report, Vec<Finding>)> {
+        let mut out = Vec::new();
+        let mut sink = |f: Finding| {
+            out.push(f);
+            Ok(())
+        };
+        let report = self.validate(table, &mut sink)?;
+        Ok((report, out))
+    }
+
+    fn bind(&self, table: &Table<'_>) -> Result<Binding> {
+        let mut absent = Vec::new();
+        let header_line = table.header_line();
+        let mut find = |name: &str, required: bool| -> Result<Option<usize>> {
+            if let Some(i) = table.column(name) {
+                return Ok(Some(i));
+            }
+            if !required {
+                absent.push(name.to_owned());
+                return Ok(None);
+            }
+            let near = nearest(name, table.header().iter().map(String::as_str), 1);
+            let mut msg = format!(
+                "{} {}: there is no column `{name}` in the header (line {header_line})",
+                Rule::MissingColumn.id(),
+                Rule::MissingColumn.name()
+            );
+            if let Some(n) = near.first() {
+                let _ = write!(msg, "; did you mean `{n}`?");
+            }
+            let _ = write!(
+                msg,
+                " The columns are: {}",
+                table
+                    .header()
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut loc = Location::file(table.name());
+            loc.line = Some(header_line);
+            Err(Error::new(ErrorKind::Input(msg), loc))
+        };
+        let mut coded = Vec::new();
+        for c in &self.coded {
+            coded.push(find(&c.name, c.required)?);
+        }
+        let id = match &self.id {
+            Some((n, _, req)) => find(n, *req)?,
+            None => None,
+        };
+        let date = match &self.date {
+            Some((n, _, req)) => find(n, *req)?,
+            None => None,
+        };
+        for (n, req) in &self.others {
+            find(n, *req)?;
+        }
+        let mut declared = vec![false; table.header().len()];
+        for i in coded.iter().flatten().chain(id.iter()).chain(date.iter()) {
+            declared[*i] = true;
+        }
+        Ok(Binding {
+            coded,
+            id,
+            date,
+            declared,
+            absent,
+        })
+    }
+
+    fn run(&self, table: Table<'_>, sink: Option<&mut dyn Sink>) -> Result<Report> {
+        let binding = self.bind(&table)?;
+        let file = table.name().to_owned();
+        let mut report = Report {
+            file: file.clone(),
+            format: table.format(),
+            encoding: table.encoding().cloned(),
+            delimiter: table.delimiter().map(|d| char::from(d).to_string()),
+            sheet: table.sheet().map(str::to_owned),
+            header_line: table.header_line(),
+            records: 0,
+            blank_lines: 0,
+            standard_version: crate::standard::STANDARD_VERSION,
+            spec: self.spec_name.clone(),
+            errors: 0,
+            queries: 0,
+            rules: Vec::new(),
+            columns: Vec::new(),
+            absent_columns: binding.absent.clone(),
+        };
+        let encoding = table.encoding().map_or("UTF-8", |e| match e.encoding {
+            crate::io::Encoding::Utf8 => "UTF-8",
+            crate::io::Encoding::Windows1252 => "Windows-1252",
+            crate::io::Encoding::Utf16Le | crate::io::Encoding::Utf16Be => "UTF-16",
+        });
+        let mut state = State {
+            v: self,
+            header: table.header().to_vec(),
+            binding,
+            encoding,
+            sink,
+            counts: [[0; 2]; RULE_COUNT],
+            profiles: self.coded.iter().map(|_| Profile::default()).collect(),
+            ids: HashMap::default(),
+            records: 0,
+            failed: None,
+        };
+        let summary = table.for_each(|rec| {
+            if let Err(e) = state.record(rec) {
+                state.failed = Some(e);
+                return ControlFlow::Break(());
+            }
+            if state.records % 8192 == 0 {
+                if let Some(s) = state.sink.as_deref_mut() {
+                    s.progress(state.records, rec.progress());
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        if let Some(e) = state.failed.take() {
+            return Err(Error::new(ErrorKind::Io(e), Location::default()));
+        }
+        state
+            .finish()
+            .map_err(|e| Error::new(ErrorKind::Io(e), Location::default()))?;
+        report.records = summary.records;
+        report.blank_lines = summary.blank_lines;
+        for r in Rule::ALL {
+            let [errors, queries] = state.counts[r.index()];
+            report.errors += errors;
+            report.queries += queries;
+            if errors + queries > 0 {
+                report.rules.push(RuleCount {
+                    rule: r,
+                    name: r.name(),
+                    errors,
+                    queries,
+                });
+            }
+        }
+        for ((c, p), bound) in self
+            .coded
+            .iter()
+            .zip(&state.profiles)
+            .zip(&state.binding.coded)
+        {
+            if bound.is_some() {
+                report
+                    .columns
+                    .push(p.to_profile(c, summary.records, self.max_residual_share));
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Column indexes in the header.
+#[derive(Debug)]
+struct Binding {
+    coded: Vec<Option<usize>>,
+    id: Option<usize>,
+    date: Option<usize>,
+    /// True for header columns the specification names.
+    declared: Vec<bool>,
+    absent: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Profile {
+    out: Outcomes,
+    categories: [u64; Category::ALL.len()],
+    groups: [u64; Group::ALL.len()],
+    residuals: [u64; Residual::ALL.len()],
+}
+
+impl Profile {
+    fn add(&mut self, node: Node) {
+        match node {
+            Node::Group(g) => {
+                self.out.group += 1;
+                self.groups[g as usize] += 1;
+            }
+            Node::Category(c) => {
+                self.out.category += 1;
+                self.categories[c as usize] += 1;
+            }
+            Node::Detailed(d) => {
+                self.out.detailed += 1;
+                self.categories[d.category() as usize] += 1;
+            }
+            Node::Residual(r) => {
+                self.out.residual += 1;
+                self.residuals[r as usize] += 1;
+            }
+        }
+    }
+
+    fn residual_share(&self) -> f64 {
+        share(self.out.residual, self.out.total())
+    }
+
+    fn to_profile(&self, c: &Coded<'_>, records: u64, max: f64) -> ColumnProfile {
+        let mut nodes = Vec::new();
+        let mut push = |node: Node, count: u64| {
+            if count > 0 {
+                nodes.push(NodeCount {
+                    node,
+                    label: node.label(),
+                    level: node.level(),
+                    count,
+                });
+            }
+        };
+        for (i, g) in Group::ALL.into_iter().enumerate() {
+            for (j, cat) in Category::ALL.into_iter().enumerate() {
+                if cat.group() == g {
+                    push(Node::Category(cat), self.categories[j]);
+                }
+            }
+            push(Node::Group(g), self.groups[i]);
+        }
+        for (i, r) in Residual::ALL.into_iter().enumerate() {
+            push(Node::Residual(r), self.residuals[i]);
+        }
+        let total = self.out.total().max(records);
+        ColumnProfile {
+            column: c.name.clone(),
+            scheme: c.scheme.id.clone(),
+            records: self.out.total(),
+            outcomes: self.out,
+            detailed_share: share(self.out.detailed, total),
+            category_share: share(self.out.category, total),
+            group_share: share(self.out.group, total),
+            residual_share: share(self.out.residual, total),
+            max_residual_share: max,
+            nodes,
+        }
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn share(n: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        n as f64 / total as f64
+    }
+}
+
+/// Hashes of ids are already well mixed: the map uses them as they are.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b) ^ (self.0 >> 56);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A 64-bit hash of a record id (SipHash-1-3). Ids are compared by hash to keep the duplicate
+/// check at about 16 bytes per distinct id; two different ids share a hash with a chance of about
+/// n²/2⁶⁵ (3 in 10⁸ for a million ids).
+fn id_hash(id: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(id.as_bytes());
+    h.finish()
+}
+
+/// Where bytes not valid in the encoding were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bad {
+    /// In a column the return checks: the value is shown.
+    Value,
+    /// In another column: not shown.
+    OtherColumn,
+    /// In a line that could not be read as a record.
+    Line,
+}
+
+/// What a finding is about, kept borrowed until a message is wanted.
+#[derive(Debug, Clone, Copy)]
+enum Detail<'a> {
+    None,
+    Fields { found: usize, expected: usize },
+    Encoding(Bad),
+    Code(&'a Code),
+    CodeOnDate(&'a Code, Date),
+    Duplicate { first: u32 },
+    Unknown,
+    Elsewhere(&'a Code),
+    Observed(&'a Scheme, &'a Code),
+    LeadingZero(&'a Code),
+    Share { residual: u64, total: u64 },
+    Empty(Role),
+}
+
+struct State<'v, 'r, 's> {
+    v: &'v Validator<'r>,
+    header: Vec<String>,
+    binding: Binding,
+    encoding: &'static str,
+    sink: Option<&'s mut dyn Sink>,
+    counts: [[u64; 2]; RULE_COUNT],
+    profiles: Vec<Profile>,
+    ids: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+    records: u64,
+    failed: Option<std::io::Error>,
+}
+
+/// Where a finding is: line and record, or the whole file.
+#[derive(Clone, Copy)]
+struct At {
+    line: Option<u64>,
+    record: Option<u64>,
+}
+
+impl At {
+    fn of(rec: &Record<'_>) -> At {
+        At {
+            line: Some(rec.line()),
+            record: Some(rec.number()),
+        }
+    }
+}
+
+fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || c == '\u{feff}')
+}
+
+impl<'r> State<'_, 'r, '_> {
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        rule: Rule,
+        severity: Option<Severity>,
+        at: At,
+        column: Option<usize>,
+        scheme: Option<&'r Scheme>,
+        value: Option<&str>,
+        detail: Detail<'r>,
+    ) -> std::io::Result<()> {
+        let Some(global) = self.v.severity[rule.index()] else {
+            return Ok(());
+        };
+        let severity = severity.unwrap_or(global);
+        self.counts[rule.index()][usize::from(severity == Severity::Query)] += 1;
+        let State {
+            v,
+            header,
+            sink,
+            encoding,
+            ..
+        } = self;
+        let Some(sink) = sink.as_deref_mut() else {
+            return Ok(());
+        };
+        if !sink.wants_findings() {
+            return Ok(());
+        }
+        let column_name = column.and_then(|i| header.get(i)).cloned();
+        let (message, suggestion) = describe(
+            v,
+            rule,
+            column_name.as_deref().unwrap_or(""),
+            scheme,
+            value.unwrap_or(""),
+            detail,
+            encoding,
+        );
+        let shown = value.and_then(|v| {
+            (!v.contains(['\n', '\r']) && v.chars().count() <= 100).then(|| v.to_owned())
+        });
+        let message = match value {
+            Some(v) if shown.is_none() => format!(
+                "{message} (the value is not shown: it {})",
+                if v.contains(['\n', '\r']) {
+                    "spans several lines, perhaps because a quote was never closed, and may hold \
+                     other columns"
+                } else {
+                    "is over 100 characters long"
+                }
+            ),
+            _ => message,
+        };
+        sink.finding(Finding {
+            rule,
+            severity,
+            line: at.line,
+            record: at.record,
+            column: column_name,
+            value: shown,
+            message,
+            suggestion,
+        })
+    }
+
+    fn record(&mut self, rec: &Record<'_>) -> std::io::Result<()> {
+        self.records += 1;
+        let at = At::of(rec);
+        match rec.shape() {
+            Shape::Ok => {}
+            Shape::WrongFieldCount { found, expected } => {
+                self.not_checked();
+                return self.emit(
+                    Rule::WrongFieldCount,
+                    None,
+                    at,
+                    None,
+                    None,
+                    None,
+                    Detail::Fields { found, expected },
+                );
+            }
+            Shape::Malformed(why) => {
+                self.not_checked();
+                if rec.is_valid_text() {
+                    return self.emit_malformed(at, why);
+                }
+                return self.emit(
+                    Rule::InvalidEncoding,
+                    None,
+                    at,
+                    None,
+                    None,
+                    None,
+                    Detail::Encoding(Bad::Line),
+                );
+            }
+        }
+        if !rec.is_valid_text() {
+            for i in 0..rec.len() {
+                let undeclared = !self.binding.declared.get(i).copied().unwrap_or(false);
+                if undeclared && matches!(rec.get(i), Some(Field::Invalid(_))) {
+                    self.emit(
+                        Rule::InvalidEncoding,
+                        None,
+                        at,
+                        Some(i),
+                        None,
+                        None,
+                        Detail::Encoding(Bad::OtherColumn),
+                    )?;
+                }
+            }
+        }
+        if let Some(i) = self.binding.id {
+            self.check_id(rec, at, i)?;
+        }
+        let date = match self.binding.date {
+            Some(i) => self.check_date(rec, at, i)?,
+            None => None,
+        };
+        for c in 0..self.v.coded.len() {
+            if let Some(i) = self.binding.coded[c] {
+                self.check_code(rec, at, c, i, date)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn emit_malformed(&mut self, at: At, why: &str) -> std::io::Result<()> {
+        let Some(global) = self.v.severity[Rule::MalformedRecord.index()] else {
+            return Ok(());
+        };
+        self.counts[Rule::MalformedRecord.index()][usize::from(global == Severity::Query)] += 1;
+        if let Some(sink) = self.sink.as_deref_mut() {
+            if sink.wants_findings() {
+                sink.finding(Finding {
+                    rule: Rule::MalformedRecord,
+                    severity: global,
+                    line: at.line,
+                    record: at.record,
+                    column: None,
+                    value: None,
+                    message: format!("the line is not a record: {why}"),
+                    suggestion: Some(
+                        "Each line of a JSON Lines file must be one JSON object, e.g. \
+                         {\"id\": \"1\", \"ethnicity\": \"WBRI\"}."
+                            .to_owned(),
+                    ),
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn not_checked(&mut self) {
+        for (p, b) in self.profiles.iter_mut().zip(&self.binding.coded) {
+            if b.is_some() {
+                p.out.not_checked += 1;
+            }
+        }
+    }
+
+    fn field<'a>(
+        &mut self,
+        rec: &Record<'a>,
+        at: At,
+        i: usize,
+    ) -> std::io::Result<Option<&'a str>> {
+        match rec.get(i) {
+            Some(Field::Text(s)) => Ok(Some(s)),
+            Some(f @ Field::Invalid(_)) => {
+                let text = f.text();
+                self.emit(
+                    Rule::InvalidEncoding,
+                    None,
+                    at,
+                    Some(i),
+                    None,
+                    Some(&text),
+                    Detail::Encoding(Bad::Value),
+                )?;
+                Ok(None)
+            }
+            None => Ok(Some("")),
+        }
+    }
+
+    fn empty(
+        &mut self,
+        at: At,
+        i: usize,
+        how: EmptyCell,
+        role: Role,
+        scheme: Option<&'r Scheme>,
+    ) -> std::io::Result<()> {
+        let severity = match how {
+            EmptyCell::Error => None,
+            EmptyCell::Query => Some(Severity::Query),
+            EmptyCell::NotKnown | EmptyCell::Allowed => return Ok(()),
+        };
+        self.emit(
+            Rule::EmptyValue,
+            severity,
+            at,
+            Some(i),
+            scheme,
+            Some(""),
+            Detail::Empty(role),
+        )
+    }
+
+    fn check_id(&mut self, rec: &Record<'_>, at: At, i: usize) -> std::io::Result<()> {
+        let Some(raw) = self.field(rec, at, i)? else {
+            return Ok(());
+        };
+        let id = raw.trim();
+        if id.is_empty() {
+            let how = self.v.id.as_ref().map_or(EmptyCell::Error, |x| x.1);
+            return self.empty(at, i, how, Role::Id, None);
+        }
+        let n = u32::try_from(rec.number()).unwrap_or(u32::MAX);
+        let hash = id_hash(id);
+        if let Some(&first) = self.ids.get(&hash) {
+            return self.emit(
+                Rule::DuplicateId,
+                None,
+                at,
+                Some(i),
+                None,
+                Some(raw),
+                Detail::Duplicate { first },
+            );
+        }
+        self.ids.insert(hash, n);
+        Ok(())
+    }
+
+    fn check_date(&mut self, rec: &Record<'_>, at: At, i: usize) -> std::io::Result<Option<Date>> {
+        let Some(raw) = self.field(rec, at, i)? else {
+            return Ok(None);
+        };
+        if is_blank(raw) {
+            let how = self.v.date.as_ref().map_or(EmptyCell::Error, |x| x.1);
+            self.empty(at, i, how, Role::Date, None)?;
+            return Ok(None);
+        }
+        let date = Date::parse(raw);
+        if date.is_none() {
+            self.emit(
+                Rule::InvalidDate,
+                None,
+                at,
+                Some(i),
+                None,
+                Some(raw),
+                Detail::None,
+            )?;
+        }
+        Ok(date)
+    }
+
+    fn check_code(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        c: usize,
+        i: usize,
+        date: Option<Date>,
+    ) -> std::io::Result<()> {
+        let col = &self.v.coded[c];
+        let scheme = col.scheme;
+        let empty = col.empty;
+        let Some(raw) = self.field(rec, at, i)? else {
+            self.profiles[c].out.invalid += 1;
+            return Ok(());
+        };
+        if is_blank(raw) {
+            match empty {
+                EmptyCell::NotKnown => self.profiles[c].add(Node::Residual(Residual::NotKnown)),
+                _ => self.profiles[c].out.empty += 1,
+            }
+            return self.empty(at, i, empty, Role::Coded, Some(scheme));
+        }
+        let Some(m) = scheme.lookup(raw) else {
+            self.profiles[c].out.invalid += 1;
+            let (rule, detail) = self.classify_unknown(scheme, raw);
+            return self.emit(rule, None, at, Some(i), Some(scheme), Some(raw), detail);
+        };
+        let code = m.code;
+        match m.kind {
+            MatchKind::Exact => {}
+            MatchKind::Normalised => self.emit(
+                Rule::NormalisedInput,
+                None,
+                at,
+                Some(i),
+                Some(scheme),
+                Some(raw),
+                Detail::Code(code),
+            )?,
+            MatchKind::LocalSecondCharacter => self.emit(
+                Rule::LocalCode,
+                None,
+                at,
+                Some(i),
+                Some(scheme),
+                Some(raw),
+                Detail::Code(code),
+            )?,
+        }
+        if code.status == Status::Retired {
+            self.emit(
+                Rule::RetiredCode,
+                None,
+                at,
+                Some(i),
+                Some(scheme),
+                Some(raw),
+                Detail::Code(code),
+            )?;
+        }
+        if let Some(d) = date {
+            if !scheme.valid_on(code, d) {
+                self.emit(
+                    Rule::NotValidOnDate,
+                    None,
+                    at,
+                    Some(i),
+                    Some(scheme),
+                    Some(raw),
+                    Detail::CodeOnDate(code, d),
+                )?;
+            }
+        }
+        if code.map.target.is_residual() {
+            self.emit(
+                Rule::ResidualValue,
+                None,
+                at,
+                Some(i),
+                Some(scheme),
+                Some(raw),
+                Detail::Code(code),
+            )?;
+        }
+        self.profiles[c].add(code.map.target);
+        Ok(())
+    }
+
+    /// Why a value is not a code of `scheme`: the most specific explanation first.
+    fn classify_unknown(&self, scheme: &'r Scheme, raw: &str) -> (Rule, Detail<'r>) {
+        let t = raw.trim();
+        if looks_like_excel_scientific(t) {
+            return (Rule::ExcelScientific, Detail::None);
+        }
+        if scheme.keyed_by == KeyedBy::Code
+            && !t.is_empty()
+            && t.bytes().all(|b| b.is_ascii_digit())
+        {
+            let digits = t.trim_start_matches('0');
+            if let Some(code) = scheme.codes().iter().find(|c| {
+                let k = c.key();
+                k.len() > t.len()
+                    && k.starts_with('0')
+                    && k.bytes().all(|b| b.is_ascii_digit())
+                    && k.trim_start_matches('0') == digits
+            }) {
+                return (Rule::ExcelLeadingZero, Detail::LeadingZero(code));
+            }
+        }
+        if !scheme.observed {
+            for s in &self.v.observed {
+                if let Some(m) = s.lookup(t) {
+                    if m.kind != MatchKind::LocalSecondCharacter {
+                        return (Rule::ObservedCode, Detail::Observed(s, m.code));
+                    }
+                }
+            }
+        }
+        if let Some((_, code)) = elsewhere(self.v, scheme, t).next() {
+            return (Rule::OtherSchemeCode, Detail::Elsewhere(code));
+        }
+        (Rule::UnknownCode, Detail::Unknown)
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        for c in 0..self.v.coded.len() {
+            let Some(i) = self.binding.coded[c] else {
+                continue;
+            };
+            let p = &self.profiles[c];
+            let total = p.out.total();
+            if total > 0 && p.residual_share() > self.v.max_residual_share {
+                let residual = p.out.residual;
+                let share = format!("{:.1}%", p.residual_share() * 100.0);
+                self.emit(
+                    Rule::ResidualShare,
+                    None,
+                    At {
+                        line: None,
+                        record: None,
+                    },
+                    Some(i),
+                    Some(self.v.coded[c].scheme),
+                    Some(&share),
+                    Detail::Share { residual, total },
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The codes of other (non-observed) schemes that `value` is, exactly or after normalising.
+fn elsewhere<'r>(
+    v: &Validator<'r>,
+    declared: &'r Scheme,
+    value: &str,
+) -> impl Iterator<Item = (&'r Scheme, &'r Code)> {
+    let value = value.to_owned();
+    let declared_id = declared.id.clone();
+    v.elsewhere
+        .clone()
+        .into_iter()
+        .filter(move |s| s.id != declared_id)
+        .filter_map(move |s| {
+            let m = s.lookup(&value)?;
+            (m.kind != MatchKind::LocalSecondCharacter).then_some((s, m.code))
+        })
+}
+
+fn quoted_code(code: &Code) -> String {
+    format!("{} ({})", code.key(), code.label)
+}
+
+/// The active code of `scheme` with exactly this target, preferring a main (parentless) code.
+fn same_target(scheme: &Scheme, target: Node) -> Option<&Code> {
+    let mut found = scheme
+        .codes()
+        .iter()
+        .filter(|c| c.map.target == target && c.status == Status::Active);
+    let first = found.next()?;
+    if first.parent.is_none() {
+        return Some(first);
+    }
+    found.find(|c| c.parent.is_none()).or(Some(first))
+}
+
+fn residual_codes(scheme: &Scheme) -> Vec<String> {
+    Residual::ALL
+        .into_iter()
+        .filter_map(|r| {
+            same_target(scheme, Node::Residual(r))
+                .map(|c| format!("{} for {}", c.key(), r.label().to_lowercase()))
+        })
+        .collect()
+}
+
+fn what(scheme: &Scheme) -> &'static str {
+    match scheme.keyed_by {
+        KeyedBy::Code => "code",
+        KeyedBy::Label => "label",
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn describe(
+    v: &Validator<'_>,
+    rule: Rule,
+    column: &str,
+    scheme: Option<&Scheme>,
+    raw: &str,
+    detail: Detail<'_>,
+    encoding: &str,
+) -> (String, Option<String>) {
+    let sid = scheme.map_or("", |s| s.id.as_str());
+    match (rule, detail) {
+        (Rule::WrongFieldCount, Detail::Fields { found, expected }) => (
+            format!(
+                "the record has {found} field{} but the header has {expected}: values may have \
+                 moved to other columns, so the record was not checked",
+                if found == 1 { "" } else { "s" }
+            ),
+            Some(
+                "Look for a delimiter inside a value that is not quoted, or a missing or extra \
+                 field; put values that contain the delimiter in double quotes."
+                    .to_owned(),
+            ),
+        ),
+        (Rule::InvalidEncoding, Detail::Encoding(bad)) => (
+            match bad {
+                Bad::Value => format!(
+                    "the value holds bytes that are not valid {encoding} (shown as \u{fffd})"
+                ),
+                Bad::OtherColumn => format!(
+                    "column `{column}` holds bytes that are not valid {encoding} (the value is \
+                     not shown: this column is not one the return checks)"
+                ),
+                Bad::Line => format!(
+                    "the line holds bytes that are not valid {encoding}, so it could not be read \
+                     as a record"
+                ),
+            },
+            Some(
+                "Save the file as UTF-8 (in Excel: \"CSV UTF-8\"), or, if the whole file was \
+                 saved as Windows-1252, give that encoding."
+                    .to_owned(),
+            ),
+        ),
+        (Rule::EmptyValue, Detail::Empty(column_role)) => match (column_role, scheme) {
+            (Role::Coded, Some(s)) => {
+                let residual = residual_codes(s);
+                (
+                    format!("no {sid} {} given", what(s)),
+                    if residual.is_empty() {
+                        None
+                    } else {
+                        Some(format!(
+                            "If the person was not asked or did not answer, record that with the \
+                             scheme's code: {}.",
+                            residual.join("; ")
+                        ))
+                    },
+                )
+            }
+            (Role::Id, _) => (
+                "no record id given".to_owned(),
+                Some("Every record needs an id so that it can be found and corrected.".to_owned()),
+            ),
+            _ => (
+                "no date given, so the codes were not checked against a date".to_owned(),
+                None,
+            ),
+        },
+        (Rule::DuplicateId, Detail::Duplicate { first }) => (
+            format!("record id `{raw}` is also the id of record {first}"),
+            Some(
+                "Each record needs its own id: remove the repeated record or correct its id."
+                    .to_owned(),
+            ),
+        ),
+        (Rule::InvalidDate, _) => (
+            format!("`{raw}` is not a date, so the codes were not checked against it"),
+            Some("Write dates as YYYY-MM-DD (2024-10-03) or DD/MM/YYYY (03/10/2024).".to_owned()),
+        ),
+        (Rule::NormalisedInput, Detail::Code(code)) => {
+            let mut changes = Vec::new();
+            if raw.trim() != raw {
+                changes.push("removing spaces");
+            }
+            let trimmed = raw.trim();
+            if trimmed != code.key() && trimmed.eq_ignore_ascii_case(code.key()) {
+                changes.push("changing case");
+            } else if trimmed != code.key() {
+                changes.push("normalising punctuation and spacing");
+            }
+            (
+                format!(
+                    "`{raw}` was read as {} `{}` ({}) after {}",
+                    what_of(scheme),
+                    code.key(),
+                    code.label,
+                    changes.join(" and ")
+                ),
+                Some(format!("Write it exactly as `{}`.", code.key())),
+            )
+        }
+        (Rule::LocalCode, Detail::Code(code)) => {
+            let mut msg = format!(
+                "`{raw}` is a local code: national {sid} code {} with a local second character; \
+                 it is counted as {}",
+                quoted_code(code),
+                code.key()
+            );
+            let scheme_ref = scheme.map_or(sid, |s| s.id.as_str());
+            let also: Vec<String> = v
+                .elsewhere
+                .iter()
+                .filter(|s| s.id != scheme_ref)
+                .filter_map(|s| {
+                    let m = s.lookup(raw)?;
+                    (m.kind == MatchKind::Exact)
+                        .then(|| format!("{} code {}", s.id, quoted_code(m.code)))
+                })
+                .take(2)
+                .collect();
+            if !also.is_empty() {
+                let _ = write!(
+                    msg,
+                    "; it is also {}: check which was meant",
+                    also.join(" and ")
+                );
+            }
+            (msg, None)
+        }
+        (Rule::RetiredCode, Detail::Code(code)) => {
+            let replacement = scheme.and_then(|s| same_target(s, code.map.target));
+            (
+                format!("{} is a retired {sid} code", quoted_code(code)),
+                replacement.map(|r| format!("Use {} instead.", quoted_code(r))),
+            )
+        }
+        (Rule::ResidualValue, Detail::Code(code)) => {
+            let node = code.map.target;
+            (
+                format!(
+                    "{} is a residual value ({}), not an ethnic group",
+                    quoted_code(code),
+                    node.label().to_lowercase()
+                ),
+                None,
+            )
+        }
+        (Rule::NotValidOnDate, Detail::CodeOnDate(code, date)) => {
+            let (from, to) = scheme.map_or((None, None), |s| {
+                (
+                    code.valid_from.or(s.valid_from),
+                    code.valid_to.or(s.valid_to),
+                )
+            });
+            let range = match (from, to) {
+                (Some(f), Some(t)) => format!("from {f} to {t}"),
+                (Some(f), None) => format!("from {f}"),
+                (None, Some(t)) => format!("until {t}"),
+                (None, None) => String::new(),
+            };
+            let replacement = scheme.and_then(|s| {
+                s.codes()
+                    .iter()
+                    .find(|c| c.map.target == code.map.target && s.valid_on(c, date))
+            });
+            (
+                format!(
+                    "{} is not valid on the record's date {date}: it is valid {range}",
+                    quoted_code(code)
+                ),
+                Some(match replacement {
+                    Some(r) => format!("Check the date, or use {}.", quoted_code(r)),
+                    None => {
+                        "Check the record's date, or the scheme the column should be in.".to_owned()
+                    }
+                }),
+            )
+        }
+        (Rule::ExcelScientific, _) => (
+            format!(
+                "`{raw}` is a number in Excel's scientific notation: Excel replaced a long \
+                 numeric code and its last digits are lost"
+            ),
+            Some(
+                "Export the column again from the source system and, in Excel, format it as Text \
+                 before saving; the digits cannot be recovered from this file."
+                    .to_owned(),
+            ),
+        ),
+        (Rule::ExcelLeadingZero, Detail::LeadingZero(code)) => (
+            format!(
+                "`{raw}` is not a {sid} code, but {} is: Excel removes leading zeros from numbers",
+                quoted_code(code)
+            ),
+            Some(format!(
+                "Use `{}`; in Excel, format the column as Text before saving.",
+                code.key()
+            )),
+        ),
+        (Rule::ObservedCode, Detail::Observed(obs, code)) => {
+            let residual = scheme.map(residual_codes).unwrap_or_default();
+            (
+                format!(
+                    "`{raw}` is {} code {}: an officer's view of a person's appearance, not \
+                     their self-defined ethnicity, which {sid} records",
+                    obs.id,
+                    quoted_code(code)
+                ),
+                Some(if residual.is_empty() {
+                    "Record the person's own answer.".to_owned()
+                } else {
+                    format!(
+                        "Record the person's own answer, or the scheme's code: {}.",
+                        residual.join("; ")
+                    )
+                }),
+            )
+        }
+        (Rule::OtherSchemeCode, Detail::Elsewhere(first)) => {
+            let found: Vec<(&Scheme, &Code)> = match scheme {
+                Some(s) => elsewhere(v, s, raw).take(3).collect(),
+                None => Vec::new(),
+            };
+            let list: Vec<String> = found
+                .iter()
+                .map(|(s, c)| format!("{} {} {}", s.id, what(s), quoted_code(c)))
+                .collect();
+            let suggestion = scheme.and_then(|s| {
+                let target = first.map.target;
+                same_target(s, target).map(|c| {
+                    format!(
+                        "The {sid} {} for {} is {}.",
+                        what(s),
+                        target.label(),
+                        quoted_code(c)
+                    )
+                })
+            });
+            (
+                format!(
+                    "`{raw}` is not a {sid} {}; it is {}",
+                    scheme.map_or("code", what),
+                    list.join(", ")
+                ),
+                suggestion,
+            )
+        }
+        (Rule::UnknownCode, _) => {
+            let Some(s) = scheme else {
+                return (format!("`{raw}` is not known"), None);
+            };
+            let msg = format!("`{raw}` is not a {sid} {} ({})", what(s), s.name);
+            if s.keyed_by == KeyedBy::Code {
+                if let Some(m) = s.lookup_label(raw) {
+                    return (
+                        msg,
+                        Some(format!(
+                            "It is the label of {}: write the code `{}`.",
+                            quoted_code(m.code),
+                            m.code.key()
+                        )),
+                    );
+                }
+            }
+            // Swapped letters (APNK for APKN) are the commonest typing slip: those first.
+            let mut near = s.nearest(raw, 3);
+            near.sort_by_key(|k| !same_letters(k, raw));
+            let near: Vec<String> = near
+                .into_iter()
+                .filter_map(|k| s.get(k))
+                .map(|c| match s.keyed_by {
+                    KeyedBy::Code => quoted_code(c),
+                    KeyedBy::Label => format!("`{}`", c.label),
+                })
+                .collect();
+            let suggestion = match near.len() {
+                0 => None,
+                1 => Some(format!("Did you mean {}?", near[0])),
+                n => Some(format!(
+                    "Did you mean {} or {}?",
+                    near[..n - 1].join(", "),
+                    near[n - 1]
+                )),
+            };
+            (msg, suggestion)
+        }
+        (Rule::ResidualShare, Detail::Share { residual, total }) => (
+            format!(
+                "{raw} of the records ({residual} of {total}) in column `{column}` are residual \
+                 values (declined, not obtained, not known); this return allows at most {}",
+                format_args!("{:.1}%", v.max_residual_share * 100.0)
+            ),
+            Some(
+                "Check whether these people were asked, and record their answers where they \
+                 are known."
+                    .to_owned(),
+            ),
+        ),
+        (r, _) => (r.summary().to_owned(), None),
+    }
+}
+
+/// True when `a` and `b` hold the same letters in some order, ignoring case and spaces.
+fn same_letters(a: &str, b: &str) -> bool {
+    let key = |s: &str| {
+        let mut v: Vec<char> = s.trim().chars().flat_map(char::to_uppercase).collect();
+        v.sort_unstable();
+        v
+    };
+    key(a) == key(b)
+}
+
+fn what_of(scheme: Option<&Scheme>) -> &'static str {
+    scheme.map_or("code", what)
+}
