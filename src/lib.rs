@@ -23,11 +23,14 @@
 
 #![deny(missing_docs)]
 
+pub mod aggregate;
+pub mod convert;
 pub mod council;
 pub mod crosswalk;
 pub mod date;
 pub mod error;
 pub mod io;
+pub mod labels;
 pub mod scheme;
 pub mod spec;
 pub mod standard;
