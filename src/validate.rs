@@ -532,6 +532,56 @@ impl<'r> Validator<'r> {
         Ok((report, out))
     }
 
+    /// Why `raw` is not a code of `scheme`, as a finding says it: the rule (WM001, WM002, WM007,
+    /// WM008 or WM014), the message and the suggestion. `convert` rejects values with it, so a
+    /// rejected value reads as validation reports it.
+    pub fn explain_unknown(
+        &self,
+        scheme: &'r Scheme,
+        column: &str,
+        raw: &str,
+    ) -> (Rule, String, Option<String>) {
+        let (rule, detail) = self.classify_unknown(scheme, raw);
+        let (message, suggestion) = describe(self, rule, column, Some(scheme), raw, detail, "");
+        (rule, message, suggestion)
+    }
+
+    /// Why a value is not a code of `scheme`: the most specific explanation first.
+    fn classify_unknown(&self, scheme: &'r Scheme, raw: &str) -> (Rule, Detail<'r>) {
+        let t = raw.trim();
+        if looks_like_excel_scientific(t) {
+            return (Rule::ExcelScientific, Detail::None);
+        }
+        if scheme.keyed_by == KeyedBy::Code
+            && !t.is_empty()
+            && t.bytes().all(|b| b.is_ascii_digit())
+        {
+            let digits = t.trim_start_matches('0');
+            if let Some(code) = scheme.codes().iter().find(|c| {
+                let k = c.key();
+                k.len() > t.len()
+                    && k.starts_with('0')
+                    && k.bytes().all(|b| b.is_ascii_digit())
+                    && k.trim_start_matches('0') == digits
+            }) {
+                return (Rule::ExcelLeadingZero, Detail::LeadingZero(code));
+            }
+        }
+        if !scheme.observed {
+            for s in &self.observed {
+                if let Some(m) = s.lookup(t) {
+                    if m.kind != MatchKind::LocalSecondCharacter {
+                        return (Rule::ObservedCode, Detail::Observed(s, m.code));
+                    }
+                }
+            }
+        }
+        if let Some((_, code)) = elsewhere(self, scheme, t).next() {
+            return (Rule::OtherSchemeCode, Detail::Elsewhere(code));
+        }
+        (Rule::UnknownCode, Detail::Unknown)
+    }
+
     fn bind(&self, table: &Table<'_>) -> Result<Binding> {
         let mut absent = Vec::new();
         let header_line = table.header_line();
@@ -1149,7 +1199,7 @@ impl<'r> State<'_, 'r, '_> {
         }
         let Some(m) = scheme.lookup(raw) else {
             self.profiles[c].out.invalid += 1;
-            let (rule, detail) = self.classify_unknown(scheme, raw);
+            let (rule, detail) = self.v.classify_unknown(scheme, raw);
             return self.emit(rule, None, at, Some(i), Some(scheme), Some(raw), detail);
         };
         let code = m.code;
@@ -1211,42 +1261,6 @@ impl<'r> State<'_, 'r, '_> {
         }
         self.profiles[c].add(code.map.target);
         Ok(())
-    }
-
-    /// Why a value is not a code of `scheme`: the most specific explanation first.
-    fn classify_unknown(&self, scheme: &'r Scheme, raw: &str) -> (Rule, Detail<'r>) {
-        let t = raw.trim();
-        if looks_like_excel_scientific(t) {
-            return (Rule::ExcelScientific, Detail::None);
-        }
-        if scheme.keyed_by == KeyedBy::Code
-            && !t.is_empty()
-            && t.bytes().all(|b| b.is_ascii_digit())
-        {
-            let digits = t.trim_start_matches('0');
-            if let Some(code) = scheme.codes().iter().find(|c| {
-                let k = c.key();
-                k.len() > t.len()
-                    && k.starts_with('0')
-                    && k.bytes().all(|b| b.is_ascii_digit())
-                    && k.trim_start_matches('0') == digits
-            }) {
-                return (Rule::ExcelLeadingZero, Detail::LeadingZero(code));
-            }
-        }
-        if !scheme.observed {
-            for s in &self.v.observed {
-                if let Some(m) = s.lookup(t) {
-                    if m.kind != MatchKind::LocalSecondCharacter {
-                        return (Rule::ObservedCode, Detail::Observed(s, m.code));
-                    }
-                }
-            }
-        }
-        if let Some((_, code)) = elsewhere(self.v, scheme, t).next() {
-            return (Rule::OtherSchemeCode, Detail::Elsewhere(code));
-        }
-        (Rule::UnknownCode, Detail::Unknown)
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
