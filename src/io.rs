@@ -1661,13 +1661,24 @@ fn parse_json_object(text: &[u8]) -> std::result::Result<JsonPairs, String> {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(text);
-    let pairs = serde::de::DeserializeSeed::deserialize(Obj, &mut de).map_err(|e| {
-        // serde_json's messages name the position and the expected token, never the value.
-        let msg = e.to_string();
-        format!(
-            "not a JSON object: {}",
-            msg.split(" at line").next().unwrap_or(&msg)
-        )
+    // serde_json's messages can quote the line's text ("invalid type: string \"...\""): the
+    // message is rebuilt from the error's category and column so no data is repeated.
+    let pairs = serde::de::DeserializeSeed::deserialize(Obj, &mut de).map_err(|e| match e
+        .classify()
+    {
+        serde_json::error::Category::Eof => {
+            "not valid JSON: the line ends before the object does".to_owned()
+        }
+        serde_json::error::Category::Syntax => {
+            format!("not valid JSON: a syntax error at character {}", e.column())
+        }
+        serde_json::error::Category::Data | serde_json::error::Category::Io => {
+            if text.first() == Some(&b'{') {
+                "not a JSON object with text keys".to_owned()
+            } else {
+                "a JSON value that is not an object".to_owned()
+            }
+        }
     })?;
     de.end()
         .map_err(|_| "more than one JSON value on the line".to_owned())?;

@@ -28,6 +28,8 @@ enum Command {
     /// Check scheme files (a council's local scheme).
     #[command(subcommand)]
     Scheme(cli::lookup::SchemeCommand),
+    /// Validate a council return (CSV, JSON Lines, Excel): findings with stable rule ids.
+    Validate(cli::validate::ValidateArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Lookup(a) => cli::lookup::lookup(a),
         Command::Crosswalk(a) => cli::lookup::crosswalk(a),
         Command::Scheme(cli::lookup::SchemeCommand::Check(a)) => cli::lookup::check(a),
+        Command::Validate(a) => cli::validate::run(a),
     };
     match result {
         Ok(code) => code,

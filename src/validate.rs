@@ -264,7 +264,7 @@ impl fmt::Display for Finding {
             self.message
         )?;
         if let Some(s) = &self.suggestion {
-            write!(f, " {s}")?;
+            write!(f, ". {s}")?;
         }
         Ok(())
     }
@@ -542,7 +542,8 @@ impl<'r> Validator<'r> {
         raw: &str,
     ) -> (Rule, String, Option<String>) {
         let (rule, detail) = self.classify_unknown(scheme, raw);
-        let (message, suggestion) = describe(self, rule, column, Some(scheme), raw, detail, "");
+        let (message, suggestion) =
+            describe(self, rule, column, Some(scheme), raw, detail, ("", false));
         (rule, message, suggestion)
     }
 
@@ -674,6 +675,7 @@ impl<'r> Validator<'r> {
             header: table.header().to_vec(),
             binding,
             encoding,
+            sheet: table.format().is_sheet(),
             sink,
             counts: [[0; 2]; RULE_COUNT],
             profiles: self.coded.iter().map(|_| Profile::default()).collect(),
@@ -883,6 +885,7 @@ struct State<'v, 'r, 's> {
     header: Vec<String>,
     binding: Binding,
     encoding: &'static str,
+    sheet: bool,
     sink: Option<&'s mut dyn Sink>,
     counts: [[u64; 2]; RULE_COUNT],
     profiles: Vec<Profile>,
@@ -933,6 +936,7 @@ impl<'r> State<'_, 'r, '_> {
             header,
             sink,
             encoding,
+            sheet,
             ..
         } = self;
         let Some(sink) = sink.as_deref_mut() else {
@@ -949,7 +953,7 @@ impl<'r> State<'_, 'r, '_> {
             scheme,
             value.unwrap_or(""),
             detail,
-            encoding,
+            (encoding, *sheet),
         );
         let shown = value.and_then(|v| {
             (!v.contains(['\n', '\r']) && v.chars().count() <= 100).then(|| v.to_owned())
@@ -1351,10 +1355,21 @@ fn describe(
     scheme: Option<&Scheme>,
     raw: &str,
     detail: Detail<'_>,
-    encoding: &str,
+    (encoding, sheet): (&str, bool),
 ) -> (String, Option<String>) {
     let sid = scheme.map_or("", |s| s.id.as_str());
     match (rule, detail) {
+        (Rule::WrongFieldCount, Detail::Fields { found, expected }) if sheet => (
+            format!(
+                "the row has a value in column {found}, past the header's {expected} columns, so \
+                 the row was not checked"
+            ),
+            Some(
+                "Move the value into the right column or delete it: a column without a header is \
+                 not read."
+                    .to_owned(),
+            ),
+        ),
         (Rule::WrongFieldCount, Detail::Fields { found, expected }) => (
             format!(
                 "the record has {found} field{} but the header has {expected}: values may have \
@@ -1571,7 +1586,10 @@ fn describe(
                 .iter()
                 .map(|(s, c)| format!("{} {} {}", s.id, what(s), quoted_code(c)))
                 .collect();
-            let suggestion = scheme.and_then(|s| {
+            // Suggest the declared scheme's code only when every scheme the value is found in
+            // means the same thing by it.
+            let agreed = found.iter().all(|(_, c)| c.map.target == first.map.target);
+            let suggestion = scheme.filter(|_| agreed).and_then(|s| {
                 let target = first.map.target;
                 same_target(s, target).map(|c| {
                     format!(

@@ -2,6 +2,7 @@
 
 pub mod info;
 pub mod lookup;
+pub mod validate;
 
 use clap::ValueEnum;
 use std::io::Write;
