@@ -577,6 +577,11 @@ impl<'r> Validator<'r> {
                 }
             }
         }
+        if scheme.keyed_by == KeyedBy::Code {
+            if let Some(m) = scheme.lookup_label(t) {
+                return (Rule::UnknownCode, Detail::Label(m.code));
+            }
+        }
         if let Some((_, code)) = elsewhere(self, scheme, t).next() {
             return (Rule::OtherSchemeCode, Detail::Elsewhere(code));
         }
@@ -873,6 +878,7 @@ enum Detail<'a> {
     CodeOnDate(&'a Code, Date),
     Duplicate { first: u32 },
     Unknown,
+    Label(&'a Code),
     Elsewhere(&'a Code),
     Observed(&'a Scheme, &'a Code),
     LeadingZero(&'a Code),
@@ -1314,7 +1320,10 @@ fn elsewhere<'r>(
 }
 
 fn quoted_code(code: &Code) -> String {
-    format!("{} ({})", code.key(), code.label)
+    match &code.code {
+        Some(key) => format!("{key} ({})", code.label),
+        None => format!("`{}`", code.label),
+    }
 }
 
 /// The active code of `scheme` with exactly this target, preferring a main (parentless) code.
@@ -1462,8 +1471,8 @@ fn describe(
         }
         (Rule::LocalCode, Detail::Code(code)) => {
             let mut msg = format!(
-                "`{raw}` is a local code: national {sid} code {} with a local second character; \
-                 it is counted as {}",
+                "`{raw}` is a local code: national code {} of {sid} with a local second \
+                 character; it is counted as {}",
                 quoted_code(code),
                 code.key()
             );
@@ -1475,7 +1484,7 @@ fn describe(
                 .filter_map(|s| {
                     let m = s.lookup(raw)?;
                     (m.kind == MatchKind::Exact)
-                        .then(|| format!("{} code {}", s.id, quoted_code(m.code)))
+                        .then(|| format!("{} in {}", quoted_code(m.code), s.id))
                 })
                 .take(2)
                 .collect();
@@ -1491,7 +1500,7 @@ fn describe(
         (Rule::RetiredCode, Detail::Code(code)) => {
             let replacement = scheme.and_then(|s| same_target(s, code.map.target));
             (
-                format!("{} is a retired {sid} code", quoted_code(code)),
+                format!("{} is a retired code of {sid}", quoted_code(code)),
                 replacement.map(|r| format!("Use {} instead.", quoted_code(r))),
             )
         }
@@ -1550,7 +1559,8 @@ fn describe(
         ),
         (Rule::ExcelLeadingZero, Detail::LeadingZero(code)) => (
             format!(
-                "`{raw}` is not a {sid} code, but {} is: Excel removes leading zeros from numbers",
+                "`{raw}` is not a code of {sid}, but {} is: Excel removes leading zeros from \
+                 numbers",
                 quoted_code(code)
             ),
             Some(format!(
@@ -1562,10 +1572,10 @@ fn describe(
             let residual = scheme.map(residual_codes).unwrap_or_default();
             (
                 format!(
-                    "`{raw}` is {} code {}: an officer's view of a person's appearance, not \
-                     their self-defined ethnicity, which {sid} records",
-                    obs.id,
-                    quoted_code(code)
+                    "`{raw}` is the officer-observed code {} of {}: an officer's view of a \
+                     person's appearance, not their self-defined ethnicity, which {sid} records",
+                    quoted_code(code),
+                    obs.id
                 ),
                 Some(if residual.is_empty() {
                     "Record the person's own answer.".to_owned()
@@ -1584,25 +1594,19 @@ fn describe(
             };
             let list: Vec<String> = found
                 .iter()
-                .map(|(s, c)| format!("{} {} {}", s.id, what(s), quoted_code(c)))
+                .map(|(s, c)| format!("{} in {}", quoted_code(c), s.id))
                 .collect();
             // Suggest the declared scheme's code only when every scheme the value is found in
             // means the same thing by it.
             let agreed = found.iter().all(|(_, c)| c.map.target == first.map.target);
             let suggestion = scheme.filter(|_| agreed).and_then(|s| {
                 let target = first.map.target;
-                same_target(s, target).map(|c| {
-                    format!(
-                        "The {sid} {} for {} is {}.",
-                        what(s),
-                        target.label(),
-                        quoted_code(c)
-                    )
-                })
+                same_target(s, target)
+                    .map(|c| format!("The {} of {sid} for that is {}.", what(s), quoted_code(c)))
             });
             (
                 format!(
-                    "`{raw}` is not a {sid} {}; it is {}",
+                    "`{raw}` is not a {} of {sid}; it is {}",
                     scheme.map_or("code", what),
                     list.join(", ")
                 ),
@@ -1613,18 +1617,24 @@ fn describe(
             let Some(s) = scheme else {
                 return (format!("`{raw}` is not known"), None);
             };
-            let msg = format!("`{raw}` is not a {sid} {} ({})", what(s), s.name);
-            if s.keyed_by == KeyedBy::Code {
-                if let Some(m) = s.lookup_label(raw) {
-                    return (
-                        msg,
-                        Some(format!(
-                            "It is the label of {}: write the code `{}`.",
-                            quoted_code(m.code),
-                            m.code.key()
-                        )),
-                    );
-                }
+            let msg = format!("`{raw}` is not a {} of {sid} ({})", what(s), s.name);
+            if let Detail::Label(code) = detail {
+                return (
+                    format!("{msg}: it is the label of code {}", quoted_code(code)),
+                    Some(format!("Write the code `{}`.", code.key())),
+                );
+            }
+            // One character is too short for "nearest": list a short scheme instead.
+            if raw.trim().chars().count() <= 1 {
+                let keys: Vec<&str> = s
+                    .codes()
+                    .iter()
+                    .filter(|c| c.status == Status::Active)
+                    .map(Code::key)
+                    .collect();
+                let list = (keys.len() <= 30)
+                    .then(|| format!("The codes of {sid} are {}.", keys.join(", ")));
+                return (msg, list);
             }
             // Swapped letters (APNK for APKN) are the commonest typing slip: those first.
             let mut near = s.nearest(raw, 3);

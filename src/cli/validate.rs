@@ -530,7 +530,7 @@ fn text<W: Write>(
             for n in &p.nodes {
                 writeln!(
                     out,
-                    "    {:<34} {:<40} {:>8}",
+                    "    {:<30} {:<52} {:>6}",
                     n.node.code(),
                     n.label,
                     n.count

@@ -4,3 +4,4 @@ mod cli;
 mod codegen;
 mod data;
 mod laws;
+mod validate;

@@ -1,0 +1,777 @@
+//! `validate` on the sample returns in `fixtures/returns`: one test per fixture asserting its
+//! exact findings, the command line's exit codes and formats, return specifications, and privacy
+//! (no finding repeats another column of the record).
+//!
+//! Each fixture `<name>.expected.json` names its file and its `validate` flags, and holds the
+//! expected result. After a deliberate change, `WM_REGENERATE=1 cargo test --test suite validate`
+//! rewrites the results (never the flags); review the diff before committing it.
+
+use crate::cli::{assert_matches_schema, stderr, stdout};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use wm_ethnicity::Registry;
+use wm_ethnicity::io::{Encoding, ReadOptions, Table};
+use wm_ethnicity::spec::ReturnSpec;
+use wm_ethnicity::validate::{Rule, Severity, Validator};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/returns")
+}
+
+/// The flags of a fixture, as `validate` takes them.
+#[derive(Default)]
+struct Flags {
+    scheme: Option<String>,
+    column: Option<String>,
+    id_column: Option<String>,
+    date_column: Option<String>,
+    spec: Option<String>,
+    scheme_files: Vec<String>,
+    encoding: Option<String>,
+    sheet: Option<String>,
+    delimiter: Option<String>,
+    max_residual_share: Option<f64>,
+}
+
+fn flags(args: &[String]) -> Flags {
+    let mut f = Flags::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it
+            .next()
+            .unwrap_or_else(|| panic!("{a} needs a value"))
+            .clone();
+        match a.as_str() {
+            "--scheme" => f.scheme = Some(v),
+            "--column" => f.column = Some(v),
+            "--id-column" => f.id_column = Some(v),
+            "--date-column" => f.date_column = Some(v),
+            "--spec" => f.spec = Some(v),
+            "--scheme-file" => f.scheme_files.push(v),
+            "--encoding" => f.encoding = Some(v),
+            "--sheet" => f.sheet = Some(v),
+            "--delimiter" => f.delimiter = Some(v),
+            "--max-residual-share" => f.max_residual_share = Some(v.parse().unwrap()),
+            other => panic!("the test harness does not know {other}"),
+        }
+    }
+    f
+}
+
+/// Runs the library as `validate` does, and returns what an expected file holds.
+fn run_library(file: &str, args: &[String]) -> Value {
+    let f = flags(args);
+    let result = (|| -> wm_ethnicity::Result<Value> {
+        let mut spec = match &f.spec {
+            Some(p) => ReturnSpec::load(&dir().join(p))?,
+            None => ReturnSpec::coded(f.column.clone().unwrap(), f.scheme.clone().unwrap()),
+        };
+        if let Some(c) = &f.id_column {
+            spec = spec.with_id_column(c);
+        }
+        if let Some(c) = &f.date_column {
+            spec = spec.with_date_column(c);
+        }
+        if let Some(x) = f.max_residual_share {
+            spec.max_residual_share = x;
+        }
+        let mut registry = Registry::new();
+        let local: Vec<PathBuf> = f.scheme_files.iter().map(|p| dir().join(p)).collect();
+        for p in spec.scheme_files.iter().chain(&local) {
+            registry.load_file(p)?;
+        }
+        let validator = Validator::new(&spec, &registry)?;
+        let opts = ReadOptions {
+            format: None,
+            encoding: f.encoding.as_deref().and_then(Encoding::from_name),
+            delimiter: f.delimiter.as_deref().map(|d| d.as_bytes()[0]),
+            sheet: f.sheet.clone(),
+        };
+        let table = Table::open(&dir().join(file), &opts)?;
+        let (report, findings) = validator.findings(table)?;
+        let outcomes: Vec<Value> = report
+            .columns
+            .iter()
+            .map(|c| json!({"column": c.column, "outcomes": c.outcomes}))
+            .collect();
+        let rules: serde_json::Map<String, Value> = report
+            .rules
+            .iter()
+            .map(|r| (r.rule.id().to_owned(), json!(r.errors + r.queries)))
+            .collect();
+        Ok(json!({
+            "exit": u8::from(report.has_errors()),
+            "records": report.records,
+            "blank_lines": report.blank_lines,
+            "encoding": report.encoding.as_ref().map(|e| e.note.clone()),
+            "rules": rules,
+            "profile": outcomes,
+            "absent_columns": report.absent_columns,
+            "findings": findings,
+        }))
+    })();
+    result.unwrap_or_else(|e| {
+        let prefix = format!("{}/", dir().display());
+        json!({"exit": 2, "error": e.to_string().replace(&prefix, "")})
+    })
+}
+
+fn load_case(name: &str) -> (PathBuf, Value) {
+    let path = dir().join(format!("{name}.expected.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (path, serde_json::from_str(&text).unwrap())
+}
+
+fn case_args(case: &Value) -> (String, Vec<String>) {
+    let file = case["file"].as_str().unwrap().to_owned();
+    let args = case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    (file, args)
+}
+
+/// Asserts one fixture's exact result, naming the fixture and the first difference.
+fn check(name: &str) {
+    let (path, case) = load_case(name);
+    let (file, flags_given) = case_args(&case);
+    let got = run_library(&file, &flags_given);
+    if std::env::var_os("WM_REGENERATE").is_some() {
+        let mut out = serde_json::Map::new();
+        for k in ["file", "about", "args"] {
+            out.insert(k.to_owned(), case[k].clone());
+        }
+        for (k, v) in got.as_object().unwrap() {
+            out.insert(k.clone(), v.clone());
+        }
+        let text = serde_json::to_string_pretty(&Value::Object(out)).unwrap() + "\n";
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let text = serde_json::to_string(&got).unwrap();
+    assert!(
+        !text.contains("PRIVATE"),
+        "{name}: a finding repeats another column's value: {text}"
+    );
+    for (k, want) in got.as_object().unwrap().keys().map(|k| (k, &case[k])) {
+        if k == "findings" {
+            continue;
+        }
+        assert_eq!(&got[k], want, "{name}: `{k}` differs");
+    }
+    let want = case["findings"].as_array().cloned().unwrap_or_default();
+    let have = got["findings"].as_array().cloned().unwrap_or_default();
+    for (i, (h, w)) in have.iter().zip(&want).enumerate() {
+        assert_eq!(h, w, "{name}: finding {i} differs\n got: {h}\nwant: {w}");
+    }
+    assert_eq!(
+        have.len(),
+        want.len(),
+        "{name}: {} findings, {} expected",
+        have.len(),
+        want.len()
+    );
+}
+
+macro_rules! fixtures {
+    ($($test:ident => $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check($name);
+            }
+        )*
+        /// Every fixture with a test.
+        const FIXTURES: &[&str] = &[$($name),*];
+    };
+}
+
+fixtures! {
+    fixture_dfe_census_good => "dfe-census-good",
+    fixture_dfe_census_bad => "dfe-census-bad",
+    fixture_dfe_census_spec => "dfe-census-spec",
+    fixture_nhs_gp_register => "nhs-gp-register",
+    fixture_nhs_residual_share => "nhs-residual-share",
+    fixture_police_stops => "police-stops",
+    fixture_housing_windows_1252 => "housing-windows-1252",
+    fixture_housing_bom_crlf => "housing-bom-crlf",
+    fixture_ragged_rows => "ragged-rows",
+    fixture_invalid_utf8 => "invalid-utf8",
+    fixture_excel_damage => "excel-damage",
+    fixture_housing_dates => "housing-dates",
+    fixture_returns_jsonl => "returns-jsonl",
+    fixture_school_census_xlsx => "school-census-xlsx",
+    fixture_missing_column => "missing-column",
+}
+
+#[test]
+fn every_fixture_has_a_test() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".expected.json").map(str::to_owned)
+        })
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = FIXTURES.iter().map(|s| (*s).to_owned()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+}
+
+#[test]
+fn every_rule_is_exercised_by_a_fixture() {
+    let mut seen = std::collections::BTreeSet::new();
+    for name in FIXTURES {
+        let (_, case) = load_case(name);
+        for f in case["findings"].as_array().into_iter().flatten() {
+            seen.insert(f["rule"].as_str().unwrap().to_owned());
+        }
+        if let Some(e) = case["error"].as_str() {
+            seen.insert(e.split_once(": ").unwrap().1[..5].to_owned());
+        }
+    }
+    let missing: Vec<&str> = Rule::ALL
+        .iter()
+        .map(|r| r.id())
+        .filter(|id| !seen.contains(*id))
+        .collect();
+    assert!(missing.is_empty(), "rules no fixture shows: {missing:?}");
+}
+
+#[test]
+fn every_rule_is_documented() {
+    let doc =
+        std::fs::read_to_string(format!("{}/docs/rules.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for r in Rule::ALL {
+        let heading = format!("## {} {}", r.id(), r.name());
+        assert!(doc.contains(&heading), "docs/rules.md has no `{heading}`");
+        let severity = format!("Severity: {}", r.default_severity());
+        let section = doc.split(&heading).nth(1).unwrap();
+        let section = section.split("\n## ").next().unwrap();
+        assert!(
+            section.contains(&severity),
+            "docs/rules.md: {} does not say `{severity}`",
+            r.id()
+        );
+    }
+}
+
+#[test]
+fn rule_ids_and_names_are_unique_and_round_trip() {
+    for (i, r) in Rule::ALL.iter().enumerate() {
+        assert_eq!(r.id(), format!("WM{:03}", i + 1));
+        assert_eq!(Rule::from_key(r.id()), Some(*r));
+        assert_eq!(Rule::from_key(r.name()), Some(*r));
+    }
+    assert_eq!(Rule::from_key("wm001"), Some(Rule::UnknownCode));
+    assert_eq!(Rule::from_key("WM999"), None);
+}
+
+#[test]
+fn the_fast_path_counts_what_the_findings_show() {
+    for name in FIXTURES {
+        let (_, case) = load_case(name);
+        if case["exit"] == 2 {
+            continue;
+        }
+        let (file, flags_given) = case_args(&case);
+        let f = flags(&flags_given);
+        let mut spec = match &f.spec {
+            Some(p) => ReturnSpec::load(&dir().join(p)).unwrap(),
+            None => ReturnSpec::coded(f.column.clone().unwrap(), f.scheme.clone().unwrap()),
+        };
+        if let Some(c) = &f.id_column {
+            spec = spec.with_id_column(c);
+        }
+        if let Some(c) = &f.date_column {
+            spec = spec.with_date_column(c);
+        }
+        let mut registry = Registry::new();
+        for p in f.scheme_files.iter().map(|p| dir().join(p)) {
+            registry.load_file(&p).unwrap();
+        }
+        let v = Validator::new(&spec, &registry).unwrap();
+        let open = || Table::open(&dir().join(&file), &ReadOptions::default()).unwrap();
+        let fast = v.check(open()).unwrap();
+        let (full, findings) = v.findings(open()).unwrap();
+        assert_eq!(fast, full, "{name}");
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count() as u64;
+        assert_eq!(fast.errors, errors, "{name}");
+        assert_eq!(fast.queries, findings.len() as u64 - errors, "{name}");
+        for c in &fast.columns {
+            assert_eq!(c.outcomes.total(), fast.records, "{name}: outcomes add up");
+        }
+    }
+}
+
+fn run_in_fixtures(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wm-ethnicity"))
+        .args(args)
+        .current_dir(dir())
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_cli_gives_every_fixture_the_same_findings_and_exit_code() {
+    for name in FIXTURES {
+        let (_, case) = load_case(name);
+        let (file, flags_given) = case_args(&case);
+        let mut argv: Vec<&str> = vec!["validate", &file];
+        argv.extend(flags_given.iter().map(String::as_str));
+        argv.extend(["--format", "jsonl"]);
+        let o = run_in_fixtures(&argv);
+        assert_eq!(
+            i64::from(o.status.code().unwrap()),
+            case["exit"].as_i64().unwrap(),
+            "{name}: {}",
+            stderr(&o)
+        );
+        if case["exit"] == 2 {
+            let err = stderr(&o);
+            assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+            assert_eq!(
+                err.trim_end(),
+                format!("wm-ethnicity: error: {}", case["error"].as_str().unwrap())
+            );
+            assert!(stdout(&o).is_empty());
+            continue;
+        }
+        assert!(stderr(&o).is_empty(), "{name}: {}", stderr(&o));
+        let lines: Vec<Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            &Value::Array(lines),
+            &case["findings"],
+            "{name}: jsonl differs"
+        );
+    }
+}
+
+#[test]
+fn json_output_is_one_document_matching_its_schema() {
+    for name in ["dfe-census-bad", "dfe-census-good", "school-census-xlsx"] {
+        let (_, case) = load_case(name);
+        let (file, flags_given) = case_args(&case);
+        let mut argv: Vec<&str> = vec!["validate", &file];
+        argv.extend(flags_given.iter().map(String::as_str));
+        argv.extend(["--format", "json", "--council", "birmingham"]);
+        let o = run_in_fixtures(&argv);
+        let v = assert_matches_schema(&stdout(&o), "output/validate.schema.json");
+        assert_eq!(v["findings"], case["findings"], "{name}");
+        assert_eq!(v["report"]["records"], case["records"], "{name}");
+        assert_eq!(v["council"]["code"], "E08000025");
+        for f in v["findings"].as_array().unwrap() {
+            assert_matches_schema(&f.to_string(), "output/finding.schema.json");
+        }
+    }
+}
+
+#[test]
+fn the_finding_schema_is_the_one_inside_the_report_schema() {
+    let read = |f: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(format!("{}/schema/output/{f}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let report = read("validate.schema.json");
+    let mut finding = read("finding.schema.json");
+    for k in ["$schema", "$id", "title", "description"] {
+        finding.as_object_mut().unwrap().remove(k);
+    }
+    let mut inner = report["$defs"]["finding"].clone();
+    inner.as_object_mut().unwrap().remove("description");
+    assert_eq!(inner, finding);
+}
+
+#[test]
+fn csv_output_has_one_row_per_finding_and_defuses_formulas() {
+    let (_, case) = load_case("dfe-census-bad");
+    let (file, flags_given) = case_args(&case);
+    let mut argv: Vec<&str> = vec!["validate", &file];
+    argv.extend(flags_given.iter().map(String::as_str));
+    argv.extend(["--format", "csv"]);
+    let o = run_in_fixtures(&argv);
+    assert_eq!(o.status.code(), Some(1));
+    let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+    assert_eq!(
+        r.headers().unwrap(),
+        vec![
+            "rule",
+            "name",
+            "severity",
+            "line",
+            "record",
+            "column",
+            "value",
+            "message",
+            "suggestion"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let want = case["findings"].as_array().unwrap();
+    assert_eq!(rows.len(), want.len());
+    for (row, f) in rows.iter().zip(want) {
+        assert_eq!(row[0], *f["rule"].as_str().unwrap());
+        assert_eq!(
+            row[3],
+            f["line"]
+                .as_u64()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        );
+        assert_eq!(row[7], *f["message"].as_str().unwrap());
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("formula.csv");
+    std::fs::write(&path, "id,ethnicity\n1,=HYPERLINK(\"x\")\n2,-8\n").unwrap();
+    let o = run_in_fixtures(&[
+        "validate",
+        path.to_str().unwrap(),
+        "--scheme",
+        "ons-2021-ew",
+        "--column",
+        "ethnicity",
+        "--format",
+        "csv",
+    ]);
+    let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][6], "'=HYPERLINK(\"x\")");
+    // -8 is a code (Does not apply), a plain number: left alone.
+    assert_eq!(&rows[1][0], "WM005");
+    assert_eq!(&rows[1][6], "-8");
+}
+
+#[test]
+fn an_empty_csv_report_still_has_its_header() {
+    let o = run_in_fixtures(&[
+        "validate",
+        "dfe-census-good.csv",
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "Ethnicity",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "rule,name,severity,line,record,column,value,message,suggestion\n"
+    );
+}
+
+#[test]
+fn the_text_summary_counts_rules_lists_first_findings_and_profiles_the_column() {
+    let o = run_in_fixtures(&[
+        "validate",
+        "dfe-census-bad.csv",
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "Ethnicity",
+        "--id-column",
+        "UPN",
+        "--date-column",
+        "CensusDate",
+        "--max-findings",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    for want in [
+        "wm-ethnicity validate: dfe-census-bad.csv",
+        "encoding:  utf-8 (detected: plain ASCII)",
+        "records:   14 (and 1 blank line, not a record)",
+        "Findings: 10 errors, 3 queries",
+        "  WM001  unknown-code",
+        "First 3 of 13 findings (line = as a text editor counts; Excel shows record + 1; --format csv or jsonl lists them all):",
+        "  line 3 (record 2), column Ethnicity: error WM001 unknown-code: `APNK` is not a code of dfe-cbds (DfE Common Basic Data Set (CBDS) ethnicity codes). Did you mean APKN (Pakistani), AIND (Indian) or AMPK (Mirpuri Pakistani)?",
+        "Data quality: column Ethnicity (dfe-cbds), 14 records",
+        "residual            2   14.3%  (at most 20.0% allowed)",
+        "Result: 10 errors: correct them before submitting the return.",
+    ] {
+        assert!(text.contains(want), "missing `{want}` in:\n{text}");
+    }
+    assert!(!text.contains("PRIVATE"), "{text}");
+    assert_eq!(text.matches("  line ").count(), 3, "{text}");
+}
+
+#[test]
+fn a_return_with_only_queries_exits_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("queries.csv");
+    std::fs::write(
+        &path,
+        "UPN,Ethnicity\nA1,WBRI\nA2, wbri\nA3,REFU\nA4,APKN\nA5,AIND\n",
+    )
+    .unwrap();
+    let o = run_in_fixtures(&[
+        "validate",
+        path.to_str().unwrap(),
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "Ethnicity",
+    ]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("Findings: 0 errors, 2 queries"), "{text}");
+    assert!(
+        text.contains("Result: no errors; 2 queries for a person to confirm."),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_windows_1252_file_is_read_as_such_and_the_summary_says_so() {
+    let o = run_in_fixtures(&[
+        "validate",
+        "housing-windows-1252.csv",
+        "--scheme",
+        "ons-2011-ew",
+        "--column",
+        "EthnicGroup",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "encoding:  windows-1252 (detected: not valid UTF-8, first non-UTF-8 byte on line 2; \
+             read as Windows-1252, what Excel writes for CSV)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("`Gypsy \u{2013} Irish Traveller`"), "{text}");
+}
+
+#[test]
+fn a_given_encoding_is_used_and_said() {
+    let base = [
+        "validate",
+        "housing-windows-1252.csv",
+        "--scheme",
+        "ons-2011-ew",
+        "--column",
+        "EthnicGroup",
+        "--format",
+        "json",
+    ];
+    let mut argv = base.to_vec();
+    argv.extend(["--encoding", "windows-1252"]);
+    let v: Value = serde_json::from_slice(&run_in_fixtures(&argv).stdout).unwrap();
+    assert_eq!(v["report"]["encoding"]["encoding"], "windows-1252");
+    assert_eq!(v["report"]["encoding"]["source"], "given");
+    // Read as UTF-8 against the evidence: every non-UTF-8 byte is a finding, never silence.
+    let mut argv = base.to_vec();
+    argv.extend(["--encoding", "utf-8"]);
+    let o = run_in_fixtures(&argv);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bad: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "WM011")
+        .collect();
+    let lines: Vec<u64> = bad.iter().map(|f| f["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4, 6], "{bad:?}");
+    assert!(bad.iter().all(|f| !f.to_string().contains("PRIVATE")));
+}
+
+#[test]
+fn a_delimiter_can_be_given() {
+    let o = run_in_fixtures(&[
+        "validate",
+        "police-stops.csv",
+        "--scheme",
+        "police-sde",
+        "--column",
+        "SelfDefinedEthnicity",
+        "--delimiter",
+        ",",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("WM012 missing-column: there is no column `SelfDefinedEthnicity`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn fails_with(args: &[&str], want: &str) {
+    let o = run_in_fixtures(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?}: one line, no backtrace: {err}"
+    );
+    assert!(err.starts_with("wm-ethnicity: error: "), "{err}");
+    assert!(err.contains(want), "{args:?}: want `{want}` in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn could_not_validate_is_one_line_naming_the_file_and_exit_2() {
+    let scheme = ["--scheme", "dfe-cbds", "--column", "Ethnicity"];
+    let with = |file: &'static str, extra: &[&'static str]| -> Vec<&'static str> {
+        let mut v = vec!["validate", file];
+        v.extend(scheme);
+        v.extend(extra);
+        v
+    };
+    fails_with(
+        &with("no-such-file.csv", &[]),
+        "no-such-file.csv: No such file",
+    );
+    fails_with(
+        &[
+            "validate",
+            "dfe-census-good.csv",
+            "--scheme",
+            "dfe-cbs",
+            "--column",
+            "Ethnicity",
+        ],
+        "unknown scheme `dfe-cbs` (did you mean dfe-cbds",
+    );
+    fails_with(
+        &with("school-census.xlsx", &["--sheet", "Pupil"]),
+        "school-census.xlsx: there is no sheet `Pupil`; the sheets are: `Pupils`, `Notes`",
+    );
+    fails_with(
+        &with("school-census.xlsx", &["--sheet", "Notes"]),
+        "school-census.xlsx:1: WM012 missing-column: there is no column `Ethnicity`",
+    );
+    fails_with(
+        &with("dfe-census-good.csv", &["--council", "Narnia"]),
+        "unknown council `Narnia`; the councils are: E08000025 (birmingham)",
+    );
+    fails_with(&with("local-hr-scheme.yaml", &[]), "WM012 missing-column");
+    fails_with(
+        &with(
+            "dfe-census-good.csv",
+            &["--id-column", "UPN ", "--date-column", "Date"],
+        ),
+        "dfe-census-good.csv:1: WM012 missing-column: there is no column `Date` in the header (line 1)",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let mut argv = vec!["validate", empty.to_str().unwrap()];
+    argv.extend(scheme);
+    fails_with(
+        &argv,
+        "empty.csv: the file is empty: there is no header row",
+    );
+    let bad_spec = tmp.path().join("bad.spec.yaml");
+    std::fs::write(
+        &bad_spec,
+        "columns:\n  - name: Ethnicity\n    scheme: dfe-cbds\n    empty: maybe\n",
+    )
+    .unwrap();
+    fails_with(
+        &[
+            "validate",
+            "dfe-census-good.csv",
+            "--spec",
+            bad_spec.to_str().unwrap(),
+        ],
+        "bad.spec.yaml:4:12",
+    );
+}
+
+#[test]
+fn the_progress_bar_stays_silent_when_not_on_a_terminal() {
+    let o = run_in_fixtures(&[
+        "validate",
+        "dfe-census-good.csv",
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "Ethnicity",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty());
+    assert!(stdout(&o).contains("Result: no errors and no queries"));
+}
+
+fn spec_error(yaml: &str) -> String {
+    ReturnSpec::from_yaml(yaml, "s.yaml")
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn return_specifications_are_checked_with_their_place() {
+    assert_eq!(
+        spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\n    colour: red\n"),
+        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, required, empty"
+    );
+    assert_eq!(
+        spec_error("columns:\n  - name: E\n    role: coded\n"),
+        "s.yaml:2:11: coded column `E` needs a `scheme`"
+    );
+    assert_eq!(
+        spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\n  - name: E\n    role: id\n"),
+        "s.yaml:4:11: column `E` is listed twice (first on line 2)"
+    );
+    assert_eq!(
+        spec_error(
+            "columns:\n  - name: E\n    scheme: dfe-cbds\n  - name: A\n    role: id\n  - name: B\n    role: id\n"
+        ),
+        "s.yaml:6:11: `B` is a second id column (`A` is already one)"
+    );
+    assert_eq!(
+        spec_error("columns:\n  - name: A\n    role: id\n"),
+        "s.yaml: /columns: no coded column: give at least one column a `scheme`"
+    );
+    assert_eq!(
+        spec_error("severity:\n  WM099: off\ncolumns:\n  - name: E\n    scheme: dfe-cbds\n"),
+        "s.yaml: /severity/WM099: `WM099` is not a rule id or name (see docs/rules.md)"
+    );
+    assert!(
+        spec_error("max_residual_share: 2\ncolumns:\n  - name: E\n    scheme: dfe-cbds\n")
+            .starts_with("s.yaml: /max_residual_share: does not match return-spec.schema.json"),
+    );
+    assert_eq!(
+        spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\ncolumns: []\n"),
+        "s.yaml:4:1: not valid YAML: duplicate mapping key: columns"
+    );
+    let spec =
+        ReturnSpec::from_yaml("columns:\n  - name: E\n    scheme: dfe-cbs\n", "s.yaml").unwrap();
+    assert_eq!(
+        Validator::new(&spec, &Registry::new())
+            .unwrap_err()
+            .to_string(),
+        "s.yaml:3:13: column `E`: unknown scheme `dfe-cbs` (did you mean dfe-cbds?)"
+    );
+}
+
+#[test]
+fn the_shipped_spec_fixture_loads_with_its_rules() {
+    let spec = ReturnSpec::load(&dir().join("dfe-census.spec.yaml")).unwrap();
+    assert!((spec.max_residual_share - 0.1).abs() < f64::EPSILON);
+    assert_eq!(spec.severity_of(Rule::ResidualValue), None);
+    assert_eq!(
+        spec.severity_of(Rule::NormalisedInput),
+        Some(Severity::Error)
+    );
+    assert_eq!(spec.severity_of(Rule::UnknownCode), Some(Severity::Error));
+    assert_eq!(spec.id_column().unwrap().name, "UPN");
+    assert!(!spec.columns[3].required);
+}
