@@ -24,11 +24,18 @@
 //! assert_eq!(table.count("asian.pakistani"), Some(40));
 //! ```
 
-use crate::convert::{Converted, Policy, Rejection, rule};
+use crate::convert::{
+    By, Converted, Converter, Plan, Policy, RecordRejection, RejectSink, Rejection, SchemeFrom,
+    StreamError, check_record, column_index, rule, send_reject, shown,
+};
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::io;
+use crate::labels::Synonyms;
+use crate::scheme::Registry;
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 /// Where a count ended up relative to the level asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -271,7 +278,7 @@ impl Aggregator {
 /// by commas accepted when every group has three digits (`12,345`, as published tables write them).
 pub fn parse_count(raw: &str) -> std::result::Result<u64, Rejection> {
     let t = raw.trim();
-    let bad = |why: &str| Rejection::new(rule::BAD_COUNT, format!("{raw:?} is not a count: {why}"));
+    let bad = |why: &str| Rejection::new(rule::BAD_COUNT, format!("{} is not a count: {why}", shown(raw)));
     if t.is_empty() {
         return Err(bad("the cell is empty"));
     }
@@ -298,6 +305,97 @@ pub fn parse_count(raw: &str) -> std::result::Result<u64, Rejection> {
     digits
         .parse::<u64>()
         .map_err(|_| bad("too large to count exactly"))
+}
+
+/// What to aggregate: the code (or label) column, where its scheme comes from, and the count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregatePlan {
+    /// The column holding the code (or, with [`By::Label`], the label).
+    pub column: String,
+    /// Where each row's scheme comes from.
+    pub scheme: SchemeFrom,
+    /// Match on codes or labels.
+    pub by: By,
+    /// What to place for broader codes.
+    pub policy: Policy,
+    /// The column holding each row's count; `None` counts every row as 1 (a table of records,
+    /// such as the output of `convert`).
+    pub count_column: Option<String>,
+}
+
+/// Adds every row of `table` to `agg`. A row that cannot be placed (unknown code, bad count,
+/// wrong shape) goes to `rejects` and is counted as rejected, with its count when it could be
+/// read, so `input_total == output_total + rejected_total` holds.
+pub fn aggregate_stream(
+    agg: &mut Aggregator,
+    registry: &Registry,
+    synonyms: &Synonyms,
+    table: io::Table<'_>,
+    plan: &AggregatePlan,
+    rejects: &mut dyn RejectSink,
+) -> std::result::Result<(), StreamError> {
+    let name = table.name().to_owned();
+    let convert_plan = Plan {
+        by: plan.by,
+        policy: plan.policy,
+        ..Plan::new(plan.column.clone(), plan.scheme.clone())
+    };
+    let converter = Converter::new(registry, synonyms, &convert_plan, table.header(), &name)
+        .map_err(StreamError::Read)?;
+    let count = match &plan.count_column {
+        Some(c) => Some(column_index(table.header(), c, &name).map_err(StreamError::Read)?),
+        None => None,
+    };
+    let mut read = converter.columns_read();
+    read.extend(count);
+    let header = converter.header();
+    let mut failed: Option<StreamError> = None;
+    table
+        .for_each(|rec| {
+            let outcome = match place_row(&converter, count, &read, rec) {
+                Ok((c, n)) => agg
+                    .add(&c, n)
+                    .map_err(|e| StreamError::Read(at_line(&e, &name, rec.line()))),
+                Err((r, n)) => agg
+                    .reject(n)
+                    .map_err(|e| StreamError::Read(at_line(&e, &name, rec.line())))
+                    .and_then(|()| {
+                        send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
+                    }),
+            };
+            match outcome {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        })
+        .map_err(StreamError::Read)?;
+    failed.map_or(Ok(()), Err)
+}
+
+/// One row's converted value and count, or why it cannot be placed (with its count when read).
+fn place_row<'a>(
+    converter: &Converter<'a>,
+    count: Option<usize>,
+    read: &[usize],
+    rec: &io::Record<'_>,
+) -> std::result::Result<(Converted<'a>, u64), (RecordRejection, Option<u64>)> {
+    check_record(rec, read).map_err(|r| (r, None))?;
+    let n = match count {
+        None => 1,
+        Some(i) => parse_count(rec.text(i).as_deref().unwrap_or(""))
+            .map_err(|r| (RecordRejection::column(i, r), None))?,
+    };
+    let c = converter.convert(rec).map_err(|r| (r, Some(n)))?;
+    Ok((c, n))
+}
+
+fn at_line(e: &Error, file: &str, line: u64) -> Error {
+    let mut at = Location::file(file);
+    at.line = Some(line);
+    Error::new(ErrorKind::Input(e.kind().to_string()), at)
 }
 
 #[cfg(test)]

@@ -31,43 +31,110 @@ use crate::crosswalk::{self, Loss};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::labels::{self, Synonyms};
 use crate::scheme::{KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
-use crate::standard::{Category, Detailed, Group, Level, Node, STANDARD_VERSION};
+use crate::io;
+use crate::spec::{EmptyCell, ReturnSpec};
+use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use crate::text::{looks_like_excel_scientific, nearest};
+use crate::validate::{Rule as ValidateRule, Validator};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::io::Write;
+use std::ops::ControlFlow;
 
 /// The id that names the standard itself as a source: values are standard codes (`white.irish`).
 pub const STANDARD_ID: &str = "standard";
 
-/// The stable ids of the reasons a value is rejected. Where validation has the same rule, the id
-/// is the same (see `docs/rules.md`).
+/// A rule a value breaks: its stable id and name. Rules that validation also has keep
+/// validation's id (`WM001 unknown-code`, see `docs/rules.md`); the rules only conversion has are
+/// `CV0nn` (see `docs/convert.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct RuleId {
+    /// The stable id, e.g. `WM001` or `CV001`.
+    #[serde(rename = "rule")]
+    pub id: &'static str,
+    /// The stable name, e.g. `unknown-code`.
+    #[serde(rename = "rule_name")]
+    pub name: &'static str,
+}
+
+impl RuleId {
+    /// A conversion rule.
+    pub const fn new(id: &'static str, name: &'static str) -> Self {
+        RuleId { id, name }
+    }
+
+    /// Validation's rule, under its own id and name.
+    pub const fn of(rule: ValidateRule) -> Self {
+        RuleId {
+            id: rule.id(),
+            name: rule.name(),
+        }
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.id, self.name)
+    }
+}
+
+/// The reasons a value or record is rejected.
 pub mod rule {
+    use super::RuleId;
+    use crate::validate::Rule;
+
     /// The cell is empty (or only spaces): not a code, and not a residual value until a return's
-    /// rules say so.
-    pub const EMPTY: &str = "empty-value";
-    /// The value is not a code of the scheme.
-    pub const UNKNOWN_CODE: &str = "unknown-code";
-    /// The value looks like a number Excel turned into scientific notation.
-    pub const EXCEL_SCIENTIFIC: &str = "excel-scientific";
+    /// rules say so (validation's WM004).
+    pub const EMPTY: RuleId = RuleId::of(Rule::EmptyValue);
+    /// The value is not a code of the scheme (WM001).
+    pub const UNKNOWN_CODE: RuleId = RuleId::of(Rule::UnknownCode);
+    /// The value looks like a number Excel turned into scientific notation (WM007).
+    pub const EXCEL_SCIENTIFIC: RuleId = RuleId::of(Rule::ExcelScientific);
+    /// The record has a different number of fields from the header (WM010).
+    pub const WRONG_FIELD_COUNT: RuleId = RuleId::of(Rule::WrongFieldCount);
+    /// A field the conversion reads holds bytes not valid in the file's encoding (WM011).
+    pub const INVALID_ENCODING: RuleId = RuleId::of(Rule::InvalidEncoding);
+    /// The line is not a record: a JSON Lines line that is not an object (WM018).
+    pub const MALFORMED_RECORD: RuleId = RuleId::of(Rule::MalformedRecord);
     /// The label matches no label of the scheme and no curated synonym.
-    pub const UNKNOWN_LABEL: &str = "unknown-label";
+    pub const UNKNOWN_LABEL: RuleId = RuleId::new("CV001", "unknown-label");
     /// The label is the label of several nodes of the standard in different places.
-    pub const AMBIGUOUS_LABEL: &str = "ambiguous-label";
+    pub const AMBIGUOUS_LABEL: RuleId = RuleId::new("CV002", "ambiguous-label");
     /// The row's scheme column names no scheme.
-    pub const UNKNOWN_SCHEME: &str = "unknown-scheme";
+    pub const UNKNOWN_SCHEME: RuleId = RuleId::new("CV003", "unknown-scheme");
     /// The row's council column names none of the councils.
-    pub const UNKNOWN_COUNCIL: &str = "unknown-council";
+    pub const UNKNOWN_COUNCIL: RuleId = RuleId::new("CV004", "unknown-council");
     /// The council has no return by that dataset name.
-    pub const UNKNOWN_DATASET: &str = "unknown-dataset";
+    pub const UNKNOWN_DATASET: RuleId = RuleId::new("CV005", "unknown-dataset");
     /// No code of the target scheme contains the record's meaning (`--to-scheme`).
-    pub const NO_TARGET_CODE: &str = "no-target-code";
-    /// The row has fewer fields than the header: the column is missing from it.
-    pub const MISSING_FIELD: &str = "missing-field";
+    pub const NO_TARGET_CODE: RuleId = RuleId::new("CV006", "no-target-code");
     /// No single code of the target scheme holds the record's meaning (a broader source), and
     /// the policy chose none of its candidates (`--to-scheme`).
-    pub const AMBIGUOUS_TARGET_CODE: &str = "ambiguous-target-code";
+    pub const AMBIGUOUS_TARGET_CODE: RuleId = RuleId::new("CV007", "ambiguous-target-code");
     /// An aggregate table's count is not a whole number of zero or more.
-    pub const BAD_COUNT: &str = "bad-count";
+    pub const BAD_COUNT: RuleId = RuleId::new("CV008", "bad-count");
+
+    /// The rules only conversion has, in id order.
+    pub const CONVERT_ONLY: [RuleId; 8] = [
+        UNKNOWN_LABEL,
+        AMBIGUOUS_LABEL,
+        UNKNOWN_SCHEME,
+        UNKNOWN_COUNCIL,
+        UNKNOWN_DATASET,
+        NO_TARGET_CODE,
+        AMBIGUOUS_TARGET_CODE,
+        BAD_COUNT,
+    ];
+}
+
+/// A value as it may be shown in a message: quoted, unless it spans lines or is over 100
+/// characters (then it may hold other columns of a broken record, and is not shown).
+pub fn shown(raw: &str) -> String {
+    if raw.contains(['\n', '\r']) || raw.chars().count() > 100 {
+        "the value (not shown: it spans several lines or is over 100 characters)".to_owned()
+    } else {
+        format!("`{raw}`")
+    }
 }
 
 /// What to emit for a code broader than one category.
@@ -121,6 +188,8 @@ pub enum Matched {
     LocalSecondCharacter,
     /// Through the curated synonym list.
     Synonym,
+    /// An empty cell the return's rules count as "not known" (`empty: not-known`).
+    Empty,
 }
 
 impl Matched {
@@ -131,6 +200,7 @@ impl Matched {
             Matched::Normalised => "normalised",
             Matched::LocalSecondCharacter => "local-second-character",
             Matched::Synonym => "synonym",
+            Matched::Empty => "empty",
         }
     }
 }
@@ -269,10 +339,14 @@ pub struct Found<'a> {
 /// Why a value could not be converted. Never repeats anything but the value itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejection {
-    /// The stable rule id (see [`rule`]).
-    pub rule: &'static str,
+    /// The rule (see [`rule`]).
+    #[serde(flatten)]
+    pub rule: RuleId,
     /// A sentence a data officer understands.
     pub reason: String,
+    /// What to do about it, where there is something to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
     /// The nearest codes or labels, for "did you mean".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nearest: Vec<String>,
@@ -280,18 +354,31 @@ pub struct Rejection {
 
 impl Rejection {
     /// A rejection under `rule`.
-    pub fn new(rule: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(rule: RuleId, reason: impl Into<String>) -> Self {
         Rejection {
             rule,
             reason: reason.into(),
+            suggestion: None,
             nearest: Vec::new(),
         }
     }
 
-    /// The same rejection with "did you mean" candidates.
+    /// The same rejection with "did you mean" candidates (and, when it has none yet, a
+    /// suggestion naming them).
     #[must_use]
     pub fn with_nearest<S: Into<String>>(mut self, nearest: impl IntoIterator<Item = S>) -> Self {
         self.nearest = nearest.into_iter().map(Into::into).collect();
+        if self.suggestion.is_none() && !self.nearest.is_empty() {
+            let quoted: Vec<String> = self.nearest.iter().map(|n| format!("`{n}`")).collect();
+            self.suggestion = Some(format!("Did you mean {}?", or_list(&quoted)));
+        }
+        self
+    }
+
+    /// The same rejection with a suggestion.
+    #[must_use]
+    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
+        self.suggestion = Some(suggestion.into());
         self
     }
 }
@@ -299,10 +386,19 @@ impl Rejection {
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.rule, self.reason)?;
-        if !self.nearest.is_empty() {
-            write!(f, " (nearest: {})", self.nearest.join(", "))?;
+        if let Some(s) = &self.suggestion {
+            write!(f, ". {s}")?;
         }
         Ok(())
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
 
@@ -474,7 +570,8 @@ fn unknown_code(s: &Scheme, raw: &str) -> Rejection {
         return Rejection::new(
             rule::EXCEL_SCIENTIFIC,
             format!(
-                "{raw:?} is a number Excel displayed in scientific notation; the original code is lost: re-export the column as text"
+                "{} is a number Excel displayed in scientific notation; the original code is lost: re-export the column as text",
+                shown(raw)
             ),
         );
     }
@@ -485,7 +582,7 @@ fn unknown_code(s: &Scheme, raw: &str) -> Rejection {
     };
     Rejection::new(
         rule::UNKNOWN_CODE,
-        format!("{raw:?} is not a {what} of {}", s.id),
+        format!("{} is not a {what} of {}", shown(raw), s.id),
     )
     .with_nearest(s.nearest(raw, 3))
 }
@@ -498,7 +595,7 @@ fn find_standard_code(raw: &str) -> std::result::Result<Found<'static>, Rejectio
         let Some(n) = Node::from_code(&t) else {
             return Err(Rejection::new(
                 rule::UNKNOWN_CODE,
-                format!("{raw:?} is not a code of the standard"),
+                format!("{} is not a code of the standard", shown(raw)),
             )
             .with_nearest(nearest(raw, Node::all().map(Node::code), 3)));
         };
@@ -627,7 +724,7 @@ pub const fn loss_name(loss: Loss) -> &'static str {
 }
 
 /// Where each record's scheme comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemeFrom {
     /// One scheme (or [`STANDARD_ID`]) for every record.
     Fixed(String),
@@ -644,7 +741,7 @@ pub enum SchemeFrom {
 }
 
 /// What to convert and how: the column, where the scheme comes from, and the options.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// The column holding the value to convert.
     pub column: String,
@@ -656,11 +753,28 @@ pub struct Plan {
     pub policy: Policy,
     /// Also express each record in this scheme.
     pub to_scheme: Option<String>,
+    /// What an empty cell means (a return specification's `empty`): `not-known` converts it to
+    /// the residual value "not known"; anything else rejects it (WM004).
+    pub empty: EmptyCell,
 }
 
-/// A record's fields by position (a CSV record, a row of strings).
+impl Plan {
+    /// Convert `column`, its scheme from `scheme`, by code, strictly, empty cells rejected.
+    pub fn new(column: impl Into<String>, scheme: SchemeFrom) -> Plan {
+        Plan {
+            column: column.into(),
+            scheme,
+            by: By::Code,
+            policy: Policy::Strict,
+            to_scheme: None,
+            empty: EmptyCell::Error,
+        }
+    }
+}
+
+/// A record's fields by position (a CSV record, a row of strings, a record being read).
 pub trait Record {
-    /// The field at `index`, if the record has it.
+    /// The field at `index`, if the record has it (and it is text).
     fn field(&self, index: usize) -> Option<&str>;
 }
 
@@ -682,6 +796,15 @@ impl<S: AsRef<str>> Record for Vec<S> {
     }
 }
 
+impl Record for io::Record<'_> {
+    fn field(&self, index: usize) -> Option<&str> {
+        match self.get(index)? {
+            io::Field::Text(s) => Some(s),
+            io::Field::Invalid(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 enum ResolvedFrom<'a> {
     Fixed(Source<'a>),
@@ -699,39 +822,60 @@ pub struct Converter<'a> {
     by: By,
     policy: Policy,
     to: Option<&'a Scheme>,
+    empty: EmptyCell,
     columns: Vec<String>,
+    validator: Validator<'a>,
 }
 
 /// A record that could not be converted: which column, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordRejection {
-    /// The column at fault (0-based index into the header).
-    #[serde(skip)]
-    pub index: usize,
-    /// Its name.
-    pub column: String,
+    /// The column at fault (0-based index into the header); `None` for the whole record.
+    pub index: Option<usize>,
     /// Why.
     #[serde(flatten)]
-    pub rejection: Rejection,
+    pub rejection: Box<Rejection>,
 }
 
-/// The index of column `name` in `header`, or an error naming the nearest headers.
-pub fn column_index(header: &[&str], name: &str, file: &str) -> Result<usize> {
-    if let Some(i) = header.iter().position(|h| *h == name) {
+impl RecordRejection {
+    /// A rejection of the whole record.
+    pub fn record(rejection: Rejection) -> Self {
+        RecordRejection {
+            index: None,
+            rejection: Box::new(rejection),
+        }
+    }
+
+    /// A rejection of the value in column `index`.
+    pub fn column(index: usize, rejection: Rejection) -> Self {
+        RecordRejection {
+            index: Some(index),
+            rejection: Box::new(rejection),
+        }
+    }
+
+    /// The name of the column at fault, from the `header` the record was read with.
+    pub fn column_name<'h, S: AsRef<str>>(&self, header: &'h [S]) -> Option<&'h str> {
+        header.get(self.index?).map(AsRef::as_ref)
+    }
+}
+
+/// The index of column `name` in `header`: an exact match, else the only match ignoring case and
+/// surrounding spaces (as [`io::Table::column`]). The error names `file` and the nearest headers.
+pub fn column_index<S: AsRef<str>>(header: &[S], name: &str, file: &str) -> Result<usize> {
+    if let Some(i) = header.iter().position(|h| h.as_ref() == name) {
         return Ok(i);
     }
-    // A header padded with spaces or in another case is the same column.
-    let folded = crate::text::fold_label(name);
-    let matches: Vec<usize> = header
+    let want = name.trim();
+    let mut found = header
         .iter()
         .enumerate()
-        .filter(|(_, h)| crate::text::fold_label(h) == folded)
-        .map(|(i, _)| i)
-        .collect();
-    if let [i] = matches[..] {
+        .filter(|(_, h)| h.as_ref().trim().eq_ignore_ascii_case(want))
+        .map(|(i, _)| i);
+    if let (Some(i), None) = (found.next(), found.next()) {
         return Ok(i);
     }
-    let near = nearest(name, header.iter().copied(), 3);
+    let near = nearest(name, header.iter().map(AsRef::as_ref), 3);
     Err(Error::new(
         ErrorKind::Input(format!(
             "no column `{name}` in the header{}",
@@ -748,19 +892,18 @@ pub fn column_index(header: &[&str], name: &str, file: &str) -> Result<usize> {
 impl<'a> Converter<'a> {
     /// Binds `plan` to a file's `header`. Fails (naming `file`) when a column is missing or a
     /// scheme does not exist.
-    pub fn new(
+    pub fn new<S: AsRef<str>>(
         registry: &'a Registry,
         synonyms: &'a Synonyms,
         plan: &Plan,
-        header: &[&str],
+        header: &[S],
         file: &str,
     ) -> Result<Converter<'a>> {
         let at_file = |e: Error| {
-            if e.location().file.is_some() {
-                e
-            } else {
-                Error::new(ErrorKind::Input(e.kind().to_string()), Location::file(file))
-            }
+            Error::new(
+                ErrorKind::Input(e.kind().to_string()),
+                Location::file(file),
+            )
         };
         let value = column_index(header, &plan.column, file)?;
         let from = match &plan.scheme {
@@ -777,6 +920,14 @@ impl<'a> Converter<'a> {
             Some(id) => Some(registry.require(id).map_err(at_file)?),
             None => None,
         };
+        // Validation explains unknown values (other scheme, Excel damage, observed codes); its
+        // lists of other schemes do not depend on the column's own scheme.
+        let any = match from {
+            ResolvedFrom::Fixed(Source::Scheme(s)) => s.id.as_str(),
+            _ => crate::scheme::BUILTIN_IDS[0],
+        };
+        let validator =
+            Validator::new(&ReturnSpec::coded(plan.column.clone(), any), registry).map_err(at_file)?;
         Ok(Converter {
             registry,
             synonyms,
@@ -785,7 +936,9 @@ impl<'a> Converter<'a> {
             by: plan.by,
             policy: plan.policy,
             to,
-            columns: header.iter().map(|h| (*h).to_owned()).collect(),
+            empty: plan.empty,
+            columns: header.iter().map(|h| h.as_ref().to_owned()).collect(),
+            validator,
         })
     }
 
@@ -794,30 +947,37 @@ impl<'a> Converter<'a> {
         self.value
     }
 
-    /// True when records are also expressed in another scheme.
-    pub fn recodes(&self) -> bool {
-        self.to.is_some()
-    }
-
-    fn reject(&self, index: usize, rejection: Rejection) -> RecordRejection {
-        RecordRejection {
-            index,
-            column: self.columns.get(index).cloned().unwrap_or_default(),
-            rejection,
+    /// The indexes of every column a conversion reads (value, scheme, council, dataset).
+    pub fn columns_read(&self) -> Vec<usize> {
+        let mut v = vec![self.value];
+        match self.from {
+            ResolvedFrom::Fixed(_) => {}
+            ResolvedFrom::Column(i) => v.push(i),
+            ResolvedFrom::Council { council, dataset } => v.extend([council, dataset]),
         }
+        v
     }
 
-    fn field<'r, R: Record + ?Sized>(
-        &self,
-        record: &'r R,
+    /// The target scheme of `--to-scheme`, if any.
+    pub fn to_scheme(&self) -> Option<&'a Scheme> {
+        self.to
+    }
+
+    /// The header the converter was bound to.
+    pub fn header(&self) -> &[String] {
+        &self.columns
+    }
+
+    fn field<R: Record + ?Sized>(
+        record: &R,
         index: usize,
-    ) -> std::result::Result<&'r str, RecordRejection> {
+    ) -> std::result::Result<&str, RecordRejection> {
         record.field(index).ok_or_else(|| {
-            self.reject(
+            RecordRejection::column(
                 index,
                 Rejection::new(
-                    rule::MISSING_FIELD,
-                    "the row has fewer fields than the header, so this column is missing",
+                    rule::WRONG_FIELD_COUNT,
+                    "the record has fewer fields than the header, so this column is missing",
                 ),
             )
         })
@@ -831,36 +991,37 @@ impl<'a> Converter<'a> {
         match self.from {
             ResolvedFrom::Fixed(s) => Ok(s),
             ResolvedFrom::Column(i) => {
-                let id = self.field(record, i)?.trim();
+                let id = Self::field(record, i)?.trim();
                 Source::get(self.registry, id).ok_or_else(|| {
-                    self.reject(
+                    RecordRejection::column(
                         i,
                         Rejection::new(
                             rule::UNKNOWN_SCHEME,
                             if id.is_empty() {
                                 "the scheme cell is empty".to_owned()
                             } else {
-                                format!("{id:?} is not a scheme id")
+                                format!("{} is not a scheme id", shown(id))
                             },
                         )
-                        .with_nearest(nearest(
-                            id,
-                            self.registry.ids().chain([STANDARD_ID]),
-                            3,
-                        )),
+                        .with_nearest(nearest(id, self.registry.ids().chain([STANDARD_ID]), 3)),
                     )
                 })
             }
             ResolvedFrom::Council { council, dataset } => {
-                let key = self.field(record, council)?.trim();
+                let key = Self::field(record, council)?.trim();
                 let Some(c) = council::council(key) else {
-                    return Err(self.reject(
+                    return Err(RecordRejection::column(
                         council,
                         Rejection::new(
                             rule::UNKNOWN_COUNCIL,
-                            format!(
-                                "{key:?} is not one of the councils (ONS code, short id or name)"
-                            ),
+                            if key.is_empty() {
+                                "the council cell is empty".to_owned()
+                            } else {
+                                format!(
+                                    "{} is not one of the councils (ONS code, short id or name)",
+                                    shown(key)
+                                )
+                            },
                         )
                         .with_nearest(nearest(
                             key,
@@ -869,13 +1030,13 @@ impl<'a> Converter<'a> {
                         )),
                     ));
                 };
-                let ds = self.field(record, dataset)?.trim();
+                let ds = Self::field(record, dataset)?.trim();
                 let Some(id) = c.scheme_for(ds) else {
-                    return Err(self.reject(
+                    return Err(RecordRejection::column(
                         dataset,
                         Rejection::new(
                             rule::UNKNOWN_DATASET,
-                            format!("{} has no return {ds:?} in its profile", c.name),
+                            format!("{} has no return {} in its profile", c.name, shown(ds)),
                         )
                         .with_nearest(nearest(
                             ds,
@@ -885,12 +1046,16 @@ impl<'a> Converter<'a> {
                     ));
                 };
                 Source::get(self.registry, id).ok_or_else(|| {
-                    self.reject(
+                    RecordRejection::column(
                         dataset,
                         Rejection::new(
                             rule::UNKNOWN_SCHEME,
-                            format!("{}'s {ds} return names scheme {id:?}, which is not loaded (give its file with --scheme-file)", c.name),
-                        ),
+                            format!(
+                                "{}'s {ds} return names scheme `{id}`, which is not loaded",
+                                c.name
+                            ),
+                        )
+                        .with_suggestion("Give the council's scheme file with --scheme-file."),
                     )
                 })
             }
@@ -903,19 +1068,66 @@ impl<'a> Converter<'a> {
         record: &R,
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let source = self.source_of(record)?;
-        let raw = self.field(record, self.value)?;
-        let c = convert_value(
-            self.registry,
-            self.synonyms,
-            source,
-            raw,
-            self.by,
-            self.policy,
-        )
-        .map_err(|r| self.reject(self.value, r))?;
+        let raw = Self::field(record, self.value)?;
+        let c = if raw.trim().is_empty() {
+            if self.empty != EmptyCell::NotKnown {
+                return Err(RecordRejection::column(
+                    self.value,
+                    empty().with_suggestion(
+                        "Record a code, or the scheme's code for 'not known' or 'declined'; if \
+                         the return's rules count an empty cell as not known, say so in its \
+                         specification (empty: not-known).",
+                    ),
+                ));
+            }
+            Found {
+                meaning: Meaning::of_node(Node::Residual(Residual::NotKnown)),
+                scheme: source.id(),
+                code: "",
+                matched: Matched::Empty,
+                observed: source.observed(),
+            }
+            .convert(self.policy)
+        } else {
+            convert_value(
+                self.registry,
+                self.synonyms,
+                source,
+                raw,
+                self.by,
+                self.policy,
+            )
+            .map_err(|r| RecordRejection::column(self.value, self.explain(source, raw, r)))?
+        };
         match self.to {
-            Some(to) => c.recoded(to).map_err(|r| self.reject(self.value, r)),
+            Some(to) => c.recoded(to).map_err(|r| RecordRejection::column(self.value, r)),
             None => Ok(c),
+        }
+    }
+
+    /// An unknown code explained as validation explains it (WM001, WM002, WM007, WM008, WM014).
+    fn explain(&self, source: Source<'a>, raw: &str, r: Rejection) -> Rejection {
+        let Source::Scheme(s) = source else {
+            return r;
+        };
+        if self.by != By::Code || (r.rule != rule::UNKNOWN_CODE && r.rule != rule::EXCEL_SCIENTIFIC)
+        {
+            return r;
+        }
+        let column = self.columns.get(self.value).map_or("", String::as_str);
+        let (vrule, message, suggestion) = self.validator.explain_unknown(s, column, raw);
+        let hide = |t: String| {
+            if shown(raw).starts_with('`') {
+                t
+            } else {
+                t.replace(raw, "(value not shown)")
+            }
+        };
+        Rejection {
+            rule: RuleId::of(vrule),
+            reason: hide(message),
+            suggestion: suggestion.map(hide),
+            nearest: r.nearest,
         }
     }
 }
@@ -937,20 +1149,28 @@ pub fn convert_record<'a>(
 /// Counts of a conversion run. `rows == converted + rejected` always.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    /// Records read.
+    /// Records read (every record, whatever its shape).
     pub rows: u64,
     /// Records written to the output.
     pub converted: u64,
     /// Records written to the rejects.
     pub rejected: u64,
-    /// Converted records per level reached (group, category, detailed, residual).
+    /// Converted records per level reached: group, category, detailed, residual.
     pub by_level: [u64; 4],
     /// Converted records whose code was a documented most-likely choice.
     pub most_likely: u64,
-    /// Converted records matched other than exactly (normalised, local, synonym).
+    /// Converted records from a code broader than one category kept at the common ancestor.
+    pub kept_broader: u64,
+    /// Converted records matched other than exactly (normalised, local code, synonym, empty rule).
     pub not_exact: u64,
+    /// Converted records from officer-observed codes (police IC).
+    pub observed: u64,
+    /// Converted records recoded with some loss (`--to-scheme`).
+    pub lossy: u64,
     /// Rejected records per rule, in first-seen order.
-    pub by_rule: Vec<(&'static str, u64)>,
+    pub by_rule: Vec<(RuleId, u64)>,
+    /// Blank lines skipped between records (they are not records).
+    pub blank_lines: u64,
 }
 
 impl Summary {
@@ -960,16 +1180,24 @@ impl Summary {
         self.converted += 1;
         let i = Level::ALL.iter().position(|l| *l == c.level).unwrap_or(0);
         self.by_level[i] += 1;
-        if c.policy == Some(Policy::MostLikely) {
-            self.most_likely += 1;
+        match c.policy {
+            Some(Policy::MostLikely) => self.most_likely += 1,
+            Some(Policy::Strict) => self.kept_broader += 1,
+            None => {}
         }
         if c.matched != Matched::Exact {
             self.not_exact += 1;
         }
+        if c.observed {
+            self.observed += 1;
+        }
+        if c.to.as_ref().is_some_and(|t| t.loss != Loss::None) {
+            self.lossy += 1;
+        }
     }
 
     /// Counts a rejected record.
-    pub fn rejected(&mut self, rule: &'static str) {
+    pub fn rejected(&mut self, rule: RuleId) {
         self.rows += 1;
         self.rejected += 1;
         match self.by_rule.iter_mut().find(|(r, _)| *r == rule) {
@@ -977,6 +1205,398 @@ impl Summary {
             None => self.by_rule.push((rule, 1)),
         }
     }
+
+    /// Converted records at `level`.
+    pub fn at_level(&self, level: Level) -> u64 {
+        Level::ALL
+            .iter()
+            .position(|l| *l == level)
+            .map_or(0, |i| self.by_level[i])
+    }
+}
+
+/// The output format of converted records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// CSV with a header row (comma separated, UTF-8).
+    #[default]
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+enum Out<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Jsonl(W),
+}
+
+/// Writes converted records: every input column (except earlier `wm_` output columns, which are
+/// replaced), then [`OUTPUT_COLUMNS`] (and [`RECODE_COLUMNS`]).
+pub struct RecordWriter<W: Write> {
+    out: Out<W>,
+    keep: Vec<usize>,
+    names: Vec<String>,
+    recode: bool,
+    scratch: String,
+    line: Vec<u8>,
+}
+
+impl<W: Write> fmt::Debug for RecordWriter<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordWriter")
+            .field("columns", &self.names)
+            .field("recode", &self.recode)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_output_column(name: &str) -> bool {
+    OUTPUT_COLUMNS.contains(&name) || RECODE_COLUMNS.contains(&name)
+}
+
+impl<W: Write> RecordWriter<W> {
+    /// A writer for records read with `header`; for CSV the header row is written now.
+    pub fn new<S: AsRef<str>>(
+        w: W,
+        format: OutputFormat,
+        header: &[S],
+        recode: bool,
+    ) -> std::io::Result<Self> {
+        let keep: Vec<usize> = (0..header.len())
+            .filter(|&i| !is_output_column(header[i].as_ref()))
+            .collect();
+        let names: Vec<String> = keep
+            .iter()
+            .map(|&i| header[i].as_ref().to_owned())
+            .collect();
+        let out = match format {
+            OutputFormat::Csv => {
+                let mut w = csv::WriterBuilder::new().flexible(false).from_writer(w);
+                let added = OUTPUT_COLUMNS
+                    .iter()
+                    .chain(if recode { &RECODE_COLUMNS[..] } else { &[] });
+                w.write_record(names.iter().map(String::as_str).chain(added.copied()))
+                    .map_err(csv_io)?;
+                Out::Csv(Box::new(w))
+            }
+            OutputFormat::Jsonl => Out::Jsonl(w),
+        };
+        Ok(RecordWriter {
+            out,
+            keep,
+            names,
+            recode,
+            scratch: String::new(),
+            line: Vec::new(),
+        })
+    }
+
+    /// The output's column names.
+    pub fn columns(&self) -> Vec<&str> {
+        let added = OUTPUT_COLUMNS
+            .iter()
+            .chain(if self.recode { &RECODE_COLUMNS[..] } else { &[] });
+        self.names
+            .iter()
+            .map(String::as_str)
+            .chain(added.copied())
+            .collect()
+    }
+
+    /// Writes one converted record. CSV keeps every input field byte for byte; JSON Lines writes
+    /// input fields as strings (invalid bytes replaced by U+FFFD).
+    pub fn write(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
+        match &mut self.out {
+            Out::Csv(w) => {
+                for &i in &self.keep {
+                    w.write_field(input.bytes(i).unwrap_or_default())
+                        .map_err(csv_io)?;
+                }
+                c.for_each_output(self.recode, &mut self.scratch, |_, v| w.write_field(v))
+                    .map_err(csv_io)?;
+                w.write_record(None::<&[u8]>).map_err(csv_io)
+            }
+            Out::Jsonl(w) => {
+                let line = &mut self.line;
+                line.clear();
+                line.push(b'{');
+                let mut first = true;
+                for (&i, name) in self.keep.iter().zip(&self.names) {
+                    let v = input.text(i).unwrap_or_default();
+                    json_pair(line, &mut first, name, &serde_json::Value::from(v.as_ref()))?;
+                }
+                c.for_each_output(self.recode, &mut self.scratch, |name, v| {
+                    let value = match name {
+                        "wm_candidates" => {
+                            serde_json::Value::from(v.split_whitespace().collect::<Vec<_>>())
+                        }
+                        _ if v.is_empty() => serde_json::Value::Null,
+                        "wm_observed" => serde_json::Value::Bool(v == "true"),
+                        _ => serde_json::Value::from(v),
+                    };
+                    json_pair(line, &mut first, name, &value)
+                })?;
+                line.extend_from_slice(b"}\n");
+                w.write_all(line)
+            }
+        }
+    }
+
+    /// Flushes and hands back the inner writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        match self.out {
+            Out::Csv(w) => w.into_inner().map_err(csv::IntoInnerError::into_error),
+            Out::Jsonl(mut w) => {
+                w.flush()?;
+                Ok(w)
+            }
+        }
+    }
+}
+
+fn json_pair(
+    line: &mut Vec<u8>,
+    first: &mut bool,
+    key: &str,
+    value: &serde_json::Value,
+) -> std::io::Result<()> {
+    if !*first {
+        line.push(b',');
+    }
+    *first = false;
+    serde_json::to_writer(&mut *line, key)?;
+    line.push(b':');
+    serde_json::to_writer(&mut *line, value)?;
+    Ok(())
+}
+
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// One rejected record, as handed to a [`RejectSink`]. Holds nothing of the record but the value
+/// of the column at fault, and only when it is safe to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected<'r> {
+    /// The 1-based line the record starts on (the row number in a spreadsheet).
+    pub line: u64,
+    /// The 1-based record number (1 = the first record after the header).
+    pub record: u64,
+    /// The column at fault; `None` for the whole record.
+    pub column: Option<&'r str>,
+    /// That column's value, when it can be shown (one line, at most 100 characters).
+    pub value: Option<&'r str>,
+    /// Why.
+    #[serde(flatten)]
+    pub rejection: &'r Rejection,
+}
+
+/// Where rejected records go.
+pub trait RejectSink {
+    /// Takes one rejected record.
+    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()>;
+}
+
+impl<F: FnMut(&Rejected<'_>) -> std::io::Result<()>> RejectSink for F {
+    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
+        self(r)
+    }
+}
+
+/// The columns of a rejects file.
+pub const REJECT_COLUMNS: [&str; 8] = [
+    "line",
+    "record",
+    "column",
+    "value",
+    "rule",
+    "rule_name",
+    "reason",
+    "suggestion",
+];
+
+/// Writes rejected records as CSV with [`REJECT_COLUMNS`].
+pub struct RejectWriter<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> fmt::Debug for RejectWriter<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RejectWriter").finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> RejectWriter<W> {
+    /// A writer; the header row is written now.
+    pub fn new(w: W) -> std::io::Result<Self> {
+        let mut w = csv::Writer::from_writer(w);
+        w.write_record(REJECT_COLUMNS).map_err(csv_io)?;
+        Ok(RejectWriter { w })
+    }
+
+    /// Flushes and hands back the inner writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.w
+            .into_inner()
+            .map_err(csv::IntoInnerError::into_error)
+    }
+}
+
+impl<W: Write> RejectSink for RejectWriter<W> {
+    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
+        let (line, record) = (r.line.to_string(), r.record.to_string());
+        self.w
+            .write_record([
+                line.as_str(),
+                &record,
+                r.column.unwrap_or(""),
+                r.value.unwrap_or(""),
+                r.rejection.rule.id,
+                r.rejection.rule.name,
+                &r.rejection.reason,
+                r.rejection.suggestion.as_deref().unwrap_or(""),
+            ])
+            .map_err(csv_io)
+    }
+}
+
+/// Why a stream stopped: reading the input, writing the output, or writing the rejects.
+#[derive(Debug)]
+pub enum StreamError {
+    /// The input could not be read (its error names the file and line).
+    Read(Error),
+    /// The output could not be written.
+    Write(std::io::Error),
+    /// The rejects could not be written.
+    Rejects(std::io::Error),
+}
+
+impl fmt::Display for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamError::Read(e) => write!(f, "{e}"),
+            StreamError::Write(e) => write!(f, "writing the output: {e}"),
+            StreamError::Rejects(e) => write!(f, "writing the rejects: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StreamError {}
+
+/// Checks a record's shape and the encoding of the columns `read`: `Err` is why it is rejected.
+pub fn check_record(
+    record: &io::Record<'_>,
+    read: &[usize],
+) -> std::result::Result<(), RecordRejection> {
+    match record.shape() {
+        io::Shape::Ok => {}
+        io::Shape::WrongFieldCount { found, expected } => {
+            return Err(RecordRejection::record(
+                Rejection::new(
+                    rule::WRONG_FIELD_COUNT,
+                    format!(
+                        "the record has {found} field{} but the header has {expected}: values may \
+                         have moved to other columns, so it was not converted",
+                        if found == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_suggestion(
+                    "Look for a delimiter or an unclosed quote inside a value on this line, fix \
+                     it and convert again.",
+                ),
+            ));
+        }
+        io::Shape::Malformed(why) => {
+            return Err(RecordRejection::record(Rejection::new(
+                rule::MALFORMED_RECORD,
+                why.to_owned(),
+            )));
+        }
+    }
+    for &i in read {
+        if let Some(io::Field::Invalid(_)) = record.get(i) {
+            return Err(RecordRejection::column(
+                i,
+                Rejection::new(
+                    rule::INVALID_ENCODING,
+                    "the field holds bytes that are not valid in the file's encoding",
+                )
+                .with_suggestion(
+                    "Save the file as UTF-8, or give its encoding with --encoding (e.g. \
+                     windows-1252).",
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Hands a rejected record to `sink`, showing the faulty column's value only when it is safe.
+pub fn send_reject<S: AsRef<str>>(
+    sink: &mut dyn RejectSink,
+    header: &[S],
+    record: &io::Record<'_>,
+    r: &RecordRejection,
+) -> std::io::Result<()> {
+    let value = r.index.and_then(|i| match record.get(i) {
+        Some(io::Field::Text(t)) if shown(t).starts_with('`') => Some(t),
+        _ => None,
+    });
+    sink.reject(&Rejected {
+        line: record.line(),
+        record: record.number(),
+        column: r.column_name(header),
+        value,
+        rejection: &r.rejection,
+    })
+}
+
+/// Converts every record of `table`: each one ends either in `out` or in `rejects`, never both,
+/// never neither. Memory does not grow with the number of records. `progress` is called with
+/// each record's position (see [`io::Record::progress`]).
+pub fn convert_stream<W: Write>(
+    table: io::Table<'_>,
+    converter: &Converter<'_>,
+    out: &mut RecordWriter<W>,
+    rejects: &mut dyn RejectSink,
+    progress: &mut dyn FnMut(u64),
+) -> std::result::Result<Summary, StreamError> {
+    let mut summary = Summary::default();
+    let mut failed: Option<StreamError> = None;
+    let read = converter.columns_read();
+    let header = converter.header();
+    let read_summary = table
+        .for_each(|rec| {
+            progress(rec.progress());
+            let result = check_record(rec, &read).and_then(|()| converter.convert(rec));
+            let step = match result {
+                Ok(c) => {
+                    summary.converted(&c);
+                    out.write(rec, &c).map_err(StreamError::Write)
+                }
+                Err(r) => {
+                    summary.rejected(r.rejection.rule);
+                    send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
+                }
+            };
+            match step {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        })
+        .map_err(StreamError::Read)?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    summary.blank_lines = read_summary.blank_lines;
+    Ok(summary)
 }
 
 #[cfg(test)]

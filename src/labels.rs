@@ -23,7 +23,7 @@
 //! assert_eq!(f.meaning.target.code(), "mixed.white-black-caribbean");
 //! ```
 
-use crate::convert::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, rule};
+use crate::convert::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, rule, shown};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::scheme::{Registry, Scheme};
 use crate::standard::{Level, Node};
@@ -265,7 +265,8 @@ fn find_standard_label(raw: &str) -> Option<std::result::Result<Found<'static>, 
         _ => Err(Rejection::new(
             rule::AMBIGUOUS_LABEL,
             format!(
-                "{raw:?} is the label of {} nodes of the standard in different places; add a synonym saying which is meant",
+                "{} is the label of {} nodes of the standard in different places; add a synonym saying which is meant",
+                shown(raw),
                 nodes.len()
             ),
         )
@@ -353,7 +354,7 @@ pub fn find_label<'a>(
     );
     Err(Rejection::new(
         rule::UNKNOWN_LABEL,
-        format!("{raw:?} matches no label of {} and no synonym", source.id()),
+        format!("{} matches no label of {} and no synonym", shown(raw), source.id()),
     )
     .with_nearest(near))
 }

@@ -30,6 +30,10 @@ enum Command {
     Scheme(cli::lookup::SchemeCommand),
     /// Validate a council return (CSV, JSON Lines, Excel): findings with stable rule ids.
     Validate(cli::validate::ValidateArgs),
+    /// Convert records (codes or free text) into the standard, or into another scheme.
+    Convert(cli::convert::ConvertArgs),
+    /// Re-count a table of counts by code or label per node of the standard.
+    Aggregate(cli::aggregate::AggregateArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,8 @@ fn main() -> ExitCode {
         Command::Crosswalk(a) => cli::lookup::crosswalk(a),
         Command::Scheme(cli::lookup::SchemeCommand::Check(a)) => cli::lookup::check(a),
         Command::Validate(a) => cli::validate::run(a),
+        Command::Convert(a) => cli::convert::run(a),
+        Command::Aggregate(a) => cli::aggregate::run(a),
     };
     match result {
         Ok(code) => code,

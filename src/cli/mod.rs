@@ -1,5 +1,7 @@
 //! Subcommands. Each module parses its flags and wires the library to files and the terminal.
 
+pub mod aggregate;
+pub mod convert;
 pub mod info;
 pub mod lookup;
 pub mod validate;
