@@ -82,7 +82,7 @@ pub struct Table {
     pub to: Level,
     /// The rows: every node at the level asked (for groups and categories, zeros included, so
     /// tables from different councils line up; for detailed, the non-zero ones), then the counts
-    /// placed coarser, then the residual values.
+    /// placed coarser (coarsest first), then the residual values.
     pub rows: Vec<Row>,
     /// Rows read from the input.
     pub input_rows: u64,
@@ -278,7 +278,12 @@ impl Aggregator {
 /// by commas accepted when every group has three digits (`12,345`, as published tables write them).
 pub fn parse_count(raw: &str) -> std::result::Result<u64, Rejection> {
     let t = raw.trim();
-    let bad = |why: &str| Rejection::new(rule::BAD_COUNT, format!("{} is not a count: {why}", shown(raw)));
+    let bad = |why: &str| {
+        Rejection::new(
+            rule::BAD_COUNT,
+            format!("{} is not a count: {why}", shown(raw)),
+        )
+    };
     if t.is_empty() {
         return Err(bad("the cell is empty"));
     }

@@ -29,9 +29,9 @@
 use crate::council;
 use crate::crosswalk::{self, Loss};
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::io;
 use crate::labels::{self, Synonyms};
 use crate::scheme::{KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
-use crate::io;
 use crate::spec::{EmptyCell, ReturnSpec};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use crate::text::{looks_like_excel_scientific, nearest};
@@ -899,12 +899,8 @@ impl<'a> Converter<'a> {
         header: &[S],
         file: &str,
     ) -> Result<Converter<'a>> {
-        let at_file = |e: Error| {
-            Error::new(
-                ErrorKind::Input(e.kind().to_string()),
-                Location::file(file),
-            )
-        };
+        let at_file =
+            |e: Error| Error::new(ErrorKind::Input(e.kind().to_string()), Location::file(file));
         let value = column_index(header, &plan.column, file)?;
         let from = match &plan.scheme {
             SchemeFrom::Fixed(id) => {
@@ -926,8 +922,8 @@ impl<'a> Converter<'a> {
             ResolvedFrom::Fixed(Source::Scheme(s)) => s.id.as_str(),
             _ => crate::scheme::BUILTIN_IDS[0],
         };
-        let validator =
-            Validator::new(&ReturnSpec::coded(plan.column.clone(), any), registry).map_err(at_file)?;
+        let validator = Validator::new(&ReturnSpec::coded(plan.column.clone(), any), registry)
+            .map_err(at_file)?;
         Ok(Converter {
             registry,
             synonyms,
@@ -1003,7 +999,11 @@ impl<'a> Converter<'a> {
                                 format!("{} is not a scheme id", shown(id))
                             },
                         )
-                        .with_nearest(nearest(id, self.registry.ids().chain([STANDARD_ID]), 3)),
+                        .with_nearest(nearest(
+                            id,
+                            self.registry.ids().chain([STANDARD_ID]),
+                            3,
+                        )),
                     )
                 })
             }
@@ -1100,7 +1100,9 @@ impl<'a> Converter<'a> {
             .map_err(|r| RecordRejection::column(self.value, self.explain(source, raw, r)))?
         };
         match self.to {
-            Some(to) => c.recoded(to).map_err(|r| RecordRejection::column(self.value, r)),
+            Some(to) => c
+                .recoded(to)
+                .map_err(|r| RecordRejection::column(self.value, r)),
             None => Ok(c),
         }
     }
@@ -1273,9 +1275,10 @@ impl<W: Write> RecordWriter<W> {
         let out = match format {
             OutputFormat::Csv => {
                 let mut w = csv::WriterBuilder::new().flexible(false).from_writer(w);
-                let added = OUTPUT_COLUMNS
-                    .iter()
-                    .chain(if recode { &RECODE_COLUMNS[..] } else { &[] });
+                let added =
+                    OUTPUT_COLUMNS
+                        .iter()
+                        .chain(if recode { &RECODE_COLUMNS[..] } else { &[] });
                 w.write_record(names.iter().map(String::as_str).chain(added.copied()))
                     .map_err(csv_io)?;
                 Out::Csv(Box::new(w))
@@ -1294,9 +1297,11 @@ impl<W: Write> RecordWriter<W> {
 
     /// The output's column names.
     pub fn columns(&self) -> Vec<&str> {
-        let added = OUTPUT_COLUMNS
-            .iter()
-            .chain(if self.recode { &RECODE_COLUMNS[..] } else { &[] });
+        let added = OUTPUT_COLUMNS.iter().chain(if self.recode {
+            &RECODE_COLUMNS[..]
+        } else {
+            &[]
+        });
         self.names
             .iter()
             .map(String::as_str)
@@ -1440,9 +1445,7 @@ impl<W: Write> RejectWriter<W> {
 
     /// Flushes and hands back the inner writer.
     pub fn finish(self) -> std::io::Result<W> {
-        self.w
-            .into_inner()
-            .map_err(csv::IntoInnerError::into_error)
+        self.w.into_inner().map_err(csv::IntoInnerError::into_error)
     }
 }
 
@@ -1453,14 +1456,24 @@ impl<W: Write> RejectSink for RejectWriter<W> {
             .write_record([
                 line.as_str(),
                 &record,
-                r.column.unwrap_or(""),
-                r.value.unwrap_or(""),
+                &cell_safe(r.column.unwrap_or("")),
+                &cell_safe(r.value.unwrap_or("")),
                 r.rejection.rule.id,
                 r.rejection.rule.name,
-                &r.rejection.reason,
-                r.rejection.suggestion.as_deref().unwrap_or(""),
+                &cell_safe(&r.rejection.reason),
+                &cell_safe(r.rejection.suggestion.as_deref().unwrap_or("")),
             ])
             .map_err(csv_io)
+    }
+}
+
+/// Text a spreadsheet would run as a formula gets a leading apostrophe (plain numbers such as
+/// `-8` are left alone), as in validation's CSV findings.
+fn cell_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.parse::<f64>().is_err() && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

@@ -354,7 +354,11 @@ pub fn find_label<'a>(
     );
     Err(Rejection::new(
         rule::UNKNOWN_LABEL,
-        format!("{} matches no label of {} and no synonym", shown(raw), source.id()),
+        format!(
+            "{} matches no label of {} and no synonym",
+            shown(raw),
+            source.id()
+        ),
     )
     .with_nearest(near))
 }

@@ -38,11 +38,13 @@ pub enum TableFormat {
 
 /// Flags of `aggregate`.
 #[derive(Args, Debug)]
-#[command(after_help = "Totals are preserved exactly: input total = output total + rejected \
+#[command(
+    after_help = "Totals are preserved exactly: input total = output total + rejected \
 total. A count that cannot be placed as finely as asked stays at the level it has \
 (placement `coarser`); residual values are kept apart (placement `residual`).\n\
 Exit status: 0 every row placed, 1 some rows rejected, 2 could not aggregate.\n\
-See docs/convert.md.")]
+See docs/convert.md."
+)]
 pub struct AggregateArgs {
     /// The tables (CSV, JSON Lines or Excel), all with the same columns; counts are summed.
     #[arg(required = true)]
@@ -282,7 +284,7 @@ fn summary(
         t.input_total, t.output_total, t.rejected_total
     )?;
     let as_asked = t.output_total - t.coarser_total - t.residual_total;
-    writeln!(out, "  at {}: {as_asked}", t.to)?;
+    writeln!(out, "  {:<15}{as_asked}", format!("at {}:", t.to))?;
     if t.coarser_total > 0 {
         let rows: Vec<String> = t
             .coarser()

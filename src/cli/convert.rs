@@ -58,12 +58,14 @@ pub enum RecordFormat {
 
 /// Flags of `convert`.
 #[derive(Args, Debug)]
-#[command(after_help = "Output: every input column, then wm_code, wm_level, wm_group, \
+#[command(
+    after_help = "Output: every input column, then wm_code, wm_level, wm_group, \
 wm_category, wm_detailed, wm_relationship, wm_candidates, wm_policy, wm_source_scheme, \
 wm_source_code, wm_match, wm_observed, wm_standard_version (and wm_to_* with --to-scheme).\n\
 Rejects: line, record, column, value, rule, rule_name, reason, suggestion.\n\
 Exit status: 0 every row converted, 1 some rows rejected, 2 could not convert.\n\
-See docs/convert.md.")]
+See docs/convert.md."
+)]
 pub struct ConvertArgs {
     /// The records: CSV (comma, tab or semicolon separated), JSON Lines, or an Excel workbook.
     file: PathBuf,
@@ -203,7 +205,8 @@ impl AtomicFile {
         file.sync_all()
             .with_context(|| format!("{name}: cannot write"))?;
         drop(file);
-        std::fs::rename(&self.tmp, &self.path).with_context(|| format!("{name}: cannot replace"))?;
+        std::fs::rename(&self.tmp, &self.path)
+            .with_context(|| format!("{name}: cannot replace"))?;
         Ok(())
     }
 }
@@ -340,7 +343,11 @@ pub fn progress_bar(total: u64, format: InputFormat, verb: &str) -> ProgressBar 
 
 /// Turns a stream error into one line naming the file at fault. A closed standard output
 /// stays an `io::Error`, so `main` treats it as the reader's choice.
-pub fn stream_error(e: StreamError, output: Option<&Path>, rejects: Option<&Path>) -> anyhow::Error {
+pub fn stream_error(
+    e: StreamError,
+    output: Option<&Path>,
+    rejects: Option<&Path>,
+) -> anyhow::Error {
     match e {
         StreamError::Read(e) => e.into(),
         StreamError::Write(e) => match output {
@@ -503,17 +510,17 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         (s, None)
     };
     bar.finish_and_clear();
-    let summary = summary
-        .map_err(|e| stream_error(e, args.output.as_deref(), args.rejects.as_deref()))?;
+    let summary =
+        summary.map_err(|e| stream_error(e, args.output.as_deref(), args.rejects.as_deref()))?;
     let sink = writer
         .finish()
         .map_err(|e| stream_error(StreamError::Write(e), args.output.as_deref(), None))?;
     // The output is complete: put the rejects in place first, then the output, so a present
     // output always has its rejects beside it.
     if let Some(rw) = rejects_out {
-        let f = rw.finish().map_err(|e| {
-            stream_error(StreamError::Rejects(e), None, args.rejects.as_deref())
-        })?;
+        let f = rw
+            .finish()
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?;
         f.persist()?;
     }
     sink.finish()?;
@@ -639,7 +646,9 @@ impl SummaryText<'_> {
         }
         match self.rejects {
             Some(p) => writeln!(out, "  rejects:    {}", p.display())?,
-            None if s.rejected > 0 => writeln!(out, "  rejects:    listed above on standard error")?,
+            None if s.rejected > 0 => {
+                writeln!(out, "  rejects:    listed above on standard error")?;
+            }
             None => {}
         }
         Ok(())

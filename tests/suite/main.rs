@@ -1,7 +1,9 @@
 //! The integration tests: one binary, one module per concern.
 
+mod aggregate;
 mod cli;
 mod codegen;
+mod convert;
 mod data;
 mod laws;
 mod validate;

@@ -1,0 +1,226 @@
+//! Aggregate tables: totals preserved exactly, counts never placed finer than their source,
+//! rejected rows counted, and the command line on count tables.
+
+use crate::cli::{run, stderr, stdout};
+use proptest::prelude::*;
+use std::path::Path;
+use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Placement, aggregate_stream};
+use wm_ethnicity::convert::{By, Policy, RejectWriter, SchemeFrom, Source, convert_code};
+use wm_ethnicity::io::{ReadOptions, Table};
+use wm_ethnicity::labels::Synonyms;
+use wm_ethnicity::scheme::{BUILTIN_IDS, Registry, builtin};
+use wm_ethnicity::standard::{Level, Node};
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn any_code() -> impl Strategy<Value = (&'static str, usize)> {
+    prop::sample::select(BUILTIN_IDS.to_vec()).prop_flat_map(|id| {
+        let n = builtin(id).unwrap().codes().len();
+        (Just(id), 0..n)
+    })
+}
+
+proptest! {
+    #[test]
+    fn totals_are_preserved_at_every_level(
+        rows in prop::collection::vec((any_code(), 0u64..1_000_000, any::<bool>()), 0..80),
+        most_likely in any::<bool>(),
+    ) {
+        let policy = if most_likely { Policy::MostLikely } else { Policy::Strict };
+        let mut tables = Vec::new();
+        for level in [Level::Group, Level::Category, Level::Detailed] {
+            let mut agg = Aggregator::new(level).unwrap();
+            let mut sum = 0u64;
+            for ((id, i), n, reject) in &rows {
+                sum += n;
+                if *reject {
+                    agg.reject(Some(*n)).unwrap();
+                    continue;
+                }
+                let s = builtin(id).unwrap();
+                let c = convert_code(Source::Scheme(s), s.codes()[*i].key(), policy).unwrap();
+                agg.add(&c, *n).unwrap();
+            }
+            let t = agg.finish();
+            prop_assert_eq!(t.input_total, sum);
+            prop_assert_eq!(t.input_total, t.output_total + t.rejected_total);
+            prop_assert_eq!(t.output_total, t.rows.iter().map(|r| r.count).sum::<u64>());
+            prop_assert_eq!(t.input_rows, rows.len() as u64);
+            for r in &t.rows {
+                match r.placement {
+                    Placement::AsAsked => prop_assert_eq!(r.level, level),
+                    Placement::Coarser => prop_assert!(r.level < level),
+                    Placement::Residual => prop_assert!(r.code.is_residual()),
+                }
+            }
+            tables.push(t);
+        }
+        // Group counts are the category table rolled up: nothing appears or vanishes.
+        let (groups, cats) = (&tables[0], &tables[1]);
+        for g in groups.rows.iter().filter(|r| r.level == Level::Group) {
+            let rolled: u64 = cats
+                .rows
+                .iter()
+                .filter(|r| !r.code.is_residual() && r.code.roll_up(Level::Group) == g.code)
+                .map(|r| r.count)
+                .sum();
+            prop_assert_eq!(g.count, rolled, "{}", g.code);
+        }
+    }
+
+    #[test]
+    fn a_count_is_never_placed_finer_than_its_code(((id, i), n) in (any_code(), 1u64..100)) {
+        let s = builtin(id).unwrap();
+        let code = &s.codes()[i];
+        let c = convert_code(Source::Scheme(s), code.key(), Policy::Strict).unwrap();
+        let mut agg = Aggregator::new(Level::Detailed).unwrap();
+        agg.add(&c, n).unwrap();
+        let t = agg.finish();
+        let placed: Vec<Node> = t.rows.iter().filter(|r| r.count > 0).map(|r| r.code).collect();
+        prop_assert_eq!(placed, vec![code.map.target]);
+    }
+}
+
+#[test]
+fn a_broader_code_stays_at_its_group_under_strict_and_moves_under_most_likely() {
+    let nhs = Source::Scheme(builtin("nhs-ethnic-category").unwrap());
+    for (policy, white, other, coarser, ml) in [
+        (Policy::Strict, Some(5), 0, 5, 0),
+        (Policy::MostLikely, None, 5, 0, 5),
+    ] {
+        let mut agg = Aggregator::new(Level::Category).unwrap();
+        agg.add(&convert_code(nhs, "C", policy).unwrap(), 5)
+            .unwrap();
+        let t = agg.finish();
+        assert_eq!(t.count("white"), white);
+        assert_eq!(t.count("white.other"), Some(other));
+        assert_eq!((t.coarser_total, t.most_likely_total), (coarser, ml));
+    }
+}
+
+#[test]
+fn a_census_style_table_by_label_with_bad_rows() {
+    let data = "ethnic group,count\n\
+                Pakistani,\"1,200\"\n\
+                Black - Caribbean,300\n\
+                Any other white background ,45\n\
+                Not stated,7\n\
+                Martian,3\n\
+                Indian,-4\n\
+                Indian,12\n";
+    let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+    let registry = Registry::new();
+    let plan = AggregatePlan {
+        column: "ethnic group".into(),
+        scheme: SchemeFrom::Fixed("nhs-ethnic-category".into()),
+        by: By::Label,
+        policy: Policy::Strict,
+        count_column: Some("count".into()),
+    };
+    let mut agg = Aggregator::new(Level::Category).unwrap();
+    let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+    aggregate_stream(
+        &mut agg,
+        &registry,
+        Synonyms::builtin(),
+        table,
+        &plan,
+        &mut rejects,
+    )
+    .unwrap();
+    let t = agg.finish();
+    let rejects = String::from_utf8(rejects.finish().unwrap()).unwrap();
+    assert_eq!(t.input_rows, 7);
+    assert_eq!(t.rejected_rows, 2);
+    // "Martian" (3) is rejected but counted; "-4" is not a count and cannot be totalled.
+    assert_eq!(t.input_total, 1200 + 300 + 45 + 7 + 3 + 12);
+    assert_eq!(t.rejected_total, 3);
+    assert_eq!(t.output_total, 1200 + 300 + 45 + 7 + 12);
+    assert_eq!(t.count("asian.pakistani"), Some(1200));
+    assert_eq!(t.count("white"), Some(45));
+    assert_eq!(t.count("declined"), Some(7));
+    let rules: Vec<&str> = rejects
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap())
+        .collect();
+    assert_eq!(rules, ["CV001", "CV008"]);
+}
+
+#[test]
+fn the_command_line_sums_tables_and_reports_the_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("birmingham.csv");
+    let b = dir.path().join("coventry.csv");
+    std::fs::write(&a, "code,n\nAPKN,10\nWROM,2\nREFU,1\nBSOM,4\n").unwrap();
+    std::fs::write(&b, "code,n\nAPKN,5\nWIRT,3\nXXXX,9\n").unwrap();
+    let o = run(&[
+        "aggregate",
+        path_str(&a),
+        path_str(&b),
+        "--scheme",
+        "dfe-cbds",
+        "--code-column",
+        "code",
+        "--count-column",
+        "n",
+        "--to",
+        "detailed",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "code,label,level,count,placement\n\
+         black-african/somali,Somali,detailed,4,as-asked\n\
+         white,White,group,2,coarser\n\
+         asian.pakistani,Pakistani,category,15,coarser\n\
+         white.gypsy-irish-traveller,Gypsy or Irish Traveller,category,3,coarser\n\
+         declined,Declined,residual,1,residual\n\
+         not-obtained,Not obtained,residual,0,residual\n\
+         not-known,Not known,residual,0,residual\n"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("coventry.csv:4: code: rejected: WM001"),
+        "{err}"
+    );
+    assert!(
+        err.contains("totals:        input 34 = output 25 + rejected 9"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not as fine as asked: 20 at a coarser level: white 2 (group), asian.pakistani 15 (category), white.gypsy-irish-traveller 3 (category)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_command_line_refuses_what_it_cannot_do() {
+    let o = run(&[
+        "aggregate",
+        "fixtures/regional/returns.csv",
+        "--scheme",
+        "standard",
+        "--code-column",
+        "wm_code",
+        "--to",
+        "category",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no column `wm_code`"), "{err}");
+    let o = run(&[
+        "aggregate",
+        "fixtures/regional/returns.csv",
+        "--scheme",
+        "standard",
+        "--code-column",
+        "ethnicity",
+        "--to",
+        "residual",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

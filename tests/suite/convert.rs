@@ -1,0 +1,1020 @@
+//! Conversion: the laws (round trips, conservation of rows, idempotence, honest granularity) on
+//! every built-in scheme and as property tests, label matching, and the command line on the
+//! regional sample in `fixtures/regional` with exact counts and golden outputs.
+//!
+//! After a deliberate change to the output, `WM_REGENERATE=1 cargo test --test suite convert`
+//! rewrites `fixtures/regional/expected/`; review the diff before committing it.
+
+use crate::cli::{run, stderr, stdout};
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use wm_ethnicity::convert::{
+    By, Converter, Matched, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom,
+    Source, convert_code, convert_stream, convert_value, rule,
+};
+use wm_ethnicity::crosswalk::Loss;
+use wm_ethnicity::io::{ReadOptions, Table};
+use wm_ethnicity::labels::{Synonyms, find_label};
+use wm_ethnicity::scheme::{self, BUILTIN_IDS, Registry, Relationship, Status, builtin};
+use wm_ethnicity::standard::{Level, Node};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn source(id: &str) -> Source<'static> {
+    Source::Scheme(builtin(id).unwrap())
+}
+
+fn registry() -> &'static Registry {
+    static R: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    R.get_or_init(Registry::new)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trips: scheme -> standard -> the same scheme.
+
+#[test]
+fn round_trip_is_the_identity_for_equivalent_codes_of_every_scheme() {
+    let mut exceptions = BTreeSet::new();
+    let mut checked = 0;
+    for id in BUILTIN_IDS {
+        let s = builtin(id).unwrap();
+        for c in s.codes() {
+            if !matches!(
+                c.map.relationship,
+                Relationship::Equivalent | Relationship::Residual
+            ) {
+                continue;
+            }
+            checked += 1;
+            let conv = convert_code(Source::Scheme(s), c.key(), Policy::Strict).unwrap();
+            let back = conv.recode(s).unwrap();
+            assert_eq!(back.loss, Loss::None, "{id} {}", c.key());
+            if back.code != c.key() {
+                // Only where the scheme has two codes with one meaning: the active one comes back.
+                let other = s.get(back.code).unwrap();
+                assert_eq!(
+                    (
+                        other.map.relationship,
+                        other.map.target,
+                        &other.map.candidates
+                    ),
+                    (c.map.relationship, c.map.target, &c.map.candidates),
+                    "{id} {} -> {}",
+                    c.key(),
+                    back.code
+                );
+                exceptions.insert((id, c.key().to_owned(), back.code.to_owned()));
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+    let expected: BTreeSet<(&str, String, String)> =
+        [("hesa", "999", "997"), ("police-sde", "O1", "A4")]
+            .into_iter()
+            .map(|(a, b, c)| (a, b.to_owned(), c.to_owned()))
+            .collect();
+    assert_eq!(exceptions, expected);
+    assert_eq!(
+        builtin("police-sde").unwrap().get("O1").unwrap().status,
+        Status::Retired
+    );
+}
+
+#[test]
+fn standard_codes_round_trip_through_every_scheme_that_has_them() {
+    for id in BUILTIN_IDS {
+        let s = builtin(id).unwrap();
+        for c in s
+            .codes()
+            .iter()
+            .filter(|c| c.map.relationship == Relationship::Equivalent)
+        {
+            let node = c.map.target;
+            let std = convert_code(Source::Standard, node.code(), Policy::Strict).unwrap();
+            let r = std.recode(s).unwrap();
+            assert_eq!(r.loss, Loss::None, "{id} {node}");
+            assert_eq!(s.get(r.code).unwrap().map.target, node, "{id} {node}");
+        }
+    }
+}
+
+#[test]
+fn cross_conversion_states_each_loss() {
+    let dfe = builtin("dfe-cbds").unwrap();
+    let nhs = builtin("nhs-ethnic-category").unwrap();
+    let c = convert_code(Source::Scheme(dfe), "WIRT", Policy::Strict).unwrap();
+    let r = c.recode(nhs).unwrap();
+    assert_eq!((r.code, r.loss), ("C", Loss::Generalised));
+    assert!(r.note.contains("wider"), "{}", r.note);
+    // NHS C under strict: no DfE code holds all its candidates.
+    let c = convert_code(Source::Scheme(nhs), "C", Policy::Strict).unwrap();
+    let e = c.recode(dfe).unwrap_err();
+    assert_eq!(e.rule, rule::AMBIGUOUS_TARGET_CODE);
+    // ... under most-likely it is Other White, flagged on the record.
+    let c = convert_code(Source::Scheme(nhs), "C", Policy::MostLikely).unwrap();
+    let r = c.recode(dfe).unwrap();
+    assert_eq!((r.code, r.loss), ("WOTH", Loss::None));
+    assert_eq!(c.policy, Some(Policy::MostLikely));
+    // A detailed DfE code into NHS letters loses its detail, and says so.
+    let c = convert_code(Source::Scheme(dfe), "BSOM", Policy::Strict).unwrap();
+    let r = c.recode(nhs).unwrap();
+    assert_eq!((r.code, r.loss), ("N", Loss::Generalised));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Honest granularity and idempotence, on every code of every scheme.
+
+/// The finest level a mapping really knows.
+fn known_level(m: &scheme::Mapping) -> Level {
+    m.target.level()
+}
+
+#[test]
+fn no_record_is_finer_than_its_source() {
+    for id in BUILTIN_IDS {
+        let s = builtin(id).unwrap();
+        for c in s.codes() {
+            for policy in [Policy::Strict, Policy::MostLikely] {
+                let conv = convert_code(Source::Scheme(s), c.key(), policy).unwrap();
+                let known = known_level(&c.map);
+                match (c.map.relationship, conv.policy) {
+                    (Relationship::Broader, Some(Policy::MostLikely)) => {
+                        // A documented choice, one level below the common ancestor at most, and
+                        // always flagged.
+                        assert_eq!(policy, Policy::MostLikely);
+                        assert_eq!(conv.level, Level::Category, "{id} {}", c.key());
+                        assert_eq!(Some(conv.code.category().unwrap()), c.map.most_likely);
+                    }
+                    (Relationship::Broader, p) => {
+                        assert_eq!(p, Some(Policy::Strict), "{id} {}", c.key());
+                        assert_eq!(conv.code, c.map.target);
+                        assert_eq!(
+                            Node::lowest_common_ancestor(
+                                c.map.candidates.iter().map(|&x| Node::Category(x))
+                            ),
+                            Some(c.map.target),
+                            "{id} {}: the target is the common ancestor of the candidates",
+                            c.key()
+                        );
+                    }
+                    (_, p) => {
+                        assert_eq!(p, None);
+                        assert_eq!(conv.code, c.map.target, "{id} {}", c.key());
+                        assert_eq!(conv.level, known);
+                    }
+                }
+                // The standard's fields agree with the code emitted, and say nothing finer.
+                assert_eq!(conv.group, conv.code.group());
+                assert_eq!(conv.category, conv.code.category());
+                assert_eq!(conv.detailed, conv.code.detailed());
+                if conv.level == Level::Group {
+                    assert_eq!(conv.category, None);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn converting_standard_output_again_changes_nothing() {
+    for id in BUILTIN_IDS {
+        let s = builtin(id).unwrap();
+        for c in s.codes() {
+            for policy in [Policy::Strict, Policy::MostLikely] {
+                let once = convert_code(Source::Scheme(s), c.key(), policy).unwrap();
+                let twice = convert_code(Source::Standard, once.code.code(), policy).unwrap();
+                assert_eq!(
+                    (
+                        twice.code,
+                        twice.level,
+                        twice.group,
+                        twice.category,
+                        twice.detailed
+                    ),
+                    (
+                        once.code,
+                        once.level,
+                        once.group,
+                        once.category,
+                        once.detailed
+                    ),
+                    "{id} {}",
+                    c.key()
+                );
+                let thrice = convert_code(Source::Standard, twice.code.code(), policy).unwrap();
+                assert_eq!(thrice, twice);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label matching.
+
+fn label(scheme: &str, raw: &str) -> Result<(String, &'static str, Matched), String> {
+    let src = if scheme == "standard" {
+        Source::Standard
+    } else {
+        source(scheme)
+    };
+    find_label(registry(), Synonyms::builtin(), src, raw)
+        .map(|f| (f.meaning.target.code().to_owned(), f.scheme, f.matched))
+        .map_err(|r| format!("{} {}", r.rule.id, r.nearest.join("|")))
+}
+
+#[test]
+fn legacy_labels_match_exactly_normalised_or_by_synonym() {
+    type Want = Result<(&'static str, &'static str, Matched), &'static str>;
+    let cases: [(&str, &str, Want); 12] = [
+        (
+            "ons-2001-ew",
+            "Pakistani",
+            Ok(("asian.pakistani", "ons-2001-ew", Matched::Exact)),
+        ),
+        (
+            "ons-2001-ew",
+            "pakistani ",
+            Ok(("asian.pakistani", "ons-2001-ew", Matched::Normalised)),
+        ),
+        (
+            "nhs-ethnic-category",
+            "Pakistani",
+            Ok(("asian.pakistani", "standard", Matched::Synonym)),
+        ),
+        (
+            "nhs-ethnic-category",
+            "Black - Caribbean",
+            Ok(("black.caribbean", "standard", Matched::Synonym)),
+        ),
+        (
+            "nhs-ethnic-category",
+            "black-caribbean",
+            Ok(("black.caribbean", "standard", Matched::Synonym)),
+        ),
+        (
+            "dfe-cbds",
+            "Mixed W/B Carib",
+            Ok(("mixed.white-black-caribbean", "standard", Matched::Synonym)),
+        ),
+        (
+            "dfe-cbds",
+            "Any other white background ",
+            Ok(("white.other", "dfe-cbds", Matched::Normalised)),
+        ),
+        (
+            "nhs-ethnic-category",
+            "Any other white background ",
+            Ok(("white", "nhs-ethnic-category", Matched::Synonym)),
+        ),
+        (
+            "nhs-ethnic-category",
+            "White \u{2013} Any other White background",
+            Ok(("white", "nhs-ethnic-category", Matched::Normalised)),
+        ),
+        (
+            "standard",
+            "Other White",
+            Ok(("white.other", "standard", Matched::Exact)),
+        ),
+        ("nhs-ethnic-category", "Pakistan", Err("CV001")),
+        ("standard", "Kashmiri", Err("CV002")),
+    ];
+    for (scheme, raw, want) in cases {
+        let got = label(scheme, raw);
+        match want {
+            Ok((node, src, m)) => {
+                assert_eq!(got, Ok((node.to_owned(), src, m)), "{scheme} {raw:?}");
+            }
+            Err(rule_id) => {
+                let e = got.unwrap_err();
+                assert!(e.starts_with(rule_id), "{scheme} {raw:?}: {e}");
+            }
+        }
+    }
+    // An unmatched label names its nearest labels, and nothing looser is accepted.
+    let e = label("nhs-ethnic-category", "Pakistan").unwrap_err();
+    assert!(e.contains("Pakistani"), "{e}");
+    for near_miss in ["Pakistanis", "Mixed W/B", "Carib", "White"] {
+        assert!(
+            label("nhs-ethnic-category", near_miss).is_err(),
+            "{near_miss} must not match silently"
+        );
+    }
+}
+
+#[test]
+fn every_synonym_resolves_and_no_synonym_shadows_its_own_target_label() {
+    let syn = Synonyms::builtin();
+    assert!(syn.entries().len() >= 60, "{}", syn.entries().len());
+    for s in syn.entries() {
+        let f = find_label(registry(), syn, Source::Standard, &s.label);
+        assert!(f.is_ok(), "{}: {:?}", s.label, f.err());
+        assert!(!s.source.trim().is_empty());
+    }
+    // The file is checked against its JSON Schema and the standard when loaded.
+    let text = std::fs::read_to_string(root().join("schema/synonyms.yaml")).unwrap();
+    let dup = format!(
+        "{text}  - label: \"mixed w/b  carib\"\n    node: mixed.white-asian\n    source: test\n"
+    );
+    let e = Synonyms::from_yaml(&dup, "dup.yaml", registry()).unwrap_err();
+    assert!(e.to_string().contains("same label"), "{e}");
+    let bad = text.replace("node: white.roma", "node: white.romany");
+    let e = Synonyms::from_yaml(&bad, "bad.yaml", registry()).unwrap_err();
+    assert!(e.to_string().contains("white.romany"), "{e}");
+    assert!(e.location().line.is_some());
+    let both = text.replacen(
+        "    node: white.roma\n",
+        "    node: white.roma\n    scheme: dfe-cbds\n",
+        1,
+    );
+    let e = Synonyms::from_yaml(&both, "both.yaml", registry()).unwrap_err();
+    assert!(e.to_string().contains("synonyms.schema.json"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property tests: the laws on random codes, and no panic on any input.
+
+fn any_scheme_code() -> impl Strategy<Value = (&'static str, usize)> {
+    prop::sample::select(BUILTIN_IDS.to_vec()).prop_flat_map(|id| {
+        let n = builtin(id).unwrap().codes().len();
+        (Just(id), 0..n)
+    })
+}
+
+fn any_policy() -> impl Strategy<Value = Policy> {
+    prop::sample::select(vec![Policy::Strict, Policy::MostLikely])
+}
+
+proptest! {
+    #[test]
+    fn padding_and_case_never_change_a_conversion(
+        (id, i) in any_scheme_code(),
+        policy in any_policy(),
+        pad_left in "[ \t]{0,2}",
+        pad_right in "[ \t]{0,2}",
+        lower in any::<bool>(),
+    ) {
+        let s = builtin(id).unwrap();
+        let key = s.codes()[i].key();
+        let exact = convert_code(Source::Scheme(s), key, policy).unwrap();
+        let typed = if lower && s.keyed_by == scheme::KeyedBy::Code { key.to_lowercase() } else { key.to_owned() };
+        let messy = format!("{pad_left}{typed}{pad_right}");
+        let c = convert_code(Source::Scheme(s), &messy, policy).unwrap();
+        prop_assert_eq!(c.code, exact.code);
+        prop_assert_eq!(c.level, exact.level);
+        prop_assert_eq!(c.matched == Matched::Exact, messy == key);
+    }
+
+    #[test]
+    fn conversion_is_idempotent_and_never_finer_than_its_source(
+        (id, i) in any_scheme_code(),
+        policy in any_policy(),
+    ) {
+        let s = builtin(id).unwrap();
+        let code = &s.codes()[i];
+        let once = convert_code(Source::Scheme(s), code.key(), policy).unwrap();
+        let again = convert_code(Source::Standard, once.code.code(), policy).unwrap();
+        prop_assert_eq!(again.code, once.code);
+        prop_assert!(code.map.target.contains(once.code));
+        prop_assert!(once.level <= code.map.target.level().max(Level::Category) || once.code == code.map.target);
+        if once.policy != Some(Policy::MostLikely) {
+            prop_assert_eq!(once.code, code.map.target);
+        }
+    }
+
+    #[test]
+    fn equivalent_codes_round_trip((id, i) in any_scheme_code()) {
+        let s = builtin(id).unwrap();
+        let code = &s.codes()[i];
+        prop_assume!(code.map.relationship == Relationship::Equivalent);
+        let back = convert_code(Source::Scheme(s), code.key(), Policy::Strict).unwrap().recode(s).unwrap();
+        prop_assert_eq!(back.loss, Loss::None);
+        let m = &s.get(back.code).unwrap().map;
+        prop_assert_eq!((m.relationship, m.target), (code.map.relationship, code.map.target));
+    }
+
+    #[test]
+    fn any_text_is_converted_or_rejected_never_a_panic(
+        raw in "\\PC{0,40}",
+        id in prop::sample::select(BUILTIN_IDS.to_vec()),
+        by_label in any::<bool>(),
+    ) {
+        let by = if by_label { By::Label } else { By::Code };
+        for src in [source(id), Source::Standard] {
+            match convert_value(registry(), Synonyms::builtin(), src, &raw, by, Policy::Strict) {
+                Ok(c) => prop_assert!(!raw.trim().is_empty() && c.code.code() == Node::from_code(c.code.code()).unwrap().code()),
+                Err(r) => {
+                    prop_assert!(!r.reason.is_empty());
+                    if raw.contains(['\n', '\r']) || raw.chars().count() > 100 {
+                        prop_assert!(!r.reason.contains(raw.as_str()));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_row_ends_in_exactly_one_place(
+        rows in prop::collection::vec(
+            prop::sample::select(vec!["A", "J", "j1", "C", "Z", "99", "", "QQ", "9.7E+14", "WBRI", " m ", "S"]),
+            0..60,
+        ),
+        ragged in prop::collection::vec(any::<bool>(), 60),
+    ) {
+        let mut data = String::from("id,ethnicity\n");
+        for (i, r) in rows.iter().enumerate() {
+            write!(data, "R{i},{r}").unwrap();
+            if ragged[i] && i % 7 == 3 {
+                data.push_str(",extra");
+            }
+            data.push('\n');
+        }
+        let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+        let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
+        let conv = Converter::new(registry(), Synonyms::builtin(), &plan, table.header(), "t.csv").unwrap();
+        let mut out = RecordWriter::new(Vec::new(), OutputFormat::Csv, table.header(), false).unwrap();
+        let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+        let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
+        let out = String::from_utf8(out.finish().unwrap()).unwrap();
+        let rej = String::from_utf8(rejects.finish().unwrap()).unwrap();
+        let out_rows = csv::Reader::from_reader(out.as_bytes()).records().count() as u64;
+        let rej_rows = csv::Reader::from_reader(rej.as_bytes()).records().count() as u64;
+        prop_assert_eq!(s.rows, rows.len() as u64);
+        prop_assert_eq!(s.rows, s.converted + s.rejected);
+        prop_assert_eq!(out_rows, s.converted);
+        prop_assert_eq!(rej_rows, s.rejected);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line on the regional sample.
+
+fn regional(name: &str) -> String {
+    format!("fixtures/regional/{name}")
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Compares `got` with the golden file, or rewrites it under `WM_REGENERATE=1`.
+fn golden(got: &str, file: &str) {
+    let path = root().join(file);
+    if std::env::var_os("WM_REGENERATE").is_some() {
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(got, want, "{file} differs (WM_REGENERATE=1 rewrites it)");
+}
+
+fn convert_regional(dir: &Path) -> (PathBuf, PathBuf) {
+    let returns = dir.join("returns.converted.csv");
+    let legacy = dir.join("legacy-free-text.converted.csv");
+    let o = run(&[
+        "convert",
+        &regional("returns.csv"),
+        "--council-column",
+        "council",
+        "--dataset-column",
+        "dataset",
+        "--column",
+        "ethnicity",
+        "--output",
+        path_str(&returns),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = stdout(&o);
+    assert!(
+        summary.contains("rows in:    40 = converted 40 + rejected 0"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("levels:     detailed 1, category 30, group 4, residual 5"),
+        "{summary}"
+    );
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let o = run(&[
+        "convert",
+        &regional("legacy-free-text.csv"),
+        "--scheme",
+        "ons-2001-ew",
+        "--by",
+        "label",
+        "--column",
+        "ethnicity_text",
+        "--output",
+        path_str(&legacy),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = stdout(&o);
+    assert!(
+        summary.contains("rows in:    12 = converted 12 + rejected 0"),
+        "{summary}"
+    );
+    assert!(summary.contains("windows-1252"), "{summary}");
+    (returns, legacy)
+}
+
+#[test]
+fn the_regional_sample_converts_and_aggregates_to_its_row_count() {
+    let dir = tmp();
+    let (returns, legacy) = convert_regional(dir.path());
+    golden(
+        &std::fs::read_to_string(&returns).unwrap(),
+        "fixtures/regional/expected/returns.converted.csv",
+    );
+    golden(
+        &std::fs::read_to_string(&legacy).unwrap(),
+        "fixtures/regional/expected/legacy-free-text.converted.csv",
+    );
+    let o = run(&[
+        "aggregate",
+        path_str(&returns),
+        path_str(&legacy),
+        "--scheme",
+        "standard",
+        "--code-column",
+        "wm_code",
+        "--to",
+        "category",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = stdout(&o);
+    golden(
+        &table,
+        "fixtures/regional/expected/regional-by-category.csv",
+    );
+    let mut total = 0u64;
+    let mut coarser = Vec::new();
+    for rec in csv::Reader::from_reader(table.as_bytes()).records() {
+        let rec = rec.unwrap();
+        let n: u64 = rec[3].parse().unwrap();
+        total += n;
+        if &rec[4] == "coarser" {
+            coarser.push((rec[0].to_owned(), n));
+        }
+    }
+    assert_eq!(total, 52, "40 + 12 input rows");
+    assert_eq!(coarser, [("white".to_owned(), 4), ("other".to_owned(), 1)]);
+    let summary = stderr(&o);
+    assert!(
+        summary.contains("totals:        input 52 = output 52 + rejected 0"),
+        "{summary}"
+    );
+    assert!(summary.contains("at category:   41"), "{summary}");
+    assert!(summary.contains("residual:      6"), "{summary}");
+}
+
+#[test]
+fn the_regional_sample_in_json_matches_its_schema() {
+    let dir = tmp();
+    let (returns, legacy) = convert_regional(dir.path());
+    let o = run(&[
+        "aggregate",
+        path_str(&returns),
+        path_str(&legacy),
+        "--scheme",
+        "standard",
+        "--code-column",
+        "wm_code",
+        "--to",
+        "group",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = crate::cli::assert_matches_schema(&stdout(&o), "output/aggregate.schema.json");
+    assert_eq!(v["input_total"], 52);
+    assert_eq!(v["output_total"], 52);
+    assert_eq!(
+        v["coarser_total"], 0,
+        "every broader code is at least at its group"
+    );
+    assert_eq!(v["residual_total"], 6);
+    let count = |code: &str| {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .unwrap()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    // white: british 7 + irish 1 + roma 1 + other 2 + group-only 4
+    assert_eq!(
+        [
+            count("asian"),
+            count("black"),
+            count("mixed"),
+            count("white"),
+            count("other")
+        ],
+        [17, 8, 4, 15, 2]
+    );
+}
+
+#[test]
+fn converting_the_output_again_changes_no_standard_column() {
+    let dir = tmp();
+    let (returns, _) = convert_regional(dir.path());
+    let again = dir.path().join("again.csv");
+    let o = run(&[
+        "convert",
+        path_str(&returns),
+        "--scheme",
+        "standard",
+        "--column",
+        "wm_code",
+        "--output",
+        path_str(&again),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let read = |p: &Path| -> Vec<Vec<String>> {
+        csv::Reader::from_path(p)
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    };
+    let header: Vec<String> = csv::Reader::from_path(&again)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let first: Vec<String> = csv::Reader::from_path(&returns)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header, first,
+        "earlier wm_ columns are replaced, not repeated"
+    );
+    let (a, b) = (read(&returns), read(&again));
+    assert_eq!(a.len(), 40);
+    for (x, y) in a.iter().zip(&b) {
+        // id, council, dataset, ethnicity, wm_code, wm_level, wm_group, wm_category, wm_detailed
+        assert_eq!(x[..9], y[..9]);
+        assert_eq!(y[12], "standard");
+    }
+}
+
+#[test]
+fn rejected_rows_go_to_the_rejects_file_with_validations_rule_ids() {
+    let dir = tmp();
+    let out = dir.path().join("out.csv");
+    let rejects = dir.path().join("rejects.csv");
+    let o = run(&[
+        "convert",
+        "fixtures/convert/problems.csv",
+        "--council-column",
+        "council",
+        "--dataset-column",
+        "dataset",
+        "--column",
+        "ethnicity",
+        "--output",
+        path_str(&out),
+        "--rejects",
+        path_str(&rejects),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("rows in:    10 = converted 2 + rejected 8"),
+        "{}",
+        stdout(&o)
+    );
+    let mut r = csv::Reader::from_path(&rejects).unwrap();
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "line",
+            "record",
+            "column",
+            "value",
+            "rule",
+            "rule_name",
+            "reason",
+            "suggestion"
+        ]
+    );
+    let got: Vec<(String, String, String, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (
+                x[0].to_owned(),
+                x[2].to_owned(),
+                x[3].to_owned(),
+                x[4].to_owned(),
+            )
+        })
+        .collect();
+    let want = [
+        ("3", "ethnicity", "APNK", "WM001"),
+        ("4", "ethnicity", "", "WM004"),
+        ("5", "ethnicity", "9.76631E+14", "WM007"),
+        ("6", "ethnicity", "WBRI", "WM002"),
+        ("7", "council", "atlantis", "CV004"),
+        ("8", "dataset", "allotments", "CV005"),
+        ("9", "", "", "WM010"),
+        ("10", "ethnicity", "IC1", "WM014"),
+    ];
+    let want: Vec<(String, String, String, String)> = want
+        .iter()
+        .map(|(a, b, c, d)| ((*a).into(), (*b).into(), (*c).into(), (*d).into()))
+        .collect();
+    assert_eq!(got, want);
+    // Never another column of the record: no record id appears in the rejects.
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    assert!(!text.contains("P-0"), "{text}");
+    let converted = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(converted.lines().count(), 3, "header + 2 rows");
+    assert!(converted.contains("P-01,") && converted.contains("P-10,"));
+}
+
+#[test]
+fn without_a_rejects_file_each_rejected_row_is_one_line_on_stderr() {
+    let o = run(&[
+        "convert",
+        "fixtures/convert/problems.csv",
+        "--council-column",
+        "council",
+        "--dataset-column",
+        "dataset",
+        "--column",
+        "ethnicity",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let rejected: Vec<&str> = err.lines().filter(|l| l.contains(": rejected: ")).collect();
+    assert_eq!(rejected.len(), 8, "{err}");
+    assert!(rejected[0].starts_with("fixtures/convert/problems.csv:3: ethnicity: rejected: WM001"));
+    assert!(
+        err.contains("rows in:    10 = converted 2 + rejected 8"),
+        "{err}"
+    );
+    assert!(!err.contains("P-0"), "{err}");
+    assert_eq!(stdout(&o).lines().count(), 3);
+}
+
+#[test]
+fn outputs_are_never_overwritten_without_force_and_never_left_half_written() {
+    let dir = tmp();
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "keep me\n").unwrap();
+    let args = [
+        "convert",
+        "fixtures/regional/returns.csv",
+        "--council-column",
+        "council",
+        "--dataset-column",
+        "dataset",
+        "--column",
+        "ethnicity",
+        "--output",
+        path_str(&out),
+    ];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("already exists; give --force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let o = run(&forced);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 41);
+    // A missing column stops the run before anything is written.
+    let out2 = dir.path().join("out2.csv");
+    let o = run(&[
+        "convert",
+        "fixtures/regional/returns.csv",
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "ethnicty",
+        "--output",
+        path_str(&out2),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("fixtures/regional/returns.csv"), "{err}");
+    assert!(
+        err.contains("no column `ethnicty`") && err.contains("ethnicity"),
+        "{err}"
+    );
+    assert!(!out2.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            Path::new(n)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("tmp"))
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn could_not_run_is_one_line_and_exit_two() {
+    for (args, needle) in [
+        (
+            vec![
+                "convert",
+                "fixtures/regional/nope.csv",
+                "--scheme",
+                "dfe-cbds",
+                "--column",
+                "x",
+            ],
+            "fixtures/regional/nope.csv",
+        ),
+        (
+            vec![
+                "convert",
+                "fixtures/regional/returns.csv",
+                "--scheme",
+                "dfe-cbd",
+                "--column",
+                "ethnicity",
+            ],
+            "dfe-cbds",
+        ),
+        (
+            vec![
+                "convert",
+                "fixtures/regional/returns.csv",
+                "--scheme",
+                "dfe-cbds",
+                "--column",
+                "ethnicity",
+                "--to-scheme",
+                "nhs",
+            ],
+            "unknown scheme `nhs`",
+        ),
+        (
+            vec![
+                "convert",
+                "fixtures/regional/returns.csv",
+                "--column",
+                "ethnicity",
+            ],
+            "give --scheme",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn records_are_expressed_in_a_national_scheme_with_each_loss() {
+    let dir = tmp();
+    let out = dir.path().join("nhs.csv");
+    let rejects = dir.path().join("rejects.csv");
+    let o = run(&[
+        "convert",
+        "fixtures/regional/returns.csv",
+        "--council-column",
+        "council",
+        "--dataset-column",
+        "dataset",
+        "--column",
+        "ethnicity",
+        "--to-scheme",
+        "nhs-ethnic-category",
+        "--output",
+        path_str(&out),
+        "--rejects",
+        path_str(&rejects),
+    ]);
+    // WROM (Gypsy/Roma) has no single NHS letter under strict... but NHS C holds both.
+    let summary = stdout(&o);
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let (src, to, loss) = (col("ethnicity"), col("wm_to_code"), col("wm_loss"));
+    let rows: Vec<(String, String, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (
+                x[src].trim().to_owned(),
+                x[to].to_owned(),
+                x[loss].to_owned(),
+            )
+        })
+        .collect();
+    let find = |code: &str| rows.iter().find(|r| r.0 == code).cloned().unwrap();
+    assert_eq!(find("APKN"), ("APKN".into(), "J".into(), "none".into()));
+    assert_eq!(
+        find("AKPA"),
+        ("AKPA".into(), "J".into(), "generalised".into())
+    );
+    assert_eq!(
+        find("BSOM"),
+        ("BSOM".into(), "N".into(), "generalised".into())
+    );
+    assert_eq!(
+        find("WROM"),
+        ("WROM".into(), "C".into(), "generalised".into())
+    );
+    assert_eq!(find("20"), ("20".into(), "C".into(), "generalised".into()));
+    assert_eq!(find("J1"), ("J1".into(), "J".into(), "generalised".into()));
+    assert_eq!(find("99"), ("99".into(), "99".into(), "none".into()));
+    // OOTH (Other, Arab or any other) is NHS S, which holds both.
+    assert_eq!(find("OOTH"), ("OOTH".into(), "S".into(), "none".into()));
+    assert_eq!(o.status.code(), Some(0), "{summary}{}", stderr(&o));
+    assert!(
+        summary.contains("rows in:    40 = converted 40 + rejected 0"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn json_lines_in_and_out() {
+    let dir = tmp();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":1,\"eth\":\"C\"}\n{\"id\":2,\"eth\":\"J\"}\n{\"id\":3,\"eth\":\"XX\"}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.jsonl");
+    let o = run(&[
+        "convert",
+        path_str(&input),
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "eth",
+        "--policy",
+        "most-likely",
+        "--output",
+        path_str(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], "1");
+    assert_eq!(lines[0]["wm_code"], "white.other");
+    assert_eq!(lines[0]["wm_policy"], "most-likely");
+    assert_eq!(
+        lines[0]["wm_candidates"],
+        serde_json::json!(["white.gypsy-irish-traveller", "white.roma", "white.other"])
+    );
+    assert_eq!(lines[1]["wm_detailed"], serde_json::Value::Null);
+    assert_eq!(lines[1]["wm_observed"], false);
+    assert!(
+        stderr(&o).contains("json") || stderr(&o).contains("in.jsonl:3:"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_specification_names_the_column_its_scheme_and_what_an_empty_cell_means() {
+    let dir = tmp();
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "name: test\ncolumns:\n  - name: ethnicity\n    scheme: nhs-ethnic-category\n    empty: not-known\n  - name: id\n    role: id\n",
+    )
+    .unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "id,ethnicity\n1,A\n2,\n3, \n").unwrap();
+    let o = run(&["convert", path_str(&input), "--spec", path_str(&spec)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[1].starts_with("2,,not-known,residual,"), "{}", rows[1]);
+    assert!(rows[1].contains(",empty,"), "{}", rows[1]);
+}
