@@ -6,7 +6,7 @@
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::standard::{Category, Level, Node};
-use crate::text::{fold_label, nearest, normalise_code};
+use crate::text::{clip, fold_label, nearest, normalise_code};
 use crate::yaml;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -501,7 +501,7 @@ fn build_map(file: &str, m: RawMap) -> Result<Mapping> {
                 at(file, s),
                 format!(
                     "`{}` is not a node of the standard{}",
-                    s.value,
+                    clip(&s.value, 80),
                     if near.is_empty() {
                         String::new()
                     } else {

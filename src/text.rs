@@ -54,15 +54,33 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Values longer than this (in characters) get no edit-distance suggestion: no code or label is
+/// this long, and comparing two long strings costs the product of their lengths.
+pub const MAX_SUGGEST_CHARS: usize = 256;
+
+/// `raw` cut to at most `max` characters for a message, with `…` when cut, so an error never
+/// repeats a huge value back.
+pub fn clip(raw: &str, max: usize) -> Cow<'_, str> {
+    match raw.char_indices().nth(max) {
+        None => Cow::Borrowed(raw),
+        Some((i, _)) => Cow::Owned(format!("{}…", &raw[..i])),
+    }
+}
+
 /// The up to `n` candidates nearest to `want` (by edit distance on folded text, ties in the
 /// candidates' order), keeping only those that are plausibly the same thing.
+///
+/// Linear time in the lengths of its inputs: the edit distance (whose cost is the product of two
+/// lengths) is only computed for strings of at most [`MAX_SUGGEST_CHARS`] characters whose
+/// lengths are within the limit of each other.
 pub fn nearest<'a>(
     want: &str,
     candidates: impl Iterator<Item = &'a str>,
     n: usize,
 ) -> Vec<&'a str> {
     let w = fold_label(want);
-    let limit = (w.chars().count() / 3).max(1) + 1;
+    let w_chars = w.chars().count();
+    let limit = (w_chars / 3).max(1) + 1;
     let mut scored: Vec<(usize, usize, &str)> = candidates
         .enumerate()
         .filter_map(|(i, c)| {
@@ -70,6 +88,14 @@ pub fn nearest<'a>(
             let d = if f.starts_with(&w) || (w.len() >= 3 && f.contains(&w)) {
                 1
             } else {
+                let f_chars = f.chars().count();
+                // The distance is at least the difference in length: skip what cannot be near.
+                if w_chars.abs_diff(f_chars) > limit
+                    || w_chars > MAX_SUGGEST_CHARS
+                    || f_chars > MAX_SUGGEST_CHARS
+                {
+                    return None;
+                }
                 edit_distance(&w, &f)
             };
             (d <= limit).then_some((d, i, c))
@@ -127,6 +153,18 @@ mod tests {
         assert!(looks_like_excel_scientific("9.76631E+14"));
         assert!(!looks_like_excel_scientific("WBRI"));
         assert!(!looks_like_excel_scientific("E"));
+    }
+
+    #[test]
+    fn nearest_is_fast_on_huge_values_and_clip_cuts_them() {
+        let huge = "w".repeat(1 << 20);
+        let start = std::time::Instant::now();
+        assert!(nearest(&huge, ["white", "white.irish"].into_iter(), 3).is_empty());
+        assert!(nearest("white.iris", [huge.as_str()].into_iter(), 3).is_empty());
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("ééé", 2), "éé…");
     }
 
     #[test]

@@ -8,23 +8,39 @@ use std::sync::LazyLock;
 /// The largest YAML file we read (a scheme of a few thousand codes is well under 1 MiB).
 pub const MAX_YAML_BYTES: usize = 8 * 1024 * 1024;
 
+/// The most values (mappings, sequences, scalars) a file may hold, counting each alias as
+/// everything it expands to. A scheme of 5,000 codes is under 80,000.
+pub const MAX_YAML_NODES: usize = 200_000;
+
+/// The most events aliases (`*name`) may replay in one file: aliases are rare in these files, and
+/// an alias bomb ("billion laughs") is refused here long before it grows.
+pub const MAX_ALIAS_REPLAY: usize = 50_000;
+
+/// The deepest nesting of mappings and sequences (a scheme needs 5).
+pub const MAX_YAML_DEPTH: usize = 32;
+
 /// Parser options: YAML 1.2 booleans only (so NHS code `N` stays a string), leading-zero numbers
-/// kept as strings, duplicate keys an error, and budgets against depth and alias bombs.
+/// kept as strings, duplicate keys an error, merge keys (`<<`) refused (a merge can silently
+/// override a key), and budgets against size, depth and alias bombs.
 pub(crate) fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = 32;
+    budget.max_depth = MAX_YAML_DEPTH;
+    budget.flow_nesting_limit = MAX_YAML_DEPTH;
     budget.max_aliases = 1_000;
     budget.max_anchors = 1_000;
-    budget.max_nodes = 200_000;
-    budget.max_events = 400_000;
+    budget.max_nodes = MAX_YAML_NODES;
+    budget.max_events = 2 * MAX_YAML_NODES;
     budget.max_total_scalar_bytes = MAX_YAML_BYTES;
     budget.max_recorded_anchor_bytes = 1024 * 1024;
     budget.max_documents = 1;
     let mut o = serde_saphyr::Options::default();
     o.budget = Some(budget);
+    o.alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAY;
+    o.alias_limits.max_replay_stack_depth = MAX_YAML_DEPTH;
     o.strict_booleans = true;
     o.leading_zero_numbers_as_strings = true;
     o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    o.merge_keys = serde_saphyr::MergeKeyPolicy::Error;
     o
 }
 
@@ -67,16 +83,73 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Error {
     if let Some(l) = e.location() {
         loc = loc.at(l.line(), l.column());
     }
-    let msg = e.without_snippet().to_string();
-    let mut msg = msg.lines().next().unwrap_or("").to_owned();
-    // Drop the parser's advice to developers and its own position (we print ours first).
-    if let Some(i) = msg.find(", set DuplicateKeyPolicy") {
-        msg.truncate(i);
-    }
-    if let Some(i) = msg.rfind(" at line ") {
-        msg.truncate(i);
-    }
+    let msg = limit_message(e.without_snippet()).unwrap_or_else(|| {
+        let msg = e.without_snippet().to_string();
+        let mut msg = msg.lines().next().unwrap_or("").to_owned();
+        // Drop the parser's advice to developers and its own position (we print ours first).
+        if let Some(i) = msg.find(", set DuplicateKeyPolicy") {
+            msg.truncate(i);
+        }
+        if let Some(i) = msg.find(" (defined at ") {
+            msg.truncate(i);
+        }
+        if let Some(i) = msg.rfind(" at line ") {
+            msg.truncate(i);
+        }
+        msg
+    });
     Error::new(ErrorKind::Yaml(msg), loc)
+}
+
+/// A plain message for a refused file: a budget exceeded, an alias bomb, a merge key.
+fn limit_message(mut e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach as B;
+    const BOMB: &str = "aliases (`*name`) expand to too much: the file is refused as a possible \
+                        alias bomb; write the values out instead of repeating aliases";
+    // An error met while replaying an alias is wrapped; the cause is inside.
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = e
+    {
+        e = error;
+    }
+    Some(match e {
+        serde_saphyr::Error::Budget { breach, .. } => match breach {
+            B::Depth { .. } => format!(
+                "nested too deeply (more than {MAX_YAML_DEPTH} levels of lists and mappings)"
+            ),
+            B::Nodes { .. } | B::Events { .. } => format!(
+                "too many values (more than {MAX_YAML_NODES}, counting what aliases expand to)"
+            ),
+            B::ScalarBytes { .. } | B::InputBytes { .. } => {
+                format!("too much text (more than {MAX_YAML_BYTES} bytes)")
+            }
+            B::Documents { .. } => {
+                "more than one YAML document (`---`): a file holds exactly one".to_owned()
+            }
+            B::Aliases { .. }
+            | B::Anchors { .. }
+            | B::AliasAnchorRatio { .. }
+            | B::RecordedAnchorEvents { .. }
+            | B::RecordedAnchorBytes { .. } => BOMB.to_owned(),
+            other => format!("a safety limit was exceeded ({other:?})"),
+        },
+        serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+        | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. }
+        | serde_saphyr::Error::AliasReplayCounterOverflow { .. } => BOMB.to_owned(),
+        serde_saphyr::Error::ExternalMessage { source, .. }
+            if matches!(&**source, serde_saphyr::ExternalMessageSource::Parser(p)
+                if matches!(p.kind(), serde_saphyr::granit_parser::ErrorKind::RecursionLimitExceeded)) =>
+        {
+            format!("nested too deeply (more than {MAX_YAML_DEPTH} levels of lists and mappings)")
+        }
+        serde_saphyr::Error::MergeKeyNotAllowed { .. } => {
+            "merge keys (`<<`) are not allowed: a merge can silently override a key; write each \
+             entry out in full"
+                .to_owned()
+        }
+        _ => return None,
+    })
 }
 
 /// Parses `text` as YAML into `T`, refusing over-large input.
@@ -121,4 +194,60 @@ pub(crate) fn check_schema(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+    use std::time::{Duration, Instant};
+
+    fn refuse(text: &str) -> String {
+        let start = Instant::now();
+        let e = parse::<serde_json::Value>(text, "t.yaml").unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(10), "{e}");
+        e.to_string()
+    }
+
+    #[test]
+    fn billion_laughs_is_refused_as_an_alias_bomb() {
+        // Read untyped (as the JSON Schema pass does), nothing stops the expansion but the budget.
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let aliases = vec![format!("*a{}", i - 1); 9].join(", ");
+            writeln!(text, "a{i}: &a{i} [{aliases}]").unwrap();
+        }
+        let e = refuse(&text);
+        assert!(e.starts_with("t.yaml:"), "{e}");
+        assert!(e.contains("alias bomb"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_in_words() {
+        for text in [
+            format!("a: {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("a: {}1{}", "{a: ".repeat(1_000), "}".repeat(1_000)),
+            (0..100).fold(String::new(), |mut t, i| {
+                writeln!(t, "{}- ", " ".repeat(i * 2)).unwrap();
+                t
+            }),
+        ] {
+            let e = refuse(&text);
+            assert!(e.contains("nested too deeply"), "{e}");
+        }
+    }
+
+    #[test]
+    fn merge_keys_and_second_documents_are_refused() {
+        let e = refuse("a: &a {x: 1}\nb:\n  <<: *a\n  x: 2\n");
+        assert!(e.contains("merge keys (`<<`) are not allowed"), "{e}");
+        let e = refuse("a: 1\n---\na: 2\n");
+        assert!(e.starts_with("t.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn a_duplicate_key_is_an_error_with_its_place() {
+        let e = refuse("a: 1\nb: 2\na: 3\n");
+        assert_eq!(e, "t.yaml:3:1: not valid YAML: duplicate mapping key: a");
+    }
 }

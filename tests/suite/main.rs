@@ -5,5 +5,6 @@ mod cli;
 mod codegen;
 mod convert;
 mod data;
+mod hardening;
 mod laws;
 mod validate;
