@@ -31,13 +31,15 @@ use crate::crosswalk::{self, Loss};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::labels::{self, Synonyms};
-use crate::scheme::{KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
+use crate::scheme::{FxHasher, KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
 use crate::spec::{EmptyCell, ReturnSpec};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use crate::text::{looks_like_excel_scientific, nearest};
 use crate::validate::{Rule as ValidateRule, Validator};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::io::Write;
 use std::ops::ControlFlow;
 
@@ -1228,33 +1230,109 @@ pub enum OutputFormat {
     Jsonl,
 }
 
-enum Out<W: Write> {
-    Csv(Box<csv::Writer<W>>),
-    Jsonl(W),
-}
-
 /// Writes converted records: every input column (except earlier `wm_` output columns, which are
-/// replaced), then [`OUTPUT_COLUMNS`] (and [`RECODE_COLUMNS`]).
+/// replaced), then [`OUTPUT_COLUMNS`] (and [`RECODE_COLUMNS`]). Output is buffered internally.
+///
+/// The added columns of a record depend only on its conversion, and a file holds few distinct
+/// conversions, so their bytes are kept once made and copied after that.
 pub struct RecordWriter<W: Write> {
-    out: Out<W>,
+    w: std::io::BufWriter<W>,
+    format: OutputFormat,
     keep: Vec<usize>,
     names: Vec<String>,
     recode: bool,
     scratch: String,
     line: Vec<u8>,
+    cache: HashMap<u64, (SuffixKey, Box<[u8]>), BuildHasherDefault<FxHasher>>,
 }
 
 impl<W: Write> fmt::Debug for RecordWriter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecordWriter")
+            .field("format", &self.format)
             .field("columns", &self.names)
             .field("recode", &self.recode)
             .finish_non_exhaustive()
     }
 }
 
+/// What the added columns of a record depend on, owned, to check a cache hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SuffixKey {
+    code: Node,
+    relationship: Relationship,
+    candidates: Box<[Category]>,
+    policy: Option<Policy>,
+    scheme: Box<str>,
+    source: Box<str>,
+    matched: Matched,
+    observed: bool,
+}
+
+impl SuffixKey {
+    fn of(c: &Converted<'_>) -> Self {
+        SuffixKey {
+            code: c.code,
+            relationship: c.relationship,
+            candidates: c.candidates.into(),
+            policy: c.policy,
+            scheme: c.source_scheme.into(),
+            source: c.source_code.into(),
+            matched: c.matched,
+            observed: c.observed,
+        }
+    }
+
+    fn is(&self, c: &Converted<'_>) -> bool {
+        self.code == c.code
+            && self.relationship == c.relationship
+            && *self.candidates == *c.candidates
+            && self.policy == c.policy
+            && *self.scheme == *c.source_scheme
+            && *self.source == *c.source_code
+            && self.matched == c.matched
+            && self.observed == c.observed
+    }
+
+    fn hash(c: &Converted<'_>) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = FxHasher::default();
+        c.code.hash(&mut h);
+        c.relationship.hash(&mut h);
+        c.candidates.hash(&mut h);
+        c.policy.hash(&mut h);
+        c.source_scheme.hash(&mut h);
+        c.source_code.hash(&mut h);
+        c.matched.hash(&mut h);
+        c.observed.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// The most distinct conversions whose output bytes are kept.
+const CACHE_LIMIT: usize = 4096;
+
 fn is_output_column(name: &str) -> bool {
     OUTPUT_COLUMNS.contains(&name) || RECODE_COLUMNS.contains(&name)
+}
+
+/// Appends `field` to a CSV line, quoted only when it must be (a comma, quote or line break).
+fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
+    if field
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        line.push(b'"');
+        for &b in field {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(field);
+    }
 }
 
 impl<W: Write> RecordWriter<W> {
@@ -1272,27 +1350,28 @@ impl<W: Write> RecordWriter<W> {
             .iter()
             .map(|&i| header[i].as_ref().to_owned())
             .collect();
-        let out = match format {
-            OutputFormat::Csv => {
-                let mut w = csv::WriterBuilder::new().flexible(false).from_writer(w);
-                let added =
-                    OUTPUT_COLUMNS
-                        .iter()
-                        .chain(if recode { &RECODE_COLUMNS[..] } else { &[] });
-                w.write_record(names.iter().map(String::as_str).chain(added.copied()))
-                    .map_err(csv_io)?;
-                Out::Csv(Box::new(w))
-            }
-            OutputFormat::Jsonl => Out::Jsonl(w),
-        };
-        Ok(RecordWriter {
-            out,
+        let mut me = RecordWriter {
+            w: std::io::BufWriter::with_capacity(256 * 1024, w),
+            format,
             keep,
             names,
             recode,
             scratch: String::new(),
             line: Vec::new(),
-        })
+            cache: HashMap::default(),
+        };
+        if format == OutputFormat::Csv {
+            let mut line = Vec::new();
+            for (i, name) in me.columns().iter().enumerate() {
+                if i > 0 {
+                    line.push(b',');
+                }
+                push_csv_field(&mut line, name.as_bytes());
+            }
+            line.push(b'\n');
+            me.w.write_all(&line)?;
+        }
+        Ok(me)
     }
 
     /// The output's column names.
@@ -1309,54 +1388,92 @@ impl<W: Write> RecordWriter<W> {
             .collect()
     }
 
-    /// Writes one converted record. CSV keeps every input field byte for byte; JSON Lines writes
-    /// input fields as strings (invalid bytes replaced by U+FFFD).
-    pub fn write(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
-        match &mut self.out {
-            Out::Csv(w) => {
-                for &i in &self.keep {
-                    w.write_field(input.bytes(i).unwrap_or_default())
-                        .map_err(csv_io)?;
+    /// The added columns of `c`, as they follow the input columns on a line.
+    fn suffix(&mut self, c: &Converted<'_>, out: &mut Vec<u8>) -> std::io::Result<()> {
+        let format = self.format;
+        let mut first = self.keep.is_empty();
+        c.for_each_output(self.recode, &mut self.scratch, |name, v| match format {
+            OutputFormat::Csv => {
+                if !first {
+                    out.push(b',');
                 }
-                c.for_each_output(self.recode, &mut self.scratch, |_, v| w.write_field(v))
-                    .map_err(csv_io)?;
-                w.write_record(None::<&[u8]>).map_err(csv_io)
+                first = false;
+                push_csv_field(out, v.as_bytes());
+                Ok(())
             }
-            Out::Jsonl(w) => {
-                let line = &mut self.line;
-                line.clear();
+            OutputFormat::Jsonl => {
+                let value = match name {
+                    "wm_candidates" => {
+                        serde_json::Value::from(v.split_whitespace().collect::<Vec<_>>())
+                    }
+                    _ if v.is_empty() => serde_json::Value::Null,
+                    "wm_observed" => serde_json::Value::Bool(v == "true"),
+                    _ => serde_json::Value::from(v),
+                };
+                json_pair(out, &mut first, name, &value)
+            }
+        })
+    }
+
+    /// Writes one converted record. CSV keeps every input field byte for byte (quoted where it
+    /// must be); JSON Lines writes input fields as strings (invalid bytes replaced by U+FFFD).
+    pub fn write(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        match self.format {
+            OutputFormat::Csv => {
+                for (n, &i) in self.keep.iter().enumerate() {
+                    if n > 0 {
+                        line.push(b',');
+                    }
+                    push_csv_field(&mut line, input.bytes(i).unwrap_or_default());
+                }
+            }
+            OutputFormat::Jsonl => {
                 line.push(b'{');
                 let mut first = true;
                 for (&i, name) in self.keep.iter().zip(&self.names) {
                     let v = input.text(i).unwrap_or_default();
-                    json_pair(line, &mut first, name, &serde_json::Value::from(v.as_ref()))?;
+                    json_pair(
+                        &mut line,
+                        &mut first,
+                        name,
+                        &serde_json::Value::from(v.as_ref()),
+                    )?;
                 }
-                c.for_each_output(self.recode, &mut self.scratch, |name, v| {
-                    let value = match name {
-                        "wm_candidates" => {
-                            serde_json::Value::from(v.split_whitespace().collect::<Vec<_>>())
-                        }
-                        _ if v.is_empty() => serde_json::Value::Null,
-                        "wm_observed" => serde_json::Value::Bool(v == "true"),
-                        _ => serde_json::Value::from(v),
-                    };
-                    json_pair(line, &mut first, name, &value)
-                })?;
-                line.extend_from_slice(b"}\n");
-                w.write_all(line)
             }
         }
+        if self.recode {
+            // The recoding note is not part of the cache key: always made afresh.
+            self.suffix(c, &mut line)?;
+        } else {
+            let h = SuffixKey::hash(c);
+            match self.cache.get(&h) {
+                Some((key, bytes)) if key.is(c) => line.extend_from_slice(bytes),
+                _ => {
+                    let start = line.len();
+                    self.suffix(c, &mut line)?;
+                    if self.cache.len() < CACHE_LIMIT && !self.cache.contains_key(&h) {
+                        self.cache
+                            .insert(h, (SuffixKey::of(c), line[start..].into()));
+                    }
+                }
+            }
+        }
+        match self.format {
+            OutputFormat::Csv => line.push(b'\n'),
+            OutputFormat::Jsonl => line.extend_from_slice(b"}\n"),
+        }
+        let r = self.w.write_all(&line);
+        self.line = line;
+        r
     }
 
     /// Flushes and hands back the inner writer.
     pub fn finish(self) -> std::io::Result<W> {
-        match self.out {
-            Out::Csv(w) => w.into_inner().map_err(csv::IntoInnerError::into_error),
-            Out::Jsonl(mut w) => {
-                w.flush()?;
-                Ok(w)
-            }
-        }
+        self.w
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
     }
 }
 

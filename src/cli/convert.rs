@@ -341,6 +341,19 @@ pub fn progress_bar(total: u64, format: InputFormat, verb: &str) -> ProgressBar 
     bar
 }
 
+/// Moves `bar` at most every 64 KiB (or 1,000 rows) of input, and not at all when it is hidden.
+pub fn throttled(bar: &ProgressBar) -> impl FnMut(u64) + '_ {
+    let step = 64 * 1024;
+    let hidden = bar.is_hidden();
+    let mut next = 0u64;
+    move |pos| {
+        if !hidden && pos >= next {
+            bar.set_position(pos);
+            next = pos + step.min(bar.length().unwrap_or(u64::MAX) / 1000).max(1);
+        }
+    }
+}
+
 /// Turns a stream error into one line naming the file at fault. A closed standard output
 /// stays an `io::Error`, so `main` treats it as the reader's choice.
 pub fn stream_error(
@@ -498,7 +511,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| stream_error(StreamError::Write(e), args.output.as_deref(), None))?;
     let columns = writer.columns().len();
     let bar = progress_bar(table.progress_total(), input_format, "converting");
-    let mut on_record = |pos: u64| bar.set_position(pos);
+    let mut on_record = throttled(&bar);
     let (summary, rejects_out) = if let Some(f) = rejects_file {
         let mut rw = RejectWriter::new(f)
             .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?;

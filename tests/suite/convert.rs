@@ -418,6 +418,41 @@ proptest! {
     }
 
     #[test]
+    fn every_input_field_is_kept_exactly(
+        rows in prop::collection::vec(prop::collection::vec("[a-z ,\"\r\n\u{e9}=-]{0,6}", 3), 1..20),
+        jsonl in any::<bool>(),
+    ) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["a", "b", "c", "ethnicity"]).unwrap();
+        for r in &rows {
+            w.write_record([r[0].as_str(), &r[1], &r[2], "A"]).unwrap();
+        }
+        let data = w.into_inner().unwrap();
+        let table = Table::from_reader("t.csv", &data[..], &ReadOptions::default()).unwrap();
+        let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
+        let conv = Converter::new(registry(), Synonyms::builtin(), &plan, table.header(), "t.csv").unwrap();
+        let format = if jsonl { OutputFormat::Jsonl } else { OutputFormat::Csv };
+        let mut out = RecordWriter::new(Vec::new(), format, table.header(), false).unwrap();
+        let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+        let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
+        prop_assert_eq!(s.converted, rows.len() as u64);
+        let out = out.finish().unwrap();
+        let got: Vec<Vec<String>> = if jsonl {
+            String::from_utf8(out).unwrap().lines().map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                ["a", "b", "c"].iter().map(|k| v[k].as_str().unwrap().to_owned()).collect()
+            }).collect()
+        } else {
+            csv::Reader::from_reader(&out[..]).records().map(|r| {
+                let r = r.unwrap();
+                prop_assert_eq!(&r[4], "white.british");
+                Ok(r.iter().take(3).map(str::to_owned).collect())
+            }).collect::<Result<_, TestCaseError>>()?
+        };
+        prop_assert_eq!(got, rows);
+    }
+
+    #[test]
     fn every_row_ends_in_exactly_one_place(
         rows in prop::collection::vec(
             prop::sample::select(vec!["A", "J", "j1", "C", "Z", "99", "", "QQ", "9.7E+14", "WBRI", " m ", "S"]),
