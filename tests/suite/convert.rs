@@ -1053,3 +1053,150 @@ fn a_specification_names_the_column_its_scheme_and_what_an_empty_cell_means() {
     assert!(rows[1].starts_with("2,,not-known,residual,"), "{}", rows[1]);
     assert!(rows[1].contains(",empty,"), "{}", rows[1]);
 }
+
+/// `convert` reads what `validate` reads: every sample return of `fixtures/returns` (CSV, TSV,
+/// BOM + CRLF, Windows-1252, invalid UTF-8, ragged rows, JSON Lines, xlsx) converts with the same
+/// record count validation reports, every record ends in the output or the rejects, and no reject
+/// repeats a record id.
+#[test]
+fn every_sample_return_converts_with_validations_record_count() {
+    let dir = root().join("fixtures/returns");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".expected.json") else {
+            continue;
+        };
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let file = dir.join(expected["file"].as_str().unwrap());
+        let args: Vec<String> = expected["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        let mut convert_args = vec!["convert".to_owned(), file.display().to_string()];
+        let mut id_column = None;
+        for pair in args.chunks(2) {
+            match pair[0].as_str() {
+                "--scheme" | "--column" => convert_args.extend(pair.iter().cloned()),
+                "--scheme-file" | "--spec" => {
+                    convert_args.push(pair[0].clone());
+                    convert_args.push(dir.join(&pair[1]).display().to_string());
+                }
+                "--id-column" => id_column = Some(pair[1].clone()),
+                _ => {}
+            }
+        }
+        let out_dir = tmp();
+        let out = out_dir.path().join("out.csv");
+        let rejects = out_dir.path().join("rejects.csv");
+        convert_args.extend([
+            "--output".to_owned(),
+            path_str(&out).to_owned(),
+            "--rejects".to_owned(),
+            path_str(&rejects).to_owned(),
+        ]);
+        let refs: Vec<&str> = convert_args.iter().map(String::as_str).collect();
+        let o = run(&refs);
+        seen += 1;
+        let Some(records) = expected["records"].as_u64() else {
+            // validate could not run (a missing column): neither can convert.
+            assert_eq!(o.status.code(), Some(2), "{stem}: {}", stderr(&o));
+            assert_eq!(stderr(&o).lines().count(), 1, "{stem}: {}", stderr(&o));
+            assert!(!out.exists() && !rejects.exists(), "{stem}");
+            continue;
+        };
+        let summary = stdout(&o);
+        let out_rows = csv::Reader::from_path(&out).unwrap().records().count() as u64;
+        let rej_text = std::fs::read_to_string(&rejects).unwrap();
+        let rej_rows = csv::Reader::from_reader(rej_text.as_bytes())
+            .records()
+            .count() as u64;
+        assert!(
+            summary.contains(&format!(
+                "rows in:    {records} = converted {out_rows} + rejected {rej_rows}"
+            )),
+            "{stem}: {summary}"
+        );
+        assert_eq!(o.status.code(), Some(i32::from(rej_rows > 0)), "{stem}");
+        if let Some(id) = id_column {
+            let table = Table::open(&file, &ReadOptions::default()).unwrap();
+            let col = table.column(&id).unwrap();
+            let mut ids = Vec::new();
+            table
+                .for_each(|r| {
+                    if let Some(t) = r.text(col) {
+                        if t.len() >= 4 {
+                            ids.push(t.into_owned());
+                        }
+                    }
+                    std::ops::ControlFlow::Continue(())
+                })
+                .unwrap();
+            for id in ids {
+                assert!(!rej_text.contains(&id), "{stem}: reject repeats id {id}");
+            }
+        }
+    }
+    assert!(seen >= 15, "one run per sample return: {seen}");
+}
+
+#[test]
+fn a_councils_own_synonyms_extend_the_curated_list() {
+    let dir = tmp();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "id,text\n1,Mixed W/B Carib\n2,Brit.\n3,Martian\n").unwrap();
+    let syn = dir.path().join("local-synonyms.yaml");
+    std::fs::write(
+        &syn,
+        "version: \"1\"\nsynonyms:\n  - label: \"Brit.\"\n    scheme: ons-2001-ew\n    code: \"British\"\n    source: \"our old HR system's abbreviation\"\n",
+    )
+    .unwrap();
+    let args = [
+        "convert",
+        path_str(&input),
+        "--scheme",
+        "ons-2001-ew",
+        "--by",
+        "label",
+        "--column",
+        "text",
+    ];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("rows in:    3 = converted 1 + rejected 2"),
+        "{}",
+        stderr(&o)
+    );
+    let mut with = args.to_vec();
+    with.extend(["--synonyms", path_str(&syn)]);
+    let o = run(&with);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("rows in:    3 = converted 2 + rejected 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains(":4: text: rejected: CV001 unknown-label"),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains("2,Brit.,white.british,category,"),
+        "{}",
+        stdout(&o)
+    );
+    // A synonym file that repeats a curated label is refused before anything is read.
+    std::fs::write(
+        &syn,
+        "version: \"1\"\nsynonyms:\n  - label: \"mixed w/b carib\"\n    node: mixed.other\n    source: x\n",
+    )
+    .unwrap();
+    let o = run(&with);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("same label"), "{}", stderr(&o));
+}
