@@ -888,9 +888,54 @@ impl<'a> Table<'a> {
     }
 }
 
-/// A CSV reader on `csv-core` that knows the physical line each record starts on: every line
-/// feed consumed is counted, and the line terminators before a record (the previous record's
-/// LF, blank lines) are skipped here, so the record starts where the counter stands.
+/// Counts lines as a text editor does: LF, CR LF and a lone CR each end a line.
+#[derive(Debug)]
+struct LineCount {
+    /// The current line, 1-based.
+    line: u64,
+    /// True when the last byte counted was a CR whose line end is not counted yet (the next byte
+    /// counts it: once for CR LF, or as a lone CR).
+    cr: bool,
+}
+
+impl LineCount {
+    /// Counts the line ends in `bytes`, consumed in order; returns how many.
+    fn count(&mut self, bytes: &[u8]) -> u64 {
+        let n = if !self.cr && !bytes.contains(&b'\r') {
+            // The common case, LF only. Records are short: a plain loop beats a vectorised
+            // count's set-up here.
+            #[allow(clippy::naive_bytecount)]
+            let n = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+            n
+        } else {
+            let mut n = 0;
+            for &b in bytes {
+                match b {
+                    b'\n' => {
+                        n += 1;
+                        self.cr = false;
+                    }
+                    b'\r' => {
+                        n += u64::from(self.cr);
+                        self.cr = true;
+                    }
+                    _ => {
+                        n += u64::from(self.cr);
+                        self.cr = false;
+                    }
+                }
+            }
+            n
+        };
+        self.line += n;
+        n
+    }
+}
+
+/// A CSV reader on `csv-core` that knows the physical line each record starts on: every line end
+/// consumed is counted as a text editor counts it (LF, CR LF, or a lone CR), and the line ends
+/// before a record (the previous record's, blank lines) are skipped here, so the record starts
+/// where the counter stands.
 struct CsvSource<'a> {
     rdr: Box<dyn Read + 'a>,
     core: csv_core::Reader,
@@ -899,11 +944,9 @@ struct CsvSource<'a> {
     len: usize,
     eof: bool,
     /// The line `buf[pos]` is on.
-    line: u64,
+    lines: LineCount,
     /// Bytes consumed so far.
     byte: u64,
-    /// True when the previous record ended on a CR, so the LF after it is its terminator.
-    prev_cr: bool,
 }
 
 impl<'a> CsvSource<'a> {
@@ -915,9 +958,8 @@ impl<'a> CsvSource<'a> {
             pos: 0,
             len: 0,
             eof: false,
-            line: 1,
+            lines: LineCount { line: 1, cr: false },
             byte: 0,
-            prev_cr: false,
         }
     }
 
@@ -946,29 +988,26 @@ impl<'a> CsvSource<'a> {
     /// Reads the next record into `rec`: `Some((first line, blank lines before it))`, or `None`
     /// at the end of the input.
     fn next(&mut self, rec: &mut Fields) -> std::io::Result<Option<(u64, u64)>> {
-        let mut newlines = 0u64;
+        // A CR still pending ended the previous record: its line end is not a blank line.
+        let pending = self.lines.cr;
+        let mut ends = 0u64;
         loop {
             self.fill()?;
             if self.pos == self.len {
                 return Ok(None);
             }
-            match self.buf[self.pos] {
-                b'\n' => {
-                    newlines += 1;
-                    self.line += 1;
-                }
-                b'\r' => {}
-                _ => break,
+            let b = self.buf[self.pos];
+            if b != b'\n' && b != b'\r' {
+                // Any other byte settles a pending CR.
+                ends += self.lines.count(b"\0");
+                break;
             }
+            ends += self.lines.count(&[b]);
             self.pos += 1;
             self.byte += 1;
         }
-        let blank = if self.prev_cr {
-            newlines.saturating_sub(1)
-        } else {
-            newlines
-        };
-        let start = self.line;
+        let blank = ends.saturating_sub(u64::from(pending));
+        let start = self.lines.line;
         rec.clear();
         loop {
             self.fill()?;
@@ -976,14 +1015,7 @@ impl<'a> CsvSource<'a> {
             let (res, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut rec.data[rec.out..], &mut rec.ends[rec.n..]);
-            let consumed = &input[..nin];
-            // Records are short: a plain loop beats a vectorised count's set-up here.
-            #[allow(clippy::naive_bytecount)]
-            let newlines = consumed.iter().filter(|b| **b == b'\n').count();
-            self.line += newlines as u64;
-            if let Some(last) = consumed.last() {
-                self.prev_cr = *last == b'\r';
-            }
+            self.lines.count(&input[..nin]);
             self.pos += nin;
             self.byte += nin as u64;
             rec.out += nout;
@@ -1012,7 +1044,7 @@ where
     let mut rec = Fields::default();
     let mut summary = ReadSummary::default();
     loop {
-        let at = src.line;
+        let at = src.lines.line;
         let Some((line, blank)) = src
             .next(&mut rec)
             .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(name).at(at, 1)))?
@@ -1340,6 +1372,9 @@ fn write_number(out: &mut String, x: f64) {
     }
 }
 
+/// Excel's column limit (XFD).
+const MAX_SHEET_COLUMNS: u32 = 16_384;
+
 /// Builds one spreadsheet row into a reused record.
 #[derive(Default)]
 struct RowBuilder {
@@ -1364,6 +1399,15 @@ impl RowBuilder {
     fn push(&mut self, col: u32, v: &CellView<'_>) {
         if col < self.next_col {
             // Out of order (not written by Excel): ignore repeats rather than shift columns.
+            return;
+        }
+        if col >= MAX_SHEET_COLUMNS {
+            // Past Excel's last column (XFD): a corrupt cell reference. Count it as a value past
+            // the header without filling millions of empty cells.
+            if v.write(&mut self.text) && !self.text.trim().is_empty() {
+                self.nonempty = true;
+                self.used = self.used.max(MAX_SHEET_COLUMNS as usize + 1);
+            }
             return;
         }
         while self.next_col < col {
@@ -1749,6 +1793,52 @@ mod tests {
         assert_eq!(t.delimiter(), Some(b'\t'));
         assert_eq!(t.encoding().unwrap().encoding, Encoding::Windows1252);
         assert_eq!(rows[0].2, ["Café", "\u{2013}"]);
+    }
+
+    #[test]
+    fn reads_excel_unicode_text_utf16() {
+        let text = "Ethnicity\tId\r\nA\t1\r\n\r\nJ\t2\r\n";
+        let mut data = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            data.extend_from_slice(&u.to_le_bytes());
+        }
+        let (t, rows) = read(&data, &ReadOptions::default());
+        assert_eq!(t.header(), ["Ethnicity", "Id"]);
+        assert_eq!(t.delimiter(), Some(b'\t'));
+        let info = t.encoding().unwrap();
+        assert_eq!(
+            (info.encoding, info.source),
+            (Encoding::Utf16Le, EncodingSource::ByteOrderMark)
+        );
+        assert_eq!(
+            rows,
+            [
+                (2, 1, vec!["A".to_owned(), "1".to_owned()]),
+                (4, 2, vec!["J".to_owned(), "2".to_owned()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn lf_files_count_blank_lines_and_keep_ragged_rows() {
+        let data: &'static [u8] = b"a,b\n1,2\n\n\n3,4\n5\n";
+        let t = Table::from_reader("t.csv", data, &ReadOptions::default()).unwrap();
+        let mut seen = Vec::new();
+        let s = t
+            .for_each(|r| {
+                seen.push((r.line(), r.number(), r.shape() == Shape::Ok));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(seen, [(2, 1, true), (5, 2, true), (6, 3, false)]);
+        assert_eq!((s.records, s.blank_lines), (3, 2));
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line_as_in_a_text_editor() {
+        let (_, rows) = read(b"a,b\r1,2\r\r3,4\r\n\r\n5,6", &ReadOptions::default());
+        let lines: Vec<(u64, u64)> = rows.iter().map(|r| (r.0, r.1)).collect();
+        assert_eq!(lines, [(2, 1), (4, 2), (6, 3)]);
     }
 
     #[test]

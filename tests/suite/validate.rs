@@ -775,3 +775,111 @@ fn the_shipped_spec_fixture_loads_with_its_rules() {
     assert_eq!(spec.id_column().unwrap().name, "UPN");
     assert!(!spec.columns[3].required);
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use wm_ethnicity::Registry;
+    use wm_ethnicity::io::{InputFormat, ReadOptions, Table};
+    use wm_ethnicity::spec::ReturnSpec;
+    use wm_ethnicity::validate::Validator;
+
+    /// Bytes that matter to the readers: delimiters, quotes, line ends, braces, spaces, codes,
+    /// and bytes that are not UTF-8 or start a multi-byte sequence.
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            3 => prop::sample::select(
+                b",;\t\"\r\n {}[]:AJZz9 \xa0\xc3\xa9\xe2\x80\x93\xef\xbb\xbf\xff".to_vec()
+            ),
+            1 => any::<u8>(),
+        ]
+    }
+
+    fn check(header: &[u8], body: &[u8], format: InputFormat) -> Result<(), TestCaseError> {
+        let mut data = header.to_vec();
+        data.extend_from_slice(body);
+        let opts = ReadOptions {
+            format: Some(format),
+            ..ReadOptions::default()
+        };
+        // An unreadable header is an error, never a panic.
+        let Ok(table) = Table::from_reader("p", &data[..], &opts) else {
+            return Ok(());
+        };
+        let registry = Registry::new();
+        let spec = ReturnSpec::coded("code", "nhs-ethnic-category")
+            .with_id_column("id")
+            .with_date_column("date");
+        let v = Validator::new(&spec, &registry).unwrap();
+        let bound = table.column("code").is_some()
+            && table.column("id").is_some()
+            && table.column("date").is_some();
+        match v.findings(table) {
+            Ok((report, findings)) => {
+                prop_assert!(bound);
+                for c in &report.columns {
+                    prop_assert_eq!(c.outcomes.total(), report.records);
+                }
+                let counted: u64 = report.errors + report.queries;
+                prop_assert_eq!(counted, findings.len() as u64);
+                // A CSV header takes a line; JSON Lines has none.
+                let header_lines = u64::from(format == InputFormat::Csv);
+                for f in &findings {
+                    if let (Some(line), Some(record)) = (f.line, f.record) {
+                        prop_assert!(line >= record + header_lines, "{f:?}");
+                    }
+                }
+            }
+            Err(e) => prop_assert!(!bound, "{e}"),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn csv_records_are_numbered_in_order_on_rising_lines(
+            body in prop::collection::vec(byte(), 0..300)
+        ) {
+            let mut data = b"id,code,date\n".to_vec();
+            data.extend_from_slice(&body);
+            let table = Table::from_reader("p.csv", &data[..], &ReadOptions::default()).unwrap();
+            let mut seen: Vec<(u64, u64)> = Vec::new();
+            let summary = table
+                .for_each(|r| {
+                    seen.push((r.line(), r.number()));
+                    std::ops::ControlFlow::Continue(())
+                })
+                .unwrap();
+            prop_assert_eq!(summary.records, seen.len() as u64);
+            for (i, w) in seen.windows(2).enumerate() {
+                prop_assert!(w[1].0 > w[0].0, "lines rise: {seen:?}");
+                prop_assert_eq!(w[1].1, i as u64 + 2);
+            }
+            if let Some(first) = seen.first() {
+                prop_assert!(first.0 >= 2);
+            }
+        }
+
+        #[test]
+        fn any_csv_validates_without_panic_and_counts_add_up(
+            body in prop::collection::vec(byte(), 0..300)
+        ) {
+            check(b"id,code,date\n", &body, InputFormat::Csv)?;
+        }
+
+        #[test]
+        fn any_jsonl_validates_without_panic_and_counts_add_up(
+            body in prop::collection::vec(byte(), 0..300)
+        ) {
+            check(b"{\"id\": \"1\", \"code\": \"A\", \"date\": \"2024-01-01\"}\n", &body, InputFormat::Jsonl)?;
+        }
+
+        #[test]
+        fn any_header_is_an_error_or_a_table(
+            data in prop::collection::vec(byte(), 0..200)
+        ) {
+            check(b"", &data, InputFormat::Csv)?;
+        }
+    }
+}
