@@ -1796,6 +1796,27 @@ mod tests {
     }
 
     #[test]
+    fn results_serialise_as_their_codes() {
+        let c = convert_code(nhs(), "C", Policy::Strict).unwrap();
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!({
+                "code": "white", "level": "group", "group": "white", "category": null,
+                "detailed": null, "relationship": "broader",
+                "candidates": ["white.gypsy-irish-traveller", "white.roma", "white.other"],
+                "policy": "strict", "source_scheme": "nhs-ethnic-category", "source_code": "C",
+                "matched": "exact", "observed": false, "standard_version": STANDARD_VERSION
+            })
+        );
+        let r = convert_code(nhs(), "QQ", Policy::Strict).unwrap_err();
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            (v["rule"].as_str(), v["rule_name"].as_str()),
+            (Some("WM001"), Some("unknown-code"))
+        );
+    }
+
+    #[test]
     fn recoding_states_the_loss() {
         let dfe = builtin("dfe-cbds").unwrap();
         let c = convert_code(Source::Scheme(dfe), "WIRT", Policy::Strict).unwrap();
