@@ -689,6 +689,8 @@ impl<'r> Validator<'r> {
             total: table.progress_total(),
             records: 0,
             failed: None,
+            unknown: HashMap::new(),
+            messages: HashMap::new(),
         };
         let summary = table.for_each(|rec| {
             if let Err(e) = state.record(rec) {
@@ -920,7 +922,20 @@ struct State<'v, 'r, 's> {
     total: u64,
     records: u64,
     failed: Option<std::io::Error>,
+    /// Why recent unknown values were unknown, by (column, value): the same bad value tends to
+    /// repeat, and explaining it searches every scheme.
+    unknown: HashMap<(usize, Box<str>), (Rule, Detail<'r>)>,
+    /// Recent messages and suggestions, by (rule, column, value), for findings whose text depends
+    /// on nothing else.
+    messages: HashMap<(Rule, usize, Box<str>), Text>,
 }
+
+/// A finding's message and suggestion.
+type Text = (String, Option<String>);
+
+/// How many explanations and messages are kept; the caches are emptied when full, so memory
+/// stays bounded whatever the file holds.
+const CACHE_ENTRIES: usize = 4096;
 
 /// Where a finding is: line and record, or the whole file.
 #[derive(Clone, Copy)]
@@ -969,6 +984,7 @@ impl<'r> State<'_, 'r, '_> {
             sink,
             encoding,
             sheet,
+            messages,
             ..
         } = self;
         let Some(sink) = sink.as_deref_mut() else {
@@ -978,15 +994,41 @@ impl<'r> State<'_, 'r, '_> {
             return Ok(());
         }
         let column_name = column.and_then(|i| header.get(i)).cloned();
-        let (message, suggestion) = describe(
-            v,
+        // The text of most findings depends only on the rule, the column and the value.
+        let cacheable = !matches!(
             rule,
-            column_name.as_deref().unwrap_or(""),
-            scheme,
-            value.unwrap_or(""),
-            detail,
-            (encoding, *sheet),
+            Rule::DuplicateId | Rule::NotValidOnDate | Rule::ResidualShare | Rule::WrongFieldCount
         );
+        let key = (
+            rule,
+            column.unwrap_or(usize::MAX),
+            Box::<str>::from(value.unwrap_or("")),
+        );
+        let cached = if cacheable {
+            messages.get(&key).cloned()
+        } else {
+            None
+        };
+        let (message, suggestion) = if let Some(hit) = cached {
+            hit
+        } else {
+            let made = describe(
+                v,
+                rule,
+                column_name.as_deref().unwrap_or(""),
+                scheme,
+                value.unwrap_or(""),
+                detail,
+                (encoding, *sheet),
+            );
+            if cacheable {
+                if messages.len() >= CACHE_ENTRIES {
+                    messages.clear();
+                }
+                messages.insert(key, made.clone());
+            }
+            made
+        };
         let shown = value.and_then(|v| {
             (!v.contains(['\n', '\r']) && v.chars().count() <= 100).then(|| v.to_owned())
         });
@@ -1246,7 +1288,17 @@ impl<'r> State<'_, 'r, '_> {
         }
         let Some(m) = scheme.lookup(raw) else {
             self.profiles[c].out.invalid += 1;
-            let (rule, detail) = self.v.classify_unknown(scheme, raw);
+            let key = (c, Box::<str>::from(raw));
+            let (rule, detail) = if let Some(hit) = self.unknown.get(&key) {
+                *hit
+            } else {
+                let found = self.v.classify_unknown(scheme, raw);
+                if self.unknown.len() >= CACHE_ENTRIES {
+                    self.unknown.clear();
+                }
+                self.unknown.insert(key, found);
+                found
+            };
             return self.emit(rule, None, at, Some(i), Some(scheme), Some(raw), detail);
         };
         let code = m.code;
