@@ -1009,15 +1009,24 @@ impl<'r> State<'_, 'r, '_> {
         } else {
             None
         };
+        let shown = value.and_then(|v| {
+            (!v.contains(['\n', '\r']) && v.chars().count() <= 100).then(|| v.to_owned())
+        });
         let (message, suggestion) = if let Some(hit) = cached {
             hit
         } else {
+            // A value that is not shown must not reach the message either: a value spanning
+            // several lines may hold other columns of the record.
+            let described = match (value, &shown) {
+                (Some(_), None) => "(value not shown)",
+                (v, _) => v.unwrap_or(""),
+            };
             let made = describe(
                 v,
                 rule,
                 column_name.as_deref().unwrap_or(""),
                 scheme,
-                value.unwrap_or(""),
+                described,
                 detail,
                 (encoding, *sheet),
             );
@@ -1029,9 +1038,6 @@ impl<'r> State<'_, 'r, '_> {
             }
             made
         };
-        let shown = value.and_then(|v| {
-            (!v.contains(['\n', '\r']) && v.chars().count() <= 100).then(|| v.to_owned())
-        });
         let message = match value {
             Some(v) if shown.is_none() => format!(
                 "{message} (the value is not shown: it {})",

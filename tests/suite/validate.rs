@@ -883,3 +883,35 @@ mod never_panics {
         }
     }
 }
+
+/// An unclosed quote makes the ethnicity cell swallow the next lines, other columns included:
+/// that value must appear in no finding's value, message or suggestion, in any format.
+#[test]
+fn a_value_spanning_lines_is_never_echoed_in_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("unclosed.csv");
+    std::fs::write(
+        &path,
+        "id,name,ethnicity\n1,PRIVATE Ann,WBRI\n2,PRIVATE Bob,\"APKN\n3,PRIVATE Cat 9434765919,WBRI\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    for format in ["text", "json", "jsonl", "csv"] {
+        let o = crate::cli::run(&[
+            "validate",
+            file,
+            "--scheme",
+            "dfe-cbds",
+            "--column",
+            "ethnicity",
+            "--format",
+            format,
+        ]);
+        let all = format!("{}{}", crate::cli::stdout(&o), crate::cli::stderr(&o));
+        assert!(
+            !all.contains("PRIVATE") && !all.contains("9434765919"),
+            "{format}: {all}"
+        );
+        assert!(o.status.code().is_some_and(|c| c >= 1), "{format}: {all}");
+    }
+}
