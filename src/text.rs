@@ -54,6 +54,44 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The edit distance between `a` and `b` when it is at most `max`, else `None`. Only a band of
+/// `2 * max + 1` cells around the diagonal is computed, and the work stops as soon as every path
+/// is over `max`: unrelated strings are dismissed after a few characters.
+pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    // Cells off the band are further than `max` (at least their distance from the diagonal):
+    // they hold `over`, as does any cell whose distance is over `max`.
+    let over = max + 1;
+    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(over)).collect();
+    let mut cur = vec![over; b.len() + 1];
+    for i in 1..=a.len() {
+        let lo = i.saturating_sub(max).max(1);
+        let hi = (i + max).min(b.len());
+        cur[0] = i.min(over);
+        cur[lo - 1] = if lo == 1 { cur[0] } else { over };
+        let mut row_min = cur[lo - 1];
+        for j in lo..=hi {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let v = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(over);
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if hi < b.len() {
+            cur[hi + 1] = over;
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
 /// Values longer than this (in characters) get no edit-distance suggestion: no code or label is
 /// this long, and comparing two long strings costs the product of their lengths.
 pub const MAX_SUGGEST_CHARS: usize = 256;
@@ -70,9 +108,9 @@ pub fn clip(raw: &str, max: usize) -> Cow<'_, str> {
 /// The up to `n` candidates nearest to `want` (by edit distance on folded text, ties in the
 /// candidates' order), keeping only those that are plausibly the same thing.
 ///
-/// Linear time in the lengths of its inputs: the edit distance (whose cost is the product of two
-/// lengths) is only computed for strings of at most [`MAX_SUGGEST_CHARS`] characters whose
-/// lengths are within the limit of each other.
+/// Linear time in the lengths of its inputs: the edit distance (whose cost grows with the product
+/// of two lengths) is only computed for values of at most [`MAX_SUGGEST_CHARS`] characters, within
+/// a band, stopping early (see [`edit_distance_within`]).
 pub fn nearest<'a>(
     want: &str,
     candidates: impl Iterator<Item = &'a str>,
@@ -81,28 +119,47 @@ pub fn nearest<'a>(
     let w = fold_label(want);
     let w_chars = w.chars().count();
     let limit = (w_chars / 3).max(1) + 1;
+    let w_hist = char_histogram(&w);
     let mut scored: Vec<(usize, usize, &str)> = candidates
         .enumerate()
         .filter_map(|(i, c)| {
             let f = fold_label(c);
-            let d = if f.starts_with(&w) || (w.len() >= 3 && f.contains(&w)) {
+            // (`contains` prepares the needle first: only search where it can fit.)
+            let d = if f.starts_with(&w) || (w.len() >= 3 && w.len() <= f.len() && f.contains(&w)) {
                 1
             } else {
-                let f_chars = f.chars().count();
-                // The distance is at least the difference in length: skip what cannot be near.
-                if w_chars.abs_diff(f_chars) > limit
-                    || w_chars > MAX_SUGGEST_CHARS
-                    || f_chars > MAX_SUGGEST_CHARS
-                {
+                if w_chars > MAX_SUGGEST_CHARS || f.len() > 4 * MAX_SUGGEST_CHARS {
                     return None;
                 }
-                edit_distance(&w, &f)
+                // Each edit changes the character counts by at most 2: a cheap lower bound that
+                // dismisses most candidates before the distance is computed.
+                let f_hist = char_histogram(&f);
+                let l1: usize = w_hist
+                    .iter()
+                    .zip(&f_hist)
+                    .map(|(a, b)| usize::from(a.abs_diff(*b)))
+                    .sum();
+                if l1.div_ceil(2) > limit {
+                    return None;
+                }
+                edit_distance_within(&w, &f, limit)?
             };
             (d <= limit).then_some((d, i, c))
         })
         .collect();
     scored.sort_unstable();
     scored.into_iter().take(n).map(|(_, _, c)| c).collect()
+}
+
+/// Characters counted into 64 buckets (saturating): bucket collisions only lower the difference
+/// between two histograms, so half of it stays a lower bound of the edit distance.
+fn char_histogram(s: &str) -> [u8; 64] {
+    let mut h = [0u8; 64];
+    for c in s.chars() {
+        let b = &mut h[(u32::from(c) % 64) as usize];
+        *b = b.saturating_add(1);
+    }
+    h
 }
 
 /// True when `raw` looks like a number Excel has mangled: scientific notation such as
@@ -165,6 +222,39 @@ mod tests {
         assert_eq!(clip("abcdef", 3), "abc…");
         assert_eq!(clip("abc", 3), "abc");
         assert_eq!(clip("ééé", 2), "éé…");
+    }
+
+    #[test]
+    fn edit_distance_within_agrees_with_edit_distance() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "kitten",
+            "sitting",
+            "APKN",
+            "APNK",
+            "white",
+            "whtie",
+            "gypsy/roma",
+            "gypsy roma",
+            "Pakistani",
+            "pakistan",
+            "ééé",
+            "eee",
+            "abcdefghij",
+        ];
+        for a in words {
+            for b in words {
+                let d = edit_distance(a, b);
+                for max in 0..12 {
+                    let want = (d <= max).then_some(d);
+                    assert_eq!(edit_distance_within(a, b, max), want, "{a:?} {b:?} {max}");
+                }
+            }
+        }
     }
 
     #[test]
