@@ -1,8 +1,7 @@
 //! `aggregate`: tables of counts by code or label, re-counted per node of the standard.
 
 use super::convert::{
-    AtomicFile, Destination, PolicyArg, StderrRejects, parse_delimiter, parse_encoding,
-    progress_bar, same_file, stream_error, synonyms,
+    AtomicFile, Destination, PolicyArg, StderrRejects, same_file, stream_error, synonyms,
 };
 use super::registry;
 use clap::{Args, ValueEnum};
@@ -12,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Table as CountTable, aggregate_stream};
 use wm_ethnicity::convert::{By, RejectWriter, SchemeFrom, StreamError};
-use wm_ethnicity::io::{Encoding, ReadOptions, Table};
+use wm_ethnicity::io::Table;
 use wm_ethnicity::standard::Level;
 
 /// The level to count at (`--to`).
@@ -97,15 +96,9 @@ pub struct AggregateArgs {
     /// A synonym file to add to the curated list for --label-column (may be given more than once).
     #[arg(long = "synonyms")]
     synonym_files: Vec<PathBuf>,
-    /// The text encoding; detected when not given.
-    #[arg(long, value_parser = parse_encoding)]
-    encoding: Option<Encoding>,
-    /// The sheet of a workbook (default: the first).
-    #[arg(long)]
-    sheet: Option<String>,
-    /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
-    #[arg(long, value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
+    /// How to read the input.
+    #[command(flatten)]
+    input: super::InputArgs,
 }
 
 #[derive(Serialize)]
@@ -168,12 +161,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let opts = ReadOptions {
-        format: None,
-        encoding: args.encoding,
-        delimiter: args.delimiter,
-        sheet: args.sheet.clone(),
-    };
+    let opts = args.input.read_options();
     // Open every input first: a missing file stops the run before anything is written.
     let tables = args
         .files
@@ -193,7 +181,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
-        let bar = progress_bar(table.progress_total(), table.format(), "aggregating");
+        let bar = super::progress_bar(table.progress_total(), table.format(), "aggregating");
         let result = match &mut rejects_file {
             Some(rw) => aggregate_stream(&mut agg, &registry, &synonyms, table, &plan, rw),
             None => aggregate_stream(

@@ -4,16 +4,16 @@
 use super::registry;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wm_ethnicity::convert::{
     By, Converter, OutputFormat, Plan, Policy, RecordWriter, RejectSink, RejectWriter, Rejected,
     SchemeFrom, StreamError, Summary, convert_stream,
 };
-use wm_ethnicity::io::{Encoding, InputFormat, ReadOptions, Table};
+use wm_ethnicity::io::{InputFormat, Table};
 use wm_ethnicity::labels::Synonyms;
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
@@ -117,32 +117,9 @@ pub struct ConvertArgs {
     /// A synonym file to add to the curated list for --by label (may be given more than once).
     #[arg(long = "synonyms")]
     synonym_files: Vec<PathBuf>,
-    /// The text encoding; detected when not given.
-    #[arg(long, value_parser = parse_encoding)]
-    encoding: Option<Encoding>,
-    /// The sheet of a workbook (default: the first).
-    #[arg(long)]
-    sheet: Option<String>,
-    /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
-    #[arg(long, value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
-}
-
-/// Parses `--encoding`.
-pub fn parse_encoding(s: &str) -> Result<Encoding, String> {
-    Encoding::from_name(s)
-        .ok_or_else(|| format!("`{s}` is not an encoding: use utf-8 or windows-1252"))
-}
-
-/// Parses `--delimiter`.
-pub fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() && !s.contains(['"', '\n', '\r']) => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "`{s}` is not a delimiter: give one character such as , or ; or the word tab"
-        )),
-    }
+    /// How to read the input.
+    #[command(flatten)]
+    input: super::InputArgs,
 }
 
 /// The curated synonyms plus the files given.
@@ -319,28 +296,6 @@ impl RejectSink for StderrRejects {
     }
 }
 
-/// A progress bar on stderr for inputs over 8 MiB (or 50,000 sheet rows), only on a terminal.
-pub fn progress_bar(total: u64, format: InputFormat, verb: &str) -> ProgressBar {
-    let big = if format.is_sheet() {
-        total > 50_000
-    } else {
-        total > 8 * 1024 * 1024
-    };
-    if !big || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let template = if format.is_sheet() {
-        format!("{verb} [{{bar:40}}] row {{pos}}/{{len}} ({{eta}} left)")
-    } else {
-        format!("{verb} [{{bar:40}}] {{bytes}}/{{total_bytes}} ({{eta}} left)")
-    };
-    if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
-}
-
 /// Moves `bar` at most every 64 KiB (or 1,000 rows) of input, and not at all when it is hidden.
 pub fn throttled(bar: &ProgressBar) -> impl FnMut(u64) + '_ {
     let step = 64 * 1024;
@@ -487,12 +442,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let opts = ReadOptions {
-        format: None,
-        encoding: args.encoding,
-        delimiter: args.delimiter,
-        sheet: args.sheet.clone(),
-    };
+    let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
     let input_name = table.name().to_owned();
     let input_format = table.format();
@@ -510,7 +460,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let mut writer = RecordWriter::new(sink, format, table.header(), recode)
         .map_err(|e| stream_error(StreamError::Write(e), args.output.as_deref(), None))?;
     let columns = writer.columns().len();
-    let bar = progress_bar(table.progress_total(), input_format, "converting");
+    let bar = super::progress_bar(table.progress_total(), input_format, "converting");
     let mut on_record = throttled(&bar);
     let (summary, rejects_out) = if let Some(f) = rejects_file {
         let mut rw = RejectWriter::new(f)

@@ -7,7 +7,10 @@ pub mod lookup;
 pub mod validate;
 
 use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::io::Write;
+use wm_ethnicity::io::{Encoding, InputFormat, ReadOptions};
 use wm_ethnicity::scheme::Registry;
 
 /// Output formats.
@@ -54,4 +57,70 @@ pub fn registry(scheme_files: &[std::path::PathBuf]) -> anyhow::Result<Registry>
         registry.load_file(f)?;
     }
     Ok(registry)
+}
+
+/// How to read an input table: the flags validate, convert and aggregate share.
+#[derive(clap::Args, Debug)]
+pub struct InputArgs {
+    /// The text encoding; detected when not given (a Windows-1252 file is read as such and the
+    /// report says so).
+    #[arg(long, value_parser = parse_encoding)]
+    encoding: Option<Encoding>,
+    /// The sheet of a workbook (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
+    #[arg(long, value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+}
+
+impl InputArgs {
+    /// The reader's options from these flags.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: None,
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            sheet: self.sheet.clone(),
+        }
+    }
+}
+
+/// Parses `--encoding`.
+pub fn parse_encoding(s: &str) -> Result<Encoding, String> {
+    Encoding::from_name(s)
+        .ok_or_else(|| format!("`{s}` is not an encoding: use utf-8 or windows-1252"))
+}
+
+/// Parses `--delimiter`.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && !s.contains(['"', '\n', '\r']) => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "`{s}` is not a delimiter: give one character such as , or ; or the word tab"
+        )),
+    }
+}
+
+/// A progress bar on stderr for inputs over 8 MiB (or 50,000 sheet rows), only on a terminal.
+pub fn progress_bar(total: u64, format: InputFormat, verb: &str) -> ProgressBar {
+    let big = if format.is_sheet() {
+        total > 50_000
+    } else {
+        total > 8 * 1024 * 1024
+    };
+    if !big || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let template = if format.is_sheet() {
+        format!("{verb} [{{bar:40}}] row {{pos}}/{{len}} ({{eta}} left)")
+    } else {
+        format!("{verb} [{{bar:40}}] {{bytes}}/{{total_bytes}} ({{eta}} left)")
+    };
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }

@@ -2,14 +2,14 @@
 
 use super::{Format, registry};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::council::Council;
-use wm_ethnicity::io::{Encoding, InputFormat, ReadOptions, Table};
+use wm_ethnicity::io::{InputFormat, Table};
 use wm_ethnicity::spec::ReturnSpec;
 use wm_ethnicity::validate::{Finding, Report, Sink, Validator};
 use wm_ethnicity::{Error, ErrorKind};
@@ -45,16 +45,9 @@ pub struct ValidateArgs {
     /// A local scheme file to load first (may be given more than once).
     #[arg(long = "scheme-file")]
     scheme_files: Vec<PathBuf>,
-    /// The text encoding; detected when not given (a Windows-1252 file is read as such and
-    /// the report says so).
-    #[arg(long, value_parser = parse_encoding)]
-    encoding: Option<Encoding>,
-    /// The sheet of a workbook (default: the first).
-    #[arg(long)]
-    sheet: Option<String>,
-    /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
-    #[arg(long, value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
+    /// How to read the input.
+    #[command(flatten)]
+    input: super::InputArgs,
     /// The largest share (0 to 1) of residual values allowed in a coded column (default 0.2).
     #[arg(long = "max-residual-share", value_parser = parse_share)]
     max_residual_share: Option<f64>,
@@ -64,21 +57,6 @@ pub struct ValidateArgs {
     /// How many findings the text summary lists (jsonl and csv list every finding).
     #[arg(long = "max-findings", default_value_t = 20)]
     max_findings: usize,
-}
-
-fn parse_encoding(s: &str) -> Result<Encoding, String> {
-    Encoding::from_name(s)
-        .ok_or_else(|| format!("`{s}` is not an encoding: use utf-8 or windows-1252"))
-}
-
-fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() && !s.contains(['"', '\n', '\r']) => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "`{s}` is not a delimiter: give one character such as , or ; or the word tab"
-        )),
-    }
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -130,14 +108,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     files.extend(args.scheme_files.iter().cloned());
     let registry = registry(&files)?;
     let validator = Validator::new(&spec, &registry)?;
-    let opts = ReadOptions {
-        format: None,
-        encoding: args.encoding,
-        delimiter: args.delimiter,
-        sheet: args.sheet.clone(),
-    };
+    let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
-    let bar = progress_bar(table.progress_total(), table.format());
+    let bar = super::progress_bar(table.progress_total(), table.format(), "validating");
     let out = super::stdout();
     let result = match args.format {
         Format::Text => text(&validator, table, &bar, out, args, &spec, council),
@@ -162,28 +135,6 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             _ => Err(e),
         },
     }
-}
-
-/// A progress bar on stderr for inputs over 8 MiB (or 50,000 sheet rows), only on a terminal.
-fn progress_bar(total: u64, format: InputFormat) -> ProgressBar {
-    let big = if format.is_sheet() {
-        total > 50_000
-    } else {
-        total > 8 * 1024 * 1024
-    };
-    if !big || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let template = if format.is_sheet() {
-        "validating [{bar:40}] row {pos}/{len} ({eta} left)"
-    } else {
-        "validating [{bar:40}] {bytes}/{total_bytes} ({eta} left)"
-    };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 /// Keeps the first findings for the summary and moves the progress bar.
