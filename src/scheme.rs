@@ -139,25 +139,67 @@ pub struct Match<'a> {
 
 type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
 
+/// Keys of up to [`SHORT`] bytes packed into one integer, so the common lookup (a code of one
+/// to four characters) hashes one word and compares one word.
+type ShortMap = HashMap<u64, u32, BuildHasherDefault<FxHasher>>;
+
+/// The longest key [`pack`] takes.
+const SHORT: usize = 7;
+
+/// `bytes` (at most [`SHORT`] of them) as one integer: the bytes, then the length in the top byte.
+fn pack(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() > SHORT {
+        return None;
+    }
+    let mut buf = [0u8; 8];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[7] = u8::try_from(bytes.len()).ok()?;
+    Some(u64::from_le_bytes(buf))
+}
+
+/// The whitespace `normalise_code` trims, as far as ASCII goes (`char::is_whitespace`).
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
 /// A small fast hasher for short keys (codes are a few bytes): `FxHash`, as used in rustc.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct FxHasher(u64);
 
 impl std::hash::Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            buf[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(buf))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.write_u64(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // The tail, zero-padded, assembled in a register (a copy into a buffer read back as
+            // a word stalls on store forwarding).
+            let mut word = 0u64;
+            for (i, &b) in rest.iter().enumerate() {
+                word |= u64::from(b) << (8 * i);
+            }
+            self.write_u64(word);
         }
     }
     fn write_u8(&mut self, i: u8) {
         self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// What [`Scheme::lookup_short`] made of a value.
+enum Short<'a> {
+    /// Not a short ASCII value: the general path decides.
+    Unsuitable,
+    /// The answer.
+    Answer(Option<Match<'a>>),
 }
 
 /// A coding scheme with its codes and their mappings.
@@ -192,10 +234,21 @@ pub struct Scheme {
     /// local extension of it (NHS ETHNIC CATEGORY `an2`).
     pub local_second_character: bool,
     codes: Vec<Code>,
+    /// Normalised key (code normalised, or label folded) -> index.
     #[serde(skip)]
     by_key: FastMap<u32>,
+    /// Folded label -> index.
     #[serde(skip)]
     by_label: FastMap<u32>,
+    /// Key exactly as listed -> index.
+    #[serde(skip)]
+    by_listed: FastMap<u32>,
+    /// Code-keyed schemes: normalised ASCII keys of up to [`SHORT`] bytes, packed -> index.
+    #[serde(skip)]
+    by_short: ShortMap,
+    /// For each code: true when its key as listed is its normalised key.
+    #[serde(skip)]
+    listed_normal: Vec<bool>,
 }
 
 impl Scheme {
@@ -207,6 +260,91 @@ impl Scheme {
     /// The code whose key (code, or label for label-keyed schemes) is `raw`, exactly or after
     /// normalisation (spaces trimmed, case changed; labels folded).
     pub fn lookup(&self, raw: &str) -> Option<Match<'_>> {
+        match self.keyed_by {
+            KeyedBy::Code => {
+                if let Short::Answer(found) = self.lookup_short(raw) {
+                    return found;
+                }
+            }
+            // A label exactly as listed: no folding (which allocates) needed.
+            KeyedBy::Label => {
+                if let Some(&i) = self.by_listed.get(raw) {
+                    return Some(Match {
+                        code: &self.codes[i as usize],
+                        kind: MatchKind::Exact,
+                    });
+                }
+            }
+        }
+        self.lookup_slow(raw)
+    }
+
+    /// [`Scheme::lookup`] for a code-keyed scheme when `raw` is ASCII and at most [`SHORT`] bytes
+    /// once trimmed (almost every value of a return): no allocation, one hash of one word.
+    /// The answer is the same as [`Scheme::lookup_slow`]'s.
+    #[inline]
+    fn lookup_short(&self, raw: &str) -> Short<'_> {
+        let bytes = raw.as_bytes();
+        if bytes.len() > 4 * SHORT {
+            return Short::Unsuitable;
+        }
+        let (mut start, mut end) = (0, bytes.len());
+        while start < end && is_space(bytes[start]) {
+            start += 1;
+        }
+        while end > start && is_space(bytes[end - 1]) {
+            end -= 1;
+        }
+        let t = &bytes[start..end];
+        if t.len() > SHORT {
+            return Short::Unsuitable;
+        }
+        // Upper-cased and packed in registers (a byte copy into a buffer read back as a word
+        // stalls on store forwarding).
+        let mut key = (t.len() as u64) << 56;
+        let mut changed = t.len() != bytes.len();
+        for (i, &b) in t.iter().enumerate() {
+            if !b.is_ascii() {
+                return Short::Unsuitable;
+            }
+            let u = b.to_ascii_uppercase();
+            changed |= u != b;
+            key |= u64::from(u) << (8 * i);
+        }
+        if let Some(&i) = self.by_short.get(&key) {
+            let code = &self.codes[i as usize];
+            // Unchanged, `raw` is the normalised key: exact when the listed key is too.
+            let exact = if changed {
+                code.key() == raw
+            } else {
+                self.listed_normal[i as usize]
+            };
+            return Short::Answer(Some(Match {
+                code,
+                kind: if exact {
+                    MatchKind::Exact
+                } else {
+                    MatchKind::Normalised
+                },
+            }));
+        }
+        if self.local_second_character && t.len() == 2 && t[1].is_ascii_alphanumeric() {
+            let first = (1 << 56) | (key & 0xff);
+            if let Some(&i) = self.by_short.get(&first) {
+                let code = &self.codes[i as usize];
+                if !code.map.target.is_residual() {
+                    return Short::Answer(Some(Match {
+                        code,
+                        kind: MatchKind::LocalSecondCharacter,
+                    }));
+                }
+            }
+        }
+        Short::Answer(None)
+    }
+
+    /// [`Scheme::lookup`] by the general path: the normalised key, then an NHS-style local code.
+    fn lookup_slow(&self, raw: &str) -> Option<Match<'_>> {
         if let Some(&i) = self.by_key.get(raw) {
             let code = &self.codes[i as usize];
             let kind = if code.key() == raw {
@@ -487,6 +625,9 @@ impl RawScheme {
             codes,
             by_key: FastMap::default(),
             by_label: FastMap::default(),
+            by_listed: FastMap::default(),
+            by_short: ShortMap::default(),
+            listed_normal: Vec::new(),
         };
         scheme.index(file, &spans)?;
         Ok(scheme)
@@ -611,7 +752,14 @@ impl Scheme {
                     ),
                 ));
             }
+            if self.keyed_by == KeyedBy::Code && key.is_ascii() {
+                if let Some(short) = pack(key.as_bytes()) {
+                    self.by_short.insert(short, idx);
+                }
+            }
+            self.listed_normal.push(key == c.key());
             self.by_key.insert(key.into_boxed_str(), idx);
+            self.by_listed.insert(c.key().into(), idx);
             let label = fold_label(&c.label);
             if self.by_label.contains_key(label.as_str()) && self.keyed_by == KeyedBy::Code {
                 // Same label twice (e.g. a national code and its extension): keep the first,
@@ -675,17 +823,114 @@ const BUILTIN_YAML: [&str; 16] = [
 
 static BUILTIN: [OnceLock<Scheme>; 16] = [const { OnceLock::new() }; 16];
 
-/// The built-in scheme with this id, parsed on first use (a fraction of a millisecond each).
+/// The built-in scheme with this id, built on first use from data compiled into the crate
+/// (a few microseconds; parsing its YAML would take 0.2 to 4 ms).
 pub fn builtin(id: &str) -> Option<&'static Scheme> {
     let i = BUILTIN_IDS.iter().position(|b| *b == id)?;
-    Some(BUILTIN[i].get_or_init(|| {
-        // Built-in data is checked by the test suite (tests/suite/data.rs): loading cannot fail
-        // in a released build. The JSON Schema pass is skipped here to keep start-up cheap.
-        let raw: RawScheme = yaml::parse(BUILTIN_YAML[i], BUILTIN_IDS[i])
-            .unwrap_or_else(|e| panic!("built-in scheme {id} is broken: {e}"));
-        raw.build(BUILTIN_IDS[i], &|_| None)
-            .unwrap_or_else(|e| panic!("built-in scheme {id} is broken: {e}"))
-    }))
+    Some(BUILTIN[i].get_or_init(|| baked::SCHEMES[i].build()))
+}
+
+/// The built-in schemes as compiled in: `src/generated/schemes.rs`, generated from
+/// `schema/schemes/*.yaml` by the loader itself (see `scheme/codegen.rs`), so a built-in scheme
+/// is exactly what [`Scheme::from_yaml`] makes of its file; a test fails when it is stale.
+#[path = "generated/schemes.rs"]
+mod baked;
+
+#[cfg(test)]
+mod codegen;
+
+#[cfg(test)]
+mod tests;
+
+/// A date as compiled in: year, month, day.
+type BakedDate = Option<(u16, u8, u8)>;
+
+fn unbake_date(d: BakedDate) -> Option<Date> {
+    d.map(|(y, m, day)| Date::new(y, m, day).expect("generated dates are valid"))
+}
+
+/// A built-in scheme as compiled in.
+struct BakedScheme {
+    id: &'static str,
+    name: &'static str,
+    authority: &'static str,
+    version: &'static str,
+    valid_from: BakedDate,
+    valid_to: BakedDate,
+    source_url: &'static str,
+    source: &'static str,
+    keyed_by: KeyedBy,
+    observed: bool,
+    local_second_character: bool,
+    codes: &'static [BakedCode],
+}
+
+/// A code of a built-in scheme as compiled in.
+struct BakedCode {
+    code: Option<&'static str>,
+    label: &'static str,
+    parent: Option<&'static str>,
+    valid_from: BakedDate,
+    valid_to: BakedDate,
+    status: Status,
+    note: Option<&'static str>,
+    rel: Relationship,
+    to: Node,
+    candidates: &'static [Category],
+    most_likely: Option<Category>,
+    map_note: Option<&'static str>,
+}
+
+impl BakedScheme {
+    fn build(&self) -> Scheme {
+        let codes: Vec<Code> = self
+            .codes
+            .iter()
+            .map(|c| Code {
+                code: c.code.map(str::to_owned),
+                label: c.label.to_owned(),
+                parent: c.parent.map(str::to_owned),
+                valid_from: unbake_date(c.valid_from),
+                valid_to: unbake_date(c.valid_to),
+                status: c.status,
+                note: c.note.map(str::to_owned),
+                map: Mapping {
+                    relationship: c.rel,
+                    target: c.to,
+                    candidates: c.candidates.to_vec(),
+                    most_likely: c.most_likely,
+                    note: c.map_note.map(str::to_owned),
+                },
+            })
+            .collect();
+        let spans = vec![None; codes.len()];
+        let mut scheme = Scheme {
+            id: self.id.to_owned(),
+            name: self.name.to_owned(),
+            authority: self.authority.to_owned(),
+            version: self.version.to_owned(),
+            valid_from: unbake_date(self.valid_from),
+            valid_to: unbake_date(self.valid_to),
+            source_url: self.source_url.to_owned(),
+            source: self.source.to_owned(),
+            keyed_by: self.keyed_by,
+            observed: self.observed,
+            extends: None,
+            local_second_character: self.local_second_character,
+            codes,
+            by_key: FastMap::default(),
+            by_label: FastMap::default(),
+            by_listed: FastMap::default(),
+            by_short: ShortMap::default(),
+            listed_normal: Vec::new(),
+        };
+        // Generated from files the test suite checks (tests/suite/data.rs) and compared with
+        // what the YAML loader makes of them (scheme/codegen.rs): indexing cannot fail.
+        scheme
+            .index(self.id, &spans)
+            .unwrap_or_else(|e| panic!("built-in scheme {} is broken: {e}", self.id));
+        scheme
+    }
 }
 
 /// The YAML text of a built-in scheme, as shipped.

@@ -1,0 +1,169 @@
+//! Generates `src/generated/schemes.rs` (the built-in schemes as compiled-in data) from
+//! `schema/schemes/*.yaml` with the crate's own YAML loader, and fails when the committed file is
+//! stale or when a built-in scheme differs in any way from what its YAML loads as.
+//! Regenerate with `WM_REGENERATE=1 cargo test codegen`.
+
+use super::{BUILTIN_IDS, BUILTIN_YAML, Code, RawScheme, Scheme, baked, yaml};
+use crate::date::Date;
+use crate::standard::Node;
+use std::fmt::Write as _;
+
+fn from_yaml(i: usize) -> Scheme {
+    let raw: RawScheme = yaml::parse(BUILTIN_YAML[i], BUILTIN_IDS[i]).unwrap();
+    raw.build(BUILTIN_IDS[i], &|_| None).unwrap()
+}
+
+fn opt_str(s: Option<&str>) -> String {
+    s.map_or_else(|| "None".to_owned(), |s| format!("Some({s:?})"))
+}
+
+fn date(d: Option<Date>) -> String {
+    let Some(d) = d else {
+        return "None".to_owned();
+    };
+    let text = d.to_string();
+    let mut parts = text.split('-').map(|p| p.parse::<u16>().unwrap());
+    let (y, m, day) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    format!("Some(({y}, {m}, {day}))")
+}
+
+/// `Category(WhiteIrish)` -> `Node::Category(Category::WhiteIrish)`.
+fn node(n: Node) -> String {
+    let debug = format!("{n:?}");
+    let (kind, rest) = debug.split_once('(').unwrap();
+    format!("Node::{kind}({kind}::{rest}")
+}
+
+fn code(out: &mut String, c: &Code) {
+    let m = &c.map;
+    let candidates: Vec<String> = m
+        .candidates
+        .iter()
+        .map(|c| format!("Category::{c:?}"))
+        .collect();
+    let _ = writeln!(out, "            BakedCode {{");
+    let _ = writeln!(out, "                code: {},", opt_str(c.code.as_deref()));
+    let _ = writeln!(out, "                label: {:?},", c.label);
+    let _ = writeln!(
+        out,
+        "                parent: {},",
+        opt_str(c.parent.as_deref())
+    );
+    let _ = writeln!(out, "                valid_from: {},", date(c.valid_from));
+    let _ = writeln!(out, "                valid_to: {},", date(c.valid_to));
+    let _ = writeln!(out, "                status: Status::{:?},", c.status);
+    let _ = writeln!(out, "                note: {},", opt_str(c.note.as_deref()));
+    let _ = writeln!(
+        out,
+        "                rel: Relationship::{:?},",
+        m.relationship
+    );
+    let _ = writeln!(out, "                to: {},", node(m.target));
+    let _ = writeln!(
+        out,
+        "                candidates: &[{}],",
+        candidates.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "                most_likely: {},",
+        m.most_likely
+            .map_or_else(|| "None".to_owned(), |c| format!("Some(Category::{c:?})"))
+    );
+    let _ = writeln!(
+        out,
+        "                map_note: {},",
+        opt_str(m.note.as_deref())
+    );
+    let _ = writeln!(out, "            }},");
+}
+
+fn generate() -> String {
+    let mut out = String::from(
+        "// @generated from schema/schemes/*.yaml by src/scheme/codegen.rs. Do not edit by hand:\n\
+         // change the YAML and run `WM_REGENERATE=1 cargo test codegen`.\n\
+         //\n\
+         // The built-in schemes as compiled-in data, so using one costs no YAML parsing.\n\n\
+         #![cfg_attr(rustfmt, rustfmt::skip)]\n\
+         #![allow(clippy::pedantic, unused_imports)]\n\n\
+         use super::{BakedCode, BakedScheme, KeyedBy, Relationship, Status};\n\
+         use crate::standard::{Category, Detailed, Group, Node, Residual};\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "pub(super) static SCHEMES: [BakedScheme; {}] = [",
+        BUILTIN_IDS.len()
+    );
+    for i in 0..BUILTIN_IDS.len() {
+        let s = from_yaml(i);
+        assert!(s.extends.is_none(), "a built-in scheme extends nothing");
+        let _ = writeln!(out, "    BakedScheme {{");
+        let _ = writeln!(out, "        id: {:?},", s.id);
+        let _ = writeln!(out, "        name: {:?},", s.name);
+        let _ = writeln!(out, "        authority: {:?},", s.authority);
+        let _ = writeln!(out, "        version: {:?},", s.version);
+        let _ = writeln!(out, "        valid_from: {},", date(s.valid_from));
+        let _ = writeln!(out, "        valid_to: {},", date(s.valid_to));
+        let _ = writeln!(out, "        source_url: {:?},", s.source_url);
+        let _ = writeln!(out, "        source: {:?},", s.source);
+        let _ = writeln!(out, "        keyed_by: KeyedBy::{:?},", s.keyed_by);
+        let _ = writeln!(out, "        observed: {},", s.observed);
+        let _ = writeln!(
+            out,
+            "        local_second_character: {},",
+            s.local_second_character
+        );
+        let _ = writeln!(out, "        codes: &[");
+        for c in &s.codes {
+            code(&mut out, c);
+        }
+        let _ = writeln!(out, "        ],");
+        let _ = writeln!(out, "    }},");
+    }
+    out.push_str("];\n");
+    out
+}
+
+#[test]
+fn codegen_generated_schemes_are_fresh() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/generated/schemes.rs");
+    let generated = generate();
+    if std::env::var_os("WM_REGENERATE").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "src/generated/schemes.rs is stale against schema/schemes/*.yaml: run \
+         `WM_REGENERATE=1 cargo test codegen` and commit"
+    );
+}
+
+#[test]
+fn builtin_schemes_are_what_their_yaml_loads_as() {
+    for (i, id) in BUILTIN_IDS.iter().enumerate() {
+        let want = from_yaml(i);
+        let got = baked::SCHEMES[i].build();
+        assert_eq!(
+            serde_json::to_value(&got).unwrap(),
+            serde_json::to_value(&want).unwrap(),
+            "{id}"
+        );
+        for (g, w) in got.codes.iter().zip(&want.codes) {
+            assert_eq!(g.map, w.map, "{id} {}", w.key());
+            assert_eq!(
+                (g.valid_from, g.valid_to, g.status),
+                (w.valid_from, w.valid_to, w.status)
+            );
+        }
+        assert_eq!(got.by_key, want.by_key, "{id}");
+        assert_eq!(got.by_label, want.by_label, "{id}");
+        assert_eq!(got.by_listed, want.by_listed, "{id}");
+        assert_eq!(got.by_short, want.by_short, "{id}");
+        assert_eq!(got.listed_normal, want.listed_normal, "{id}");
+    }
+}

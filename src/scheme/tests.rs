@@ -1,0 +1,64 @@
+//! The fast lookup paths give exactly the answers of the general one.
+
+use super::{BUILTIN_IDS, Match, Scheme, builtin};
+
+fn same(a: Option<Match<'_>>, b: Option<Match<'_>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => std::ptr::eq(a.code, b.code) && a.kind == b.kind,
+        _ => false,
+    }
+}
+
+/// Every key of the scheme, and its label, changed in the ways returns change them.
+fn inputs(s: &Scheme) -> Vec<String> {
+    let pads = [
+        "", " ", "\t", "\u{b}", "\u{c}", "\r", "\n", "\u{a0}", "\u{feff}", "\u{2003}", "\u{85}",
+    ];
+    let mut out = vec![
+        String::new(),
+        " ".to_owned(),
+        "x".to_owned(),
+        "ZZZZZZZZ".to_owned(),
+        "\0".to_owned(),
+        "A\0".to_owned(),
+        "ı".to_owned(),
+        "ß".to_owned(),
+    ];
+    for c in s.codes() {
+        for base in [c.key(), c.label.as_str()] {
+            let lower = base.to_lowercase();
+            let mut first = base.chars();
+            let one: String = first.next().into_iter().collect();
+            for v in [base.to_owned(), lower.clone(), base.to_uppercase()] {
+                for p in pads {
+                    out.push(format!("{p}{v}"));
+                    out.push(format!("{v}{p}"));
+                    out.push(format!("{p}{v}{p}"));
+                }
+                for second in ["1", "a", "Z", "-", " ", "é", "99"] {
+                    out.push(format!("{v}{second}"));
+                    out.push(format!("{one}{second}"));
+                }
+                out.push(format!("{v}{v}"));
+                out.push(v.chars().rev().collect());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn fast_lookup_agrees_with_the_general_path() {
+    for id in BUILTIN_IDS {
+        let s = builtin(id).unwrap();
+        for raw in inputs(s) {
+            assert!(
+                same(s.lookup(&raw), s.lookup_slow(&raw)),
+                "{id}: {raw:?}: fast {:?} vs general {:?}",
+                s.lookup(&raw).map(|m| (m.code.key(), m.kind)),
+                s.lookup_slow(&raw).map(|m| (m.code.key(), m.kind)),
+            );
+        }
+    }
+}
