@@ -31,9 +31,8 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 sanitizer=(--sanitizer "${FUZZ_SANITIZER:-none}")
-jobs=()
 if [ -n "${FUZZ_JOBS:-}" ]; then
-    jobs=(--jobs "$FUZZ_JOBS")
+    export CARGO_BUILD_JOBS=$FUZZ_JOBS
 fi
 
 # Seed each corpus from what the project ships (copied only once; libFuzzer grows it after).
@@ -79,14 +78,14 @@ summary=()
 status=0
 for t in "${targets[@]}"; do
     echo "=== $t: building"
-    cargo fuzz build "${sanitizer[@]}" "${jobs[@]}" "$t" >/dev/null
+    cargo fuzz build "${sanitizer[@]}" "$t" >/dev/null
     log="fuzz/artifacts/$t.log"
     mkdir -p "fuzz/artifacts/$t"
     echo "=== $t: running for ${seconds}s (log: $log)"
     start=$(date +%s)
     set +e
     # -rss_limit_mb: a file we read must not need more; -timeout: no input may take 10 s.
-    cargo fuzz run "${sanitizer[@]}" "${jobs[@]}" "$t" -- \
+    cargo fuzz run "${sanitizer[@]}" "$t" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         >"$log" 2>&1
     rc=$?

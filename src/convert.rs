@@ -34,7 +34,7 @@ use crate::labels::{self, Synonyms};
 use crate::scheme::{FxHasher, KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
 use crate::spec::{EmptyCell, ReturnSpec};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
-use crate::text::{looks_like_excel_scientific, nearest};
+use crate::text::{looks_like_excel_scientific, nearest, printable};
 use crate::validate::{Rule as ValidateRule, Validator};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -357,9 +357,11 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection under `rule`.
     pub fn new(rule: RuleId, reason: impl Into<String>) -> Self {
+        let reason: String = reason.into();
         Rejection {
             rule,
-            reason: reason.into(),
+            // Reasons quote the value: it may not drive a terminal.
+            reason: printable(&reason).into_owned(),
             suggestion: None,
             nearest: Vec::new(),
         }
@@ -372,7 +374,8 @@ impl Rejection {
         self.nearest = nearest.into_iter().map(Into::into).collect();
         if self.suggestion.is_none() && !self.nearest.is_empty() {
             let quoted: Vec<String> = self.nearest.iter().map(|n| format!("`{n}`")).collect();
-            self.suggestion = Some(format!("Did you mean {}?", or_list(&quoted)));
+            let suggestion = format!("Did you mean {}?", or_list(&quoted));
+            self.suggestion = Some(printable(&suggestion).into_owned());
         }
         self
     }
@@ -380,7 +383,7 @@ impl Rejection {
     /// The same rejection with a suggestion.
     #[must_use]
     pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
-        self.suggestion = Some(suggestion.into());
+        self.suggestion = Some(printable(&suggestion.into()).into_owned());
         self
     }
 }

@@ -138,11 +138,13 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let loc = self.location.to_string();
-        if loc.is_empty() {
-            write!(f, "{}", self.kind)
+        let text = if loc.is_empty() {
+            self.kind.to_string()
         } else {
-            write!(f, "{loc}: {}", self.kind)
-        }
+            format!("{loc}: {}", self.kind)
+        };
+        // Errors quote file names, headers and values: none may drive the terminal.
+        f.write_str(&crate::text::printable(&text))
     }
 }
 

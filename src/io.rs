@@ -1555,7 +1555,18 @@ fn detected_info(scan: &Utf8Scan, partial: bool) -> EncodingInfo {
             Encoding::Windows1252,
             format!(
                 "windows-1252 (detected: not valid UTF-8{scope}, first non-UTF-8 byte on line \
-                 {line}; read as Windows-1252, what Excel writes for CSV)"
+                 {line}; read as Windows-1252, what Excel writes for CSV{})",
+                // Not silent: text saved as UTF-8 elsewhere in the file is misread.
+                if scan.multibyte == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ". The file mixes encodings: it also holds {} UTF-8 character{}, read as \
+                         Windows-1252 too; save the whole file in one encoding",
+                        scan.multibyte,
+                        if scan.multibyte == 1 { "" } else { "s" }
+                    )
+                }
             ),
         )
     };

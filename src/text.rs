@@ -54,6 +54,38 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// True for characters that change how a terminal or editor shows text rather than being text:
+/// control characters (C0, DEL, C1: escape sequences, bells, NUL, carriage returns) and the
+/// invisible bidirectional overrides that can make a line read differently from its bytes.
+fn is_hazard(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `raw` made safe to print in a message: control characters (other than a line break) and
+/// bidirectional overrides are written as escapes (`\u{1b}`, `\t`, `\r`, `\0`), so a value in
+/// a report or an error can never move the cursor, clear a terminal or retitle a window.
+/// Borrowed when nothing needed escaping.
+pub fn printable(raw: &str) -> Cow<'_, str> {
+    if !raw.chars().any(is_hazard) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len() + 8);
+    for c in raw.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if is_hazard(c) => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The edit distance between `a` and `b` when it is at most `max`, else `None`. Only a band of
 /// `2 * max + 1` cells around the diagonal is computed, and the work stops as soon as every path
 /// is over `max`: unrelated strings are dismissed after a few characters.
@@ -222,6 +254,16 @@ mod tests {
         assert_eq!(clip("abcdef", 3), "abc…");
         assert_eq!(clip("abc", 3), "abc");
         assert_eq!(clip("ééé", 2), "éé…");
+    }
+
+    #[test]
+    fn printable_escapes_what_a_terminal_would_act_on() {
+        assert!(matches!(printable("White – Irish"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\u{1b}[2J\u{7}\t\r\0\u{202e}z\n"),
+            "a\\u{1b}[2J\\u{7}\\t\\r\\0\\u{202e}z\n"
+        );
+        assert_eq!(printable("\u{9b}31m"), "\\u{9b}31m");
     }
 
     #[test]

@@ -47,7 +47,7 @@ use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
 use crate::scheme::{Code, KeyedBy, MatchKind, Registry, Scheme, Status};
 use crate::spec::{EmptyCell, ReturnSpec, Role};
 use crate::standard::{Category, Group, Level, Node, Residual};
-use crate::text::{looks_like_excel_scientific, nearest};
+use crate::text::{looks_like_excel_scientific, nearest, printable};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -253,7 +253,7 @@ impl fmt::Display for Finding {
             f.write_str("whole file")?;
         }
         if let Some(c) = &self.column {
-            write!(f, ", column {c}")?;
+            write!(f, ", column {}", printable(c))?;
         }
         write!(
             f,
@@ -589,6 +589,7 @@ impl<'r> Validator<'r> {
     }
 
     fn bind(&self, table: &Table<'_>) -> Result<Binding> {
+        const LISTED_COLUMNS: usize = 30;
         let mut absent = Vec::new();
         let header_line = table.header_line();
         let mut find = |name: &str, required: bool| -> Result<Option<usize>> {
@@ -614,10 +615,17 @@ impl<'r> Validator<'r> {
                 table
                     .header()
                     .iter()
-                    .map(|h| format!("`{h}`"))
+                    .take(LISTED_COLUMNS)
+                    .map(|h| format!("`{}`", crate::text::clip(h, 100)))
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            // A header of thousands of columns (or a binary file's first line) stays one
+            // readable line.
+            let more = table.header().len().saturating_sub(LISTED_COLUMNS);
+            if more > 0 {
+                let _ = write!(msg, " and {more} more");
+            }
             let mut loc = Location::file(table.name());
             loc.line = Some(header_line);
             Err(Error::new(ErrorKind::Input(msg), loc))
@@ -1050,6 +1058,9 @@ impl<'r> State<'_, 'r, '_> {
             ),
             _ => message,
         };
+        // Messages quote the value: it may not drive a terminal (the value itself stays raw).
+        let message = printable(&message).into_owned();
+        let suggestion = suggestion.map(|s| printable(&s).into_owned());
         sink.finding(Finding {
             rule,
             severity,

@@ -246,3 +246,177 @@ fn fuzz_regressions_scheme_yaml() {
         assert!(start.elapsed() < QUICK, "{}", file.display());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// fixtures/bad: broken inputs, each with its expected clear error or result in
+// `<name>.expected` (`about:`, `file:` when the input's name differs, `args:`, `exit:`,
+// `records:`, and any number of `stdout:` / `stderr:` lines the output must contain).
+
+/// What a `<name>.expected` file asks for.
+#[derive(Default)]
+struct Expected {
+    file: Option<String>,
+    args: Vec<String>,
+    exit: Option<i32>,
+    records: Option<u64>,
+    stdout: Vec<String>,
+    stderr: Vec<String>,
+}
+
+fn expected(stem: &str) -> Expected {
+    let path = root().join("fixtures/bad").join(format!("{stem}.expected"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{stem}.expected: {e}"));
+    let mut e = Expected::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (key, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("{stem}.expected: `{line}` is not `key: value`"));
+        match key {
+            "about" => {}
+            "file" => e.file = Some(value.to_owned()),
+            "args" => e.args = value.split_whitespace().map(str::to_owned).collect(),
+            "exit" => e.exit = Some(value.parse().unwrap()),
+            "records" => e.records = Some(value.parse().unwrap()),
+            "stdout" => e.stdout.push(value.to_owned()),
+            "stderr" => e.stderr.push(value.to_owned()),
+            other => panic!("{stem}.expected: unknown key `{other}`"),
+        }
+    }
+    e
+}
+
+/// The input a `.expected` file is about: its `file:`, else the one other file with its stem.
+fn bad_input(stem: &str, e: &Expected) -> String {
+    if let Some(f) = &e.file {
+        return f.clone();
+    }
+    let mut found: Vec<String> = std::fs::read_dir(root().join("fixtures/bad"))
+        .unwrap()
+        .map(|d| d.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".expected") && n.rsplit_once('.').is_some_and(|(s, _)| s == stem))
+        .collect();
+    assert_eq!(found.len(), 1, "{stem}: inputs {found:?}");
+    found.pop().unwrap()
+}
+
+/// Runs `wm-ethnicity validate` on one broken input and checks what it must say, plus what every
+/// broken input must get: an answer within seconds, no panic, no raw control characters, no
+/// value echoed at length, and (when it cannot validate) one line on stderr naming the file.
+fn check_bad(stem: &str) {
+    let e = expected(stem);
+    let file = bad_input(stem, &e);
+    let rel = format!("fixtures/bad/{file}");
+    let mut args: Vec<&str> = vec!["validate"];
+    args.extend(e.args.iter().map(String::as_str));
+    args.push(&rel);
+    let start = Instant::now();
+    let o = crate::cli::run(&args);
+    let took = start.elapsed();
+    let (out, err) = (crate::cli::stdout(&o), crate::cli::stderr(&o));
+    let all = format!("{out}{err}");
+    assert!(took < Duration::from_secs(30), "{stem}: took {took:?}");
+    assert!(!err.contains("panicked"), "{stem}: {err}");
+    assert_eq!(
+        o.status.code(),
+        e.exit,
+        "{stem}: stdout {out}\nstderr {err}"
+    );
+    if e.exit == Some(2) {
+        assert_eq!(err.lines().count(), 1, "{stem}: {err}");
+        assert!(
+            err.starts_with(&format!("wm-ethnicity: error: {rel}")),
+            "{stem}: {err}"
+        );
+        assert!(out.is_empty(), "{stem}: {out}");
+    }
+    assert!(
+        all.len() < 64 * 1024,
+        "{stem}: {} bytes of output",
+        all.len()
+    );
+    assert!(
+        !all.chars().any(|c| c.is_control() && c != '\n'),
+        "{stem}: raw control characters in {all:?}"
+    );
+    for want in &e.stdout {
+        assert!(out.contains(want.as_str()), "{stem}: no `{want}` in\n{out}");
+    }
+    for want in &e.stderr {
+        assert!(err.contains(want.as_str()), "{stem}: no `{want}` in\n{err}");
+    }
+    if let Some(records) = e.records {
+        args.extend(["--format", "json"]);
+        let o = crate::cli::run(&args);
+        let v = crate::cli::assert_matches_schema(
+            &crate::cli::stdout(&o),
+            "output/validate.schema.json",
+        );
+        let report = &v["report"];
+        assert_eq!(report["records"], records, "{stem}");
+        // Every record is accounted for in every coded column.
+        for c in report["columns"].as_array().unwrap() {
+            let total: u64 = c["outcomes"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|n| n.as_u64().unwrap())
+                .sum();
+            assert_eq!(total, records, "{stem}: {c}");
+        }
+    }
+}
+
+macro_rules! bad_inputs {
+    ($($test:ident => $stem:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_bad($stem);
+            }
+        )*
+        const BAD_STEMS: &[&str] = &[$($stem),*];
+    };
+}
+
+bad_inputs! {
+    bad_empty_file => "empty",
+    bad_header_only => "header-only",
+    bad_truncated_last_line => "truncated-last-line",
+    bad_nul_bytes => "nul-bytes",
+    bad_one_mb_field => "one-mb-field",
+    bad_unbalanced_quotes => "unbalanced-quotes",
+    bad_mixed_encodings => "mixed-encodings",
+    bad_binary_file => "binary",
+    bad_csv_named_xlsx => "csv-named-xlsx",
+    bad_zip_that_is_not_a_workbook => "zip-not-a-workbook",
+    bad_truncated_xlsx => "truncated-zip",
+    bad_ten_thousand_columns => "ten-thousand-columns",
+    bad_ten_thousand_columns_missing_column => "ten-thousand-columns-missing",
+}
+
+#[test]
+fn every_bad_fixture_has_its_test_and_its_expected_result() {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("fixtures/bad"))
+        .unwrap()
+        .map(|d| d.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut stems: Vec<&str> = names
+        .iter()
+        .filter_map(|n| n.strip_suffix(".expected"))
+        .collect();
+    stems.sort_unstable();
+    let mut listed = BAD_STEMS.to_vec();
+    listed.sort_unstable();
+    assert_eq!(
+        stems, listed,
+        "every .expected has a test, and every test its .expected"
+    );
+    let used: Vec<String> = BAD_STEMS
+        .iter()
+        .map(|s| bad_input(s, &expected(s)))
+        .collect();
+    for n in names.iter().filter(|n| !n.ends_with(".expected")) {
+        assert!(used.contains(n), "fixtures/bad/{n} has no .expected");
+    }
+}
