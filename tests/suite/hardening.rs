@@ -420,3 +420,515 @@ fn every_bad_fixture_has_its_test_and_its_expected_result() {
         assert!(used.contains(n), "fixtures/bad/{n} has no .expected");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Property tests: any bytes, validated and converted, never panic; every record ends in exactly
+// one place; every finding points at a line the file has.
+
+mod prop {
+    use proptest::prelude::*;
+    use std::ops::ControlFlow;
+    use wm_ethnicity::Registry;
+    use wm_ethnicity::convert::{
+        By, Converter, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom,
+        convert_stream,
+    };
+    use wm_ethnicity::io::{ReadOptions, Table};
+    use wm_ethnicity::labels::Synonyms;
+    use wm_ethnicity::spec::ReturnSpec;
+    use wm_ethnicity::text::{edit_distance, edit_distance_within, nearest};
+    use wm_ethnicity::validate::Validator;
+
+    /// Bytes that make CSV interesting (delimiters, quotes, line ends, codes, UTF-8 and
+    /// Windows-1252 text, a BOM, NUL, ESC), and now and then any byte.
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            4 => prop::sample::select(
+                b",;\t\"\"\r\n\n\n {}:AJHCZz9\0\x1b\xa0\xc3\xa9\xe2\x80\x93\xef\xbb\xbf\xff\x92".to_vec()
+            ),
+            1 => any::<u8>(),
+        ]
+    }
+
+    /// Lines as an editor counts them: LF, CRLF or a lone CR ends one.
+    fn physical_lines(bytes: &[u8]) -> u64 {
+        1 + bytes
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .count() as u64
+    }
+
+    fn records(name: &str, bytes: &[u8]) -> Option<u64> {
+        let table = Table::from_reader(name, bytes, &ReadOptions::default()).ok()?;
+        let mut n = 0;
+        table
+            .for_each(|_| {
+                n += 1;
+                ControlFlow::Continue(())
+            })
+            .ok()?;
+        Some(n)
+    }
+
+    fn input(header: bool, body: &[u8]) -> Vec<u8> {
+        let mut bytes = if header {
+            b"id,ethnicity,scheme\n".to_vec()
+        } else {
+            Vec::new()
+        };
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn any_bytes_validate_with_every_finding_on_a_line_that_exists(
+            header in any::<bool>(),
+            jsonl in any::<bool>(),
+            body in prop::collection::vec(byte(), 0..400),
+        ) {
+            let bytes = input(header, &body);
+            let name = if jsonl { "p.jsonl" } else { "p.csv" };
+            let Some(records) = records(name, &bytes) else { return Ok(()) };
+            let registry = Registry::new();
+            let spec = ReturnSpec::coded("ethnicity", "nhs-ethnic-category").with_id_column("id");
+            let validator = Validator::new(&spec, &registry).unwrap();
+            let table = Table::from_reader(name, &bytes[..], &ReadOptions::default()).unwrap();
+            let Ok((report, findings)) = validator.findings(table) else { return Ok(()) };
+            prop_assert_eq!(report.records, records);
+            let lines = physical_lines(&bytes);
+            for f in &findings {
+                if let Some(line) = f.line {
+                    prop_assert!(line >= 1 && line <= lines, "line {} of {}: {:?}", line, lines, f);
+                    prop_assert!(f.record.is_some_and(|r| r >= 1 && r <= records), "{:?}", f);
+                }
+            }
+            for c in &report.columns {
+                prop_assert_eq!(c.outcomes.total(), records);
+            }
+            prop_assert_eq!(report.errors + report.queries, findings.len() as u64);
+        }
+
+        #[test]
+        fn any_bytes_convert_with_every_record_in_exactly_one_place(
+            header in any::<bool>(),
+            jsonl in any::<bool>(),
+            by_label in any::<bool>(),
+            scheme_column in any::<bool>(),
+            body in prop::collection::vec(byte(), 0..400),
+        ) {
+            let bytes = input(header, &body);
+            let name = if jsonl { "p.jsonl" } else { "p.csv" };
+            let Some(records) = records(name, &bytes) else { return Ok(()) };
+            let registry = Registry::new();
+            let from = if scheme_column {
+                SchemeFrom::Column("scheme".into())
+            } else {
+                SchemeFrom::Fixed("nhs-ethnic-category".into())
+            };
+            let mut plan = Plan::new("ethnicity", from);
+            if by_label {
+                plan.by = By::Label;
+                plan.policy = Policy::MostLikely;
+            }
+            let table = Table::from_reader(name, &bytes[..], &ReadOptions::default()).unwrap();
+            let Ok(conv) = Converter::new(&registry, Synonyms::builtin(), &plan, table.header(), name)
+            else { return Ok(()) };
+            let mut out = RecordWriter::new(Vec::new(), OutputFormat::Jsonl, table.header(), false).unwrap();
+            let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+            let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
+            prop_assert_eq!(s.rows, records);
+            prop_assert_eq!(s.rows, s.converted + s.rejected);
+            let out = out.finish().unwrap();
+            let out_lines = out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+            prop_assert_eq!(out_lines, s.converted);
+            let rejects = rejects.finish().unwrap();
+            let rows = csv::Reader::from_reader(&rejects[..]).records().count() as u64;
+            prop_assert_eq!(rows, s.rejected);
+        }
+
+        #[test]
+        fn banded_edit_distance_agrees_with_the_full_one(
+            a in "[a-cé /-]{0,12}",
+            b in "[a-cé /-]{0,12}",
+            max in 0usize..14,
+        ) {
+            let d = edit_distance(&a, &b);
+            prop_assert_eq!(edit_distance_within(&a, &b, max), (d <= max).then_some(d));
+        }
+
+        #[test]
+        fn nearest_keeps_what_a_brute_force_search_keeps(
+            want in "[a-dA-D /-]{0,10}",
+            candidates in prop::collection::vec("[a-dA-D /-]{0,10}", 0..12),
+        ) {
+            let got = nearest(&want, candidates.iter().map(String::as_str), 3);
+            // The plain rule nearest() documents, computed the slow way.
+            let w = wm_ethnicity::text::fold_label(&want);
+            let limit = (w.chars().count() / 3).max(1) + 1;
+            let mut scored: Vec<(usize, usize, &str)> = candidates
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let f = wm_ethnicity::text::fold_label(c);
+                    let d = if f.starts_with(&w) || (w.len() >= 3 && f.contains(&w)) {
+                        1
+                    } else {
+                        edit_distance(&w, &f)
+                    };
+                    (d <= limit).then_some((d, i, c.as_str()))
+                })
+                .collect();
+            scored.sort_unstable();
+            let want_list: Vec<&str> = scored.into_iter().take(3).map(|(_, _, c)| c).collect();
+            prop_assert_eq!(got, want_list);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Privacy: names, NHS numbers and postcodes in other columns appear in no report, no rejects
+// file, no summary and no error message, whatever goes wrong with the record.
+
+/// The personal data in [`PEOPLE_CSV`]: none of it may be printed.
+const PERSONAL: &[&str] = &[
+    "Privat", // every surname ends in it
+    "9434765919",
+    "9434765870",
+    "9434765871",
+    "9434765872",
+    "9434765873",
+    "9434765874",
+    "9434765875",
+    "9434765876",
+    "9434765877",
+    "9434765879",
+    "9434765880",
+    "9434765881",
+    "9434765882",
+    "9434765883",
+    "9434765884",
+    "B15 2TT",
+    "B10 0AB",
+    "CV1 5FB",
+    "WV1 1AA",
+    "DY1 1AB",
+    "B1 1AA",
+    "WS1 1AA",
+    "B3 3CC",
+    "B4 4DD",
+    "B5 5EE",
+    "B6 6FF",
+    "B7 7GG",
+    "B8 8HH",
+];
+
+/// A return where every rule has something to say, and the ethnicity column never holds
+/// personal data (what it holds is the value findings are about).
+const PEOPLE_CSV: &[u8] = b"id,name,nhs_number,postcode,ethnicity,dob\n\
+1,Amara Okonkwo-Privat,9434765919,B15 2TT,J,1980-01-02\n\
+2,Bilal Hussain-Privat,9434765870,B10 0AB,APKN,1981-02-03\n\
+3,Chloe Smyth-Privat,9434765871,CV1 5FB,Q,1982-03-04\n\
+4,Dev Patel-Privat,9434765872,WV1 1AA,,1983-04-05\n\
+5,Eve Jones-Privat,9434765873,DY1 1AB,9.76631E+14,1984-05-06\n\
+6,Frank Lee-Privat,9434765874\n\
+7,Grace Hall-Privat,9434765875,B1 1AA,A,extra,9434765876\n\
+8,Hana Byte\xe9-Privat,9434765877,WS1 1AA,H\xe9,1985-06-07\n\
+1,Kim Dup-Privat,9434765879,B3 3CC,Z,1986-07-08\n\
+12,Lee Space-Privat,9434765880,B4 4DD, a ,1987-08-09\n\
+13,\"Mo Multi\nLine-Privat\",9434765881,B5 5EE,C,1988-09-10\n\
+14,Nia Quote-Privat,9434765882,B6 6FF,\"A,1989-10-11\n\
+15,Oli Swallowed-Privat,9434765883,B7 7GG,A,1990-11-12\n\
+16,Pat Last-Privat,9434765884,B8 8HH,A,1991-12-13\n";
+
+/// The same people as JSON Lines, with broken lines.
+const PEOPLE_JSONL: &[u8] = b"{\"id\": \"1\", \"name\": \"Amara Okonkwo-Privat\", \"nhs_number\": \"9434765919\", \"postcode\": \"B15 2TT\", \"ethnicity\": \"J\"}\n\
+{\"id\": \"2\", \"name\": \"Bilal Hussain-Privat\", \"nhs_number\": 9434765870, \"postcode\": \"B10 0AB\", \"ethnicity\": \"Q\"}\n\
+{\"id\": \"3\", \"name\": \"Chloe Smyth-Privat\", \"nhs_number\": \"9434765871\", \"postcode\": \"CV1 5FB\", \"ethnicity\": \"J\"\n\
+[\"4\", \"Dev Patel-Privat\", \"9434765872\", \"WV1 1AA\", \"J\"]\n\
+{\"id\": \"5\", \"name\": \"Eve Jones-Privat\", \"nhs_number\": \"9434765873\", \"postcode\": \"DY1 1AB\", \"ethnicity\": {\"code\": \"J\"}}\n\
+{\"id\": \"6\", \"name\": \"Frank Lee-Privat\" \"nhs_number\": \"9434765874\"}\n\
+not json at all: Grace Hall-Privat 9434765875 B1 1AA\n";
+
+fn assert_private(what: &str, text: &str) {
+    for p in PERSONAL {
+        assert!(!text.contains(p), "{what} repeats `{p}`:\n{text}");
+    }
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_wm-ethnicity"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!text.contains("panicked"), "{args:?}: {text}");
+    (o.status.code(), text)
+}
+
+#[test]
+fn personal_data_in_other_columns_appears_in_no_report_rejects_summary_or_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("people.csv"), PEOPLE_CSV).unwrap();
+    std::fs::write(dir.path().join("people.jsonl"), PEOPLE_JSONL).unwrap();
+    for file in ["people.csv", "people.jsonl"] {
+        // validate, every format, every finding listed.
+        for format in ["text", "json", "jsonl", "csv"] {
+            let (code, text) = run_in(
+                dir.path(),
+                &[
+                    "validate",
+                    file,
+                    "--scheme",
+                    "nhs-ethnic-category",
+                    "--column",
+                    "ethnicity",
+                    "--id-column",
+                    "id",
+                    "--format",
+                    format,
+                    "--max-findings",
+                    "1000",
+                ],
+            );
+            assert_eq!(code, Some(1), "{file} {format}: {text}");
+            assert_private(&format!("validate {file} --format {format}"), &text);
+        }
+        // convert: the rejects file and the summary; rejects on stderr too; by code and label.
+        for by in ["code", "label"] {
+            let out = format!("out-{by}-{file}");
+            let rejects = format!("rejects-{by}-{file}.csv");
+            let (code, text) = run_in(
+                dir.path(),
+                &[
+                    "convert",
+                    file,
+                    "--scheme",
+                    "nhs-ethnic-category",
+                    "--column",
+                    "ethnicity",
+                    "--by",
+                    by,
+                    "--output",
+                    &out,
+                    "--rejects",
+                    &rejects,
+                    "--force",
+                ],
+            );
+            assert_eq!(code, Some(1), "{file} {by}: {text}");
+            assert_private(&format!("convert {file} --by {by} summary"), &text);
+            let rej = std::fs::read_to_string(dir.path().join(&rejects)).unwrap();
+            assert!(rej.lines().count() > 3, "{rej}");
+            assert_private(&format!("convert {file} --by {by} rejects"), &rej);
+            let (_, text) = run_in(
+                dir.path(),
+                &[
+                    "convert",
+                    file,
+                    "--scheme",
+                    "nhs-ethnic-category",
+                    "--column",
+                    "ethnicity",
+                    "--by",
+                    by,
+                    "--output",
+                    &out,
+                    "--force",
+                ],
+            );
+            assert_private(
+                &format!("convert {file} --by {by} rejects on stderr"),
+                &text,
+            );
+        }
+        // Errors: a column that is not there, a scheme that is not there.
+        for args in [
+            [
+                "--scheme",
+                "nhs-ethnic-category",
+                "--column",
+                "Ethnic Group",
+            ],
+            ["--scheme", "nhs-ethnic-categry", "--column", "ethnicity"],
+        ] {
+            for cmd in ["validate", "convert"] {
+                let mut all = vec![cmd, file];
+                all.extend(args);
+                let (code, text) = run_in(dir.path(), &all);
+                assert_eq!(code, Some(2), "{all:?}: {text}");
+                assert_private(&format!("{all:?}"), &text);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safe outputs: an interrupted convert leaves no file that looks complete, and never damages
+// the file it would replace.
+
+/// The files of `dir` other than `keep`.
+fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !keep.contains(&n.as_str()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn is_tmp(name: &str) -> bool {
+    Path::new(name).extension().is_some_and(|e| e == "tmp")
+}
+
+#[test]
+fn a_killed_convert_leaves_no_output_and_the_old_one_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.csv");
+    let mut text = String::from("id,ethnicity\n");
+    for i in 0..1_500_000 {
+        writeln!(text, "{i},{}", if i % 10 == 0 { "Q" } else { "J" }).unwrap();
+    }
+    std::fs::write(&input, &text).unwrap();
+    for existing in [false, true] {
+        let out = dir.path().join("out.csv");
+        let rejects = dir.path().join("rejects.csv");
+        if existing {
+            std::fs::write(&out, "the previous output\n").unwrap();
+            std::fs::write(&rejects, "the previous rejects\n").unwrap();
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wm-ethnicity"))
+            .args([
+                "convert",
+                "big.csv",
+                "--scheme",
+                "nhs-ethnic-category",
+                "--column",
+            ])
+            .args([
+                "ethnicity",
+                "--output",
+                "out.csv",
+                "--rejects",
+                "rejects.csv",
+                "--force",
+            ])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until it has written part of the output under its temporary name, then kill it
+        // (SIGKILL: no destructor runs, as when the power goes or the job is killed).
+        let start = Instant::now();
+        let temp = loop {
+            let names = others(dir.path(), &["big.csv", "out.csv", "rejects.csv"]);
+            let written = names.iter().find(|n| {
+                n.starts_with(".out.csv.")
+                    && std::fs::metadata(dir.path().join(n)).is_ok_and(|m| m.len() > 0)
+            });
+            if let Some(n) = written {
+                break n.clone();
+            }
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "convert finished before it could be interrupted: make the input bigger"
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no temporary file: {names:?}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(is_tmp(&temp), "{temp}");
+        if existing {
+            assert_eq!(
+                std::fs::read_to_string(&out).unwrap(),
+                "the previous output\n"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&rejects).unwrap(),
+                "the previous rejects\n"
+            );
+        } else {
+            assert!(
+                !out.exists() && !rejects.exists(),
+                "{:?}",
+                others(dir.path(), &[])
+            );
+        }
+        // What is left is hidden and named as unfinished; remove it for the next round.
+        for n in others(dir.path(), &["big.csv", "out.csv", "rejects.csv"]) {
+            assert!(n.starts_with('.') && is_tmp(&n), "{n}");
+            std::fs::remove_file(dir.path().join(n)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn convert_never_overwrites_without_force_nor_writes_over_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.csv"), "id,ethnicity\n1,J\n2,Q\n").unwrap();
+    std::fs::write(dir.path().join("out.csv"), "keep\n").unwrap();
+    std::fs::write(dir.path().join("rej.csv"), "keep too\n").unwrap();
+    let base = [
+        "convert",
+        "in.csv",
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "ethnicity",
+    ];
+    for extra in [
+        &["--output", "out.csv"][..],
+        &["--output", "new.csv", "--rejects", "rej.csv"][..],
+        &["--output", "in.csv", "--force"][..],
+        &["--output", "./in.csv", "--force"][..],
+        &["--rejects", "in.csv", "--force"][..],
+        &["--output", "new.csv", "--rejects", "new.csv", "--force"][..],
+    ] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let (code, text) = run_in(dir.path(), &args);
+        assert_eq!(code, Some(2), "{extra:?}: {text}");
+        assert_eq!(text.lines().count(), 1, "{extra:?}: {text}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("in.csv")).unwrap(),
+            "id,ethnicity\n1,J\n2,Q\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out.csv")).unwrap(),
+            "keep\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("rej.csv")).unwrap(),
+            "keep too\n"
+        );
+        assert_eq!(
+            others(dir.path(), &[]),
+            ["in.csv", "out.csv", "rej.csv"],
+            "{extra:?}"
+        );
+    }
+    // With --force: replaced, complete, and nothing left beside them.
+    let mut args = base.to_vec();
+    args.extend(["--output", "out.csv", "--rejects", "rej.csv", "--force"]);
+    let (code, text) = run_in(dir.path(), &args);
+    assert_eq!(code, Some(1), "{text}");
+    let out = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let rej = std::fs::read_to_string(dir.path().join("rej.csv")).unwrap();
+    assert_eq!(rej.lines().count(), 2, "{rej}");
+    assert_eq!(others(dir.path(), &[]), ["in.csv", "out.csv", "rej.csv"]);
+}
