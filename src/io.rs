@@ -44,6 +44,30 @@ use std::path::Path;
 /// How many bytes at the start of a file are read to sniff its format and delimiter.
 const HEAD_BYTES: u64 = 64 * 1024;
 
+/// The longest record (a CSV record or a JSON line) read: memory stays bounded whatever the
+/// file holds. A record this long is not a return (an unclosed quote running through a large
+/// file, or a file that is not text), and the file is refused naming its line.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most fields a CSV record may have (Excel's limit is 16,384 columns).
+pub const MAX_RECORD_FIELDS: usize = 100_000;
+
+/// Reads up to and including the next `\n`, refusing a line longer than [`MAX_RECORD_BYTES`].
+fn read_line_capped(r: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let n = r.take(MAX_RECORD_BYTES as u64 + 1).read_until(b'\n', buf)?;
+    if n > MAX_RECORD_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "a line longer than {} MiB: not a JSON Lines return (is it a text \
+                 file?)",
+                MAX_RECORD_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(n)
+}
+
 /// The kind of file a return is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -639,9 +663,8 @@ impl<'a> Table<'a> {
         let mut blank = 0u64;
         loop {
             buf.clear();
-            let n = lines
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| io_error(&name, e))?;
+            let n = read_line_capped(&mut lines, &mut buf)
+                .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name).at(line + 1, 1)))?;
             if n == 0 {
                 return Err(input_error(
                     &name,
@@ -1023,11 +1046,22 @@ impl<'a> CsvSource<'a> {
             match res {
                 csv_core::ReadRecordResult::InputEmpty => {}
                 csv_core::ReadRecordResult::OutputFull => {
-                    let n = rec.data.len() * 2;
+                    if rec.data.len() >= MAX_RECORD_BYTES {
+                        return Err(too_big(&format!(
+                            "a record longer than {} MiB",
+                            MAX_RECORD_BYTES >> 20
+                        )));
+                    }
+                    let n = (rec.data.len() * 2).min(MAX_RECORD_BYTES);
                     rec.data.resize(n, 0);
                 }
                 csv_core::ReadRecordResult::OutputEndsFull => {
-                    let n = rec.ends.len() * 2;
+                    if rec.ends.len() >= MAX_RECORD_FIELDS {
+                        return Err(too_big(&format!(
+                            "a record of more than {MAX_RECORD_FIELDS} fields"
+                        )));
+                    }
+                    let n = (rec.ends.len() * 2).min(MAX_RECORD_FIELDS);
                     rec.ends.resize(n, 0);
                 }
                 csv_core::ReadRecordResult::Record => return Ok(Some((start, blank))),
@@ -1035,6 +1069,17 @@ impl<'a> CsvSource<'a> {
             }
         }
     }
+}
+
+/// The error for a record over the caps: reading stops (memory stays bounded), naming the line.
+fn too_big(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "{what}: not a return the tool reads (an unclosed quote running through a large file, \
+             or a file that is not text?)"
+        ),
+    )
 }
 
 fn read_csv<F>(name: &str, mut src: CsvSource<'_>, expected: usize, mut f: F) -> Result<ReadSummary>
@@ -1125,8 +1170,7 @@ where
     let mut problem = String::new();
     loop {
         buf.clear();
-        let n = lines
-            .read_until(b'\n', &mut buf)
+        let n = read_line_capped(&mut lines, &mut buf)
             .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(name).at(line + 1, 1)))?;
         if n == 0 {
             break;

@@ -932,3 +932,73 @@ fn convert_never_overwrites_without_force_nor_writes_over_its_input() {
     assert_eq!(rej.lines().count(), 2, "{rej}");
     assert_eq!(others(dir.path(), &[]), ["in.csv", "out.csv", "rej.csv"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Caps on what one record may hold: memory stays bounded whatever the file, and the file is
+// refused naming the line.
+
+fn read_all(name: &str, input: impl std::io::Read) -> Result<u64, String> {
+    use wm_ethnicity::io::{ReadOptions, Table};
+    let table =
+        Table::from_reader(name, input, &ReadOptions::default()).map_err(|e| e.to_string())?;
+    let summary = table
+        .for_each(|_| std::ops::ControlFlow::Continue(()))
+        .map_err(|e| e.to_string())?;
+    Ok(summary.records)
+}
+
+#[test]
+fn a_record_over_the_size_cap_is_refused_naming_its_line() {
+    use std::io::Read as _;
+    let cap = wm_ethnicity::io::MAX_RECORD_BYTES as u64;
+    // An unclosed quote on line 3 running through the rest of a large file.
+    let head: &[u8] = b"id,ethnicity\n1,J\n2,\"";
+    let err = read_all("big.csv", head.chain(std::io::repeat(b'x').take(cap + 10))).unwrap_err();
+    assert!(
+        err.starts_with("big.csv:3:1: a record longer than 64 MiB: not a return"),
+        "{err}"
+    );
+    // A header that never ends.
+    let err = read_all("big.csv", std::io::repeat(b'x').take(cap + 10)).unwrap_err();
+    assert!(
+        err.starts_with("big.csv: a record longer than 64 MiB"),
+        "{err}"
+    );
+    // A JSON line that never ends.
+    let head: &[u8] = b"{\"id\": \"1\", \"ethnicity\": \"J\"}\n\n{\"id\": \"";
+    let err = read_all(
+        "big.jsonl",
+        head.chain(std::io::repeat(b'x').take(cap + 10)),
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("big.jsonl:3:1: a line longer than 64 MiB"),
+        "{err}"
+    );
+    // Just under the cap is read.
+    let head: &[u8] = b"id,ethnicity\n1,";
+    let records = read_all(
+        "big.csv",
+        head.chain(std::io::repeat(b'x').take(cap - 1024))
+            .chain(&b"\n"[..]),
+    );
+    assert_eq!(records, Ok(1));
+}
+
+#[test]
+fn a_record_over_the_field_cap_is_refused_naming_its_line() {
+    let fields = wm_ethnicity::io::MAX_RECORD_FIELDS;
+    let mut data = b"id,ethnicity\n1,J\n".to_vec();
+    data.extend(std::iter::repeat_n(b',', fields + 1));
+    data.push(b'\n');
+    let err = read_all("wide.csv", &data[..]).unwrap_err();
+    assert!(
+        err.starts_with("wide.csv:3:1: a record of more than 100000 fields"),
+        "{err}"
+    );
+    // Exactly at the cap: a ragged record, read and reported as such by validation.
+    let mut data = b"id,ethnicity\n".to_vec();
+    data.extend(std::iter::repeat_n(b',', fields - 1));
+    data.push(b'\n');
+    assert_eq!(read_all("wide.csv", &data[..]), Ok(1));
+}
