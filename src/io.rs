@@ -52,6 +52,70 @@ pub const MAX_RECORD_BYTES: usize = 64 * 1024 * 1024;
 /// The most fields a CSV record may have (Excel's limit is 16,384 columns).
 pub const MAX_RECORD_FIELDS: usize = 100_000;
 
+/// The most a workbook's shared strings (`xl/sharedStrings.xml`, which the Excel reader holds in
+/// memory whole) may expand to. A return's strings are tens of MiB at most; a zip bomb of a few
+/// hundred KiB expands to gigabytes.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The most a spreadsheet archive may expand to in all. Excel sheets are streamed, but an
+/// `OpenDocument` sheet is read whole.
+pub const MAX_WORKBOOK_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// The most an `OpenDocument` spreadsheet may expand to (it is read whole into memory).
+pub const MAX_ODS_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Refuses a zip-based workbook (`.xlsx`, `.ods`) whose parts would expand past the limits,
+/// from the sizes its central directory declares (the zip reader never reads past them), before
+/// the spreadsheet reader opens it.
+fn check_workbook_size(path: &Path, name: &str, format: InputFormat) -> Result<()> {
+    let file = File::open(path).map_err(|e| io_error(name, e))?;
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        // Not a zip archive: the spreadsheet reader says what it is not.
+        return Ok(());
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else {
+            continue;
+        };
+        let size = entry.size();
+        total = total.saturating_add(size);
+        if entry
+            .name()
+            .is_ok_and(|n| n.eq_ignore_ascii_case("xl/sharedStrings.xml"))
+            && size > MAX_SHARED_STRINGS_BYTES
+        {
+            return Err(bomb(
+                name,
+                "its shared strings",
+                size,
+                MAX_SHARED_STRINGS_BYTES,
+            ));
+        }
+    }
+    let limit = if format == InputFormat::Ods {
+        MAX_ODS_BYTES
+    } else {
+        MAX_WORKBOOK_BYTES
+    };
+    if total > limit {
+        return Err(bomb(name, "its parts", total, limit));
+    }
+    Ok(())
+}
+
+fn bomb(name: &str, what: &str, size: u64, limit: u64) -> Error {
+    input_error(
+        name,
+        format!(
+            "the workbook would expand to {} MiB of {what} (the limit is {} MiB): refused as a \
+             possible zip bomb; if it is a real return, save the sheet as CSV",
+            size >> 20,
+            limit >> 20
+        ),
+    )
+}
+
 /// Reads up to and including the next `\n`, refusing a line longer than [`MAX_RECORD_BYTES`].
 fn read_line_capped(r: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     let n = r.take(MAX_RECORD_BYTES as u64 + 1).read_until(b'\n', buf)?;
@@ -707,6 +771,7 @@ impl<'a> Table<'a> {
     }
 
     fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result<Table<'static>> {
+        check_workbook_size(path, &name, InputFormat::Xlsx)?;
         let mut book: calamine::Xlsx<BufReader<File>> = calamine::open_workbook(path)
             .map_err(|e| input_error(&name, format!("cannot read it as an Excel workbook: {e}")))?;
         let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;
@@ -764,6 +829,7 @@ impl<'a> Table<'a> {
         format: InputFormat,
         opts: &ReadOptions,
     ) -> Result<Table<'static>> {
+        check_workbook_size(path, &name, format)?;
         let mut book = calamine::open_workbook_auto(path)
             .map_err(|e| input_error(&name, format!("cannot read it as a spreadsheet: {e}")))?;
         let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;

@@ -392,6 +392,7 @@ bad_inputs! {
     bad_truncated_xlsx => "truncated-zip",
     bad_ten_thousand_columns => "ten-thousand-columns",
     bad_ten_thousand_columns_missing_column => "ten-thousand-columns-missing",
+    bad_zip_bomb_workbook => "zip-bomb",
 }
 
 #[test]
