@@ -21,7 +21,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(scheme_yaml spec_yaml validate_csv convert_csv label_match)
+    targets=(scheme_yaml spec_yaml validate_csv convert_csv label_match synonyms_yaml open_workbook)
 fi
 
 export RUSTC_BOOTSTRAP=1
@@ -68,6 +68,9 @@ seed scheme_yaml schema/schemes/*.yaml fixtures/schemes/*.yaml fixtures/returns/
 seed spec_yaml fixtures/returns/*.yaml fixtures/bad/*.yaml
 seed_with_mode validate_csv 0 fixtures/returns/*.csv fixtures/returns/*.tsv fixtures/returns/*.jsonl fixtures/bad/*.csv
 seed_with_mode convert_csv 0 fixtures/returns/*.csv fixtures/returns/*.tsv fixtures/returns/*.jsonl fixtures/bad/*.csv
+seed synonyms_yaml schema/synonyms.yaml
+# open_workbook reads the first byte as the file name's extension (0 .xlsx, 1 .ods, 2 .xls, 3 .csv).
+seed_with_mode open_workbook 0 fixtures/returns/*.xlsx fixtures/bad/*.xlsx
 # label_match: one seed per line of the published reference lists (a code and its label).
 mkdir -p fuzz/corpus/label_match
 if [ -z "$(ls -A fuzz/corpus/label_match)" ]; then

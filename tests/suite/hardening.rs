@@ -235,16 +235,107 @@ fn regressions(target: &str) -> Vec<PathBuf> {
     files
 }
 
-#[test]
-fn fuzz_regressions_scheme_yaml() {
-    for file in regressions("scheme_yaml") {
+/// Replays every kept crash input of `target` through `run`, each within [`QUICK`].
+fn replay(target: &str, run: impl Fn(&[u8])) {
+    for file in regressions(target) {
         let bytes = std::fs::read(&file).unwrap();
         let start = Instant::now();
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            let _ = Registry::new().add_yaml(text, "fuzz.yaml");
-        }
+        run(&bytes);
         assert!(start.elapsed() < QUICK, "{}", file.display());
     }
+}
+
+#[test]
+fn fuzz_regressions_scheme_yaml() {
+    replay("scheme_yaml", |bytes| {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            if let Ok(scheme) = Registry::new().add_yaml(text, "fuzz.yaml") {
+                for code in scheme.codes() {
+                    assert!(scheme.get(code.key()).is_some(), "{}", code.key());
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn fuzz_regressions_spec_yaml() {
+    replay("spec_yaml", |bytes| {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            if let Ok(spec) = wm_ethnicity::spec::ReturnSpec::from_yaml(text, "fuzz.yaml") {
+                let registry = Registry::new();
+                if spec.check_schemes(&registry).is_ok() {
+                    let _ = wm_ethnicity::validate::Validator::new(&spec, &registry);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn fuzz_regressions_synonyms_yaml() {
+    replay("synonyms_yaml", |bytes| {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let _ = wm_ethnicity::labels::Synonyms::from_yaml(text, "fuzz.yaml", &Registry::new());
+        }
+    });
+}
+
+/// The validate and convert targets read their first byte as a mode; the regression inputs keep
+/// it, and the property checks here run on every mode the byte could select.
+fn replay_table(target: &str) {
+    replay(target, |bytes| {
+        let Some((_, body)) = bytes.split_first() else {
+            return;
+        };
+        for header in [false, true] {
+            for jsonl in [false, true] {
+                prop::check_both(header, jsonl, body);
+            }
+        }
+    });
+}
+
+#[test]
+fn fuzz_regressions_validate_csv() {
+    replay_table("validate_csv");
+}
+
+#[test]
+fn fuzz_regressions_convert_csv() {
+    replay_table("convert_csv");
+}
+
+#[test]
+fn fuzz_regressions_label_match() {
+    use wm_ethnicity::convert::{By, Policy, Source, convert_value};
+    replay("label_match", |bytes| {
+        let raw = String::from_utf8_lossy(bytes);
+        let registry = Registry::new();
+        let synonyms = wm_ethnicity::labels::Synonyms::builtin();
+        for id in wm_ethnicity::scheme::BUILTIN_IDS {
+            let source = Source::Scheme(wm_ethnicity::scheme::builtin(id).unwrap());
+            let _ = convert_value(&registry, synonyms, source, &raw, By::Label, Policy::Strict);
+            let _ = convert_value(&registry, synonyms, source, &raw, By::Code, Policy::Strict);
+        }
+    });
+}
+
+#[test]
+fn fuzz_regressions_open_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    replay("open_workbook", |bytes| {
+        let Some((&mode, body)) = bytes.split_first() else {
+            return;
+        };
+        let name = ["fuzz.xlsx", "fuzz.ods", "fuzz.xls", "fuzz.csv"][usize::from(mode) % 4];
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        let opts = wm_ethnicity::io::ReadOptions::default();
+        if let Ok(table) = wm_ethnicity::io::Table::open(&path, &opts) {
+            let _ = table.for_each(|_| std::ops::ControlFlow::Continue(()));
+        }
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,6 +573,94 @@ mod prop {
         bytes
     }
 
+    fn check_validate(header: bool, jsonl: bool, body: &[u8]) -> Result<(), TestCaseError> {
+        let bytes = input(header, body);
+        let name = if jsonl { "p.jsonl" } else { "p.csv" };
+        let Some(records) = records(name, &bytes) else {
+            return Ok(());
+        };
+        let registry = Registry::new();
+        let spec = ReturnSpec::coded("ethnicity", "nhs-ethnic-category").with_id_column("id");
+        let validator = Validator::new(&spec, &registry).unwrap();
+        let table = Table::from_reader(name, &bytes[..], &ReadOptions::default()).unwrap();
+        let Ok((report, findings)) = validator.findings(table) else {
+            return Ok(());
+        };
+        prop_assert_eq!(report.records, records);
+        let lines = physical_lines(&bytes);
+        for f in &findings {
+            if let Some(line) = f.line {
+                prop_assert!(
+                    line >= 1 && line <= lines,
+                    "line {} of {}: {:?}",
+                    line,
+                    lines,
+                    f
+                );
+                prop_assert!(f.record.is_some_and(|r| r >= 1 && r <= records), "{:?}", f);
+            }
+        }
+        for c in &report.columns {
+            prop_assert_eq!(c.outcomes.total(), records);
+        }
+        prop_assert_eq!(report.errors + report.queries, findings.len() as u64);
+        Ok(())
+    }
+
+    #[allow(clippy::fn_params_excessive_bools)] // the proptest's four switches, passed through
+    fn check_convert(
+        header: bool,
+        jsonl: bool,
+        by_label: bool,
+        scheme_column: bool,
+        body: &[u8],
+    ) -> Result<(), TestCaseError> {
+        let bytes = input(header, body);
+        let name = if jsonl { "p.jsonl" } else { "p.csv" };
+        let Some(records) = records(name, &bytes) else {
+            return Ok(());
+        };
+        let registry = Registry::new();
+        let from = if scheme_column {
+            SchemeFrom::Column("scheme".into())
+        } else {
+            SchemeFrom::Fixed("nhs-ethnic-category".into())
+        };
+        let mut plan = Plan::new("ethnicity", from);
+        if by_label {
+            plan.by = By::Label;
+            plan.policy = Policy::MostLikely;
+        }
+        let table = Table::from_reader(name, &bytes[..], &ReadOptions::default()).unwrap();
+        let Ok(conv) = Converter::new(&registry, Synonyms::builtin(), &plan, table.header(), name)
+        else {
+            return Ok(());
+        };
+        let mut out =
+            RecordWriter::new(Vec::new(), OutputFormat::Jsonl, table.header(), false).unwrap();
+        let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+        let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
+        prop_assert_eq!(s.rows, records);
+        prop_assert_eq!(s.rows, s.converted + s.rejected);
+        let out = out.finish().unwrap();
+        let out_lines = out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+        prop_assert_eq!(out_lines, s.converted);
+        let rejects = rejects.finish().unwrap();
+        let rows = csv::Reader::from_reader(&rejects[..]).records().count() as u64;
+        prop_assert_eq!(rows, s.rejected);
+        Ok(())
+    }
+
+    /// Both checks on `body`, every way: for replaying fuzz regressions.
+    pub(super) fn check_both(header: bool, jsonl: bool, body: &[u8]) {
+        check_validate(header, jsonl, body).unwrap();
+        for by_label in [false, true] {
+            for scheme_column in [false, true] {
+                check_convert(header, jsonl, by_label, scheme_column, body).unwrap();
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -491,26 +670,7 @@ mod prop {
             jsonl in any::<bool>(),
             body in prop::collection::vec(byte(), 0..400),
         ) {
-            let bytes = input(header, &body);
-            let name = if jsonl { "p.jsonl" } else { "p.csv" };
-            let Some(records) = records(name, &bytes) else { return Ok(()) };
-            let registry = Registry::new();
-            let spec = ReturnSpec::coded("ethnicity", "nhs-ethnic-category").with_id_column("id");
-            let validator = Validator::new(&spec, &registry).unwrap();
-            let table = Table::from_reader(name, &bytes[..], &ReadOptions::default()).unwrap();
-            let Ok((report, findings)) = validator.findings(table) else { return Ok(()) };
-            prop_assert_eq!(report.records, records);
-            let lines = physical_lines(&bytes);
-            for f in &findings {
-                if let Some(line) = f.line {
-                    prop_assert!(line >= 1 && line <= lines, "line {} of {}: {:?}", line, lines, f);
-                    prop_assert!(f.record.is_some_and(|r| r >= 1 && r <= records), "{:?}", f);
-                }
-            }
-            for c in &report.columns {
-                prop_assert_eq!(c.outcomes.total(), records);
-            }
-            prop_assert_eq!(report.errors + report.queries, findings.len() as u64);
+            check_validate(header, jsonl, &body)?;
         }
 
         #[test]
@@ -521,34 +681,7 @@ mod prop {
             scheme_column in any::<bool>(),
             body in prop::collection::vec(byte(), 0..400),
         ) {
-            let bytes = input(header, &body);
-            let name = if jsonl { "p.jsonl" } else { "p.csv" };
-            let Some(records) = records(name, &bytes) else { return Ok(()) };
-            let registry = Registry::new();
-            let from = if scheme_column {
-                SchemeFrom::Column("scheme".into())
-            } else {
-                SchemeFrom::Fixed("nhs-ethnic-category".into())
-            };
-            let mut plan = Plan::new("ethnicity", from);
-            if by_label {
-                plan.by = By::Label;
-                plan.policy = Policy::MostLikely;
-            }
-            let table = Table::from_reader(name, &bytes[..], &ReadOptions::default()).unwrap();
-            let Ok(conv) = Converter::new(&registry, Synonyms::builtin(), &plan, table.header(), name)
-            else { return Ok(()) };
-            let mut out = RecordWriter::new(Vec::new(), OutputFormat::Jsonl, table.header(), false).unwrap();
-            let mut rejects = RejectWriter::new(Vec::new()).unwrap();
-            let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
-            prop_assert_eq!(s.rows, records);
-            prop_assert_eq!(s.rows, s.converted + s.rejected);
-            let out = out.finish().unwrap();
-            let out_lines = out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
-            prop_assert_eq!(out_lines, s.converted);
-            let rejects = rejects.finish().unwrap();
-            let rows = csv::Reader::from_reader(&rejects[..]).records().count() as u64;
-            prop_assert_eq!(rows, s.rejected);
+            check_convert(header, jsonl, by_label, scheme_column, &body)?;
         }
 
         #[test]
