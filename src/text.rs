@@ -33,7 +33,11 @@ pub fn fold_label(raw: &str) -> String {
             out.push(' ');
         }
         pending_space = false;
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     out
 }
@@ -62,12 +66,21 @@ fn is_hazard(c: char) -> bool {
         || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// True when `raw` holds a character [`is_hazard`] flags. Printable ASCII (and line breaks),
+/// which is nearly every message, is cleared by a byte scan without decoding characters.
+fn has_hazard(raw: &str) -> bool {
+    if raw.bytes().all(|b| matches!(b, b' '..=b'~') || b == b'\n') {
+        return false;
+    }
+    raw.chars().any(is_hazard)
+}
+
 /// `raw` made safe to print in a message: control characters (other than a line break) and
 /// bidirectional overrides are written as escapes (`\u{1b}`, `\t`, `\r`, `\0`), so a value in
 /// a report or an error can never move the cursor, clear a terminal or retitle a window.
 /// Borrowed when nothing needed escaping.
 pub fn printable(raw: &str) -> Cow<'_, str> {
-    if !raw.chars().any(is_hazard) {
+    if !has_hazard(raw) {
         return Cow::Borrowed(raw);
     }
     let mut out = String::with_capacity(raw.len() + 8);
@@ -212,6 +225,34 @@ pub fn looks_like_excel_scientific(raw: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_scan_for_hazards_agrees_with_the_character_scan() {
+        let chars = (0..0x3000)
+            .filter_map(char::from_u32)
+            .chain(['\u{feff}', '\u{10ffff}']);
+        for c in chars {
+            for s in [c.to_string(), format!("ok {c} ok"), format!("{c}\n")] {
+                assert_eq!(
+                    has_hazard(&s),
+                    s.chars().any(is_hazard),
+                    "{:x}",
+                    u32::from(c)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn folding_ascii_is_folding_by_unicode_case() {
+        for b in 0..=0x7f_u8 {
+            let c = char::from(b);
+            assert_eq!(
+                c.to_ascii_lowercase().to_string(),
+                c.to_lowercase().to_string()
+            );
+        }
+    }
 
     #[test]
     fn folds_labels_alike() {
