@@ -154,14 +154,18 @@ def startup(cmd, runs):
 
 
 def scheme_mapping(binary, path):
-    """code -> [node, level] for every code of the scheme, from `wm-ethnicity lookup`."""
+    """code -> its node, level, group, category, relationship and candidates, for every code of
+    the scheme, from `wm-ethnicity lookup`."""
     p = subprocess.run(
         [binary, "lookup", "--scheme", SCHEME, *CODES, "--format", "csv"],
         check=True,
         capture_output=True,
         text=True,
     )
-    mapping = {r["code"]: [r["node"], r["level"]] for r in csv.DictReader(p.stdout.splitlines())}
+    fields = ("node", "level", "group", "category", "relationship", "candidates")
+    mapping = {
+        r["code"]: {f: r[f] for f in fields} for r in csv.DictReader(p.stdout.splitlines())
+    }
     with open(path, "w", encoding="utf-8") as f:
         json.dump(mapping, f)
 
