@@ -61,7 +61,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// True for characters that change how a terminal or editor shows text rather than being text:
 /// control characters (C0, DEL, C1: escape sequences, bells, NUL, carriage returns) and the
 /// invisible bidirectional overrides that can make a line read differently from its bytes.
-fn is_hazard(c: char) -> bool {
+pub(crate) fn is_hazard(c: char) -> bool {
     (c.is_control() && c != '\n')
         || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

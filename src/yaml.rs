@@ -166,6 +166,34 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<T> {
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| yaml_error(file, &e))
 }
 
+/// The JSON pointer of the first key or string holding a character that would act on a terminal
+/// (tabs and line breaks are text), and that character.
+fn unprintable(value: &serde_json::Value, at: &mut String) -> Option<(String, char)> {
+    let bad = |s: &str| s.chars().find(|&c| c != '\t' && crate::text::is_hazard(c));
+    match value {
+        serde_json::Value::String(s) => bad(s).map(|c| (at.clone(), c)),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&i.to_string());
+            let found = unprintable(v, at);
+            at.truncate(len);
+            found
+        }),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&k.replace('~', "~0").replace('/', "~1"));
+            let found = bad(k)
+                .map(|c| (at.clone(), c))
+                .or_else(|| unprintable(v, at));
+            at.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
 /// Checks `text` against `schema`; the first violation is the error. `locate` turns a JSON
 /// pointer into a line and column where it can.
 pub(crate) fn check_schema(
@@ -175,6 +203,20 @@ pub(crate) fn check_schema(
     locate: impl Fn(&str) -> Option<(u64, u64)>,
 ) -> Result<()> {
     let value: serde_json::Value = parse(text, file)?;
+    if let Some((pointer, c)) = unprintable(&value, &mut String::new()) {
+        let mut loc = Location::file(file).field(pointer.clone());
+        if let Some((line, col)) = locate(&pointer) {
+            loc = loc.at(line, col);
+        }
+        return Err(Error::new(
+            ErrorKind::Invalid(format!(
+                "holds the control character U+{:04X}: names, codes and labels are printed back, \
+                 so they may hold no control characters (escape sequences) or direction overrides",
+                u32::from(c)
+            )),
+            loc,
+        ));
+    }
     let violations = schema.violations(&value);
     if let Some((pointer, message)) = violations.into_iter().next() {
         let mut loc = Location::file(file).field(if pointer.is_empty() {
@@ -243,6 +285,22 @@ mod tests {
         assert!(e.contains("merge keys (`<<`) are not allowed"), "{e}");
         let e = refuse("a: 1\n---\na: 2\n");
         assert!(e.starts_with("t.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn control_characters_in_text_are_refused_with_their_place() {
+        static ANY: Schema = Schema::new("any.json", || compile("{}"));
+        let text = "a: ok\nb:\n  - fine\n  - \"bad \\e[2J\"\nc: \"tab\\tand\\nline\"\n";
+        let e = check_schema(text, "t.yaml", &ANY, |p| (p == "/b/1").then_some((4, 5)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.yaml:4:5: /b/1: holds the control character U+001B"),
+            "{e}"
+        );
+        check_schema("a: \"tab\\tand\\nline\"\n", "t.yaml", &ANY, |_| None).unwrap();
+        let e = check_schema("\"k\\u202e\": 1\n", "t.yaml", &ANY, |_| None).unwrap_err();
+        assert!(e.to_string().contains("U+202E"), "{e}");
     }
 
     #[test]

@@ -1136,3 +1136,32 @@ fn a_record_over_the_field_cap_is_refused_naming_its_line() {
     data.push(b'\n');
     assert_eq!(read_all("wide.csv", &data[..]), Ok(1));
 }
+
+#[test]
+fn a_local_scheme_with_escape_sequences_is_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEADER}codes:\n  - code: \"X\"\n    label: \"Lab\\e[31mel\"\n    map: {{rel: equivalent, to: asian.indian}}\n"
+    );
+    std::fs::write(dir.path().join("esc.yaml"), &text).unwrap();
+    let (code, out) = run_in(dir.path(), &["scheme", "check", "esc.yaml"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.starts_with("esc.yaml:9:12: /codes/0/label: holds the control character U+001B"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    let (code, out) = run_in(
+        dir.path(),
+        &[
+            "lookup",
+            "--scheme-file",
+            "esc.yaml",
+            "--scheme",
+            "hostile",
+            "X",
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+}
