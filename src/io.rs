@@ -532,6 +532,14 @@ impl<'a> Table<'a> {
         if meta.is_dir() {
             return Err(input_error(&name, "is a directory, not a file"));
         }
+        if !meta.is_file() {
+            // A device never ends, and a pipe cannot be read twice (the encoding is detected
+            // from the whole file first).
+            return Err(input_error(
+                &name,
+                "is not a regular file (a device or a pipe): save the return to a file first",
+            ));
+        }
         let mut head = Vec::new();
         (&mut file)
             .take(HEAD_BYTES)

@@ -1025,8 +1025,25 @@ pub(crate) fn read_text(path: &std::path::Path) -> Result<String> {
             Location::file(&file),
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&file)))?;
+    // Read at most one byte over the limit: a device or a pipe has no size to check first.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(f, yaml::MAX_YAML_BYTES as u64 + 1),
+                &mut bytes,
+            )
+        })
+        .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&file)))?;
+    if bytes.len() > yaml::MAX_YAML_BYTES {
+        return Err(Error::new(
+            ErrorKind::Yaml(format!(
+                "file is over the limit of {} bytes",
+                yaml::MAX_YAML_BYTES
+            )),
+            Location::file(&file),
+        ));
+    }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         Error::new(

@@ -1165,3 +1165,36 @@ fn a_local_scheme_with_escape_sequences_is_refused_with_their_place() {
     assert_eq!(code, Some(2), "{out}");
     assert!(!out.contains('\u{1b}'), "{out:?}");
 }
+
+/// A device never ends: reading one as a scheme file or a return stops at once with a clear error.
+#[cfg(unix)]
+#[test]
+fn devices_and_pipes_are_refused_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let (code, out) = run_in(dir.path(), &["scheme", "check", "/dev/zero"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("/dev/zero: not valid YAML: file is over the limit"),
+        "{out}"
+    );
+    for cmd in ["validate", "convert"] {
+        let (code, out) = run_in(
+            dir.path(),
+            &[
+                cmd,
+                "/dev/zero",
+                "--scheme",
+                "nhs-ethnic-category",
+                "--column",
+                "x",
+            ],
+        );
+        assert_eq!(code, Some(2), "{out}");
+        assert!(
+            out.contains("/dev/zero: is not a regular file (a device or a pipe)"),
+            "{out}"
+        );
+    }
+    assert!(start.elapsed() < QUICK);
+}
