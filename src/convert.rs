@@ -869,6 +869,7 @@ impl RecordRejection {
 /// surrounding spaces (as [`io::Table::column`]). The error names `file` and the nearest headers.
 pub fn column_index<S: AsRef<str>>(header: &[S], name: &str, file: &str) -> Result<usize> {
     if let Some(i) = header.iter().position(|h| h.as_ref() == name) {
+        io::Table::check_unique(header, i, file, 1)?;
         return Ok(i);
     }
     let want = name.trim();

@@ -922,6 +922,34 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// The error for a column whose name the header gives twice (ignoring case and surrounding
+    /// spaces): which one to read would be a guess, and the other would go unchecked.
+    pub fn check_unique(header: &[impl AsRef<str>], i: usize, file: &str, line: u64) -> Result<()> {
+        let name = header[i].as_ref();
+        let same = |h: &str| h.trim().eq_ignore_ascii_case(name.trim());
+        match header
+            .iter()
+            .enumerate()
+            .find(|&(j, h)| j != i && same(h.as_ref()))
+        {
+            None => Ok(()),
+            Some((j, other)) => Err(Error::new(
+                ErrorKind::Input(format!(
+                    "the header names column `{name}` twice (columns {} and {}{}): rename one, \
+                     so it is clear which is read",
+                    i.min(j) + 1,
+                    i.max(j) + 1,
+                    if other.as_ref() == name {
+                        String::new()
+                    } else {
+                        format!(", `{}`", other.as_ref())
+                    }
+                )),
+                Location::file(file).at(line, 1),
+            )),
+        }
+    }
+
     /// The encoding the text was read in; `None` for spreadsheets.
     pub fn encoding(&self) -> Option<&EncodingInfo> {
         self.encoding.as_ref()

@@ -594,6 +594,7 @@ impl<'r> Validator<'r> {
         let header_line = table.header_line();
         let mut find = |name: &str, required: bool| -> Result<Option<usize>> {
             if let Some(i) = table.column(name) {
+                Table::check_unique(table.header(), i, table.name(), header_line)?;
                 return Ok(Some(i));
             }
             if !required {

@@ -484,6 +484,7 @@ bad_inputs! {
     bad_ten_thousand_columns => "ten-thousand-columns",
     bad_ten_thousand_columns_missing_column => "ten-thousand-columns-missing",
     bad_zip_bomb_workbook => "zip-bomb",
+    bad_duplicate_column => "duplicate-column",
 }
 
 #[test]
