@@ -552,12 +552,26 @@ mod prop {
             .count() as u64
     }
 
+    /// The records the reader finds, checking on the way that they are numbered 1, 2, 3... and
+    /// that each starts on a later line than the one before. The header line comes first; in
+    /// JSON Lines the first object is both the header (its keys) and the first record, so that
+    /// record is on the header's line.
     fn records(name: &str, bytes: &[u8]) -> Option<u64> {
         let table = Table::from_reader(name, bytes, &ReadOptions::default()).ok()?;
+        let jsonl = table.format() == wm_ethnicity::io::InputFormat::Jsonl;
+        let mut last = table.header_line();
         let mut n = 0;
         table
-            .for_each(|_| {
+            .for_each(|r| {
                 n += 1;
+                assert_eq!(r.number(), n, "record numbers run 1, 2, 3...");
+                let first_json = jsonl && n == 1 && r.line() == last;
+                assert!(
+                    r.line() > last || first_json,
+                    "line {} after {last}",
+                    r.line()
+                );
+                last = r.line();
                 ControlFlow::Continue(())
             })
             .ok()?;
