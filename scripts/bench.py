@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -86,60 +85,67 @@ def bad_value(rng: random.Random, code: str) -> str:
     return rng.choice(UNKNOWN)
 
 
-def measure(cmd, stdout=None, cpus=None):
-    """Runs `cmd` once; returns (wall seconds, peak RSS in KiB, exit code)."""
-    if cpus is not None and shutil.which("taskset"):
-        cmd = ["taskset", "-c", cpus, *cmd]
+def measure(cmd, stdout=None):
+    """Runs `cmd` once; returns (wall seconds, peak RSS in KiB, CPU seconds, exit code, stderr)."""
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
     try:
         if os.path.exists("/usr/bin/time"):
             rfile = f"{stdout or '/tmp/wm-bench'}.time"
             t0 = time.perf_counter()
             p = subprocess.run(
-                ["/usr/bin/time", "-v", "-o", rfile, *cmd], stdout=out, stderr=subprocess.PIPE
+                ["/usr/bin/time", "-v", "-o", rfile, *cmd],
+                stdout=out,
+                stderr=subprocess.PIPE,
             )
             wall = time.perf_counter() - t0
-            rss = None
+            rss, cpu = None, 0.0
             with open(rfile, encoding="utf-8") as f:
                 for line in f:
-                    if "Maximum resident set size" in line:
-                        rss = int(line.rsplit(":", 1)[1])
+                    key, _, value = line.strip().rpartition(": ")
+                    if key == "Maximum resident set size (kbytes)":
+                        rss = int(value)
+                    elif key in ("User time (seconds)", "System time (seconds)"):
+                        cpu += float(value)
             os.remove(rfile)
+            code = p.returncode
         else:
             # A fresh wrapper per run, so RUSAGE_CHILDREN is this command's alone.
             wrapper = (
                 "import resource,subprocess,sys,time\n"
                 "t=time.perf_counter();r=subprocess.run(sys.argv[1:]).returncode\n"
-                "w=time.perf_counter()-t\n"
-                "sys.stderr.write('\\nWMBENCH %f %d %d\\n' % "
-                "(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r))\n"
+                "w=time.perf_counter()-t;u=resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                "sys.stderr.write('\\nWMBENCH %f %d %f %d\\n' % "
+                "(w, u.ru_maxrss, u.ru_utime + u.ru_stime, r))\n"
             )
             p = subprocess.run(
-                [sys.executable, "-c", wrapper, *cmd], stdout=out, stderr=subprocess.PIPE
+                [sys.executable, "-c", wrapper, *cmd],
+                stdout=out,
+                stderr=subprocess.PIPE,
             )
             tail = p.stderr.decode(errors="replace").rstrip().rsplit("\n", 1)[-1].split()
-            wall, rss, code = float(tail[1]), int(tail[2]), int(tail[3])
-            p.returncode = code
+            wall, rss, cpu, code = float(tail[1]), int(tail[2]), float(tail[3]), int(tail[4])
     finally:
         if stdout:
             out.close()
-    return wall, rss, p.returncode, p.stderr.decode(errors="replace")
+    return wall, rss, cpu, code, p.stderr.decode(errors="replace")
 
 
-def best_of(cmd, repeat, stdout=None, cpus=None, ok_codes=(0, 1), inner=False):
-    """Best wall and largest RSS of `repeat` runs; with `inner`, also the best of the seconds
-    the command reports itself on its last stdout line (pandas: the time after imports)."""
-    walls, rsss, inners = [], [], []
+def best_of(cmd, repeat, stdout=None, ok_codes=(0, 1), inner=False):
+    """Best wall (with that run's CPU time) and largest RSS of `repeat` runs; with `inner`, also
+    the best of the seconds the command reports itself on its last stdout line (pandas: the time
+    after imports)."""
+    runs, rsss, inners = [], [], []
     for _ in range(repeat):
-        wall, rss, code, err = measure(cmd, stdout, cpus)
+        wall, rss, cpu, code, err = measure(cmd, stdout)
         if code not in ok_codes:
             sys.exit(f"bench: `{' '.join(cmd)}` exited {code}:\n{err[-2000:]}")
-        walls.append(wall)
+        runs.append((wall, cpu))
         rsss.append(rss)
         if inner:
             with open(stdout, encoding="utf-8") as f:
                 inners.append(json.loads(f.read().strip().splitlines()[-1])["seconds"])
-    return min(walls), max(rsss), (min(inners) if inner else None)
+    wall, cpu = min(runs)
+    return wall, max(rsss), cpu, (min(inners) if inner else None)
 
 
 def startup(cmd, runs):
@@ -170,11 +176,6 @@ def scheme_mapping(binary, path):
         json.dump(mapping, f)
 
 
-def help_has(binary, sub, flag):
-    p = subprocess.run([binary, sub, "--help"], capture_output=True, text=True)
-    return flag in p.stdout
-
-
 def mib(kib):
     return kib / 1024
 
@@ -185,6 +186,7 @@ def run(a) -> None:
     for sub in ("validate", "convert"):
         if subprocess.run([b, sub, "--help"], capture_output=True).returncode != 0:
             sys.exit(f"bench: `{b} {sub}` does not exist in this build")
+    load0 = os.getloadavg()
     sizes = {"2k": 2_000, "1M": 1_000_000}
     if not a.no_10m:
         sizes["10M"] = 10_000_000
@@ -194,8 +196,6 @@ def run(a) -> None:
         t0 = time.perf_counter()
         gen(rows, files[name])
         print(f"bench: {files[name]} ready ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-
-    threads_flag = help_has(b, "validate", "--threads")
 
     def validate(f, *extra):
         return [b, "validate", f, "--scheme", SCHEME, "--column", COLUMN, "--format", "csv", *extra]
@@ -208,29 +208,31 @@ def run(a) -> None:
         ]  # fmt: skip
 
     findings = os.path.join(out, "findings.csv")
-    rows = []  # (job, rows, wall, rss_kib)
+    summary = os.path.join(out, "summary.txt")
+    rows = []  # (job, rows, wall, rss_kib, cpu seconds)
 
-    def job(name, nrows, cmd, stdout=None, cpus=None, repeat=None, inner=False):
+    def job(name, nrows, cmd, stdout=None, repeat=None, inner=False):
         print(f"bench: {name} ...", file=sys.stderr)
-        wall, rss, inside = best_of(cmd, repeat or a.repeat, stdout, cpus, inner=inner)
-        rows.append((name, nrows, wall, rss))
+        wall, rss, cpu, inside = best_of(cmd, repeat or a.repeat, stdout, inner=inner)
+        rows.append((name, nrows, wall, rss, cpu))
         if inner:
             # The same runs timed from inside (after interpreter start and imports): the
             # conservative baseline the ratios use.
-            rows.append(("  same, after import (ratios use this)", nrows, inside, rss))
+            rows.append(("  same, after import (ratios use this)", nrows, inside, rss, None))
             return inside, rss
         return wall, rss
 
     one = sizes["1M"]
-    v = job("validate", one, validate(files["1M"]), findings)
-    single_cmd = validate(files["1M"], "--threads", "1") if threads_flag else validate(files["1M"])
-    v1 = job("validate, 1 thread on 1 core", one, single_cmd, findings, cpus="0")
+    v = job("validate (findings as CSV)", one, validate(files["1M"]), findings)
+    v1 = job("validate --threads 1", one, validate(files["1M"], "--threads", "1"), findings)
+    text_cmd = [*validate(files["1M"])[:-2], "--format", "text"]
+    vt = job("validate, text summary (the default)", one, text_cmd, summary)
+    vt1 = job("validate, text summary, --threads 1", one, [*text_cmd, "--threads", "1"], summary)
     vid = job(
         "validate --id-column", one, validate(files["1M"], "--id-column", ID_COLUMN), findings
     )
-    c = job("convert", one, convert(files["1M"]))
-    c1_cmd = convert(files["1M"], "--threads", "1") if threads_flag else convert(files["1M"])
-    c1 = job("convert, 1 thread on 1 core", one, c1_cmd, cpus="0")
+    c = job("convert (output + rejects)", one, convert(files["1M"]))
+    c1 = job("convert --threads 1", one, convert(files["1M"], "--threads", "1"))
     pv = pc = None
     if a.pandas:
         mapping = os.path.join(out, "nhs-mapping.json")
@@ -283,17 +285,21 @@ def run(a) -> None:
         f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}"
     )
     print(
-        f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (a shared machine: "
-        f"other jobs may have run alongside); wall = best of {a.repeat} (10M: 1 run), "
-        "RSS = peak"
+        f"load average before {load0[0]:.2f}, after {load[0]:.2f} (a shared machine: other jobs "
+        f"ran alongside; CPU% over 100 means the second core was used); wall = best of "
+        f"{a.repeat} (10M: 1 run); RSS = peak"
     )
-    print(f"input: {SCHEME} codes in column {COLUMN}, ~1% bad values")
+    print(f"input: {SCHEME} codes in column {COLUMN}, ~1% bad values, fixed seed")
     print()
-    print(f"| {'job':38} | {'rows':>10} | {'wall s':>7} | {'rows/s':>8} | {'peak RSS':>10} |")
-    print(f"|{'-' * 40}|{'-' * 12}:|{'-' * 8}:|{'-' * 9}:|{'-' * 11}:|")
-    for name, n, wall, rss in rows:
+    print(
+        f"| {'job':38} | {'rows':>10} | {'wall s':>7} | {'rows/s':>8} | {'CPU%':>5} | "
+        f"{'peak RSS':>10} |"
+    )
+    print(f"|{'-' * 40}|{'-' * 11}:|{'-' * 8}:|{'-' * 9}:|{'-' * 6}:|{'-' * 11}:|")
+    for name, n, wall, rss, cpu_s in rows:
+        share = "" if cpu_s is None else f"{100 * cpu_s / wall:4.0f}%"
         print(
-            f"| {name:38} | {n:>10,} | {wall:7.3f} | {n / wall / 1e6:7.2f}M | "
+            f"| {name:38} | {n:>10,} | {wall:7.3f} | {n / wall / 1e6:7.2f}M | {share:>5} | "
             f"{mib(rss):6.1f} MiB |"
         )
     print()
@@ -301,51 +307,53 @@ def run(a) -> None:
     def rate(m, n=one):
         return n / m[0]
 
-    checks = []
+    def line(label, value, note=""):
+        print(f"{label:54} {value}{note}")
 
     def ratio(label, num, den, target=None):
         r = num / den
-        mark = "" if target is None else ("  ok" if r >= target else "  MISSED")
-        t = "" if target is None else f"   (target >= {target:g})"
-        checks.append(f"{label:52} {r:7.2f}x{t}{mark}")
+        note = "" if target is None else f"   (target >= {target:g})"
+        if target is not None:
+            note += "  ok" if r >= target else "  MISSED"
+        line(label, f"{r:7.2f}x", note)
 
     if pv:
-        ratio("validate rows/s / pandas (after import)", rate(v), rate(pv), 10)
-        ratio("validate 1 thread, 1 core rows/s / pandas", rate(v1), rate(pv), 5)
+        ratio("validate, findings CSV / pandas (after import)", rate(v), rate(pv), 10)
+        ratio("validate, findings CSV, 1 thread / pandas", rate(v1), rate(pv), 5)
+        ratio("validate, text summary / pandas", rate(vt), rate(pv), 10)
+        ratio("validate, text summary, 1 thread / pandas", rate(vt1), rate(pv), 5)
         ratio("convert rows/s / pandas (both write 2 files)", rate(c), rate(pc), 5)
-        ratio("convert 1 thread, 1 core rows/s / pandas", rate(c1), rate(pc))
-    ratio("second core: validate / validate on 1 core", rate(v), rate(v1))
-    ratio("second core: convert / convert on 1 core", rate(c), rate(c1))
-    for line in checks:
-        print(line)
+        ratio("convert 1 thread rows/s / pandas", rate(c1), rate(pc))
+    ratio("second core: validate / validate on 1 thread", rate(v), rate(v1))
+    ratio("second core: validate text / on 1 thread", rate(vt), rate(vt1))
+    ratio("second core: convert / convert on 1 thread", rate(c), rate(c1))
     ok = mib(v[1]) <= 16
-    print(
-        f"{'validate peak RSS at 1M':52} {mib(v[1]):7.1f} MiB  (target <= 16)"
-        f"{'  ok' if ok else '  MISSED'}"
-    )
+    line("validate peak RSS at 1M", f"{mib(v[1]):7.1f} MiB", f"  (target <= 16){'  ok' if ok else '  MISSED'}")
     if v10:
         flat = mib(v10[1]) <= 16 and abs(v10[1] - v[1]) <= max(0.1 * v[1], 1024)
-        print(
-            f"{'validate peak RSS at 10M':52} {mib(v10[1]):7.1f} MiB  (same as 1M: "
-            f"{'ok' if flat else 'MISSED'}, {(v10[1] - v[1]) / 1024:+.1f} MiB)"
+        line(
+            "validate peak RSS at 10M",
+            f"{mib(v10[1]):7.1f} MiB",
+            f"  (same as 1M: {'ok' if flat else 'MISSED'}, {(v10[1] - v[1]) / 1024:+.1f} MiB)",
         )
-    per_m_time = (vid[0] - v[0]) / (one / 1e6)
-    per_m_rss = (vid[1] - v[1]) / 1024 / (one / 1e6)
-    line = f"duplicate-id check, per million ids (1M run): {per_m_time * 1e3:+.0f} ms, {per_m_rss:+.1f} MiB"
+    per_m = f"{(vid[0] - v[0]) / (one / 1e6) * 1e3:+.0f} ms, {(vid[1] - v[1]) / 1024 / (one / 1e6):+.1f} MiB"
     if v10id:
         ten = sizes["10M"]
-        line += (
-            f"; 10M run: {(v10id[0] - v10[0]) / (ten / 1e6) * 1e3:+.0f} ms, "
-            f"{(v10id[1] - v10[1]) / 1024 / (ten / 1e6):+.1f} MiB"
+        per_m += (
+            f" (1M run); {(v10id[0] - v10[0]) / (ten / 1e6) * 1e3:+.0f} ms, "
+            f"{(v10id[1] - v10[1]) / 1024 / (ten / 1e6):+.1f} MiB (10M run)"
         )
-    print(line)
-    print(
-        f"{'start-up: validate 2,000 rows, best of ' + str(a.startup_runs):52} "
-        f"{start * 1e3:7.2f} ms  (target < 20){'  ok' if start < 0.020 else '  MISSED'}"
+    line("duplicate-id check, per million ids", per_m)
+    line(
+        f"start-up: validate 2,000 rows, best of {a.startup_runs}",
+        f"{start * 1e3:7.2f} ms",
+        f"  (target < 20){'  ok' if start < 0.020 else '  MISSED'}",
     )
-    print(f"{'start-up: wm-ethnicity --version, best of ' + str(a.startup_runs):52} {start_help * 1e3:7.2f} ms")
-    if not threads_flag:
-        print("(1 thread on 1 core = pinned with taskset -c 0; no --threads flag in this build)")
+    line(f"start-up: wm-ethnicity --version, best of {a.startup_runs}", f"{start_help * 1e3:7.2f} ms")
+    print(
+        "--threads 1: everything on one thread; otherwise CSV is parsed on a second thread "
+        "(when the process may use 2 CPUs)"
+    )
 
 
 def main() -> None:

@@ -275,6 +275,41 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     /// The sheet of a workbook; `None` is the first sheet.
     pub sheet: Option<String>,
+    /// Whether a CSV file may be parsed on a second thread.
+    pub threads: Threads,
+}
+
+/// Whether a CSV file is parsed on a second thread while the records are checked or converted
+/// on the calling one. The records, their order, line numbers and errors are the same either
+/// way; only the time differs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Threads {
+    /// Two threads for a CSV file of at least 1 MiB when the process may run on two CPUs or
+    /// more; one otherwise (a thread costs more than it saves on a small file, and input from a
+    /// reader has no known size).
+    #[default]
+    Auto,
+    /// Everything on the calling thread.
+    One,
+    /// Parse on a second thread, whatever the size.
+    Two,
+}
+
+impl Threads {
+    /// The smallest CSV file `Auto` parses on a second thread.
+    pub const AUTO_MIN_BYTES: u64 = 1 << 20;
+
+    /// Whether to use two threads for a CSV input of `size` bytes (0: unknown).
+    fn two(self, size: u64) -> bool {
+        match self {
+            Threads::One => false,
+            Threads::Two => true,
+            Threads::Auto => {
+                size >= Threads::AUTO_MIN_BYTES
+                    && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+            }
+        }
+    }
 }
 
 /// Whether a record has the shape the header promises.
@@ -324,6 +359,10 @@ struct Fields {
     out: usize,
     /// Entries of `ends` in use.
     n: usize,
+    /// Bytes between one field's end and the next field's start: 0 when the fields were
+    /// pushed one by one, 1 when a plain CSV line was copied whole (its delimiters stay in
+    /// `data`, one byte each).
+    gap: usize,
 }
 
 impl Default for Fields {
@@ -333,6 +372,7 @@ impl Default for Fields {
             ends: vec![0; 32],
             out: 0,
             n: 0,
+            gap: 0,
         }
     }
 }
@@ -341,6 +381,7 @@ impl Fields {
     fn clear(&mut self) {
         self.out = 0;
         self.n = 0;
+        self.gap = 0;
     }
 
     fn len(&self) -> usize {
@@ -348,18 +389,20 @@ impl Fields {
     }
 
     fn get(&self, i: usize) -> Option<&[u8]> {
-        if i >= self.n {
-            return None;
-        }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        Some(&self.data[start..self.ends[i]])
+        self.view().get(i)
     }
 
-    fn as_slice(&self) -> &[u8] {
-        &self.data[..self.out]
+    /// The record's fields, borrowed.
+    fn view(&self) -> FieldsView<'_> {
+        FieldsView {
+            data: &self.data[..self.out],
+            ends: &self.ends[..self.n],
+            gap: self.gap,
+        }
     }
 
     fn push_field(&mut self, field: &[u8]) {
+        debug_assert_eq!(self.gap, 0, "fields pushed onto a copied line");
         let end = self.out + field.len();
         if end > self.data.len() {
             self.data.resize(end.max(self.data.len() * 2), 0);
@@ -381,11 +424,36 @@ impl Fields {
     }
 }
 
+/// The fields of one record, borrowed from a [`Fields`] or from a [`Batch`]: the bytes, each
+/// field's end in them, and the bytes between one field's end and the next one's start.
+#[derive(Debug, Clone, Copy)]
+struct FieldsView<'a> {
+    data: &'a [u8],
+    ends: &'a [usize],
+    gap: usize,
+}
+
+impl<'a> FieldsView<'a> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] + self.gap
+        };
+        Some(&self.data[start..end])
+    }
+}
+
 /// One record of a return, as handed to [`Table::for_each`]'s callback. Borrowed: it is valid
 /// only during the call.
 #[derive(Debug, Clone, Copy)]
 pub struct Record<'a> {
-    fields: &'a Fields,
+    fields: FieldsView<'a>,
     line: u64,
     number: u64,
     progress: u64,
@@ -447,7 +515,8 @@ impl<'a> Record<'a> {
 
     /// True when every field is valid UTF-8 (one fast check over the whole record).
     pub fn is_valid_text(&self) -> bool {
-        std::str::from_utf8(self.fields.as_slice()).is_ok()
+        // Any delimiters kept between the fields are ASCII.
+        std::str::from_utf8(self.fields.data).is_ok()
     }
 
     /// How far through the input this record is, in the units of [`Table::progress_total`].
@@ -496,7 +565,10 @@ impl fmt::Debug for Table<'_> {
 type JsonPairs = Vec<(String, serde_json::Value)>;
 
 enum Source<'a> {
-    Csv(Box<CsvSource<'a>>),
+    Csv {
+        src: Box<CsvSource<'a>>,
+        two_threads: bool,
+    },
     Jsonl {
         lines: Box<dyn BufRead + 'a>,
         line: u64,
@@ -571,7 +643,7 @@ impl<'a> Table<'a> {
                 };
                 file.seek(SeekFrom::Start(skip))
                     .map_err(|e| io_error(&name, e))?;
-                let reader: Box<dyn Read> = Box::new(file);
+                let reader: Box<dyn Read + Send> = Box::new(file);
                 Table::text(
                     name,
                     format,
@@ -591,7 +663,7 @@ impl<'a> Table<'a> {
     /// reported field by field.
     pub fn from_reader(
         name: &str,
-        reader: impl Read + 'a,
+        reader: impl Read + Send + 'a,
         opts: &ReadOptions,
     ) -> Result<Table<'a>> {
         let name = name.to_owned();
@@ -637,7 +709,7 @@ impl<'a> Table<'a> {
         };
         let sniff = head[bom_len..].to_vec();
         let size = 0;
-        let stream: Box<dyn Read + 'a> = Box::new(std::io::Cursor::new(head).chain(reader));
+        let stream: Box<dyn Read + Send + 'a> = Box::new(std::io::Cursor::new(head).chain(reader));
         let mut stream = stream;
         // Skip the BOM for UTF-8; decoders handle their own.
         if skip > 0 {
@@ -652,13 +724,13 @@ impl<'a> Table<'a> {
     fn text(
         name: String,
         format: InputFormat,
-        raw: Box<dyn Read + 'a>,
+        raw: Box<dyn Read + Send + 'a>,
         head: &[u8],
         info: EncodingInfo,
         size: u64,
         opts: &ReadOptions,
     ) -> Result<Table<'a>> {
-        let reader: Box<dyn Read + 'a> = if info.encoding == Encoding::Utf8 {
+        let reader: Box<dyn Read + Send + 'a> = if info.encoding == Encoding::Utf8 {
             raw
         } else {
             Box::new(
@@ -680,15 +752,16 @@ impl<'a> Table<'a> {
                 sniff_delimiter(head)
             }
         });
-        Table::open_csv(name, reader, info, delimiter, size)
+        Table::open_csv(name, reader, info, delimiter, size, opts.threads.two(size))
     }
 
     fn open_csv(
         name: String,
-        reader: Box<dyn Read + 'a>,
+        reader: Box<dyn Read + Send + 'a>,
         info: EncodingInfo,
         delimiter: u8,
         size: u64,
+        two_threads: bool,
     ) -> Result<Table<'a>> {
         let mut src = CsvSource::new(reader, delimiter);
         let mut rec = Fields::default();
@@ -718,13 +791,16 @@ impl<'a> Table<'a> {
             delimiter: Some(delimiter),
             sheet: None,
             total: size,
-            source: Source::Csv(Box::new(src)),
+            source: Source::Csv {
+                src: Box::new(src),
+                two_threads,
+            },
         })
     }
 
     fn open_jsonl(
         name: String,
-        reader: Box<dyn Read + 'a>,
+        reader: Box<dyn Read + Send + 'a>,
         info: EncodingInfo,
         size: u64,
     ) -> Result<Table<'a>> {
@@ -986,7 +1062,7 @@ impl<'a> Table<'a> {
         } = self;
         let expected = header.len();
         match source {
-            Source::Csv(src) => read_csv(&name, *src, expected, f),
+            Source::Csv { src, two_threads } => read_csv(&name, *src, expected, two_threads, f),
             Source::Jsonl {
                 lines,
                 line,
@@ -1062,7 +1138,7 @@ impl LineCount {
 /// before a record (the previous record's, blank lines) are skipped here, so the record starts
 /// where the counter stands.
 struct CsvSource<'a> {
-    rdr: Box<dyn Read + 'a>,
+    rdr: Box<dyn Read + Send + 'a>,
     core: csv_core::Reader,
     buf: Vec<u8>,
     pos: usize,
@@ -1072,10 +1148,15 @@ struct CsvSource<'a> {
     lines: LineCount,
     /// Bytes consumed so far.
     byte: u64,
+    /// The field delimiter.
+    delimiter: u8,
+    /// True once `core` has read a record (and so has dealt with any byte order mark): from
+    /// then on, a whole line without quotes or a lone CR may be split without it.
+    core_started: bool,
 }
 
 impl<'a> CsvSource<'a> {
-    fn new(rdr: Box<dyn Read + 'a>, delimiter: u8) -> Self {
+    fn new(rdr: Box<dyn Read + Send + 'a>, delimiter: u8) -> Self {
         CsvSource {
             rdr,
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
@@ -1085,7 +1166,51 @@ impl<'a> CsvSource<'a> {
             eof: false,
             lines: LineCount { line: 1, cr: false },
             byte: 0,
+            delimiter,
+            core_started: false,
         }
+    }
+
+    /// The fast path for the common record: a whole line in the buffer, ended by LF or CR LF,
+    /// with no quote and no other CR in it. Its fields are the bytes between delimiters, exactly
+    /// as `csv-core` would read them (no quoting is involved; `csv-core` is left between
+    /// records, where it would be after reading this one itself). Returns false, consuming
+    /// nothing, for any other record.
+    fn plain_line(&mut self, rec: &mut Fields) -> bool {
+        let input = &self.buf[self.pos..self.len];
+        let Some(i) = memchr::memchr3(b'\n', b'\r', b'"', input) else {
+            return false;
+        };
+        let used = match input[i] {
+            b'\n' => i + 1,
+            b'\r' if input.get(i + 1) == Some(&b'\n') => i + 2,
+            _ => return false,
+        };
+        // The line is copied whole, delimiters and all, and the fields' ends marked: one copy
+        // instead of one per field. (The line fits the buffer, far below the record caps.)
+        let line = &input[..i];
+        if rec.data.len() < line.len() {
+            rec.data.resize(line.len(), 0);
+        }
+        rec.data[..line.len()].copy_from_slice(line);
+        let mut n = 0;
+        for (j, &b) in line.iter().enumerate() {
+            if b == self.delimiter {
+                if n + 1 == rec.ends.len() {
+                    rec.ends.resize(rec.ends.len() * 2, 0);
+                }
+                rec.ends[n] = j;
+                n += 1;
+            }
+        }
+        rec.ends[n] = line.len();
+        rec.n = n + 1;
+        rec.out = line.len();
+        rec.gap = 1;
+        self.pos += used;
+        self.byte += used as u64;
+        self.lines.line += 1;
+        true
     }
 
     fn fill(&mut self) -> std::io::Result<()> {
@@ -1134,6 +1259,10 @@ impl<'a> CsvSource<'a> {
         let blank = ends.saturating_sub(u64::from(pending));
         let start = self.lines.line;
         rec.clear();
+        if self.core_started && self.plain_line(rec) {
+            return Ok(Some((start, blank)));
+        }
+        self.core_started = true;
         loop {
             self.fill()?;
             let input = &self.buf[self.pos..self.len];
@@ -1184,7 +1313,32 @@ fn too_big(what: &str) -> std::io::Error {
     )
 }
 
-fn read_csv<F>(name: &str, mut src: CsvSource<'_>, expected: usize, mut f: F) -> Result<ReadSummary>
+/// Reads every CSV record into `f`, parsing on a second thread when `two_threads` (see
+/// [`read_csv_two_threads`]). Either way `f` sees the same records, in the same order, with the
+/// same line numbers, and an error stops the reading at the same record.
+fn read_csv<F>(
+    name: &str,
+    src: CsvSource<'_>,
+    expected: usize,
+    two_threads: bool,
+    f: F,
+) -> Result<ReadSummary>
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    if two_threads {
+        read_csv_two_threads(name, src, expected, f)
+    } else {
+        read_csv_one_thread(name, src, expected, f)
+    }
+}
+
+fn read_csv_one_thread<F>(
+    name: &str,
+    mut src: CsvSource<'_>,
+    expected: usize,
+    mut f: F,
+) -> Result<ReadSummary>
 where
     F: FnMut(&Record<'_>) -> ControlFlow<()>,
 {
@@ -1192,34 +1346,194 @@ where
     let mut summary = ReadSummary::default();
     loop {
         let at = src.lines.line;
-        let Some((line, blank)) = src
-            .next(&mut rec)
-            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(name).at(at, 1)))?
-        else {
+        let Some((line, blank)) = src.next(&mut rec).map_err(|e| csv_error(name, e, at))? else {
             break;
         };
-        summary.blank_lines += blank;
-        summary.records += 1;
-        let shape = if rec.len() == expected {
-            Shape::Ok
-        } else {
-            Shape::WrongFieldCount {
-                found: rec.len(),
-                expected,
-            }
-        };
-        let record = Record {
-            fields: &rec,
-            line,
-            number: summary.records,
-            progress: src.byte,
-            shape,
-        };
-        if f(&record).is_break() {
-            summary.stopped = true;
+        let place = (line, blank, src.byte);
+        if deliver(&mut summary, expected, rec.view(), place, &mut f).is_break() {
             break;
         }
     }
+    Ok(summary)
+}
+
+/// The error that stopped reading a CSV file at line `at`.
+fn csv_error(name: &str, e: std::io::Error, at: u64) -> Error {
+    Error::new(ErrorKind::Io(e), Location::file(name).at(at, 1))
+}
+
+/// Hands one record to `f`, counting it (and the blank lines before it) in `summary`. `place`
+/// is the record's first line, the blank lines before it, and the progress after it.
+fn deliver<F>(
+    summary: &mut ReadSummary,
+    expected: usize,
+    fields: FieldsView<'_>,
+    place: (u64, u64, u64),
+    f: &mut F,
+) -> ControlFlow<()>
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    let (line, blank, progress) = place;
+    summary.blank_lines += blank;
+    summary.records += 1;
+    let shape = if fields.len() == expected {
+        Shape::Ok
+    } else {
+        Shape::WrongFieldCount {
+            found: fields.len(),
+            expected,
+        }
+    };
+    let record = Record {
+        fields,
+        line,
+        number: summary.records,
+        progress,
+        shape,
+    };
+    let flow = f(&record);
+    if flow.is_break() {
+        summary.stopped = true;
+    }
+    flow
+}
+
+/// Records a batch holds at most before it is handed over, and the bytes of fields after which
+/// it is handed over early: small enough that memory stays flat, large enough that handing over
+/// costs nothing per record.
+const BATCH_RECORDS: usize = 4096;
+const BATCH_BYTES: usize = 1 << 20;
+/// Batches parsed ahead of the records being checked.
+const BATCHES_AHEAD: usize = 2;
+
+/// CSV records parsed on the reading thread, packed: every record's bytes one after the other in
+/// `data`, their field ends (relative to the record) in `ends`, and per record where those end
+/// and where in the file the record was.
+#[derive(Debug, Default)]
+struct Batch {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    records: Vec<BatchRecord>,
+    /// What stopped the reading after these records: the error and the line it was on.
+    error: Option<(std::io::Error, u64)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BatchRecord {
+    data_end: usize,
+    ends_end: usize,
+    gap: usize,
+    line: u64,
+    blank: u64,
+    progress: u64,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+        self.records.clear();
+        self.error = None;
+    }
+
+    fn push(&mut self, rec: &Fields, line: u64, blank: u64, progress: u64) {
+        let view = rec.view();
+        self.data.extend_from_slice(view.data);
+        self.ends.extend_from_slice(view.ends);
+        self.records.push(BatchRecord {
+            data_end: self.data.len(),
+            ends_end: self.ends.len(),
+            gap: view.gap,
+            line,
+            blank,
+            progress,
+        });
+    }
+
+    fn is_full(&self) -> bool {
+        self.records.len() >= BATCH_RECORDS || self.data.len() >= BATCH_BYTES
+    }
+
+    /// Each record's fields and place, in order.
+    fn iter(&self) -> impl Iterator<Item = (FieldsView<'_>, (u64, u64, u64))> {
+        let mut from = (0, 0);
+        self.records.iter().map(move |r| {
+            let view = FieldsView {
+                data: &self.data[from.0..r.data_end],
+                ends: &self.ends[from.1..r.ends_end],
+                gap: r.gap,
+            };
+            from = (r.data_end, r.ends_end);
+            (view, (r.line, r.blank, r.progress))
+        })
+    }
+}
+
+/// Parses the CSV on a second thread while `f` runs on this one. The reading thread (file
+/// reads, decoding, splitting fields, counting lines) fills batches of records and sends them
+/// in order through a bounded channel; this thread hands each record to `f` and sends the
+/// emptied batch back to be refilled, so memory stays at a few batches whatever the file's
+/// size. When `f` stops early, the channel closes and the reading thread stops at its next
+/// batch.
+fn read_csv_two_threads<F>(
+    name: &str,
+    mut src: CsvSource<'_>,
+    expected: usize,
+    mut f: F,
+) -> Result<ReadSummary>
+where
+    F: FnMut(&Record<'_>) -> ControlFlow<()>,
+{
+    let mut summary = ReadSummary::default();
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut rec = Fields::default();
+            loop {
+                let mut batch = empty_rx.try_recv().unwrap_or_default();
+                batch.clear();
+                let mut end = false;
+                while !batch.is_full() {
+                    let at = src.lines.line;
+                    match src.next(&mut rec) {
+                        Ok(Some((line, blank))) => batch.push(&rec, line, blank, src.byte),
+                        Ok(None) => {
+                            end = true;
+                            break;
+                        }
+                        Err(e) => {
+                            batch.error = Some((e, at));
+                            end = true;
+                            break;
+                        }
+                    }
+                }
+                // A closed channel: the records are no longer wanted.
+                if full_tx.send(batch).is_err() || end {
+                    return;
+                }
+            }
+        });
+        // The receiver is moved in here, so it is dropped when this closure returns, however
+        // it returns: a reading thread blocked on a full channel then wakes, and the scope can
+        // join it.
+        let full_rx = full_rx;
+        for mut batch in &full_rx {
+            for (fields, place) in batch.iter() {
+                if deliver(&mut summary, expected, fields, place, &mut f).is_break() {
+                    return Ok(());
+                }
+            }
+            if let Some((e, at)) = batch.error.take() {
+                return Err(csv_error(name, e, at));
+            }
+            // The reading thread may have ended; then the batch is simply dropped.
+            let _ = empty_tx.send(batch);
+        }
+        Ok(())
+    })?;
     Ok(summary)
 }
 
@@ -1259,7 +1573,7 @@ where
     fill(&first_pairs, &mut rec, &mut values);
     summary.records = 1;
     let record = Record {
-        fields: &rec,
+        fields: rec.view(),
         line: first_line,
         number: 1,
         progress: 0,
@@ -1304,7 +1618,7 @@ where
             }
         };
         let record = Record {
-            fields: &rec,
+            fields: rec.view(),
             line,
             number: summary.records,
             progress,
@@ -1432,7 +1746,7 @@ where
     };
     let r = u64::from(row.row.unwrap_or(0)) + 1;
     let record = Record {
-        fields: &row.rec,
+        fields: row.rec.view(),
         line: r,
         number: summary.records,
         progress: r,

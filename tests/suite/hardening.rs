@@ -1086,7 +1086,7 @@ fn convert_never_overwrites_without_force_nor_writes_over_its_input() {
 // Caps on what one record may hold: memory stays bounded whatever the file, and the file is
 // refused naming the line.
 
-fn read_all(name: &str, input: impl std::io::Read) -> Result<u64, String> {
+fn read_all(name: &str, input: impl std::io::Read + Send) -> Result<u64, String> {
     use wm_ethnicity::io::{ReadOptions, Table};
     let table =
         Table::from_reader(name, input, &ReadOptions::default()).map_err(|e| e.to_string())?;

@@ -7,4 +7,5 @@ mod convert;
 mod data;
 mod hardening;
 mod laws;
+mod reading;
 mod validate;
