@@ -34,7 +34,7 @@ use crate::labels::{self, Synonyms};
 use crate::scheme::{FxHasher, KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
 use crate::spec::{EmptyCell, ReturnSpec};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
-use crate::text::{looks_like_excel_scientific, nearest, printable};
+use crate::text::{cell_safe, looks_like_excel_scientific, nearest, printable};
 use crate::validate::{Rule as ValidateRule, Validator};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -1585,16 +1585,6 @@ impl<W: Write> RejectSink for RejectWriter<W> {
                 &cell_safe(r.rejection.suggestion.as_deref().unwrap_or("")),
             ])
             .map_err(csv_io)
-    }
-}
-
-/// Text a spreadsheet would run as a formula gets a leading apostrophe (plain numbers such as
-/// `-8` are left alone), as in validation's CSV findings.
-fn cell_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.parse::<f64>().is_err() && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{s}"))
-    } else {
-        std::borrow::Cow::Borrowed(s)
     }
 }
 

@@ -222,6 +222,17 @@ pub fn looks_like_excel_scientific(raw: &str) -> bool {
         && exp.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Text a spreadsheet would run as a formula gets a leading apostrophe, for CSV written for
+/// people to open (validation's findings, convert's rejects); plain numbers such as `-8` are
+/// left alone.
+pub fn cell_safe(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

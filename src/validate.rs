@@ -44,7 +44,7 @@
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
-use crate::scheme::{Code, KeyedBy, MatchKind, Registry, Scheme, Status};
+use crate::scheme::{Code, FxHasher, KeyedBy, MatchKind, Registry, Scheme, Status};
 use crate::spec::{EmptyCell, ReturnSpec, Role};
 use crate::standard::{Category, Group, Level, Node, Residual};
 use crate::text::{looks_like_excel_scientific, nearest, printable};
@@ -934,13 +934,17 @@ struct State<'v, 'r, 's> {
     /// Why recent unknown values were unknown, by (column, value): the same bad value tends to
     /// repeat, and explaining it searches every scheme.
     unknown: HashMap<(usize, Box<str>), (Rule, Detail<'r>)>,
-    /// Recent messages and suggestions, by (rule, column, value), for findings whose text depends
-    /// on nothing else.
-    messages: HashMap<(Rule, usize, Box<str>), Text>,
+    /// Recent messages and suggestions (already made printable), by (rule, column) then value,
+    /// for findings whose text depends on nothing else. Looked up by the value as it is, with no
+    /// copy of it.
+    messages: HashMap<(Rule, usize), TextByValue>,
 }
 
 /// A finding's message and suggestion.
 type Text = (String, Option<String>);
+
+/// Messages and suggestions by value.
+type TextByValue = HashMap<Box<str>, Text, BuildHasherDefault<FxHasher>>;
 
 /// How many explanations and messages are kept; the caches are emptied when full, so memory
 /// stays bounded whatever the file holds.
@@ -1008,13 +1012,12 @@ impl<'r> State<'_, 'r, '_> {
             rule,
             Rule::DuplicateId | Rule::NotValidOnDate | Rule::ResidualShare | Rule::WrongFieldCount
         );
-        let key = (
-            rule,
-            column.unwrap_or(usize::MAX),
-            Box::<str>::from(value.unwrap_or("")),
-        );
+        let key = (rule, column.unwrap_or(usize::MAX));
         let cached = if cacheable {
-            messages.get(&key).cloned()
+            messages
+                .get(&key)
+                .and_then(|m| m.get(value.unwrap_or("")))
+                .cloned()
         } else {
             None
         };
@@ -1030,7 +1033,7 @@ impl<'r> State<'_, 'r, '_> {
                 (Some(_), None) => "(value not shown)",
                 (v, _) => v.unwrap_or(""),
             };
-            let made = describe(
+            let (message, suggestion) = describe(
                 v,
                 rule,
                 column_name.as_deref().unwrap_or(""),
@@ -1039,11 +1042,18 @@ impl<'r> State<'_, 'r, '_> {
                 detail,
                 (encoding, *sheet),
             );
+            // Messages quote the value: it may not drive a terminal (the value itself stays
+            // raw).
+            let made = (
+                printable(&message).into_owned(),
+                suggestion.map(|s| printable(&s).into_owned()),
+            );
             if cacheable {
-                if messages.len() >= CACHE_ENTRIES {
-                    messages.clear();
+                let texts = messages.entry(key).or_default();
+                if texts.len() >= CACHE_ENTRIES {
+                    texts.clear();
                 }
-                messages.insert(key, made.clone());
+                texts.insert(value.unwrap_or("").into(), made.clone());
             }
             made
         };
@@ -1059,9 +1069,6 @@ impl<'r> State<'_, 'r, '_> {
             ),
             _ => message,
         };
-        // Messages quote the value: it may not drive a terminal (the value itself stays raw).
-        let message = printable(&message).into_owned();
-        let suggestion = suggestion.map(|s| printable(&s).into_owned());
         sink.finding(Finding {
             rule,
             severity,

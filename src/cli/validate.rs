@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use wm_ethnicity::council::Council;
 use wm_ethnicity::io::{InputFormat, Table};
 use wm_ethnicity::spec::ReturnSpec;
+use wm_ethnicity::text::cell_safe;
 use wm_ethnicity::validate::{Finding, Report, Sink, Validator};
 use wm_ethnicity::{Error, ErrorKind};
 
@@ -203,31 +204,24 @@ const CSV_HEADER: [&str; 9] = [
     "suggestion",
 ];
 
-/// Text that a spreadsheet would run as a formula gets a leading apostrophe (plain numbers such
-/// as `-8` are left alone).
-fn cell_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    let number = s.parse::<f64>().is_ok();
-    if !number && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{s}"))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
 fn write_csv_finding<W: Write>(out: &mut csv::Writer<W>, f: &Finding) -> std::io::Result<()> {
-    let num = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-    let text = |s: &Option<String>| cell_safe(s.as_deref().unwrap_or("")).into_owned();
-    out.write_record([
-        f.rule.id().to_owned(),
-        f.rule.name().to_owned(),
-        f.severity.name().to_owned(),
+    use std::borrow::Cow;
+    let num = |n: Option<u64>| Cow::Owned(n.map(|n| n.to_string()).unwrap_or_default());
+    fn text(s: Option<&str>) -> Cow<'_, str> {
+        cell_safe(s.unwrap_or(""))
+    }
+    let fields: [Cow<'_, str>; 9] = [
+        Cow::Borrowed(f.rule.id()),
+        Cow::Borrowed(f.rule.name()),
+        Cow::Borrowed(f.severity.name()),
         num(f.line),
         num(f.record),
-        text(&f.column),
-        text(&f.value),
-        cell_safe(&f.message).into_owned(),
-        text(&f.suggestion),
-    ])?;
+        text(f.column.as_deref()),
+        text(f.value.as_deref()),
+        cell_safe(&f.message),
+        text(f.suggestion.as_deref()),
+    ];
+    out.write_record(fields.iter().map(|c| c.as_bytes()))?;
     Ok(())
 }
 
