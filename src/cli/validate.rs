@@ -206,10 +206,10 @@ const CSV_HEADER: [&str; 9] = [
 
 fn write_csv_finding<W: Write>(out: &mut csv::Writer<W>, f: &Finding) -> std::io::Result<()> {
     use std::borrow::Cow;
-    let num = |n: Option<u64>| Cow::Owned(n.map(|n| n.to_string()).unwrap_or_default());
     fn text(s: Option<&str>) -> Cow<'_, str> {
         cell_safe(s.unwrap_or(""))
     }
+    let num = |n: Option<u64>| Cow::Owned(n.map(|n| n.to_string()).unwrap_or_default());
     let fields: [Cow<'_, str>; 9] = [
         Cow::Borrowed(f.rule.id()),
         Cow::Borrowed(f.rule.name()),
