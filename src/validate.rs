@@ -50,6 +50,7 @@ use crate::standard::{Category, Group, Level, Node, Residual};
 use crate::text::{looks_like_excel_scientific, nearest, printable};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt::{self, Write as _};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
@@ -1239,17 +1240,6 @@ impl<'r> State<'_, 'r, '_> {
         }
         let n = u32::try_from(rec.number()).unwrap_or(u32::MAX);
         let hash = id_hash(id);
-        if let Some(&first) = self.ids.get(&hash) {
-            return self.emit(
-                Rule::DuplicateId,
-                None,
-                at,
-                Some(i),
-                None,
-                Some(raw),
-                Detail::Duplicate { first },
-            );
-        }
         if !self.presized && self.ids.len() == PRESIZE_AFTER {
             self.presized = true;
             let done = rec.progress();
@@ -1261,8 +1251,26 @@ impl<'r> State<'_, 'r, '_> {
                     .reserve(expect.min(1 << 27).saturating_sub(self.ids.len()));
             }
         }
-        self.ids.insert(hash, n);
-        Ok(())
+        // One probe of the table (a cache miss, once it is large) finds a duplicate or
+        // inserts.
+        match self.ids.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert(n);
+                Ok(())
+            }
+            Entry::Occupied(first) => {
+                let first = *first.get();
+                self.emit(
+                    Rule::DuplicateId,
+                    None,
+                    at,
+                    Some(i),
+                    None,
+                    Some(raw),
+                    Detail::Duplicate { first },
+                )
+            }
+        }
     }
 
     fn check_date(&mut self, rec: &Record<'_>, at: At, i: usize) -> std::io::Result<Option<Date>> {
