@@ -9,7 +9,8 @@
 #
 # Options: --quick, --no-pandas, --no-10m, --repeat N (best of N, default 3), --out DIR
 # (generated files and outputs, default bench-out/). Needs the Rust toolchain, python3 and
-# (optionally) /usr/bin/time; taskset pins the single-core runs.
+# (optionally) /usr/bin/time. The one-thread rows run with --threads 1. Run it on an otherwise
+# idle machine: a job on the second core slows the two-thread rows most.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --no-10m) ten=0 ;;
     --repeat) repeat="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
