@@ -8,7 +8,7 @@ mod common;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use wm_ethnicity::Registry;
-use wm_ethnicity::io::{ReadOptions, Table};
+use wm_ethnicity::io::{ReadOptions, Table, Threads};
 use wm_ethnicity::spec::ReturnSpec;
 use wm_ethnicity::validate::{Finding, Validator};
 
@@ -20,8 +20,14 @@ fn validate(c: &mut Criterion) {
     let mut g = c.benchmark_group("validate");
     g.sample_size(20);
     g.throughput(Throughput::Elements(ROWS as u64));
-    let table =
-        || Table::from_reader("bench.csv", data.as_bytes(), &ReadOptions::default()).expect("CSV");
+    let open = |threads| {
+        let opts = ReadOptions {
+            threads,
+            ..ReadOptions::default()
+        };
+        Table::from_reader("bench.csv", data.as_bytes(), &opts).expect("CSV")
+    };
+    let table = || open(Threads::One);
     let plain = ReturnSpec::coded("ethnicity_code", "nhs-ethnic-category");
     let with_id = plain.clone().with_id_column("record_id");
     for (name, spec) in [("code", &plain), ("code+id", &with_id)] {
@@ -29,6 +35,10 @@ fn validate(c: &mut Criterion) {
         // The fast path: findings counted, not built.
         g.bench_function(BenchmarkId::new("check", name), |b| {
             b.iter(|| black_box(v.check(table()).expect("valid").records));
+        });
+        // The same, the CSV parsed on a second thread.
+        g.bench_function(BenchmarkId::new("check-two-threads", name), |b| {
+            b.iter(|| black_box(v.check(open(Threads::Two)).expect("valid").records));
         });
         // Every finding built (message, suggestion) and handed to a sink, as the CLI does.
         g.bench_function(BenchmarkId::new("findings", name), |b| {
