@@ -50,7 +50,6 @@ use crate::standard::{Category, Group, Level, Node, Residual};
 use crate::text::{looks_like_excel_scientific, nearest, printable};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fmt::{self, Write as _};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
@@ -694,7 +693,7 @@ impl<'r> Validator<'r> {
             sink,
             counts: [[0; 2]; RULE_COUNT],
             profiles: self.coded.iter().map(|_| Profile::default()).collect(),
-            ids: HashMap::default(),
+            ids: IdTable::default(),
             presized: false,
             total: table.progress_total(),
             records: 0,
@@ -844,44 +843,74 @@ fn share(n: u64, total: u64) -> f64 {
     }
 }
 
-/// Hashes of ids are already well mixed: the map uses them as they are.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(*b) ^ (self.0 >> 56);
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A 64-bit hash of a record id, stored as two `u32`s so that a table entry (key and first
-/// record number) takes 12 bytes rather than 16.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct IdKey([u32; 2]);
-
-impl std::hash::Hash for IdKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(u64::from(self.0[0]) | (u64::from(self.0[1]) << 32));
-    }
-}
-
 /// The 64-bit hash (SipHash-1-3) of a record id. Ids are compared by hash to keep the duplicate
-/// check at about 13 bytes per table slot; two different ids share a hash with a chance of about
+/// check at 12 bytes per table slot; two different ids share a hash with a chance of about
 /// n²/2⁶⁵ (3 in 10⁸ for a million ids).
-fn id_hash(id: &str) -> IdKey {
+fn id_hash(id: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     h.write(id.as_bytes());
-    let x = h.finish();
-    #[allow(clippy::cast_possible_truncation)]
-    IdKey([x as u32, (x >> 32) as u32])
+    h.finish()
+}
+
+/// The ids seen so far, as a set of id hashes with the record each was first seen in: open
+/// addressing with linear probing, a slot being the hash and the record number in 12 bytes, so
+/// that looking an id up touches one place in memory (a cache miss, once the table is large)
+/// rather than two (a map's control bytes, then its slot). The hash is already well mixed: its
+/// low bits pick the slot. 0 marks an empty slot, so a hash of 0 is stored as 1.
+#[derive(Debug, Default)]
+struct IdTable {
+    /// Hash low half, hash high half, first record number; a power of two of them, or none.
+    slots: Vec<[u32; 3]>,
+    len: usize,
+}
+
+impl IdTable {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The first record `hash` was seen in, or `None` after recording it for record `n`.
+    fn first_or_insert(&mut self, hash: u64, n: u32) -> Option<u32> {
+        if (self.len + 1) * 8 > self.slots.len() * 7 {
+            self.reserve(self.len + 1);
+        }
+        let hash = hash.max(1);
+        #[allow(clippy::cast_possible_truncation)]
+        let (lo, hi) = (hash as u32, (hash >> 32) as u32);
+        let mask = self.slots.len() - 1;
+        #[allow(clippy::cast_possible_truncation)]
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot[0] == lo && slot[1] == hi {
+                return Some(slot[2]);
+            }
+            if slot[0] == 0 && slot[1] == 0 {
+                *slot = [lo, hi, n];
+                self.len += 1;
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Makes room for `total` ids without growing again (at most 7/8 of the slots in use).
+    fn reserve(&mut self, total: usize) {
+        let want = (total.saturating_mul(8) / 7 + 1)
+            .next_power_of_two()
+            .max(1024);
+        if want <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![[0; 3]; want]);
+        self.len = 0;
+        for slot in old {
+            if slot[0] != 0 || slot[1] != 0 {
+                let hash = u64::from(slot[0]) | (u64::from(slot[1]) << 32);
+                self.first_or_insert(hash, slot[2]);
+            }
+        }
+    }
 }
 
 /// After this many ids the table is sized once for the whole file (estimated from the bytes read
@@ -926,7 +955,7 @@ struct State<'v, 'r, 's> {
     sink: Option<&'s mut dyn Sink>,
     counts: [[u64; 2]; RULE_COUNT],
     profiles: Vec<Profile>,
-    ids: HashMap<IdKey, u32, BuildHasherDefault<IdHasher>>,
+    ids: IdTable,
     presized: bool,
     /// The input's size in progress units (0 when unknown).
     total: u64,
@@ -1247,29 +1276,20 @@ impl<'r> State<'_, 'r, '_> {
                 // Records so far scaled by the input left, plus a tenth for safety.
                 let expect = u128::from(self.records) * u128::from(self.total) / u128::from(done);
                 let expect = usize::try_from(expect + expect / 10).unwrap_or(usize::MAX);
-                self.ids
-                    .reserve(expect.min(1 << 27).saturating_sub(self.ids.len()));
+                self.ids.reserve(expect.min(1 << 27));
             }
         }
-        // One probe of the table (a cache miss, once it is large) finds a duplicate or
-        // inserts.
-        match self.ids.entry(hash) {
-            Entry::Vacant(slot) => {
-                slot.insert(n);
-                Ok(())
-            }
-            Entry::Occupied(first) => {
-                let first = *first.get();
-                self.emit(
-                    Rule::DuplicateId,
-                    None,
-                    at,
-                    Some(i),
-                    None,
-                    Some(raw),
-                    Detail::Duplicate { first },
-                )
-            }
+        match self.ids.first_or_insert(hash, n) {
+            None => Ok(()),
+            Some(first) => self.emit(
+                Rule::DuplicateId,
+                None,
+                at,
+                Some(i),
+                None,
+                Some(raw),
+                Detail::Duplicate { first },
+            ),
         }
     }
 
@@ -1808,4 +1828,36 @@ fn same_letters(a: &str, b: &str) -> bool {
 
 fn what_of(scheme: Option<&Scheme>) -> &'static str {
     scheme.map_or("code", what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdTable;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    proptest! {
+        /// The table answers as a map from hash to first record would, through growth (few
+        /// distinct hashes, so duplicates are common; 0 and 1 are one hash by design).
+        #[test]
+        fn id_table_is_a_map_of_first_records(
+            hashes in prop::collection::vec(prop_oneof![0u64..3000, any::<u64>()], 0..5000),
+            presize in prop::option::of(0usize..4000),
+        ) {
+            let mut table = IdTable::default();
+            let mut model: HashMap<u64, u32> = HashMap::new();
+            for (n, &h) in hashes.iter().enumerate() {
+                if presize.is_some_and(|at| at == n) {
+                    table.reserve(hashes.len());
+                }
+                let n = u32::try_from(n).unwrap();
+                let want = model.get(&h.max(1)).copied();
+                if want.is_none() {
+                    model.insert(h.max(1), n);
+                }
+                prop_assert_eq!(table.first_or_insert(h, n), want);
+                prop_assert_eq!(table.len(), model.len());
+            }
+        }
+    }
 }
