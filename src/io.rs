@@ -587,6 +587,23 @@ enum Source<'a> {
     },
 }
 
+/// Calls into the spreadsheet reader with its panics caught. On some malformed workbooks
+/// calamine overflows an integer (found by fuzzing: a cell reference with too many digits);
+/// with overflow checks on, as in a debug build, that is a panic, which must be an error naming
+/// the file, never a crash. (With `panic = "abort"` nothing can be caught.)
+fn sheet_call<T>(at: Location, call: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|_| {
+        Error::new(
+            ErrorKind::Input(
+                "the spreadsheet reader failed on this workbook: it is damaged, or not a workbook \
+                 a spreadsheet program wrote"
+                    .into(),
+            ),
+            at,
+        )
+    })
+}
+
 fn input_error(name: &str, msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Input(msg.into()), Location::file(name))
 }
@@ -856,18 +873,20 @@ impl<'a> Table<'a> {
 
     fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result<Table<'static>> {
         check_workbook_size(path, &name, InputFormat::Xlsx)?;
-        let mut book: calamine::Xlsx<BufReader<File>> = calamine::open_workbook(path)
-            .map_err(|e| input_error(&name, format!("cannot read it as an Excel workbook: {e}")))?;
+        let mut book: calamine::Xlsx<BufReader<File>> = sheet_call(Location::file(&name), || {
+            calamine::open_workbook(path)
+        })?
+        .map_err(|e| input_error(&name, format!("cannot read it as an Excel workbook: {e}")))?;
         let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;
         let (header, header_row, total) = {
-            let mut cells = book
-                .worksheet_cells_reader(&sheet)
-                .map_err(|e| input_error(&name, format!("cannot read sheet `{sheet}`: {e}")))?;
+            let mut cells = sheet_call(Location::file(&name), || {
+                book.worksheet_cells_reader(&sheet)
+            })?
+            .map_err(|e| input_error(&name, format!("cannot read sheet `{sheet}`: {e}")))?;
             let total = u64::from(cells.dimensions().end.0) + 1;
             let mut row = RowBuilder::default();
             let mut header = None;
-            while let Some(cell) = cells
-                .next_cell()
+            while let Some(cell) = sheet_call(Location::file(&name), || cells.next_cell())?
                 .map_err(|e| input_error(&name, format!("sheet `{sheet}`: {e}")))?
             {
                 let (r, c) = cell.get_position();
@@ -914,11 +933,10 @@ impl<'a> Table<'a> {
         opts: &ReadOptions,
     ) -> Result<Table<'static>> {
         check_workbook_size(path, &name, format)?;
-        let mut book = calamine::open_workbook_auto(path)
+        let mut book = sheet_call(Location::file(&name), || calamine::open_workbook_auto(path))?
             .map_err(|e| input_error(&name, format!("cannot read it as a spreadsheet: {e}")))?;
         let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;
-        let range = book
-            .worksheet_range(&sheet)
+        let range = sheet_call(Location::file(&name), || book.worksheet_range(&sheet))?
             .map_err(|e| input_error(&name, format!("cannot read sheet `{sheet}`: {e}")))?;
         let start_row = range.start().map_or(0, |s| s.0);
         let mut header = None;
@@ -1643,19 +1661,15 @@ fn read_xlsx<F>(
 where
     F: FnMut(&Record<'_>) -> ControlFlow<()>,
 {
-    let mut cells = book
-        .worksheet_cells_reader(sheet)
+    let mut cells = sheet_call(Location::file(name), || book.worksheet_cells_reader(sheet))?
         .map_err(|e| input_error(name, format!("cannot read sheet `{sheet}`: {e}")))?;
     let mut summary = ReadSummary::default();
     let mut row = RowBuilder::default();
     let mut last_row = header_row;
     loop {
-        let cell = cells.next_cell().map_err(|e| {
-            Error::new(
-                ErrorKind::Input(format!("sheet `{sheet}`: {e}")),
-                Location::file(name).at(u64::from(row.row.unwrap_or(last_row)) + 2, 1),
-            )
-        })?;
+        let at = Location::file(name).at(u64::from(row.row.unwrap_or(last_row)) + 2, 1);
+        let cell = sheet_call(at.clone(), || cells.next_cell())?
+            .map_err(|e| Error::new(ErrorKind::Input(format!("sheet `{sheet}`: {e}")), at))?;
         let (r, c, v) = match &cell {
             Some(cell) => {
                 let (r, c) = cell.get_position();
