@@ -677,7 +677,8 @@ impl<'a> Table<'a> {
     /// Reads a CSV or JSON Lines return from any reader (Excel input needs a file: use
     /// [`Table::open`]). `name` names the input in errors and reports. Without a BOM or a given
     /// encoding, the encoding is detected from the first 64 KiB; invalid UTF-8 after that is
-    /// reported field by field.
+    /// reported field by field. The reader must be `Send`: with [`Threads::Two`] a second
+    /// thread reads and parses it. The size being unknown, [`Threads::Auto`] reads on one.
     pub fn from_reader(
         name: &str,
         reader: impl Read + Send + 'a,
