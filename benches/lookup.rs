@@ -47,7 +47,8 @@ fn load(c: &mut Criterion) {
     g.sample_size(20);
     for id in ["nhs-ethnic-category", "dfe-cbds", "ons-2021-ew-detailed"] {
         let text = builtin_yaml(id).expect("built-in");
-        // What `builtin` costs on first use, plus the JSON Schema pass a local file also gets.
+        // What a local scheme file of this size costs to load: parsing, the JSON Schema pass and
+        // building the tables. (Built-in schemes are compiled in and skip the parsing.)
         g.bench_function(BenchmarkId::new("from_yaml", id), |b| {
             b.iter(|| Scheme::from_yaml(black_box(text), id, |_| None).expect("valid"));
         });
