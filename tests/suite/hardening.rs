@@ -518,7 +518,7 @@ fn every_bad_fixture_has_its_test_and_its_expected_result() {
 // Property tests: any bytes, validated and converted, never panic; every record ends in exactly
 // one place; every finding points at a line the file has.
 
-mod prop {
+pub(crate) mod prop {
     use proptest::prelude::*;
     use std::ops::ControlFlow;
     use wm_ethnicity::Registry;
@@ -532,12 +532,13 @@ mod prop {
     use wm_ethnicity::text::{edit_distance, edit_distance_within, nearest};
     use wm_ethnicity::validate::Validator;
 
-    /// Bytes that make CSV interesting (delimiters, quotes, line ends, codes, UTF-8 and
-    /// Windows-1252 text, a BOM, NUL, ESC), and now and then any byte.
-    fn byte() -> impl Strategy<Value = u8> {
+    /// Bytes that make CSV and JSON Lines interesting (delimiters, quotes, line ends, braces,
+    /// codes, UTF-8 and Windows-1252 text, a BOM, NUL, ESC), and now and then any byte. Shared by
+    /// every property test that feeds the readers bytes.
+    pub(crate) fn byte() -> impl Strategy<Value = u8> {
         prop_oneof![
             4 => prop::sample::select(
-                b",;\t\"\"\r\n\n\n {}:AJHCZz9\0\x1b\xa0\xc3\xa9\xe2\x80\x93\xef\xbb\xbf\xff\x92".to_vec()
+                b",;\t\"\"\r\n\n\n {}[]:AJHCZz9\0\x1b\xa0\xc3\xa9\xe2\x80\x93\xef\xbb\xbf\xff\x92".to_vec()
             ),
             1 => any::<u8>(),
         ]

@@ -4,6 +4,7 @@
 //! records, fields, shapes, line numbers, progress, counts and errors, in the same order; and
 //! stopping early ends both threads.
 
+use crate::hardening::prop::byte;
 use proptest::prelude::*;
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
@@ -115,15 +116,6 @@ fn auto_uses_one_thread_for_a_reader_of_unknown_size() {
         read(text.as_bytes(), Threads::Auto, None),
         read(text.as_bytes(), Threads::One, None)
     );
-}
-
-/// Bytes that make CSV interesting: delimiters, quotes, every kind of line end, text, UTF-8 and
-/// Windows-1252 bytes, a BOM, NUL; now and then any byte.
-fn byte() -> impl Strategy<Value = u8> {
-    prop_oneof![
-        6 => prop::sample::select(b",;\t\"\r\n\n\n\nAJZ9 \0\xc3\xa9\xef\xbb\xbf\xff".to_vec()),
-        1 => any::<u8>(),
-    ]
 }
 
 proptest! {

@@ -780,22 +780,12 @@ fn the_shipped_spec_fixture_loads_with_its_rules() {
 }
 
 mod never_panics {
+    use crate::hardening::prop::byte;
     use proptest::prelude::*;
     use wm_ethnicity::Registry;
     use wm_ethnicity::io::{InputFormat, ReadOptions, Table};
     use wm_ethnicity::spec::ReturnSpec;
     use wm_ethnicity::validate::Validator;
-
-    /// Bytes that matter to the readers: delimiters, quotes, line ends, braces, spaces, codes,
-    /// and bytes that are not UTF-8 or start a multi-byte sequence.
-    fn byte() -> impl Strategy<Value = u8> {
-        prop_oneof![
-            3 => prop::sample::select(
-                b",;\t\"\r\n {}[]:AJZz9 \xa0\xc3\xa9\xe2\x80\x93\xef\xbb\xbf\xff".to_vec()
-            ),
-            1 => any::<u8>(),
-        ]
-    }
 
     fn check(header: &[u8], body: &[u8], format: InputFormat) -> Result<(), TestCaseError> {
         let mut data = header.to_vec();
