@@ -1686,8 +1686,7 @@ where
             summary.blank_lines += u64::from(this.saturating_sub(last_row).saturating_sub(1));
             last_row = this;
             if row.nonempty {
-                if emit_row(&mut row, &mut summary, expected, &mut f) {
-                    summary.stopped = true;
+                if emit_row(&mut row, &mut summary, expected, &mut f).is_break() {
                     return Ok(summary);
                 }
             } else {
@@ -1729,8 +1728,7 @@ where
             summary.blank_lines += 1;
             continue;
         }
-        if emit_row(&mut row, &mut summary, expected, &mut f) {
-            summary.stopped = true;
+        if emit_row(&mut row, &mut summary, expected, &mut f).is_break() {
             break;
         }
     }
@@ -1738,36 +1736,27 @@ where
 }
 
 /// Hands a finished spreadsheet row to `f`; true when `f` asks to stop.
-fn emit_row<F>(row: &mut RowBuilder, summary: &mut ReadSummary, expected: usize, f: &mut F) -> bool
+fn emit_row<F>(
+    row: &mut RowBuilder,
+    summary: &mut ReadSummary,
+    expected: usize,
+    f: &mut F,
+) -> ControlFlow<()>
 where
     F: FnMut(&Record<'_>) -> ControlFlow<()>,
 {
-    summary.records += 1;
     // Excel leaves out empty trailing cells, and formatting can leave empty cells past the last
     // column: neither is a ragged row. A value past the header is.
-    let used = row.used;
-    let shape = if used > expected {
-        row.rec.truncate(used);
-        Shape::WrongFieldCount {
-            found: used,
-            expected,
-        }
+    if row.used > expected {
+        row.rec.truncate(row.used);
     } else {
         row.rec.truncate(expected);
         while row.rec.len() < expected {
             row.rec.push_field(b"");
         }
-        Shape::Ok
-    };
+    }
     let r = u64::from(row.row.unwrap_or(0)) + 1;
-    let record = Record {
-        fields: row.rec.view(),
-        line: r,
-        number: summary.records,
-        progress: r,
-        shape,
-    };
-    f(&record).is_break()
+    deliver(summary, expected, row.rec.view(), (r, 0, r), f)
 }
 
 /// A spreadsheet cell's value, borrowed from either of calamine's cell types.
