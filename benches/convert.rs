@@ -9,7 +9,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use std::hint::black_box;
 use wm_ethnicity::Registry;
 use wm_ethnicity::convert::{Converter, Plan, Policy, SchemeFrom};
-use wm_ethnicity::labels::Synonyms;
+use wm_ethnicity::resolve::labels::Synonyms;
 
 const HEADER: [&str; 4] = ["record_id", "council", "date", "ethnicity_code"];
 

@@ -9,7 +9,8 @@
 //!
 //! ```
 //! use wm_ethnicity::aggregate::Aggregator;
-//! use wm_ethnicity::convert::{convert_code, Policy, Source};
+//! use wm_ethnicity::convert::{convert_code, Policy};
+//! use wm_ethnicity::resolve::Source;
 //! use wm_ethnicity::scheme::builtin;
 //! use wm_ethnicity::standard::Level;
 //!
@@ -25,12 +26,14 @@
 //! ```
 
 use crate::convert::{
-    By, Converted, Converter, Plan, Policy, RecordRejection, RejectSink, Rejection, SchemeFrom,
-    StreamError, check_record, column_index, rule, send_reject, shown,
+    Converted, Converter, Plan, Policy, RecordRejection, RejectSink, SchemeFrom, StreamError,
+    check_record, column_index, send_reject,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
-use crate::labels::Synonyms;
+use crate::resolve::labels::Synonyms;
+use crate::resolve::{By, Rejection, shown};
+use crate::rules::Rule;
 use crate::scheme::Registry;
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
@@ -280,7 +283,7 @@ pub fn parse_count(raw: &str) -> std::result::Result<u64, Rejection> {
     let t = raw.trim();
     let bad = |why: &str| {
         Rejection::new(
-            rule::BAD_COUNT,
+            Rule::BadCount,
             format!("{} is not a count: {why}", shown(raw)),
         )
     };
@@ -406,7 +409,8 @@ fn at_line(e: &Error, file: &str, line: u64) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::convert::{Source, convert_code};
+    use crate::convert::convert_code;
+    use crate::resolve::Source;
     use crate::scheme::builtin;
 
     #[test]
@@ -414,7 +418,7 @@ mod tests {
         assert_eq!(parse_count(" 12 "), Ok(12));
         assert_eq!(parse_count("1,234,567"), Ok(1_234_567));
         for bad in ["", "1.5", "-3", "12,34", "1e3", "99999999999999999999"] {
-            assert_eq!(parse_count(bad).unwrap_err().rule, rule::BAD_COUNT, "{bad}");
+            assert_eq!(parse_count(bad).unwrap_err().rule, Rule::BadCount, "{bad}");
         }
     }
 

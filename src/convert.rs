@@ -9,7 +9,8 @@
 //! stated, through [`crate::crosswalk::encode`].
 //!
 //! ```
-//! use wm_ethnicity::convert::{convert_code, Policy, Source};
+//! use wm_ethnicity::convert::{convert_code, Policy};
+//! use wm_ethnicity::resolve::Source;
 //! use wm_ethnicity::scheme::builtin;
 //! use wm_ethnicity::standard::{Category, Level, Node};
 //!
@@ -30,114 +31,22 @@ use crate::council;
 use crate::crosswalk::{self, Loss};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
-use crate::labels::{self, Synonyms};
-use crate::scheme::{FxHasher, KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
-use crate::spec::{EmptyCell, ReturnSpec};
+use crate::resolve::labels::{self, Synonyms};
+use crate::resolve::unknown::Explainer;
+use crate::resolve::{
+    By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, empty, find_code, shown,
+};
+use crate::rules::Rule;
+use crate::scheme::{FxHasher, Registry, Relationship, Scheme};
+use crate::spec::EmptyCell;
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
-use crate::text::{cell_safe, looks_like_excel_scientific, nearest, printable};
-use crate::validate::{Rule as ValidateRule, Validator};
+use crate::text::{cell_safe, nearest};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::io::Write;
 use std::ops::ControlFlow;
-
-/// The id that names the standard itself as a source: values are standard codes (`white.irish`).
-pub const STANDARD_ID: &str = "standard";
-
-/// A rule a value breaks: its stable id and name. Rules that validation also has keep
-/// validation's id (`WM001 unknown-code`, see `docs/rules.md`); the rules only conversion has are
-/// `CV0nn` (see `docs/convert.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct RuleId {
-    /// The stable id, e.g. `WM001` or `CV001`.
-    #[serde(rename = "rule")]
-    pub id: &'static str,
-    /// The stable name, e.g. `unknown-code`.
-    #[serde(rename = "rule_name")]
-    pub name: &'static str,
-}
-
-impl RuleId {
-    /// A conversion rule.
-    pub const fn new(id: &'static str, name: &'static str) -> Self {
-        RuleId { id, name }
-    }
-
-    /// Validation's rule, under its own id and name.
-    pub const fn of(rule: ValidateRule) -> Self {
-        RuleId {
-            id: rule.id(),
-            name: rule.name(),
-        }
-    }
-}
-
-impl fmt::Display for RuleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.id, self.name)
-    }
-}
-
-/// The reasons a value or record is rejected.
-pub mod rule {
-    use super::RuleId;
-    use crate::validate::Rule;
-
-    /// The cell is empty (or only spaces): not a code, and not a residual value until a return's
-    /// rules say so (validation's WM004).
-    pub const EMPTY: RuleId = RuleId::of(Rule::EmptyValue);
-    /// The value is not a code of the scheme (WM001).
-    pub const UNKNOWN_CODE: RuleId = RuleId::of(Rule::UnknownCode);
-    /// The value looks like a number Excel turned into scientific notation (WM007).
-    pub const EXCEL_SCIENTIFIC: RuleId = RuleId::of(Rule::ExcelScientific);
-    /// The record has a different number of fields from the header (WM010).
-    pub const WRONG_FIELD_COUNT: RuleId = RuleId::of(Rule::WrongFieldCount);
-    /// A field the conversion reads holds bytes not valid in the file's encoding (WM011).
-    pub const INVALID_ENCODING: RuleId = RuleId::of(Rule::InvalidEncoding);
-    /// The line is not a record: a JSON Lines line that is not an object (WM018).
-    pub const MALFORMED_RECORD: RuleId = RuleId::of(Rule::MalformedRecord);
-    /// The label matches no label of the scheme and no curated synonym.
-    pub const UNKNOWN_LABEL: RuleId = RuleId::new("CV001", "unknown-label");
-    /// The label is the label of several nodes of the standard in different places.
-    pub const AMBIGUOUS_LABEL: RuleId = RuleId::new("CV002", "ambiguous-label");
-    /// The row's scheme column names no scheme.
-    pub const UNKNOWN_SCHEME: RuleId = RuleId::new("CV003", "unknown-scheme");
-    /// The row's council column names none of the councils.
-    pub const UNKNOWN_COUNCIL: RuleId = RuleId::new("CV004", "unknown-council");
-    /// The council has no return by that dataset name.
-    pub const UNKNOWN_DATASET: RuleId = RuleId::new("CV005", "unknown-dataset");
-    /// No code of the target scheme contains the record's meaning (`--to-scheme`).
-    pub const NO_TARGET_CODE: RuleId = RuleId::new("CV006", "no-target-code");
-    /// No single code of the target scheme holds the record's meaning (a broader source), and
-    /// the policy chose none of its candidates (`--to-scheme`).
-    pub const AMBIGUOUS_TARGET_CODE: RuleId = RuleId::new("CV007", "ambiguous-target-code");
-    /// An aggregate table's count is not a whole number of zero or more.
-    pub const BAD_COUNT: RuleId = RuleId::new("CV008", "bad-count");
-
-    /// The rules only conversion has, in id order.
-    pub const CONVERT_ONLY: [RuleId; 8] = [
-        UNKNOWN_LABEL,
-        AMBIGUOUS_LABEL,
-        UNKNOWN_SCHEME,
-        UNKNOWN_COUNCIL,
-        UNKNOWN_DATASET,
-        NO_TARGET_CODE,
-        AMBIGUOUS_TARGET_CODE,
-        BAD_COUNT,
-    ];
-}
-
-/// A value as it may be shown in a message: quoted, unless it spans lines or is over 100
-/// characters (then it may hold other columns of a broken record, and is not shown).
-pub fn shown(raw: &str) -> String {
-    if raw.contains(['\n', '\r']) || raw.chars().count() > 100 {
-        "the value (not shown: it spans several lines or is over 100 characters)".to_owned()
-    } else {
-        format!("`{raw}`")
-    }
-}
 
 /// What to emit for a code broader than one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -166,248 +75,6 @@ impl fmt::Display for Policy {
         f.write_str(self.name())
     }
 }
-
-/// How a value is matched: on the scheme's codes, or on labels (free text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum By {
-    /// The scheme's codes (for label-keyed schemes, the key is the label: see [`KeyedBy`]).
-    #[default]
-    Code,
-    /// Free text: the scheme's labels, then the curated synonyms ([`crate::labels`]).
-    Label,
-}
-
-/// How a value was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Matched {
-    /// Exactly as listed.
-    Exact,
-    /// After trimming spaces and/or changing case (for labels: folding punctuation too).
-    Normalised,
-    /// An NHS-style local code: an unlisted second character after a listed national code.
-    LocalSecondCharacter,
-    /// Through the curated synonym list.
-    Synonym,
-    /// An empty cell the return's rules count as "not known" (`empty: not-known`).
-    Empty,
-}
-
-impl Matched {
-    /// The name used in output.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Matched::Exact => "exact",
-            Matched::Normalised => "normalised",
-            Matched::LocalSecondCharacter => "local-second-character",
-            Matched::Synonym => "synonym",
-            Matched::Empty => "empty",
-        }
-    }
-}
-
-impl From<MatchKind> for Matched {
-    fn from(k: MatchKind) -> Self {
-        match k {
-            MatchKind::Exact => Matched::Exact,
-            MatchKind::Normalised => Matched::Normalised,
-            MatchKind::LocalSecondCharacter => Matched::LocalSecondCharacter,
-        }
-    }
-}
-
-/// Where values come from: a coding scheme, or the standard's own codes.
-#[derive(Debug, Clone, Copy)]
-pub enum Source<'a> {
-    /// Standard codes such as `white.irish` (the output of a conversion).
-    Standard,
-    /// A coding scheme.
-    Scheme(&'a Scheme),
-}
-
-impl<'a> From<&'a Scheme> for Source<'a> {
-    fn from(s: &'a Scheme) -> Self {
-        Source::Scheme(s)
-    }
-}
-
-impl<'a> Source<'a> {
-    /// The source named `id`: [`STANDARD_ID`], or a scheme of `registry`.
-    pub fn get(registry: &'a Registry, id: &str) -> Option<Source<'a>> {
-        if id == STANDARD_ID {
-            Some(Source::Standard)
-        } else {
-            registry.get(id).map(Source::Scheme)
-        }
-    }
-
-    /// As [`Source::get`], or an error naming the nearest ids.
-    pub fn require(registry: &'a Registry, id: &str) -> Result<Source<'a>> {
-        Source::get(registry, id).ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownScheme {
-                    id: id.to_owned(),
-                    nearest: nearest(id, registry.ids().chain([STANDARD_ID]), 3)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
-                },
-                Location::default(),
-            )
-        })
-    }
-
-    /// The source's id: the scheme id, or [`STANDARD_ID`].
-    pub fn id(self) -> &'a str {
-        match self {
-            Source::Standard => STANDARD_ID,
-            Source::Scheme(s) => &s.id,
-        }
-    }
-
-    /// True for officer-observed schemes (police IC codes).
-    pub fn observed(self) -> bool {
-        matches!(self, Source::Scheme(s) if s.observed)
-    }
-}
-
-/// A value's place in the standard, before a policy chooses what to emit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Meaning<'a> {
-    /// How the source value relates to `target`.
-    pub relationship: Relationship,
-    /// The finest node that contains every meaning of the value.
-    pub target: Node,
-    /// For broader values: the categories it may be.
-    pub candidates: &'a [Category],
-    /// For broader values: the documented likeliest candidate, if any.
-    pub most_likely: Option<Category>,
-}
-
-impl<'a> Meaning<'a> {
-    /// The meaning of a scheme code's mapping.
-    pub fn of_mapping(m: &'a Mapping) -> Self {
-        Meaning {
-            relationship: m.relationship,
-            target: m.target,
-            candidates: &m.candidates,
-            most_likely: m.most_likely,
-        }
-    }
-
-    /// The meaning of a standard node: itself (equivalent, or residual).
-    pub fn of_node(node: Node) -> Self {
-        Meaning {
-            relationship: if node.is_residual() {
-                Relationship::Residual
-            } else {
-                Relationship::Equivalent
-            },
-            target: node,
-            candidates: &[],
-            most_likely: None,
-        }
-    }
-
-    /// This meaning as a scheme [`Mapping`] (for [`crosswalk::encode`]).
-    pub fn to_mapping(self) -> Mapping {
-        Mapping {
-            relationship: self.relationship,
-            target: self.target,
-            candidates: self.candidates.to_vec(),
-            most_likely: self.most_likely,
-            note: None,
-        }
-    }
-}
-
-/// A value found in its source: what it means and where that meaning comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Found<'a> {
-    /// Its meaning in the standard.
-    pub meaning: Meaning<'a>,
-    /// The scheme whose code gave the meaning (for a synonym, the scheme it names, or
-    /// [`STANDARD_ID`]).
-    pub scheme: &'a str,
-    /// That code (the label for label-keyed schemes; the node code for the standard).
-    pub code: &'a str,
-    /// How the value matched.
-    pub matched: Matched,
-    /// True when the scheme is officer-observed (not the person's self-defined ethnicity).
-    pub observed: bool,
-}
-
-/// Why a value could not be converted. Never repeats anything but the value itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rejection {
-    /// The rule (see [`rule`]).
-    #[serde(flatten)]
-    pub rule: RuleId,
-    /// A sentence a data officer understands.
-    pub reason: String,
-    /// What to do about it, where there is something to say.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggestion: Option<String>,
-    /// The nearest codes or labels, for "did you mean".
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub nearest: Vec<String>,
-}
-
-impl Rejection {
-    /// A rejection under `rule`.
-    pub fn new(rule: RuleId, reason: impl Into<String>) -> Self {
-        let reason: String = reason.into();
-        Rejection {
-            rule,
-            // Reasons quote the value: it may not drive a terminal.
-            reason: printable(&reason).into_owned(),
-            suggestion: None,
-            nearest: Vec::new(),
-        }
-    }
-
-    /// The same rejection with "did you mean" candidates (and, when it has none yet, a
-    /// suggestion naming them).
-    #[must_use]
-    pub fn with_nearest<S: Into<String>>(mut self, nearest: impl IntoIterator<Item = S>) -> Self {
-        self.nearest = nearest.into_iter().map(Into::into).collect();
-        if self.suggestion.is_none() && !self.nearest.is_empty() {
-            let quoted: Vec<String> = self.nearest.iter().map(|n| format!("`{n}`")).collect();
-            let suggestion = format!("Did you mean {}?", or_list(&quoted));
-            self.suggestion = Some(printable(&suggestion).into_owned());
-        }
-        self
-    }
-
-    /// The same rejection with a suggestion.
-    #[must_use]
-    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
-        self.suggestion = Some(printable(&suggestion.into()).into_owned());
-        self
-    }
-}
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.rule, self.reason)?;
-        if let Some(s) = &self.suggestion {
-            write!(f, ". {s}")?;
-        }
-        Ok(())
-    }
-}
-
-/// `a`, `a or b`, `a, b or c`.
-fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
-impl std::error::Error for Rejection {}
 
 /// A value expressed in another scheme (`--to-scheme`), with the loss stated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -509,7 +176,7 @@ impl<'a> Converted<'a> {
     }
 
     /// Expresses this record in scheme `to` through [`crosswalk::encode`]. A record no code of
-    /// `to` contains is a [`rule::NO_TARGET_CODE`] rejection.
+    /// `to` contains is a [`Rule::NoTargetCode`] rejection.
     pub fn recode(&self, to: &'a Scheme) -> std::result::Result<Recoded<'a>, Rejection> {
         let e = crosswalk::encode(to, &self.meaning().to_mapping());
         match e.code {
@@ -521,9 +188,9 @@ impl<'a> Converted<'a> {
                 note: e.note,
             }),
             None if e.loss == Loss::Ambiguous => {
-                Err(Rejection::new(rule::AMBIGUOUS_TARGET_CODE, e.note))
+                Err(Rejection::new(Rule::AmbiguousTargetCode, e.note))
             }
-            None => Err(Rejection::new(rule::NO_TARGET_CODE, e.note)),
+            None => Err(Rejection::new(Rule::NoTargetCode, e.note)),
         }
     }
 
@@ -532,87 +199,6 @@ impl<'a> Converted<'a> {
         self.to = Some(self.recode(to)?);
         Ok(self)
     }
-}
-
-fn empty() -> Rejection {
-    Rejection::new(
-        rule::EMPTY,
-        "the cell is empty: not a code, and not 'not known' unless the return's rules say so",
-    )
-}
-
-/// Finds a code (or, for label-keyed schemes, a label) in `source`.
-pub fn find_code<'a>(source: Source<'a>, raw: &str) -> std::result::Result<Found<'a>, Rejection> {
-    if raw.trim().is_empty() {
-        return Err(empty());
-    }
-    match source {
-        Source::Standard => find_standard_code(raw),
-        Source::Scheme(s) => {
-            let Some(m) = s.lookup(raw) else {
-                return Err(unknown_code(s, raw));
-            };
-            let mut meaning = Meaning::of_mapping(&m.code.map);
-            if m.kind == MatchKind::LocalSecondCharacter
-                && meaning.relationship == Relationship::Equivalent
-            {
-                // A local extension is more specific than the national code it extends.
-                meaning.relationship = Relationship::Narrower;
-            }
-            Ok(Found {
-                meaning,
-                scheme: &s.id,
-                code: m.code.key(),
-                matched: m.kind.into(),
-                observed: s.observed,
-            })
-        }
-    }
-}
-
-fn unknown_code(s: &Scheme, raw: &str) -> Rejection {
-    if looks_like_excel_scientific(raw) {
-        return Rejection::new(
-            rule::EXCEL_SCIENTIFIC,
-            format!(
-                "{} is a number Excel displayed in scientific notation; the original code is lost: re-export the column as text",
-                shown(raw)
-            ),
-        );
-    }
-    let what = if s.keyed_by == KeyedBy::Label {
-        "label"
-    } else {
-        "code"
-    };
-    Rejection::new(
-        rule::UNKNOWN_CODE,
-        format!("{} is not a {what} of {}", shown(raw), s.id),
-    )
-    .with_nearest(s.nearest(raw, 3))
-}
-
-fn find_standard_code(raw: &str) -> std::result::Result<Found<'static>, Rejection> {
-    let (node, matched) = if let Some(n) = Node::from_code(raw) {
-        (n, Matched::Exact)
-    } else {
-        let t = raw.trim().to_lowercase();
-        let Some(n) = Node::from_code(&t) else {
-            return Err(Rejection::new(
-                rule::UNKNOWN_CODE,
-                format!("{} is not a code of the standard", shown(raw)),
-            )
-            .with_nearest(nearest(raw, Node::all().map(Node::code), 3)));
-        };
-        (n, Matched::Normalised)
-    };
-    Ok(Found {
-        meaning: Meaning::of_node(node),
-        scheme: STANDARD_ID,
-        code: node.code(),
-        matched,
-        observed: false,
-    })
 }
 
 /// Converts one code of `source` under `policy`.
@@ -829,7 +415,7 @@ pub struct Converter<'a> {
     to: Option<&'a Scheme>,
     empty: EmptyCell,
     columns: Vec<String>,
-    validator: Validator<'a>,
+    explainer: Explainer<'a>,
 }
 
 /// A record that could not be converted: which column, and why.
@@ -922,14 +508,6 @@ impl<'a> Converter<'a> {
             Some(id) => Some(registry.require(id).map_err(at_file)?),
             None => None,
         };
-        // Validation explains unknown values (other scheme, Excel damage, observed codes); its
-        // lists of other schemes do not depend on the column's own scheme.
-        let any = match from {
-            ResolvedFrom::Fixed(Source::Scheme(s)) => s.id.as_str(),
-            _ => crate::scheme::BUILTIN_IDS[0],
-        };
-        let validator = Validator::new(&ReturnSpec::coded(plan.column.clone(), any), registry)
-            .map_err(at_file)?;
         Ok(Converter {
             registry,
             synonyms,
@@ -940,7 +518,7 @@ impl<'a> Converter<'a> {
             to,
             empty: plan.empty,
             columns: header.iter().map(|h| h.as_ref().to_owned()).collect(),
-            validator,
+            explainer: Explainer::new(registry),
         })
     }
 
@@ -978,7 +556,7 @@ impl<'a> Converter<'a> {
             RecordRejection::column(
                 index,
                 Rejection::new(
-                    rule::WRONG_FIELD_COUNT,
+                    Rule::WrongFieldCount,
                     "the record has fewer fields than the header, so this column is missing",
                 ),
             )
@@ -998,7 +576,7 @@ impl<'a> Converter<'a> {
                     RecordRejection::column(
                         i,
                         Rejection::new(
-                            rule::UNKNOWN_SCHEME,
+                            Rule::UnknownScheme,
                             if id.is_empty() {
                                 "the scheme cell is empty".to_owned()
                             } else {
@@ -1019,7 +597,7 @@ impl<'a> Converter<'a> {
                     return Err(RecordRejection::column(
                         council,
                         Rejection::new(
-                            rule::UNKNOWN_COUNCIL,
+                            Rule::UnknownCouncil,
                             if key.is_empty() {
                                 "the council cell is empty".to_owned()
                             } else {
@@ -1041,7 +619,7 @@ impl<'a> Converter<'a> {
                     return Err(RecordRejection::column(
                         dataset,
                         Rejection::new(
-                            rule::UNKNOWN_DATASET,
+                            Rule::UnknownDataset,
                             format!("{} has no return {} in its profile", c.name, shown(ds)),
                         )
                         .with_nearest(nearest(
@@ -1055,7 +633,7 @@ impl<'a> Converter<'a> {
                     RecordRejection::column(
                         dataset,
                         Rejection::new(
-                            rule::UNKNOWN_SCHEME,
+                            Rule::UnknownScheme,
                             format!(
                                 "{}'s {ds} return names scheme `{id}`, which is not loaded",
                                 c.name
@@ -1118,12 +696,10 @@ impl<'a> Converter<'a> {
         let Source::Scheme(s) = source else {
             return r;
         };
-        if self.by != By::Code || (r.rule != rule::UNKNOWN_CODE && r.rule != rule::EXCEL_SCIENTIFIC)
-        {
+        if self.by != By::Code || (r.rule != Rule::UnknownCode && r.rule != Rule::ExcelScientific) {
             return r;
         }
-        let column = self.columns.get(self.value).map_or("", String::as_str);
-        let (vrule, message, suggestion) = self.validator.explain_unknown(s, column, raw);
+        let (rule, message, suggestion) = self.explainer.explain(s, raw);
         let hide = |t: String| {
             if shown(raw).starts_with('`') {
                 t
@@ -1132,7 +708,7 @@ impl<'a> Converter<'a> {
             }
         };
         Rejection {
-            rule: RuleId::of(vrule),
+            rule,
             reason: hide(message),
             suggestion: suggestion.map(hide),
             nearest: r.nearest,
@@ -1176,7 +752,7 @@ pub struct Summary {
     /// Converted records recoded with some loss (`--to-scheme`).
     pub lossy: u64,
     /// Rejected records per rule, in first-seen order.
-    pub by_rule: Vec<(RuleId, u64)>,
+    pub by_rule: Vec<(Rule, u64)>,
     /// Blank lines skipped between records (they are not records).
     pub blank_lines: u64,
 }
@@ -1205,7 +781,7 @@ impl Summary {
     }
 
     /// Counts a rejected record.
-    pub fn rejected(&mut self, rule: RuleId) {
+    pub fn rejected(&mut self, rule: Rule) {
         self.rows += 1;
         self.rejected += 1;
         match self.by_rule.iter_mut().find(|(r, _)| *r == rule) {
@@ -1579,8 +1155,8 @@ impl<W: Write> RejectSink for RejectWriter<W> {
                 &record,
                 &cell_safe(r.column.unwrap_or("")),
                 &cell_safe(r.value.unwrap_or("")),
-                r.rejection.rule.id,
-                r.rejection.rule.name,
+                r.rejection.rule.id(),
+                r.rejection.rule.name(),
                 &cell_safe(&r.rejection.reason),
                 &cell_safe(r.rejection.suggestion.as_deref().unwrap_or("")),
             ])
@@ -1621,7 +1197,7 @@ pub fn check_record(
         io::Shape::WrongFieldCount { found, expected } => {
             return Err(RecordRejection::record(
                 Rejection::new(
-                    rule::WRONG_FIELD_COUNT,
+                    Rule::WrongFieldCount,
                     format!(
                         "the record has {found} field{} but the header has {expected}: values may \
                          have moved to other columns, so it was not converted",
@@ -1636,7 +1212,7 @@ pub fn check_record(
         }
         io::Shape::Malformed(why) => {
             return Err(RecordRejection::record(Rejection::new(
-                rule::MALFORMED_RECORD,
+                Rule::MalformedRecord,
                 why.to_owned(),
             )));
         }
@@ -1646,7 +1222,7 @@ pub fn check_record(
             return Err(RecordRejection::column(
                 i,
                 Rejection::new(
-                    rule::INVALID_ENCODING,
+                    Rule::InvalidEncoding,
                     "the field holds bytes that are not valid in the file's encoding",
                 )
                 .with_suggestion(
@@ -1771,12 +1347,12 @@ mod tests {
     fn rejections_name_the_rule() {
         assert_eq!(
             convert_code(nhs(), " ", Policy::Strict).unwrap_err().rule,
-            rule::EMPTY
+            Rule::EmptyValue
         );
         let r = convert_code(nhs(), "JJJ", Policy::Strict).unwrap_err();
-        assert_eq!(r.rule, rule::UNKNOWN_CODE);
+        assert_eq!(r.rule, Rule::UnknownCode);
         let r = convert_code(nhs(), "9.76631E+14", Policy::Strict).unwrap_err();
-        assert_eq!(r.rule, rule::EXCEL_SCIENTIFIC);
+        assert_eq!(r.rule, Rule::ExcelScientific);
         let r = convert_code(Source::Standard, "white.iris", Policy::Strict).unwrap_err();
         assert_eq!(r.nearest[0], "white.irish");
     }
@@ -1818,7 +1394,7 @@ mod tests {
         assert_eq!((r.code, r.loss), ("C", Loss::Generalised));
         let c = convert_code(nhs(), "C", Policy::Strict).unwrap();
         let r = c.recode(dfe).unwrap_err();
-        assert_eq!(r.rule, rule::AMBIGUOUS_TARGET_CODE);
+        assert_eq!(r.rule, Rule::AmbiguousTargetCode);
         assert!(r.reason.contains("WOTH"), "{}", r.reason);
         let c = convert_code(nhs(), "C", Policy::MostLikely).unwrap();
         assert_eq!(c.recode(dfe).unwrap().code, "WOTH");

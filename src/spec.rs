@@ -32,8 +32,8 @@
 //! ```
 
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::rules::{Rule, Severity};
 use crate::scheme::Registry;
-use crate::validate::{Rule, Severity};
 use crate::yaml;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;

@@ -13,7 +13,8 @@
 //! ```
 //! use wm_ethnicity::io::{ReadOptions, Table};
 //! use wm_ethnicity::spec::ReturnSpec;
-//! use wm_ethnicity::validate::{Rule, Validator};
+//! use wm_ethnicity::rules::Rule;
+//! use wm_ethnicity::validate::Validator;
 //! use wm_ethnicity::Registry;
 //!
 //! let data = "UPN,Ethnicity\nA1,WBRI\nA2, apkn\nA3,APNK\nA3,REFU\n";
@@ -44,165 +45,17 @@
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
-use crate::scheme::{Code, FxHasher, KeyedBy, MatchKind, Registry, Scheme, Status};
+use crate::resolve::unknown::{Explainer, Why, quoted_code, residual_codes, same_target, what};
+use crate::rules::{RULE_COUNT, Rule, Severity};
+use crate::scheme::{Code, FxHasher, MatchKind, Registry, Scheme, Status};
 use crate::spec::{EmptyCell, ReturnSpec, Role};
 use crate::standard::{Category, Group, Level, Node, Residual};
-use crate::text::{looks_like_excel_scientific, nearest, printable};
-use serde::{Deserialize, Serialize, Serializer};
+use crate::text::{nearest, printable};
+use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The return is wrong and must be corrected before it is submitted.
-    Error,
-    /// Something a person must confirm: it may be right.
-    Query,
-}
-
-impl Severity {
-    /// `error` or `query`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Query => "query",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-macro_rules! rules {
-    ($($(#[$doc:meta])* $variant:ident = $id:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
-        /// A validation rule. Ids and names are stable: they are documented in `docs/rules.md` and
-        /// never reused.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Rule {
-            $($(#[$doc])* $variant,)*
-        }
-
-        impl Rule {
-            /// Every rule, in id order.
-            pub const ALL: [Rule; rules!(@count $($variant)*)] = [$(Rule::$variant,)*];
-
-            /// The stable id, e.g. `WM001`.
-            pub const fn id(self) -> &'static str {
-                match self { $(Rule::$variant => $id,)* }
-            }
-
-            /// The stable name, e.g. `unknown-code`.
-            pub const fn name(self) -> &'static str {
-                match self { $(Rule::$variant => $name,)* }
-            }
-
-            /// The severity unless a return specification changes it.
-            pub const fn default_severity(self) -> Severity {
-                match self { $(Rule::$variant => Severity::$sev,)* }
-            }
-
-            /// One line saying what the rule checks.
-            pub const fn summary(self) -> &'static str {
-                match self { $(Rule::$variant => $summary,)* }
-            }
-        }
-    };
-    (@count $($x:ident)*) => { 0 $(+ rules!(@one $x))* };
-    (@one $x:ident) => { 1 };
-}
-
-rules! {
-    /// The value is not a code (or label) of the declared scheme.
-    UnknownCode = "WM001", "unknown-code", Error,
-        "The value is not a code of the declared scheme.";
-    /// The value is not in the declared scheme but is a code of another built-in scheme.
-    OtherSchemeCode = "WM002", "other-scheme-code", Error,
-        "The value is a code of another scheme, not of the declared one.";
-    /// The code is not valid on the record's date.
-    NotValidOnDate = "WM003", "not-valid-on-date", Error,
-        "The code is not valid on the record's date.";
-    /// The cell is empty.
-    EmptyValue = "WM004", "empty-value", Error,
-        "The cell is empty.";
-    /// The value is a residual value (declined, not obtained, not known).
-    ResidualValue = "WM005", "residual-value", Query,
-        "The value is declined, not obtained or not known: not an ethnic group.";
-    /// The value only matched after trimming spaces or changing case.
-    NormalisedInput = "WM006", "normalised-input", Query,
-        "The value only matched after removing spaces or changing case.";
-    /// A long numeric code in Excel's scientific notation.
-    ExcelScientific = "WM007", "excel-scientific-notation", Error,
-        "A long numeric code was turned into scientific notation by Excel; its digits are lost.";
-    /// A code whose leading zeros Excel removed.
-    ExcelLeadingZero = "WM008", "excel-lost-leading-zero", Error,
-        "Excel removed the leading zeros of a numeric code.";
-    /// The record id was already used by an earlier record.
-    DuplicateId = "WM009", "duplicate-id", Error,
-        "The record id is used by an earlier record.";
-    /// The record has a different number of fields from the header.
-    WrongFieldCount = "WM010", "wrong-field-count", Error,
-        "The record has a different number of fields from the header; it was not checked.";
-    /// A field holds bytes that are not valid in the file's encoding.
-    InvalidEncoding = "WM011", "invalid-encoding", Error,
-        "A field holds bytes that are not valid in the file's encoding.";
-    /// A required column is not in the header (the file cannot be validated).
-    MissingColumn = "WM012", "missing-column", Error,
-        "A required column is not in the header: the file cannot be validated (exit 2).";
-    /// Too large a share of a column's records are residual values.
-    ResidualShare = "WM013", "residual-share", Error,
-        "The share of residual values in a column is above the return's threshold.";
-    /// An officer-observed (police IC) code where self-defined ethnicity is required.
-    ObservedCode = "WM014", "observed-code", Error,
-        "A police officer-observed (IC) code was given where self-defined ethnicity is required.";
-    /// A retired code.
-    RetiredCode = "WM015", "retired-code", Query,
-        "The code is retired: still understood, but no longer to be used.";
-    /// An NHS local code: a national code with a local second character.
-    LocalCode = "WM016", "local-code", Query,
-        "A local code: a national code with a local second character.";
-    /// The date column holds something that is not a date.
-    InvalidDate = "WM017", "invalid-date", Error,
-        "The date column does not hold a date, so the codes were not checked against it.";
-    /// A line that is not a record (a JSON Lines line that is not a JSON object).
-    MalformedRecord = "WM018", "malformed-record", Error,
-        "The line is not a record (a JSON Lines line that is not a JSON object).";
-}
-
-impl Rule {
-    /// The rule with this id (`WM001`) or name (`unknown-code`), case-insensitive.
-    pub fn from_key(key: &str) -> Option<Rule> {
-        let k = key.trim();
-        Rule::ALL
-            .into_iter()
-            .find(|r| r.id().eq_ignore_ascii_case(k) || r.name().eq_ignore_ascii_case(k))
-    }
-
-    const fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.id(), self.name())
-    }
-}
-
-impl Serialize for Rule {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.id())
-    }
-}
-
-const RULE_COUNT: usize = Rule::ALL.len();
 
 /// One finding. Holds the value of the one column it is about, never another column's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -451,10 +304,8 @@ pub struct Validator<'r> {
     severity: [Option<Severity>; RULE_COUNT],
     max_residual_share: f64,
     spec_name: Option<String>,
-    /// Schemes searched for codes given in the wrong scheme (WM002), observed ones excluded.
-    elsewhere: Vec<&'r Scheme>,
-    /// Officer-observed schemes (WM014).
-    observed: Vec<&'r Scheme>,
+    /// Why unknown values are unknown (WM001, WM002, WM007, WM008, WM014).
+    explainer: Explainer<'r>,
 }
 
 impl<'r> Validator<'r> {
@@ -496,7 +347,6 @@ impl<'r> Validator<'r> {
         for r in Rule::ALL {
             severity[r.index()] = spec.severity_of(r);
         }
-        let all: Vec<&Scheme> = registry.ids().filter_map(|i| registry.get(i)).collect();
         Ok(Validator {
             coded,
             id,
@@ -505,8 +355,7 @@ impl<'r> Validator<'r> {
             severity,
             max_residual_share: spec.max_residual_share,
             spec_name: spec.name.clone(),
-            elsewhere: all.iter().copied().filter(|s| !s.observed).collect(),
-            observed: all.into_iter().filter(|s| s.observed).collect(),
+            explainer: Explainer::new(registry),
         })
     }
 
@@ -530,62 +379,6 @@ impl<'r> Validator<'r> {
         };
         let report = self.validate(table, &mut sink)?;
         Ok((report, out))
-    }
-
-    /// Why `raw` is not a code of `scheme`, as a finding says it: the rule (WM001, WM002, WM007,
-    /// WM008 or WM014), the message and the suggestion. `convert` rejects values with it, so a
-    /// rejected value reads as validation reports it.
-    pub fn explain_unknown(
-        &self,
-        scheme: &'r Scheme,
-        column: &str,
-        raw: &str,
-    ) -> (Rule, String, Option<String>) {
-        let (rule, detail) = self.classify_unknown(scheme, raw);
-        let (message, suggestion) =
-            describe(self, rule, column, Some(scheme), raw, detail, ("", false));
-        (rule, message, suggestion)
-    }
-
-    /// Why a value is not a code of `scheme`: the most specific explanation first.
-    fn classify_unknown(&self, scheme: &'r Scheme, raw: &str) -> (Rule, Detail<'r>) {
-        let t = raw.trim();
-        if looks_like_excel_scientific(t) {
-            return (Rule::ExcelScientific, Detail::None);
-        }
-        if scheme.keyed_by == KeyedBy::Code
-            && !t.is_empty()
-            && t.bytes().all(|b| b.is_ascii_digit())
-        {
-            let digits = t.trim_start_matches('0');
-            if let Some(code) = scheme.codes().iter().find(|c| {
-                let k = c.key();
-                k.len() > t.len()
-                    && k.starts_with('0')
-                    && k.bytes().all(|b| b.is_ascii_digit())
-                    && k.trim_start_matches('0') == digits
-            }) {
-                return (Rule::ExcelLeadingZero, Detail::LeadingZero(code));
-            }
-        }
-        if !scheme.observed {
-            for s in &self.observed {
-                if let Some(m) = s.lookup(t) {
-                    if m.kind != MatchKind::LocalSecondCharacter {
-                        return (Rule::ObservedCode, Detail::Observed(s, m.code));
-                    }
-                }
-            }
-        }
-        if scheme.keyed_by == KeyedBy::Code {
-            if let Some(m) = scheme.lookup_label(t) {
-                return (Rule::UnknownCode, Detail::Label(m.code));
-            }
-        }
-        if let Some((_, code)) = elsewhere(self, scheme, t).next() {
-            return (Rule::OtherSchemeCode, Detail::Elsewhere(code));
-        }
-        (Rule::UnknownCode, Detail::Unknown)
     }
 
     fn bind(&self, table: &Table<'_>) -> Result<Binding> {
@@ -937,11 +730,7 @@ enum Detail<'a> {
     Code(&'a Code),
     CodeOnDate(&'a Code, Date),
     Duplicate { first: u32 },
-    Unknown,
-    Label(&'a Code),
-    Elsewhere(&'a Code),
-    Observed(&'a Scheme, &'a Code),
-    LeadingZero(&'a Code),
+    Unknown(Why<'a>),
     Share { residual: u64, total: u64 },
     Empty(Role),
 }
@@ -1345,7 +1134,8 @@ impl<'r> State<'_, 'r, '_> {
             let (rule, detail) = if let Some(hit) = self.unknown.get(&key) {
                 *hit
             } else {
-                let found = self.v.classify_unknown(scheme, raw);
+                let (rule, why) = self.v.explainer.classify(scheme, raw);
+                let found = (rule, Detail::Unknown(why));
                 if self.unknown.len() >= CACHE_ENTRIES {
                     self.unknown.clear();
                 }
@@ -1440,61 +1230,6 @@ impl<'r> State<'_, 'r, '_> {
             }
         }
         Ok(())
-    }
-}
-
-/// The codes of other (non-observed) schemes that `value` is, exactly or after normalising.
-fn elsewhere<'r>(
-    v: &Validator<'r>,
-    declared: &'r Scheme,
-    value: &str,
-) -> impl Iterator<Item = (&'r Scheme, &'r Code)> {
-    let value = value.to_owned();
-    let declared_id = declared.id.clone();
-    v.elsewhere
-        .clone()
-        .into_iter()
-        .filter(move |s| s.id != declared_id)
-        .filter_map(move |s| {
-            let m = s.lookup(&value)?;
-            (m.kind != MatchKind::LocalSecondCharacter).then_some((s, m.code))
-        })
-}
-
-fn quoted_code(code: &Code) -> String {
-    match &code.code {
-        Some(key) => format!("{key} ({})", code.label),
-        None => format!("`{}`", code.label),
-    }
-}
-
-/// The active code of `scheme` with exactly this target, preferring a main (parentless) code.
-fn same_target(scheme: &Scheme, target: Node) -> Option<&Code> {
-    let mut found = scheme
-        .codes()
-        .iter()
-        .filter(|c| c.map.target == target && c.status == Status::Active);
-    let first = found.next()?;
-    if first.parent.is_none() {
-        return Some(first);
-    }
-    found.find(|c| c.parent.is_none()).or(Some(first))
-}
-
-fn residual_codes(scheme: &Scheme) -> Vec<String> {
-    Residual::ALL
-        .into_iter()
-        .filter_map(|r| {
-            same_target(scheme, Node::Residual(r))
-                .map(|c| format!("{} for {}", c.key(), r.label().to_lowercase()))
-        })
-        .collect()
-}
-
-fn what(scheme: &Scheme) -> &'static str {
-    match scheme.keyed_by {
-        KeyedBy::Code => "code",
-        KeyedBy::Label => "label",
     }
 }
 
@@ -1618,18 +1353,7 @@ fn describe(
                 quoted_code(code),
                 code.key()
             );
-            let scheme_ref = scheme.map_or(sid, |s| s.id.as_str());
-            let also: Vec<String> = v
-                .elsewhere
-                .iter()
-                .filter(|s| s.id != scheme_ref)
-                .filter_map(|s| {
-                    let m = s.lookup(raw)?;
-                    (m.kind == MatchKind::Exact)
-                        .then(|| format!("{} in {}", quoted_code(m.code), s.id))
-                })
-                .take(2)
-                .collect();
+            let also = v.explainer.exactly_elsewhere(sid, raw);
             if !also.is_empty() {
                 let _ = write!(
                     msg,
@@ -1688,118 +1412,10 @@ fn describe(
                 }),
             )
         }
-        (Rule::ExcelScientific, _) => (
-            format!(
-                "`{raw}` is a number in Excel's scientific notation: Excel replaced a long \
-                 numeric code and its last digits are lost"
-            ),
-            Some(
-                "Export the column again from the source system and, in Excel, format it as Text \
-                 before saving; the digits cannot be recovered from this file."
-                    .to_owned(),
-            ),
-        ),
-        (Rule::ExcelLeadingZero, Detail::LeadingZero(code)) => (
-            format!(
-                "`{raw}` is not a code of {sid}, but {} is: Excel removes leading zeros from \
-                 numbers",
-                quoted_code(code)
-            ),
-            Some(format!(
-                "Use `{}`; in Excel, format the column as Text before saving.",
-                code.key()
-            )),
-        ),
-        (Rule::ObservedCode, Detail::Observed(obs, code)) => {
-            let residual = scheme.map(residual_codes).unwrap_or_default();
-            (
-                format!(
-                    "`{raw}` is the officer-observed code {} of {}: an officer's view of a \
-                     person's appearance, not their self-defined ethnicity, which {sid} records",
-                    quoted_code(code),
-                    obs.id
-                ),
-                Some(if residual.is_empty() {
-                    "Record the person's own answer.".to_owned()
-                } else {
-                    format!(
-                        "Record the person's own answer, or the scheme's code: {}.",
-                        residual.join("; ")
-                    )
-                }),
-            )
-        }
-        (Rule::OtherSchemeCode, Detail::Elsewhere(first)) => {
-            let found: Vec<(&Scheme, &Code)> = match scheme {
-                Some(s) => elsewhere(v, s, raw).take(3).collect(),
-                None => Vec::new(),
-            };
-            let list: Vec<String> = found
-                .iter()
-                .map(|(s, c)| format!("{} in {}", quoted_code(c), s.id))
-                .collect();
-            // Suggest the declared scheme's code only when every scheme the value is found in
-            // means the same thing by it.
-            let agreed = found.iter().all(|(_, c)| c.map.target == first.map.target);
-            let suggestion = scheme.filter(|_| agreed).and_then(|s| {
-                let target = first.map.target;
-                same_target(s, target)
-                    .map(|c| format!("The {} of {sid} for that is {}.", what(s), quoted_code(c)))
-            });
-            (
-                format!(
-                    "`{raw}` is not a {} of {sid}; it is {}",
-                    scheme.map_or("code", what),
-                    list.join(", ")
-                ),
-                suggestion,
-            )
-        }
-        (Rule::UnknownCode, _) => {
-            let Some(s) = scheme else {
-                return (format!("`{raw}` is not known"), None);
-            };
-            let msg = format!("`{raw}` is not a {} of {sid} ({})", what(s), s.name);
-            if let Detail::Label(code) = detail {
-                return (
-                    format!("{msg}: it is the label of code {}", quoted_code(code)),
-                    Some(format!("Write the code `{}`.", code.key())),
-                );
-            }
-            // One character is too short for "nearest": list a short scheme instead.
-            if raw.trim().chars().count() <= 1 {
-                let keys: Vec<&str> = s
-                    .codes()
-                    .iter()
-                    .filter(|c| c.status == Status::Active)
-                    .map(Code::key)
-                    .collect();
-                let list = (keys.len() <= 30)
-                    .then(|| format!("The codes of {sid} are {}.", keys.join(", ")));
-                return (msg, list);
-            }
-            // Swapped letters (APNK for APKN) are the commonest typing slip: those first.
-            let mut near = s.nearest(raw, 3);
-            near.sort_by_key(|k| !same_letters(k, raw));
-            let near: Vec<String> = near
-                .into_iter()
-                .filter_map(|k| s.get(k))
-                .map(|c| match s.keyed_by {
-                    KeyedBy::Code => quoted_code(c),
-                    KeyedBy::Label => format!("`{}`", c.label),
-                })
-                .collect();
-            let suggestion = match near.len() {
-                0 => None,
-                1 => Some(format!("Did you mean {}?", near[0])),
-                n => Some(format!(
-                    "Did you mean {} or {}?",
-                    near[..n - 1].join(", "),
-                    near[n - 1]
-                )),
-            };
-            (msg, suggestion)
-        }
+        (_, Detail::Unknown(why)) => match scheme {
+            Some(s) => v.explainer.describe(rule, s, raw, why),
+            None => (rule.summary().to_owned(), None),
+        },
         (Rule::ResidualShare, Detail::Share { residual, total }) => (
             format!(
                 "{raw} of the records ({residual} of {total}) in column `{column}` are residual \
@@ -1814,16 +1430,6 @@ fn describe(
         ),
         (r, _) => (r.summary().to_owned(), None),
     }
-}
-
-/// True when `a` and `b` hold the same letters in some order, ignoring case and spaces.
-fn same_letters(a: &str, b: &str) -> bool {
-    let key = |s: &str| {
-        let mut v: Vec<char> = s.trim().chars().flat_map(char::to_uppercase).collect();
-        v.sort_unstable();
-        v
-    };
-    key(a) == key(b)
 }
 
 fn what_of(scheme: Option<&Scheme>) -> &'static str {

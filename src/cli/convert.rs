@@ -10,11 +10,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wm_ethnicity::convert::{
-    By, Converter, OutputFormat, Plan, Policy, RecordWriter, RejectSink, RejectWriter, Rejected,
+    Converter, OutputFormat, Plan, Policy, RecordWriter, RejectSink, RejectWriter, Rejected,
     SchemeFrom, StreamError, Summary, convert_stream,
 };
 use wm_ethnicity::io::{InputFormat, Table};
-use wm_ethnicity::labels::Synonyms;
+use wm_ethnicity::resolve::By;
+use wm_ethnicity::resolve::labels::Synonyms;
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
 
@@ -287,7 +288,9 @@ impl RejectSink for StderrRejects {
         write!(
             err,
             "rejected: {} {}: {}",
-            r.rejection.rule.id, r.rejection.rule.name, r.rejection.reason
+            r.rejection.rule.id(),
+            r.rejection.rule.name(),
+            r.rejection.reason
         )?;
         if let Some(s) = &r.rejection.suggestion {
             write!(err, ". {s}")?;
@@ -592,7 +595,7 @@ impl SummaryText<'_> {
             )?;
         }
         for (rule, n) in &s.by_rule {
-            writeln!(out, "  rejected:   {n} {} {}", rule.id, rule.name)?;
+            writeln!(out, "  rejected:   {n} {} {}", rule.id(), rule.name())?;
         }
         let fmt = match self.format {
             OutputFormat::Csv => "CSV",

@@ -11,12 +11,14 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use wm_ethnicity::convert::{
-    By, Converter, Matched, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom,
-    Source, convert_code, convert_stream, convert_value, rule,
+    Converter, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom, convert_code,
+    convert_stream, convert_value,
 };
 use wm_ethnicity::crosswalk::Loss;
 use wm_ethnicity::io::{ReadOptions, Table};
-use wm_ethnicity::labels::{Synonyms, find_label};
+use wm_ethnicity::resolve::labels::{Synonyms, find_label};
+use wm_ethnicity::resolve::{By, Matched, Source};
+use wm_ethnicity::rules::Rule;
 use wm_ethnicity::scheme::{self, BUILTIN_IDS, Registry, Relationship, Status, builtin};
 use wm_ethnicity::standard::{Level, Node};
 
@@ -113,7 +115,7 @@ fn cross_conversion_states_each_loss() {
     // NHS C under strict: no DfE code holds all its candidates.
     let c = convert_code(Source::Scheme(nhs), "C", Policy::Strict).unwrap();
     let e = c.recode(dfe).unwrap_err();
-    assert_eq!(e.rule, rule::AMBIGUOUS_TARGET_CODE);
+    assert_eq!(e.rule, Rule::AmbiguousTargetCode);
     // ... under most-likely it is Other White, flagged on the record.
     let c = convert_code(Source::Scheme(nhs), "C", Policy::MostLikely).unwrap();
     let r = c.recode(dfe).unwrap();
@@ -223,7 +225,7 @@ fn label(scheme: &str, raw: &str) -> Result<(String, &'static str, Matched), Str
     };
     find_label(registry(), Synonyms::builtin(), src, raw)
         .map(|f| (f.meaning.target.code().to_owned(), f.scheme, f.matched))
-        .map_err(|r| format!("{} {}", r.rule.id, r.nearest.join("|")))
+        .map_err(|r| format!("{} {}", r.rule.id(), r.nearest.join("|")))
 }
 
 #[test]
@@ -1199,4 +1201,83 @@ fn a_councils_own_synonyms_extend_the_curated_list() {
     let o = run(&with);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("same label"), "{}", stderr(&o));
+}
+
+/// The conversion fixture cases: `fixtures/convert/NAME.case.json` gives the command's arguments,
+/// its exit status and the rejected rows (line, rule) the rejects file must hold, in order.
+macro_rules! convert_cases {
+    ($($test:ident => $name:literal,)*) => {
+        $(#[test] fn $test() { check_case($name); })*
+        /// Every conversion case, by name.
+        pub(crate) const CASES: &[&str] = &[$($name),*];
+    };
+}
+
+convert_cases! {
+    case_problems => "problems",
+    case_labels => "labels",
+    case_row_schemes => "row-schemes",
+    case_to_dfe => "to-dfe",
+    case_to_nhs => "to-nhs",
+    case_counts => "counts",
+}
+
+/// A case's file, parsed.
+pub(crate) fn load_convert_case(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/fixtures/convert/{name}.case.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn check_case(name: &str) {
+    let case = load_convert_case(name);
+    let dir = tmp();
+    let rejects = dir.path().join("rejects.csv");
+    let mut args: Vec<&str> = case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    args.extend(["--rejects", path_str(&rejects)]);
+    let o = run(&args);
+    assert_eq!(
+        o.status.code(),
+        case["exit"].as_i64().map(|c| i32::try_from(c).unwrap()),
+        "{name}: {}",
+        stderr(&o)
+    );
+    let got: Vec<(u64, String)> = csv::Reader::from_path(&rejects)
+        .unwrap()
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].parse().unwrap(), r[4].to_owned())
+        })
+        .collect();
+    let want: Vec<(u64, String)> = case["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap(), p[1].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(got, want, "{name}");
+}
+
+#[test]
+fn every_convert_case_has_a_test() {
+    let mut on_disk: Vec<String> =
+        std::fs::read_dir(format!("{}/fixtures/convert", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".case.json").map(str::to_owned)
+            })
+            .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|s| (*s).to_owned()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
 }

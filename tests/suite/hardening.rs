@@ -276,7 +276,11 @@ fn fuzz_regressions_spec_yaml() {
 fn fuzz_regressions_synonyms_yaml() {
     replay("synonyms_yaml", |bytes| {
         if let Ok(text) = std::str::from_utf8(bytes) {
-            let _ = wm_ethnicity::labels::Synonyms::from_yaml(text, "fuzz.yaml", &Registry::new());
+            let _ = wm_ethnicity::resolve::labels::Synonyms::from_yaml(
+                text,
+                "fuzz.yaml",
+                &Registry::new(),
+            );
         }
     });
 }
@@ -308,11 +312,12 @@ fn fuzz_regressions_convert_csv() {
 
 #[test]
 fn fuzz_regressions_label_match() {
-    use wm_ethnicity::convert::{By, Policy, Source, convert_value};
+    use wm_ethnicity::convert::{Policy, convert_value};
+    use wm_ethnicity::resolve::{By, Source};
     replay("label_match", |bytes| {
         let raw = String::from_utf8_lossy(bytes);
         let registry = Registry::new();
-        let synonyms = wm_ethnicity::labels::Synonyms::builtin();
+        let synonyms = wm_ethnicity::resolve::labels::Synonyms::builtin();
         for id in wm_ethnicity::scheme::BUILTIN_IDS {
             let source = Source::Scheme(wm_ethnicity::scheme::builtin(id).unwrap());
             let _ = convert_value(&registry, synonyms, source, &raw, By::Label, Policy::Strict);
@@ -523,11 +528,12 @@ pub(crate) mod prop {
     use std::ops::ControlFlow;
     use wm_ethnicity::Registry;
     use wm_ethnicity::convert::{
-        By, Converter, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom,
+        Converter, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom,
         convert_stream,
     };
     use wm_ethnicity::io::{ReadOptions, Table};
-    use wm_ethnicity::labels::Synonyms;
+    use wm_ethnicity::resolve::By;
+    use wm_ethnicity::resolve::labels::Synonyms;
     use wm_ethnicity::spec::ReturnSpec;
     use wm_ethnicity::text::{edit_distance, edit_distance_within, nearest};
     use wm_ethnicity::validate::Validator;

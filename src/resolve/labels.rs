@@ -12,8 +12,8 @@
 //! Nothing looser is accepted: an unmatched label is rejected with its nearest labels.
 //!
 //! ```
-//! use wm_ethnicity::convert::{Matched, Source};
-//! use wm_ethnicity::labels::{find_label, Synonyms};
+//! use wm_ethnicity::resolve::{Matched, Source};
+//! use wm_ethnicity::resolve::labels::{find_label, Synonyms};
 //! use wm_ethnicity::scheme::{builtin, Registry};
 //!
 //! let registry = Registry::new();
@@ -23,8 +23,9 @@
 //! assert_eq!(f.meaning.target.code(), "mixed.white-black-caribbean");
 //! ```
 
-use crate::convert::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, rule, shown};
+use super::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, shown};
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::rules::Rule;
 use crate::scheme::{Registry, Scheme};
 use crate::standard::{Level, Node};
 use crate::text::{fold_label, nearest};
@@ -93,11 +94,11 @@ struct RawSynonym {
 }
 
 static SYNONYMS_SCHEMA: yaml::Schema = yaml::Schema::new("synonyms.schema.json", || {
-    yaml::compile(include_str!("../schema/synonyms.schema.json"))
+    yaml::compile(include_str!("../../schema/synonyms.schema.json"))
 });
 
 /// The shipped synonym list, as YAML.
-pub const BUILTIN_YAML: &str = include_str!("../schema/synonyms.yaml");
+pub const BUILTIN_YAML: &str = include_str!("../../schema/synonyms.yaml");
 
 fn at<T>(file: &str, s: &Spanned<T>) -> Location {
     Location::file(file).at(s.referenced.line(), s.referenced.column())
@@ -263,7 +264,7 @@ fn find_standard_label(raw: &str) -> Option<std::result::Result<Found<'static>, 
             observed: false,
         }),
         _ => Err(Rejection::new(
-            rule::AMBIGUOUS_LABEL,
+            Rule::AmbiguousLabel,
             format!(
                 "{} is the label of {} nodes of the standard in different places; add a synonym saying which is meant",
                 shown(raw),
@@ -312,7 +313,7 @@ pub fn find_label<'a>(
 ) -> std::result::Result<Found<'a>, Rejection> {
     if raw.trim().is_empty() {
         return Err(Rejection::new(
-            rule::EMPTY,
+            Rule::EmptyValue,
             "the cell is empty: not a label, and not 'not known' unless the return's rules say so",
         ));
     }
@@ -353,7 +354,7 @@ pub fn find_label<'a>(
         3,
     );
     Err(Rejection::new(
-        rule::UNKNOWN_LABEL,
+        Rule::UnknownLabel,
         format!(
             "{} matches no label of {} and no synonym",
             shown(raw),
@@ -400,14 +401,14 @@ mod tests {
         let f = find(STANDARD_ID, "chinese").unwrap();
         assert_eq!((f.code, f.matched), ("asian.chinese", Matched::Normalised));
         let r = find(STANDARD_ID, "Kashmiri").unwrap_err();
-        assert_eq!(r.rule, rule::AMBIGUOUS_LABEL);
+        assert_eq!(r.rule, Rule::AmbiguousLabel);
         assert_eq!(r.nearest, ["asian/kashmiri", "other/kashmiri"]);
     }
 
     #[test]
     fn unmatched_labels_are_rejected_with_the_nearest() {
         let r = find("nhs-ethnic-category", "Pakistan").unwrap_err();
-        assert_eq!(r.rule, rule::UNKNOWN_LABEL);
+        assert_eq!(r.rule, Rule::UnknownLabel);
         assert!(
             r.nearest.iter().any(|n| n == "Pakistani"),
             "{:?}",
