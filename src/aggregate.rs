@@ -31,8 +31,9 @@ use crate::convert::{
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
+use crate::privacy::shown;
 use crate::resolve::labels::Synonyms;
-use crate::resolve::{By, Rejection, shown};
+use crate::resolve::{By, Rejection};
 use crate::rules::Rule;
 use crate::scheme::Registry;
 use crate::standard::{Level, Node, STANDARD_VERSION};

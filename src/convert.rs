@@ -31,14 +31,15 @@ use crate::council;
 use crate::crosswalk::{self, Loss};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
+use crate::privacy::{may_show, shown};
 use crate::resolve::labels::{self, Synonyms};
 use crate::resolve::unknown::Explainer;
 use crate::resolve::{
-    By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, empty, find_code, shown,
+    By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, empty, find_code,
 };
 use crate::rules::Rule;
 use crate::scheme::{FxHasher, Registry, Relationship, Scheme};
-use crate::spec::EmptyCell;
+use crate::spec::{EmptyCell, Role};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use crate::text::{cell_safe, nearest};
 use serde::{Deserialize, Serialize};
@@ -701,7 +702,7 @@ impl<'a> Converter<'a> {
         }
         let (rule, message, suggestion) = self.explainer.explain(s, raw);
         let hide = |t: String| {
-            if shown(raw).starts_with('`') {
+            if may_show(Role::Coded, raw).is_ok() {
                 t
             } else {
                 t.replace(raw, "(value not shown)")

@@ -45,6 +45,7 @@
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
+use crate::privacy::may_show;
 use crate::resolve::unknown::{Explainer, Why, quoted_code, residual_codes, same_target, what};
 use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::scheme::{Code, FxHasher, MatchKind, Registry, Scheme, Status};
@@ -840,17 +841,17 @@ impl<'r> State<'_, 'r, '_> {
         } else {
             None
         };
-        let shown = value.and_then(|v| {
-            (!v.contains(['\n', '\r']) && v.chars().count() <= 100).then(|| v.to_owned())
-        });
+        // Only values of coded columns reach a finding: id and date values never do.
+        let shown = value.map(|v| may_show(Role::Coded, v));
         let (message, suggestion) = if let Some(hit) = cached {
             hit
         } else {
             // A value that is not shown must not reach the message either: a value spanning
             // several lines may hold other columns of the record.
-            let described = match (value, &shown) {
-                (Some(_), None) => "(value not shown)",
-                (v, _) => v.unwrap_or(""),
+            let described = match shown {
+                Some(Err(_)) => "(value not shown)",
+                Some(Ok(v)) => v,
+                None => "",
             };
             let (message, suggestion) = describe(
                 v,
@@ -876,16 +877,8 @@ impl<'r> State<'_, 'r, '_> {
             }
             made
         };
-        let message = match value {
-            Some(v) if shown.is_none() => format!(
-                "{message} (the value is not shown: it {})",
-                if v.contains(['\n', '\r']) {
-                    "spans several lines, perhaps because a quote was never closed, and may hold \
-                     other columns"
-                } else {
-                    "is over 100 characters long"
-                }
-            ),
+        let message = match shown {
+            Some(Err(why)) => format!("{message} (the value is not shown: it {})", why.reason()),
             _ => message,
         };
         sink.finding(Finding {
@@ -894,7 +887,7 @@ impl<'r> State<'_, 'r, '_> {
             line: at.line,
             record: at.record,
             column: column_name,
-            value: shown,
+            value: shown.and_then(Result::ok).map(str::to_owned),
             message,
             suggestion,
         })
@@ -1070,13 +1063,14 @@ impl<'r> State<'_, 'r, '_> {
         }
         match self.ids.first_or_insert(hash, n) {
             None => Ok(()),
+            // The id itself is never shown (privacy): the finding names the records.
             Some(first) => self.emit(
                 Rule::DuplicateId,
                 None,
                 at,
                 Some(i),
                 None,
-                Some(raw),
+                None,
                 Detail::Duplicate { first },
             ),
         }
@@ -1099,7 +1093,7 @@ impl<'r> State<'_, 'r, '_> {
                 at,
                 Some(i),
                 None,
-                Some(raw),
+                None, // a date (of birth, perhaps) is never shown
                 Detail::None,
             )?;
         }
@@ -1314,14 +1308,16 @@ fn describe(
             ),
         },
         (Rule::DuplicateId, Detail::Duplicate { first }) => (
-            format!("record id `{raw}` is also the id of record {first}"),
+            format!("the record has the same id as record {first} (ids are not shown)"),
             Some(
                 "Each record needs its own id: remove the repeated record or correct its id."
                     .to_owned(),
             ),
         ),
         (Rule::InvalidDate, _) => (
-            format!("`{raw}` is not a date, so the codes were not checked against it"),
+            "the date is not a date that can be read, so the codes were not checked against it \
+             (dates are not shown)"
+                .to_owned(),
             Some("Write dates as YYYY-MM-DD (2024-10-03) or DD/MM/YYYY (03/10/2024).".to_owned()),
         ),
         (Rule::NormalisedInput, Detail::Code(code)) => {

@@ -23,8 +23,9 @@
 //! assert_eq!(f.meaning.target.code(), "mixed.white-black-caribbean");
 //! ```
 
-use super::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, shown};
+use super::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source};
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::privacy::shown;
 use crate::rules::Rule;
 use crate::scheme::{Registry, Scheme};
 use crate::standard::{Level, Node};

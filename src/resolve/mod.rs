@@ -11,6 +11,7 @@ pub mod labels;
 pub mod unknown;
 
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::privacy::shown;
 use crate::rules::Rule;
 use crate::scheme::{KeyedBy, Mapping, MatchKind, Registry, Relationship, Scheme};
 use crate::standard::{Category, Node};
@@ -20,16 +21,6 @@ use std::fmt;
 
 /// The id that names the standard itself as a source: values are standard codes (`white.irish`).
 pub const STANDARD_ID: &str = "standard";
-
-/// A value as it may be shown in a message: quoted, unless it spans lines or is over 100
-/// characters (then it may hold other columns of a broken record, and is not shown).
-pub fn shown(raw: &str) -> String {
-    if raw.contains(['\n', '\r']) || raw.chars().count() > 100 {
-        "the value (not shown: it spans several lines or is over 100 characters)".to_owned()
-    } else {
-        format!("`{raw}`")
-    }
-}
 
 /// How a value is matched: on the scheme's codes, or on labels (free text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
