@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per concern.
 
 mod aggregate;
+mod architecture;
 mod cli;
 mod codegen;
 mod convert;
