@@ -364,10 +364,10 @@ pub fn aggregate_stream(
             let outcome = match place_row(&converter, count, &read, rec) {
                 Ok((c, n)) => agg
                     .add(&c, n)
-                    .map_err(|e| StreamError::Read(at_line(&e, &name, rec.line()))),
+                    .map_err(|e| StreamError::Read(e.at_line(&name, rec.line()))),
                 Err((r, n)) => agg
                     .reject(n)
-                    .map_err(|e| StreamError::Read(at_line(&e, &name, rec.line())))
+                    .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
                     .and_then(|()| {
                         send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
                     }),
@@ -399,12 +399,6 @@ fn place_row<'a>(
     };
     let c = converter.convert(rec).map_err(|r| (r, Some(n)))?;
     Ok((c, n))
-}
-
-fn at_line(e: &Error, file: &str, line: u64) -> Error {
-    let mut at = Location::file(file);
-    at.line = Some(line);
-    Error::new(ErrorKind::Input(e.kind().to_string()), at)
 }
 
 #[cfg(test)]

@@ -492,8 +492,7 @@ impl<'a> Converter<'a> {
         header: &[S],
         file: &str,
     ) -> Result<Converter<'a>> {
-        let at_file =
-            |e: Error| Error::new(ErrorKind::Input(e.kind().to_string()), Location::file(file));
+        let at_file = |e: Error| e.in_file(file);
         let value = column_index(header, &plan.column, file)?;
         let from = match &plan.scheme {
             SchemeFrom::Fixed(id) => {

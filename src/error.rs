@@ -133,6 +133,25 @@ impl Error {
     pub fn location(&self) -> &Location {
         &self.location
     }
+
+    /// The same error, of the same kind, placed in `file` when it names no file yet.
+    #[must_use]
+    pub fn in_file(mut self, file: &str) -> Self {
+        if self.location.file.is_none() {
+            self.location.file = Some(file.to_owned());
+        }
+        self
+    }
+
+    /// The same error, of the same kind, placed in `file` at `line` when it names no line yet.
+    #[must_use]
+    pub fn at_line(mut self, file: &str, line: u64) -> Self {
+        self = self.in_file(file);
+        if self.location.line.is_none() {
+            self.location.line = Some(line);
+        }
+        self
+    }
 }
 
 impl fmt::Display for Error {
@@ -159,3 +178,32 @@ impl std::error::Error for Error {
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placing_an_error_keeps_its_kind_and_any_place_it_had() {
+        let e = Error::new(
+            ErrorKind::Io(std::io::Error::other("disk")),
+            Location::default(),
+        )
+        .at_line("a.csv", 7);
+        assert!(matches!(e.kind(), ErrorKind::Io(_)));
+        assert_eq!(
+            (e.location().file.as_deref(), e.location().line),
+            (Some("a.csv"), Some(7))
+        );
+        let e = Error::new(
+            ErrorKind::Invalid("x".into()),
+            Location::file("b.yaml").at(3, 4),
+        )
+        .at_line("c.csv", 9);
+        assert!(matches!(e.kind(), ErrorKind::Invalid(_)));
+        assert_eq!(
+            (e.location().file.as_deref(), e.location().line),
+            (Some("b.yaml"), Some(3))
+        );
+    }
+}
