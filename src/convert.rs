@@ -115,6 +115,10 @@ pub struct Converted<'a> {
     /// ([`Policy::MostLikely`] only when a documented likeliest candidate was taken).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+    /// For a source broader than one category: its documented likeliest candidate, whether or not
+    /// the policy took it (not written out: `policy` and `code` say what was emitted).
+    #[serde(skip)]
+    pub most_likely: Option<Category>,
     /// The scheme whose code gave the meaning ([`STANDARD_ID`] for standard codes).
     pub source_scheme: &'a str,
     /// That code (the label for label-keyed schemes).
@@ -150,6 +154,7 @@ impl<'a> Found<'a> {
             relationship: m.relationship,
             candidates: m.candidates,
             policy: chosen,
+            most_likely: m.most_likely,
             source_scheme: self.scheme,
             source_code: self.code,
             matched: self.matched,
@@ -171,7 +176,7 @@ impl<'a> Converted<'a> {
                 relationship: self.relationship,
                 target: self.code,
                 candidates: self.candidates,
-                most_likely: None,
+                most_likely: self.most_likely,
             }
         }
     }
@@ -180,18 +185,32 @@ impl<'a> Converted<'a> {
     /// `to` contains is a [`Rule::NoTargetCode`] rejection.
     pub fn recode(&self, to: &'a Scheme) -> std::result::Result<Recoded<'a>, Rejection> {
         let e = crosswalk::encode(to, &self.meaning().to_mapping());
-        match e.code {
-            Some(code) => Ok(Recoded {
+        match (e.loss, e.code) {
+            // Broader than any one target code: the crosswalk names the documented likeliest
+            // code, if there is one, but only `--policy most-likely` may take it.
+            (Loss::Ambiguous, likeliest) => {
+                let suggestion = match likeliest {
+                    Some(code) => format!(
+                        "With --policy most-likely, the documented likeliest candidate is taken: \
+                         {} {} ({}), flagged in wm_policy",
+                        to.id,
+                        code.key(),
+                        code.label
+                    ),
+                    None => "No likeliest candidate is documented, so --policy most-likely would \
+                             not choose one either: record a more specific value at the source"
+                        .to_owned(),
+                };
+                Err(Rejection::new(Rule::AmbiguousTargetCode, e.note).with_suggestion(suggestion))
+            }
+            (_, Some(code)) => Ok(Recoded {
                 scheme: &to.id,
                 code: code.key(),
                 label: &code.label,
                 loss: e.loss,
                 note: e.note,
             }),
-            None if e.loss == Loss::Ambiguous => {
-                Err(Rejection::new(Rule::AmbiguousTargetCode, e.note))
-            }
-            None => Err(Rejection::new(Rule::NoTargetCode, e.note)),
+            (_, None) => Err(Rejection::new(Rule::NoTargetCode, e.note)),
         }
     }
 

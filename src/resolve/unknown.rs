@@ -5,8 +5,9 @@
 //! of a code written instead of the code, a code of another scheme, and only then "unknown" with
 //! the nearest codes.
 
+use crate::crosswalk::{self, Loss};
 use crate::rules::Rule;
-use crate::scheme::{Code, KeyedBy, MatchKind, Registry, Scheme, Status};
+use crate::scheme::{Code, KeyedBy, Mapping, MatchKind, Registry, Scheme, Status};
 use crate::standard::{Node, Residual};
 use crate::text::looks_like_excel_scientific;
 
@@ -186,10 +187,7 @@ impl<'r> Explainer<'r> {
             // Suggest the declared scheme's code only when every scheme the value is found in
             // means the same thing by it.
             let agreed = found.iter().all(|(_, c)| c.map.target == first.map.target);
-            let suggestion = agreed
-                .then(|| same_target(s, first.map.target))
-                .flatten()
-                .map(|c| format!("The {} of {sid} for that is {}.", what(s), quoted_code(c)));
+            let suggestion = agreed.then(|| in_declared(s, &first.map)).flatten();
             (
                 format!(
                     "`{raw}` is not a {} of {sid}; it is {}",
@@ -202,6 +200,29 @@ impl<'r> Explainer<'r> {
             (Rule::UnknownCode, _) => unknown_code(s, raw, why),
             (r, _) => (r.summary().to_owned(), None),
         }
+    }
+}
+
+/// What the declared scheme `s` has for a meaning given in another scheme, as the crosswalk says
+/// it (`wm-ethnicity crosswalk`): the same advice everywhere. Where no single code holds the
+/// meaning, the candidates and what `--policy most-likely` would choose (or that nothing is
+/// documented); nothing where the scheme has no code for it.
+fn in_declared(s: &Scheme, map: &Mapping) -> Option<String> {
+    let e = crosswalk::encode(s, map);
+    let note = format!("Crosswalk: {}", e.note);
+    match (e.loss, e.code) {
+        (Loss::None, Some(c)) => Some(format!(
+            "The {} of {} for that is {}.",
+            what(s),
+            s.id,
+            quoted_code(c)
+        )),
+        (Loss::Generalised, Some(_)) => Some(format!("{note}.")),
+        (Loss::Ambiguous, Some(_)) => Some(format!(
+            "{note}: `convert --policy most-likely` chooses it, and flags the choice."
+        )),
+        (Loss::Ambiguous, None) => Some(format!("{note}: ask which was meant.")),
+        _ => None,
     }
 }
 

@@ -1281,3 +1281,26 @@ fn every_convert_case_has_a_test() {
     listed.sort();
     assert_eq!(on_disk, listed);
 }
+
+/// A record broader than any one target code is rejected with what `--policy most-likely` would
+/// choose, as the crosswalk documents it (issue 11: NHS `C` into DfE named neither WOTH nor the
+/// policy).
+#[test]
+fn an_ambiguous_target_says_what_most_likely_would_choose() {
+    let nhs = builtin("nhs-ethnic-category").unwrap();
+    let dfe = builtin("dfe-cbds").unwrap();
+    let c = convert_code(Source::from(nhs), "C", Policy::Strict).unwrap();
+    let r = c.recode(dfe).unwrap_err();
+    assert_eq!(r.rule, Rule::AmbiguousTargetCode);
+    let advice = r.suggestion.unwrap();
+    assert!(
+        advice.contains("--policy most-likely") && advice.contains("WOTH"),
+        "{advice}"
+    );
+    assert!(
+        r.reason
+            .contains("WOTH (Any other white background) is the documented likeliest")
+    );
+    let m = convert_code(Source::from(nhs), "C", Policy::MostLikely).unwrap();
+    assert_eq!(m.recode(dfe).unwrap().code, "WOTH");
+}

@@ -921,3 +921,47 @@ fn a_value_spanning_lines_is_never_echoed_in_messages() {
         assert!(o.status.code().is_some_and(|c| c >= 1), "{format}: {all}");
     }
 }
+
+/// WM002's advice is the crosswalk's: the code it names for a value of another scheme is the one
+/// `crosswalk::encode` gives, and where no single code holds the meaning it says what
+/// `--policy most-likely` would choose (issue 11: police `O9` was told "OKOR (Korean)", NHS `C`
+/// and police `W9` "WROM").
+#[test]
+fn other_scheme_advice_is_the_crosswalks() {
+    use wm_ethnicity::crosswalk::{Loss, encode};
+    use wm_ethnicity::scheme::builtin;
+    let dfe = builtin("dfe-cbds").unwrap();
+    let registry = Registry::new();
+    let validator = Validator::new(&ReturnSpec::coded("e", "dfe-cbds"), &registry).unwrap();
+    for (scheme, code) in [
+        ("police-sde", "O9"),
+        ("police-sde", "W9"),
+        ("police-sde", "W3"),
+        ("nhs-ethnic-category", "C"),
+        ("hesa", "163"),
+        ("hesa", "180"),
+        ("hesa", "899"),
+    ] {
+        let data = format!("e\n{code}\n");
+        let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+        let (_, findings) = validator.findings(table).unwrap();
+        let f = findings
+            .iter()
+            .find(|f| f.rule == Rule::OtherSchemeCode)
+            .unwrap_or_else(|| panic!("{code}: no WM002 in {findings:?}"));
+        let advice = f.suggestion.as_deref().unwrap_or("");
+        let e = encode(dfe, &builtin(scheme).unwrap().get(code).unwrap().map);
+        match e.code {
+            Some(c) => assert!(
+                advice.contains(&format!("{} ({})", c.key(), c.label)),
+                "{code}: `{advice}` does not name the crosswalk's {}",
+                c.key()
+            ),
+            None => assert!(!advice.is_empty(), "{code}: no advice"),
+        }
+        if e.loss == Loss::Ambiguous {
+            assert!(advice.contains("most-likely"), "{code}: `{advice}`");
+        }
+        assert!(!advice.contains("OKOR"), "{code}: `{advice}`");
+    }
+}
