@@ -1283,7 +1283,7 @@ fn every_convert_case_has_a_test() {
 }
 
 /// A record broader than any one target code is rejected with what `--policy most-likely` would
-/// choose, as the crosswalk documents it (issue 11: NHS `C` into DfE named neither `WOTH` nor the
+/// choose, as the crosswalk documents it (issue 11: NHS `C` into `dfe-cbds` named neither `WOTH` nor the
 /// policy).
 #[test]
 fn an_ambiguous_target_says_what_most_likely_would_choose() {
