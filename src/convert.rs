@@ -33,7 +33,7 @@ use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::privacy::{may_show, shown};
 use crate::resolve::labels::{self, Synonyms};
-use crate::resolve::unknown::Explainer;
+use crate::resolve::unknown::{Explainer, empty_cell};
 use crate::resolve::{
     By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, empty, find_code,
 };
@@ -641,10 +641,15 @@ impl<'a> Converter<'a> {
                             Rule::UnknownDataset,
                             format!("{} has no return {} in its profile", c.name, shown(ds)),
                         )
-                        .with_nearest(nearest(
-                            ds,
-                            c.returns.iter().map(|r| r.dataset.as_str()),
-                            3,
+                        .with_nearest(nearest(ds, c.returns.iter().map(|r| r.dataset.as_str()), 3))
+                        .with_suggestion(format!(
+                            "{}'s returns are: {}.",
+                            c.name,
+                            c.returns
+                                .iter()
+                                .map(|r| r.dataset.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )),
                     ));
                 };
@@ -674,14 +679,17 @@ impl<'a> Converter<'a> {
         let raw = Self::field(record, self.value)?;
         let c = if raw.trim().is_empty() {
             if self.empty != EmptyCell::NotKnown {
-                return Err(RecordRejection::column(
-                    self.value,
-                    empty().with_suggestion(
-                        "Record a code, or the scheme's code for 'not known' or 'declined'; if \
-                         the return's rules count an empty cell as not known, say so in its \
-                         specification (empty: not-known).",
+                let rejection = match source {
+                    Source::Scheme(s) => {
+                        let (reason, suggestion) = empty_cell(s);
+                        Rejection::new(Rule::EmptyValue, reason).with_suggestion(suggestion)
+                    }
+                    Source::Standard => empty().with_suggestion(
+                        "Record a standard code, or `not-known`; if the return's rules count an \
+                         empty cell as not known, say so in its specification (empty: not-known).",
                     ),
-                ));
+                };
+                return Err(RecordRejection::column(self.value, rejection));
             }
             Found {
                 meaning: Meaning::of_node(Node::Residual(Residual::NotKnown)),

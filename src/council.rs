@@ -102,14 +102,76 @@ pub fn councils() -> &'static [Council] {
 /// The built-in council whose ONS code, short id or name is `key` (case-insensitive).
 pub fn council(key: &str) -> Option<&'static Council> {
     let key = key.trim();
+    let place = place_name(key);
     councils().iter().find(|c| {
         c.code.eq_ignore_ascii_case(key)
             || c.short.eq_ignore_ascii_case(key)
             || c.name.eq_ignore_ascii_case(key)
+            || (!place.is_empty() && place_name(&c.short) == place)
     })
+}
+
+/// The place a council's name names, as people write it: lowercase words, without "City of" and
+/// the kind of council ("Walsall MBC", "Walsall Metropolitan Borough Council", "City of
+/// Wolverhampton Council" and "wolverhampton" all name their place).
+fn place_name(name: &str) -> String {
+    const KINDS: [&str; 8] = [
+        "council",
+        "city",
+        "metropolitan",
+        "borough",
+        "district",
+        "mbc",
+        "mdc",
+        "cc",
+    ];
+    let lower = name.to_lowercase().replace('.', "");
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let words = match words.as_slice() {
+        ["city", "of", rest @ ..] => rest,
+        all => all,
+    };
+    words
+        .iter()
+        .copied()
+        .filter(|w| !KINDS.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The YAML of each built-in council profile, as (short id, text).
 pub fn builtin_yaml() -> &'static [(&'static str, &'static str)] {
     &BUILTIN_YAML
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn councils_are_found_by_the_names_people_write() {
+        for (key, short) in [
+            ("Walsall MBC", "walsall"),
+            ("walsall metropolitan borough council", "walsall"),
+            ("Birmingham City Council", "birmingham"),
+            ("City of Wolverhampton Council", "wolverhampton"),
+            ("Dudley M.B.C.", "dudley"),
+            (" E08000029 ", "solihull"),
+            ("Coventry", "coventry"),
+        ] {
+            assert_eq!(council(key).map(|c| c.short.as_str()), Some(short), "{key}");
+        }
+        for key in [
+            "",
+            "Council",
+            "City of London",
+            "Walsall Wood",
+            "Bolton MBC",
+        ] {
+            assert!(council(key).is_none(), "{key}");
+        }
+    }
 }

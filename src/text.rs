@@ -222,6 +222,15 @@ pub fn looks_like_excel_scientific(raw: &str) -> bool {
         && exp.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// True when `raw` looks like a long numeric code that Excel stored as a number: at least 12
+/// digits ending in at least 5 zeros, as `976631000000000` (Excel keeps 15 significant digits, so
+/// a longer code comes back rounded, its last digits replaced by zeros).
+pub fn looks_like_excel_rounded(raw: &str) -> bool {
+    let t = raw.trim();
+    let zeros = t.len() - t.trim_end_matches('0').len();
+    t.len() >= 12 && zeros >= 5 && t.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Text a spreadsheet would run as a formula gets a leading apostrophe, for CSV written for
 /// people to open (validation's findings, convert's rejects); plain numbers such as `-8` are
 /// left alone.
@@ -235,6 +244,13 @@ pub fn cell_safe(s: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_numbers_ending_in_zeros_look_rounded_by_excel() {
+        use super::looks_like_excel_rounded as r;
+        assert!(r("976631000000000") && r(" 976631000000000 ") && r("123456700000"));
+        assert!(!r("976631000000101") && !r("100000") && !r("9.76631E+14") && !r("A00000000000"));
+    }
+
     use super::*;
 
     #[test]

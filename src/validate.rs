@@ -46,7 +46,7 @@ use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
 use crate::privacy::may_show;
-use crate::resolve::unknown::{Explainer, Why, quoted_code, residual_codes, same_target, what};
+use crate::resolve::unknown::{Explainer, Why, empty_cell, quoted_code, same_target, what};
 use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::scheme::{Code, FxHasher, MatchKind, Registry, Scheme, Status};
 use crate::spec::{EmptyCell, ReturnSpec, Role};
@@ -1284,19 +1284,8 @@ fn describe(
         ),
         (Rule::EmptyValue, Detail::Empty(column_role)) => match (column_role, scheme) {
             (Role::Coded, Some(s)) => {
-                let residual = residual_codes(s);
-                (
-                    format!("no {sid} {} given", what(s)),
-                    if residual.is_empty() {
-                        None
-                    } else {
-                        Some(format!(
-                            "If the person was not asked or did not answer, record that with the \
-                             scheme's code: {}.",
-                            residual.join("; ")
-                        ))
-                    },
-                )
+                let (message, suggestion) = empty_cell(s);
+                (message, Some(suggestion))
             }
             (Role::Id, _) => (
                 "no record id given".to_owned(),

@@ -9,7 +9,12 @@ use crate::crosswalk::{self, Loss};
 use crate::rules::Rule;
 use crate::scheme::{Code, KeyedBy, Mapping, MatchKind, Registry, Scheme, Status};
 use crate::standard::{Node, Residual};
-use crate::text::looks_like_excel_scientific;
+use crate::text::{looks_like_excel_rounded, looks_like_excel_scientific};
+
+/// What to do about a long numeric code Excel damaged.
+const REEXPORT_AS_TEXT: &str = "Export the column again from the source system and, in Excel, \
+                                format it as Text before saving; the digits cannot be recovered \
+                                from this file.";
 
 /// Explains unknown values against every scheme of a registry. Build one per run: it lists the
 /// registry's schemes once.
@@ -26,6 +31,8 @@ pub struct Explainer<'r> {
 pub(crate) enum Why<'a> {
     /// Nothing beyond the rule (Excel's scientific notation).
     Nothing,
+    /// A long number ending in zeros: Excel rounded a long numeric code.
+    Rounded,
     /// Not a code of any scheme.
     Unknown,
     /// The label of this code of the scheme.
@@ -61,6 +68,9 @@ impl<'r> Explainer<'r> {
         let t = raw.trim();
         if looks_like_excel_scientific(t) {
             return (Rule::ExcelScientific, Why::Nothing);
+        }
+        if looks_like_excel_rounded(t) {
+            return (Rule::ExcelScientific, Why::Rounded);
         }
         if scheme.keyed_by == KeyedBy::Code
             && !t.is_empty()
@@ -137,66 +147,69 @@ impl<'r> Explainer<'r> {
     ) -> (String, Option<String>) {
         let sid = s.id.as_str();
         match (rule, why) {
-        (Rule::ExcelScientific, _) => (
-            format!(
-                "`{raw}` is a number in Excel's scientific notation: Excel replaced a long \
+            (Rule::ExcelScientific, Why::Rounded) => (
+                format!(
+                    "`{raw}` looks like a long numeric code that Excel stored as a number: Excel keeps \
+                 15 significant digits, so its last digits may have been replaced by zeros"
+                ),
+                Some(REEXPORT_AS_TEXT.to_owned()),
+            ),
+            (Rule::ExcelScientific, _) => (
+                format!(
+                    "`{raw}` is a number in Excel's scientific notation: Excel replaced a long \
                  numeric code and its last digits are lost"
+                ),
+                Some(REEXPORT_AS_TEXT.to_owned()),
             ),
-            Some(
-                "Export the column again from the source system and, in Excel, format it as Text \
-                 before saving; the digits cannot be recovered from this file."
-                    .to_owned(),
-            ),
-        ),
-        (Rule::ExcelLeadingZero, Why::LeadingZero(code)) => (
-            format!(
-                "`{raw}` is not a code of {sid}, but {} is: Excel removes leading zeros from \
+            (Rule::ExcelLeadingZero, Why::LeadingZero(code)) => (
+                format!(
+                    "`{raw}` is not a code of {sid}, but {} is: Excel removes leading zeros from \
                  numbers",
-                quoted_code(code)
+                    quoted_code(code)
+                ),
+                Some(format!(
+                    "Use `{}`; in Excel, format the column as Text before saving.",
+                    code.key()
+                )),
             ),
-            Some(format!(
-                "Use `{}`; in Excel, format the column as Text before saving.",
-                code.key()
-            )),
-        ),
-        (Rule::ObservedCode, Why::Observed(obs, code)) => {
-            let residual = residual_codes(s);
-            (
-                format!(
-                    "`{raw}` is the officer-observed code {} of {}: an officer's view of a \
-                     person's appearance, not their self-defined ethnicity, which {sid} records",
-                    quoted_code(code),
-                    obs.id
-                ),
-                Some(if residual.is_empty() {
-                    "Record the person's own answer.".to_owned()
-                } else {
+            (Rule::ObservedCode, Why::Observed(obs, code)) => {
+                let residual = residual_codes(s);
+                (
                     format!(
-                        "Record the person's own answer, or the scheme's code: {}.",
-                        residual.join("; ")
-                    )
-                }),
-            )
-        }
-        (Rule::OtherSchemeCode, Why::Elsewhere(first)) => {
-            let found: Vec<(&Scheme, &Code)> = self.elsewhere(s, raw).take(3).collect();
-            let list: Vec<String> = found
-                .iter()
-                .map(|(s, c)| format!("{} in {}", quoted_code(c), s.id))
-                .collect();
-            // Suggest the declared scheme's code only when every scheme the value is found in
-            // means the same thing by it.
-            let agreed = found.iter().all(|(_, c)| c.map.target == first.map.target);
-            let suggestion = agreed.then(|| in_declared(s, &first.map)).flatten();
-            (
-                format!(
-                    "`{raw}` is not a {} of {sid}; it is {}",
-                    what(s),
-                    list.join(", ")
-                ),
-                suggestion,
-            )
-        }
+                        "`{raw}` is the officer-observed code {} of {}: an officer's view of a \
+                     person's appearance, not their self-defined ethnicity, which {sid} records",
+                        quoted_code(code),
+                        obs.id
+                    ),
+                    Some(if residual.is_empty() {
+                        "Record the person's own answer.".to_owned()
+                    } else {
+                        format!(
+                            "Record the person's own answer, or the scheme's code: {}.",
+                            residual.join("; ")
+                        )
+                    }),
+                )
+            }
+            (Rule::OtherSchemeCode, Why::Elsewhere(first)) => {
+                let found: Vec<(&Scheme, &Code)> = self.elsewhere(s, raw).take(3).collect();
+                let list: Vec<String> = found
+                    .iter()
+                    .map(|(s, c)| format!("{} in {}", quoted_code(c), s.id))
+                    .collect();
+                // Suggest the declared scheme's code only when every scheme the value is found in
+                // means the same thing by it.
+                let agreed = found.iter().all(|(_, c)| c.map.target == first.map.target);
+                let suggestion = agreed.then(|| in_declared(s, &first.map)).flatten();
+                (
+                    format!(
+                        "`{raw}` is not a {} of {sid}; it is {}",
+                        what(s),
+                        list.join(", ")
+                    ),
+                    suggestion,
+                )
+            }
             (Rule::UnknownCode, _) => unknown_code(s, raw, why),
             (r, _) => (r.summary().to_owned(), None),
         }
@@ -270,6 +283,29 @@ fn unknown_code(s: &Scheme, raw: &str, why: Why<'_>) -> (String, Option<String>)
         )),
     };
     (msg, suggestion)
+}
+
+/// The message and suggestion for an empty cell in a column of `s` (WM004), as validation and
+/// conversion both say it: the scheme's codes for declined, not obtained and not known, and how a
+/// return's specification can count an empty cell as not known.
+pub(crate) fn empty_cell(s: &Scheme) -> (String, String) {
+    let residual = residual_codes(s);
+    let record = if residual.is_empty() {
+        "Record the person's answer.".to_owned()
+    } else {
+        format!(
+            "If the person was not asked or did not answer, record that with the scheme's code: \
+             {}.",
+            residual.join("; ")
+        )
+    };
+    (
+        format!("no {} {} given", s.id, what(s)),
+        format!(
+            "{record} If the return's rules count an empty cell as not known, say so in its \
+             specification (empty: not-known)."
+        ),
+    )
 }
 
 /// A code as messages quote it: `KEY (label)`, or the label of a label-keyed code.

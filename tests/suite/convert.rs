@@ -1304,3 +1304,42 @@ fn an_ambiguous_target_says_what_most_likely_would_choose() {
     let m = convert_code(Source::from(nhs), "C", Policy::MostLikely).unwrap();
     assert_eq!(m.recode(dfe).unwrap().code, "WOTH");
 }
+
+/// An empty cell is rejected in validation's words, naming the scheme's residual codes; an unknown
+/// dataset lists the council's datasets (issue 11).
+#[test]
+fn empty_cells_and_unknown_datasets_are_explained_as_validation_does() {
+    let registry = Registry::new();
+    let synonyms = Synonyms::builtin();
+    let header = ["council", "dataset", "ethnicity"];
+    let plan = Plan::new("ethnicity", SchemeFrom::Fixed("dfe-cbds".into()));
+    let conv = Converter::new(&registry, synonyms, &plan, &header, "t.csv").unwrap();
+    let r = conv
+        .convert(&["birmingham", "school-census", " "][..])
+        .unwrap_err();
+    assert_eq!(r.rejection.rule, Rule::EmptyValue);
+    assert_eq!(r.rejection.reason, "no dfe-cbds code given");
+    let advice = r.rejection.suggestion.unwrap();
+    assert!(
+        advice.contains("REFU for declined") && advice.contains("NOBT"),
+        "{advice}"
+    );
+
+    let plan = Plan::new(
+        "ethnicity",
+        SchemeFrom::Council {
+            council: "council".into(),
+            dataset: "dataset".into(),
+        },
+    );
+    let conv = Converter::new(&registry, synonyms, &plan, &header, "t.csv").unwrap();
+    let r = conv
+        .convert(&["Walsall MBC", "allotments", "A"][..])
+        .unwrap_err();
+    assert_eq!(r.rejection.rule, Rule::UnknownDataset);
+    let council = wm_ethnicity::council::council("walsall").unwrap();
+    let advice = r.rejection.suggestion.unwrap();
+    for ret in &council.returns {
+        assert!(advice.contains(&ret.dataset), "{advice}");
+    }
+}

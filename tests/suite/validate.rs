@@ -965,3 +965,18 @@ fn other_scheme_advice_is_the_crosswalks() {
         assert!(!advice.contains("OKOR"), "{code}: `{advice}`");
     }
 }
+
+/// A long numeric code Excel stored as a number gets the Excel-damage rule, in full digits as in
+/// scientific notation (issue 11: `976631000000000` had no hint while `9.76631E+14` did).
+#[test]
+fn a_rounded_long_number_is_excel_damage() {
+    let registry = Registry::new();
+    let validator =
+        Validator::new(&ReturnSpec::coded("e", "nhs-ethnic-category"), &registry).unwrap();
+    let data = "e\n976631000000000\n9.76631E+14\n";
+    let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+    let (_, findings) = validator.findings(table).unwrap();
+    let rules: Vec<Rule> = findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, [Rule::ExcelScientific, Rule::ExcelScientific]);
+    assert!(findings[0].message.contains("15 significant digits"));
+}
