@@ -261,22 +261,39 @@ impl Scheme {
     /// normalisation (spaces trimmed, case changed; labels folded).
     pub fn lookup(&self, raw: &str) -> Option<Match<'_>> {
         match self.keyed_by {
-            KeyedBy::Code => {
-                if let Short::Answer(found) = self.lookup_short(raw) {
-                    return found;
-                }
-            }
+            KeyedBy::Code => match self.lookup_short(raw) {
+                Short::Answer(found) => found.or_else(|| self.lookup_without_leading_zeros(raw)),
+                Short::Unsuitable => self.lookup_slow(raw),
+            },
             // A label exactly as listed: no folding (which allocates) needed.
-            KeyedBy::Label => {
-                if let Some(&i) = self.by_listed.get(raw) {
-                    return Some(Match {
-                        code: &self.codes[i as usize],
-                        kind: MatchKind::Exact,
-                    });
-                }
-            }
+            KeyedBy::Label => match self.by_listed.get(raw) {
+                Some(&i) => Some(Match {
+                    code: &self.codes[i as usize],
+                    kind: MatchKind::Exact,
+                }),
+                None => self.lookup_slow(raw),
+            },
         }
-        self.lookup_slow(raw)
+    }
+
+    /// A numeric code written with leading zeros (`01` for CORE's `1`), as a normalised match.
+    fn lookup_without_leading_zeros(&self, raw: &str) -> Option<Match<'_>> {
+        let t = raw.trim();
+        if self.keyed_by != KeyedBy::Code
+            || !t.starts_with('0')
+            || !t.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let digits = t.trim_start_matches('0');
+        if digits.is_empty() {
+            return None;
+        }
+        let m = self.lookup(digits)?;
+        Some(Match {
+            code: m.code,
+            kind: MatchKind::Normalised,
+        })
     }
 
     /// [`Scheme::lookup`] for a code-keyed scheme when `raw` is ASCII and at most [`SHORT`] bytes
@@ -381,7 +398,7 @@ impl Scheme {
                 }
             }
         }
-        None
+        self.lookup_without_leading_zeros(raw)
     }
 
     /// The code whose label is `raw` (folded: case, spaces and dashes ignored).

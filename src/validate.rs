@@ -1317,6 +1317,8 @@ fn describe(
             let trimmed = raw.trim();
             if trimmed != code.key() && trimmed.eq_ignore_ascii_case(code.key()) {
                 changes.push("changing case");
+            } else if trimmed.starts_with('0') && trimmed.trim_start_matches('0') == code.key() {
+                changes.push("removing leading zeros");
             } else if trimmed != code.key() {
                 changes.push("normalising punctuation and spacing");
             }

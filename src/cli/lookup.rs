@@ -99,8 +99,7 @@ fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str) -> LookupResult<'a> {
     LookupResult {
         input,
         found: true,
-        normalised: (m.kind != MatchKind::Exact)
-            .then(|| wm_ethnicity::text::normalise_code(input).into_owned()),
+        normalised: (m.kind != MatchKind::Exact).then(|| c.key().to_owned()),
         matched: Some(m.kind),
         code: Some(c.key()),
         label: Some(&c.label),

@@ -62,3 +62,21 @@ fn fast_lookup_agrees_with_the_general_path() {
         }
     }
 }
+
+#[test]
+fn a_numeric_code_with_leading_zeros_is_found_normalised() {
+    let core = builtin("housing-core").unwrap();
+    for raw in ["01", " 001 ", "020"] {
+        let m = core
+            .lookup(raw)
+            .unwrap_or_else(|| panic!("{raw:?} not found"));
+        assert_eq!(m.code.key(), raw.trim().trim_start_matches('0'));
+        assert_eq!(m.kind, super::MatchKind::Normalised);
+    }
+    assert!(core.lookup("00").is_none() && core.lookup("0x1").is_none());
+    // A code listed with its zero is found exactly.
+    let s = builtin("ons-2021-ew").unwrap();
+    if let Some(c) = s.codes().iter().find(|c| c.key().starts_with('0')) {
+        assert_eq!(s.lookup(c.key()).unwrap().kind, super::MatchKind::Exact);
+    }
+}
