@@ -31,6 +31,7 @@ pub mod date;
 pub mod error;
 pub mod io;
 pub mod labels;
+pub mod output;
 pub mod scheme;
 pub mod spec;
 pub mod standard;

@@ -10,8 +10,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Table as CountTable, aggregate_stream};
-use wm_ethnicity::convert::{By, RejectWriter, SchemeFrom, StreamError};
+use wm_ethnicity::convert::{By, SchemeFrom, StreamError};
 use wm_ethnicity::io::Table;
+use wm_ethnicity::output::RejectWriter;
 use wm_ethnicity::standard::Level;
 
 /// The level to count at (`--to`).

@@ -10,11 +10,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wm_ethnicity::convert::{
-    By, Converter, OutputFormat, Plan, Policy, RecordWriter, RejectSink, RejectWriter, Rejected,
-    SchemeFrom, StreamError, Summary, convert_stream,
+    By, Converter, Plan, Policy, RejectSink, Rejected, SchemeFrom, StreamError, Summary,
+    convert_stream,
 };
 use wm_ethnicity::io::{InputFormat, Table};
 use wm_ethnicity::labels::Synonyms;
+use wm_ethnicity::output::{RecordFormat as OutputFormat, RecordWriter, RejectWriter};
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
 

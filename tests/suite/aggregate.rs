@@ -5,9 +5,10 @@ use crate::cli::{run, stderr, stdout};
 use proptest::prelude::*;
 use std::path::Path;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Placement, aggregate_stream};
-use wm_ethnicity::convert::{By, Policy, RejectWriter, SchemeFrom, Source, convert_code};
+use wm_ethnicity::convert::{By, Policy, SchemeFrom, Source, convert_code};
 use wm_ethnicity::io::{ReadOptions, Table};
 use wm_ethnicity::labels::Synonyms;
+use wm_ethnicity::output::RejectWriter;
 use wm_ethnicity::scheme::{BUILTIN_IDS, Registry, builtin};
 use wm_ethnicity::standard::{Level, Node};
 
