@@ -1,18 +1,15 @@
 //! `aggregate`: tables of counts by code or label, re-counted per node of the standard.
 
-use super::convert::{
-    AtomicFile, Destination, PolicyArg, StderrRejects, same_file, stream_error, synonyms,
-};
+use super::convert::{AtomicFile, Destination, PolicyArg, same_file, stream_error, synonyms};
 use super::registry;
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Table as CountTable, aggregate_stream};
 use wm_ethnicity::convert::{By, SchemeFrom, StreamError};
 use wm_ethnicity::io::Table;
-use wm_ethnicity::output::RejectWriter;
+use wm_ethnicity::output::{RejectWriter, TableFormat, TextRejects};
 use wm_ethnicity::standard::Level;
 
 /// The level to count at (`--to`).
@@ -24,16 +21,6 @@ pub enum LevelArg {
     Category,
     /// The detailed categories.
     Detailed,
-}
-
-/// Output format of `aggregate` (`--format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum TableFormat {
-    /// CSV: code, label, level, count, placement; the totals go with the summary.
-    #[default]
-    Csv,
-    /// One JSON document: the rows and every total.
-    Json,
 }
 
 /// Flags of `aggregate`.
@@ -100,15 +87,6 @@ pub struct AggregateArgs {
     /// How to read the input.
     #[command(flatten)]
     input: super::InputArgs,
-}
-
-#[derive(Serialize)]
-struct JsonDoc<'a> {
-    tool: &'static str,
-    version: &'static str,
-    files: Vec<String>,
-    #[serde(flatten)]
-    table: &'a CountTable,
 }
 
 /// The plan and level from the flags.
@@ -191,7 +169,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
                 &synonyms,
                 table,
                 &plan,
-                &mut StderrRejects::new(&name),
+                &mut TextRejects::new(std::io::stderr(), &name),
             ),
         };
         bar.finish_and_clear();
@@ -199,7 +177,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         names.push(name);
     }
     let table = agg.finish();
-    write_table(&mut out, args.format, &names, &table)?;
+    args.format.write(&mut out, &names, &table)?;
     if let Some(rw) = rejects_file {
         rw.finish()
             .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?
@@ -216,41 +194,6 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn write_table(
-    out: &mut dyn Write,
-    format: TableFormat,
-    names: &[String],
-    table: &CountTable,
-) -> anyhow::Result<()> {
-    match format {
-        TableFormat::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(["code", "label", "level", "count", "placement"])?;
-            for r in &table.rows {
-                w.write_record([
-                    r.code.code(),
-                    r.label,
-                    r.level.name(),
-                    &r.count.to_string(),
-                    r.placement.name(),
-                ])?;
-            }
-            w.flush()?;
-        }
-        TableFormat::Json => {
-            let doc = JsonDoc {
-                tool: "wm-ethnicity",
-                version: env!("CARGO_PKG_VERSION"),
-                files: names.to_vec(),
-                table,
-            };
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)?;
-        }
-    }
-    Ok(())
 }
 
 fn summary(

@@ -10,12 +10,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wm_ethnicity::convert::{
-    By, Converter, Plan, Policy, RejectSink, Rejected, SchemeFrom, StreamError, Summary,
-    convert_stream,
+    By, Converter, Plan, Policy, SchemeFrom, StreamError, Summary, convert_stream,
 };
 use wm_ethnicity::io::{InputFormat, Table};
 use wm_ethnicity::labels::Synonyms;
-use wm_ethnicity::output::{RecordFormat as OutputFormat, RecordWriter, RejectWriter};
+use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
 
@@ -46,15 +45,6 @@ impl From<PolicyArg> for Policy {
             PolicyArg::MostLikely => Policy::MostLikely,
         }
     }
-}
-
-/// Output format of `convert` (`--format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RecordFormat {
-    /// CSV with a header row.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
 }
 
 /// Flags of `convert`.
@@ -264,39 +254,6 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Rejected rows on standard error, one line each: `FILE:LINE: COLUMN: RULE name: reason`.
-pub struct StderrRejects {
-    file: String,
-}
-
-impl StderrRejects {
-    /// Rejects of `file`.
-    pub fn new(file: &str) -> Self {
-        StderrRejects {
-            file: file.to_owned(),
-        }
-    }
-}
-
-impl RejectSink for StderrRejects {
-    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
-        let mut err = std::io::stderr().lock();
-        write!(err, "{}:{}: ", self.file, r.line)?;
-        if let Some(c) = r.column {
-            write!(err, "{c}: ")?;
-        }
-        write!(
-            err,
-            "rejected: {} {}: {}",
-            r.rejection.rule.id, r.rejection.rule.name, r.rejection.reason
-        )?;
-        if let Some(s) = &r.rejection.suggestion {
-            write!(err, ". {s}")?;
-        }
-        writeln!(err)
-    }
-}
-
 /// Moves `bar` at most every 64 KiB (or 1,000 rows) of input, and not at all when it is hidden.
 pub fn throttled(bar: &ProgressBar) -> impl FnMut(u64) + '_ {
     let step = 64 * 1024;
@@ -403,22 +360,25 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
     Ok((plan, files))
 }
 
-fn output_format(args: &ConvertArgs, input: InputFormat) -> OutputFormat {
-    match args.format {
-        Some(RecordFormat::Csv) => return OutputFormat::Csv,
-        Some(RecordFormat::Jsonl) => return OutputFormat::Jsonl,
-        None => {}
+fn output_format(args: &ConvertArgs, input: InputFormat) -> RecordFormat {
+    if let Some(f) = args.format {
+        return f;
     }
     let ext = args
         .output
         .as_ref()
         .and_then(|p| p.extension())
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("jsonl" | "ndjson") => OutputFormat::Jsonl,
-        Some("csv" | "txt" | "tsv") => OutputFormat::Csv,
-        _ if input == InputFormat::Jsonl => OutputFormat::Jsonl,
-        _ => OutputFormat::Csv,
+    let by_ext = ext.and_then(|e| {
+        RecordFormat::value_variants()
+            .iter()
+            .copied()
+            .find(|f| f.extensions().contains(&e.as_str()))
+    });
+    match by_ext {
+        Some(f) => f,
+        None if input == InputFormat::Jsonl => RecordFormat::Jsonl,
+        None => RecordFormat::Csv,
     }
 }
 
@@ -469,7 +429,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         let s = convert_stream(table, &converter, &mut writer, &mut rw, &mut on_record);
         (s, Some(rw))
     } else {
-        let mut stderr = StderrRejects::new(&input_name);
+        let mut stderr = TextRejects::new(std::io::stderr(), &input_name);
         let s = convert_stream(table, &converter, &mut writer, &mut stderr, &mut on_record);
         (s, None)
     };
@@ -520,7 +480,7 @@ struct SummaryText<'a> {
     plan: &'a Plan,
     output: Option<&'a Path>,
     rejects: Option<&'a Path>,
-    format: OutputFormat,
+    format: RecordFormat,
     columns: usize,
 }
 
@@ -595,10 +555,7 @@ impl SummaryText<'_> {
         for (rule, n) in &s.by_rule {
             writeln!(out, "  rejected:   {n} {} {}", rule.id, rule.name)?;
         }
-        let fmt = match self.format {
-            OutputFormat::Csv => "CSV",
-            OutputFormat::Jsonl => "JSON Lines",
-        };
+        let fmt = self.format.title();
         match self.output {
             Some(p) => writeln!(
                 out,

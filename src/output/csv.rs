@@ -1,9 +1,13 @@
-//! CSV with a header row: converted records and rejected rows.
+//! CSV with a header row: converted records, rejected rows, findings and count tables. Text a
+//! spreadsheet would run as a formula is prefixed with `'` in rejects and findings.
 
-use super::RecordLayout;
+use super::{FindingsWriter, RecordLayout};
+use crate::aggregate::Table as CountTable;
 use crate::convert::{RejectSink, Rejected};
 use crate::io;
 use crate::text::cell_safe;
+use crate::validate::{Finding, Report, Sink};
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Write;
 
@@ -144,4 +148,98 @@ impl<W: Write> RejectSink for RejectWriter<W> {
             ])
             .map_err(csv_io)
     }
+}
+
+/// The columns of findings as CSV.
+pub const FINDING_COLUMNS: [&str; 9] = [
+    "rule",
+    "name",
+    "severity",
+    "line",
+    "record",
+    "column",
+    "value",
+    "message",
+    "suggestion",
+];
+
+/// Writes findings as CSV with [`FINDING_COLUMNS`], one finding a row. The header row is
+/// written with the first finding (or at [`finish`](FindingsWriter::finish)), so a run that
+/// stops before validating writes nothing.
+pub struct CsvFindings<W: Write> {
+    out: csv::Writer<W>,
+    header_written: bool,
+}
+
+impl<W: Write> fmt::Debug for CsvFindings<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsvFindings").finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> CsvFindings<W> {
+    /// A writer to `w`.
+    pub fn new(w: W) -> Self {
+        CsvFindings {
+            out: csv::Writer::from_writer(w),
+            header_written: false,
+        }
+    }
+
+    fn header(&mut self) -> std::io::Result<()> {
+        if !self.header_written {
+            self.out.write_record(FINDING_COLUMNS)?;
+            self.header_written = true;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for CsvFindings<W> {
+    fn finding(&mut self, f: Finding) -> std::io::Result<()> {
+        fn text(s: Option<&str>) -> Cow<'_, str> {
+            cell_safe(s.unwrap_or(""))
+        }
+        self.header()?;
+        let num = |n: Option<u64>| Cow::Owned(n.map(|n| n.to_string()).unwrap_or_default());
+        let fields: [Cow<'_, str>; 9] = [
+            Cow::Borrowed(f.rule.id()),
+            Cow::Borrowed(f.rule.name()),
+            Cow::Borrowed(f.severity.name()),
+            num(f.line),
+            num(f.record),
+            text(f.column.as_deref()),
+            text(f.value.as_deref()),
+            cell_safe(&f.message),
+            text(f.suggestion.as_deref()),
+        ];
+        self.out.write_record(fields.iter().map(|c| c.as_bytes()))?;
+        Ok(())
+    }
+}
+
+impl<W: Write> FindingsWriter for CsvFindings<W> {
+    fn finish(&mut self, _report: &Report) -> std::io::Result<()> {
+        self.header()?;
+        self.out.flush()
+    }
+}
+
+/// The columns of a count table as CSV.
+pub const TABLE_COLUMNS: [&str; 5] = ["code", "label", "level", "count", "placement"];
+
+/// Writes a count table as CSV with [`TABLE_COLUMNS`].
+pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record(TABLE_COLUMNS)?;
+    for r in &table.rows {
+        w.write_record([
+            r.code.code(),
+            r.label,
+            r.level.name(),
+            &r.count.to_string(),
+            r.placement.name(),
+        ])?;
+    }
+    w.flush()
 }

@@ -1,7 +1,9 @@
-//! JSON Lines: one JSON object per line.
+//! JSON Lines: one JSON object per line, for converted records and findings.
 
-use super::RecordLayout;
+use super::{FindingsWriter, RecordLayout};
 use crate::io;
+use crate::validate::{Finding, Report, Sink};
+use std::io::Write;
 
 /// Converted records as JSON Lines: input values as strings, empty `wm_` values as `null`,
 /// `wm_candidates` as an array and `wm_observed` as a boolean.
@@ -70,4 +72,30 @@ fn json_pair(
     line.push(b':');
     serde_json::to_writer(&mut *line, value)?;
     Ok(())
+}
+
+/// Writes findings as JSON Lines: one JSON object per finding.
+#[derive(Debug)]
+pub struct JsonlFindings<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonlFindings<W> {
+    /// A writer to `w` (which should be buffered).
+    pub fn new(w: W) -> Self {
+        JsonlFindings { out: w }
+    }
+}
+
+impl<W: Write> Sink for JsonlFindings<W> {
+    fn finding(&mut self, f: Finding) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.out, &f)?;
+        self.out.write_all(b"\n")
+    }
+}
+
+impl<W: Write> FindingsWriter for JsonlFindings<W> {
+    fn finish(&mut self, _report: &Report) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
