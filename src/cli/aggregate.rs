@@ -1,7 +1,8 @@
 //! `aggregate`: tables of counts by code or label, re-counted per node of the standard.
 
-use super::convert::{AtomicFile, Destination, PolicyArg, same_file, stream_error, synonyms};
-use super::registry;
+use super::convert::PolicyArg;
+use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::{registry, synonyms};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -132,14 +133,13 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let (plan, level) = plan(args)?;
     let registry = registry(&args.scheme_files)?;
     let synonyms = synonyms(&args.synonym_files, &registry)?;
-    for p in [&args.output, &args.rejects].into_iter().flatten() {
-        if args.files.iter().any(|f| same_file(p, f)) {
-            anyhow::bail!(
-                "{}: is an input file; write the output somewhere else",
-                p.display()
-            );
-        }
-    }
+    check_outputs(
+        &[
+            ("--output", args.output.as_deref()),
+            ("--rejects", args.rejects.as_deref()),
+        ],
+        &args.files,
+    )?;
     let opts = args.input.read_options();
     // Open every input first: a missing file stops the run before anything is written.
     let tables = args

@@ -1,19 +1,16 @@
 //! `convert`: records in any scheme into records of the standard (or of another scheme), every
-//! row ending in the output or in the rejects. Also the file handling `aggregate` shares.
+//! row ending in the output or in the rejects.
 
-use super::registry;
-use anyhow::Context as _;
+use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::{registry, synonyms, throttled};
 use clap::{Args, ValueEnum};
-use indicatif::ProgressBar;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wm_ethnicity::convert::{
     By, Converter, Plan, Policy, SchemeFrom, StreamError, Summary, convert_stream,
 };
 use wm_ethnicity::io::{InputFormat, Table};
-use wm_ethnicity::labels::Synonyms;
 use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
@@ -111,180 +108,6 @@ pub struct ConvertArgs {
     /// How to read the input.
     #[command(flatten)]
     input: super::InputArgs,
-}
-
-/// The curated synonyms plus the files given.
-pub fn synonyms(files: &[PathBuf], registry: &wm_ethnicity::Registry) -> anyhow::Result<Synonyms> {
-    let mut all = Synonyms::builtin().clone();
-    for f in files {
-        let name = f.display().to_string();
-        let text = std::fs::read_to_string(f).with_context(|| format!("{name}: cannot read"))?;
-        all.extend(Synonyms::from_yaml(&text, &name, registry)?, &name)?;
-    }
-    Ok(all)
-}
-
-/// A file written under a temporary name in its directory, renamed into place only when
-/// complete: a failed run never leaves half a file, and never replaces a good one.
-pub struct AtomicFile {
-    path: PathBuf,
-    tmp: PathBuf,
-    file: Option<BufWriter<File>>,
-}
-
-impl AtomicFile {
-    /// Refuses an existing `path` unless `force`; creates the temporary file next to it.
-    pub fn create(path: &Path, force: bool) -> anyhow::Result<AtomicFile> {
-        let name = path.display();
-        if path.is_dir() {
-            anyhow::bail!("{name}: is a directory, not a file to write");
-        }
-        if path.exists() && !force {
-            anyhow::bail!("{name}: already exists; give --force to replace it");
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_context(|| format!("{name}: cannot create a file in {}", dir.display()))?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            tmp,
-            file: Some(BufWriter::with_capacity(256 * 1024, file)),
-        })
-    }
-
-    /// Flushes, syncs and renames the file into place.
-    pub fn persist(mut self) -> anyhow::Result<()> {
-        let name = self.path.display().to_string();
-        let file = self.file.take().expect("persisted once");
-        let file = file
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)
-            .with_context(|| format!("{name}: cannot write"))?;
-        file.sync_all()
-            .with_context(|| format!("{name}: cannot write"))?;
-        drop(file);
-        std::fs::rename(&self.tmp, &self.path)
-            .with_context(|| format!("{name}: cannot replace"))?;
-        Ok(())
-    }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.file {
-            Some(f) => f.write(buf),
-            None => Err(std::io::Error::other("file already persisted")),
-        }
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
-}
-
-/// Standard output, or a file renamed into place when complete.
-pub enum Destination {
-    /// Standard output, buffered.
-    Stdout(BufWriter<std::io::StdoutLock<'static>>),
-    /// A file (see [`AtomicFile`]).
-    File(AtomicFile),
-}
-
-impl Destination {
-    /// `path` as an [`AtomicFile`], or standard output when `None`.
-    pub fn open(path: Option<&Path>, force: bool) -> anyhow::Result<Destination> {
-        Ok(match path {
-            Some(p) => Destination::File(AtomicFile::create(p, force)?),
-            None => Destination::Stdout(BufWriter::with_capacity(
-                256 * 1024,
-                std::io::stdout().lock(),
-            )),
-        })
-    }
-
-    /// Flushes standard output, or renames the finished file into place.
-    pub fn finish(self) -> anyhow::Result<()> {
-        match self {
-            Destination::Stdout(mut w) => Ok(w.flush()?),
-            Destination::File(f) => f.persist(),
-        }
-    }
-}
-
-impl Write for Destination {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Destination::Stdout(w) => w.write(buf),
-            Destination::File(f) => f.write(buf),
-        }
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Destination::Stdout(w) => w.flush(),
-            Destination::File(f) => f.flush(),
-        }
-    }
-}
-
-/// True when `a` and `b` name the same existing file.
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// Moves `bar` at most every 64 KiB (or 1,000 rows) of input, and not at all when it is hidden.
-pub fn throttled(bar: &ProgressBar) -> impl FnMut(u64) + '_ {
-    let step = 64 * 1024;
-    let hidden = bar.is_hidden();
-    let mut next = 0u64;
-    move |pos| {
-        if !hidden && pos >= next {
-            bar.set_position(pos);
-            next = pos + step.min(bar.length().unwrap_or(u64::MAX) / 1000).max(1);
-        }
-    }
-}
-
-/// Turns a stream error into one line naming the file at fault. A closed standard output
-/// stays an `io::Error`, so `main` treats it as the reader's choice.
-pub fn stream_error(
-    e: StreamError,
-    output: Option<&Path>,
-    rejects: Option<&Path>,
-) -> anyhow::Error {
-    match e {
-        StreamError::Read(e) => e.into(),
-        StreamError::Write(e) => match output {
-            Some(p) => anyhow::anyhow!("{}: cannot write: {e}", p.display()),
-            None => e.into(),
-        },
-        StreamError::Rejects(e) => match rejects {
-            Some(p) => anyhow::anyhow!("{}: cannot write: {e}", p.display()),
-            None => e.into(),
-        },
-    }
 }
 
 /// The plan from the flags and the specification, and the scheme files to load.
@@ -387,22 +210,13 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let (plan, files) = plan(args)?;
     let registry = registry(&files)?;
     let synonyms = synonyms(&args.synonym_files, &registry)?;
-    for p in [&args.output, &args.rejects].into_iter().flatten() {
-        if same_file(p, &args.file) {
-            anyhow::bail!(
-                "{}: is the input file; write the output somewhere else",
-                p.display()
-            );
-        }
-    }
-    if let (Some(o), Some(r)) = (&args.output, &args.rejects) {
-        if o == r || same_file(o, r) {
-            anyhow::bail!(
-                "{}: given as both --output and --rejects; use two files",
-                o.display()
-            );
-        }
-    }
+    check_outputs(
+        &[
+            ("--output", args.output.as_deref()),
+            ("--rejects", args.rejects.as_deref()),
+        ],
+        std::slice::from_ref(&args.file),
+    )?;
     let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
     let input_name = table.name().to_owned();

@@ -2,15 +2,19 @@
 
 pub mod aggregate;
 pub mod convert;
+pub mod files;
 pub mod info;
 pub mod lookup;
 pub mod validate;
 
+use anyhow::Context as _;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::io::Write;
+use std::path::PathBuf;
 use wm_ethnicity::io::{Encoding, InputFormat, ReadOptions, Threads};
+use wm_ethnicity::labels::Synonyms;
 use wm_ethnicity::scheme::Registry;
 
 /// Output formats.
@@ -51,12 +55,23 @@ pub fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> anyhow
 }
 
 /// A registry with the built-in schemes plus the local scheme files given.
-pub fn registry(scheme_files: &[std::path::PathBuf]) -> anyhow::Result<Registry> {
+pub fn registry(scheme_files: &[PathBuf]) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     for f in scheme_files {
         registry.load_file(f)?;
     }
     Ok(registry)
+}
+
+/// The curated synonyms plus the files given.
+pub fn synonyms(files: &[PathBuf], registry: &Registry) -> anyhow::Result<Synonyms> {
+    let mut all = Synonyms::builtin().clone();
+    for f in files {
+        let name = f.display().to_string();
+        let text = std::fs::read_to_string(f).with_context(|| format!("{name}: cannot read"))?;
+        all.extend(Synonyms::from_yaml(&text, &name, registry)?, &name)?;
+    }
+    Ok(all)
 }
 
 /// How to read an input table: the flags validate, convert and aggregate share.
@@ -138,4 +153,17 @@ pub fn progress_bar(total: u64, format: InputFormat, verb: &str) -> ProgressBar 
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+/// Moves `bar` at most every 64 KiB (or 1,000 rows) of input, and not at all when it is hidden.
+pub fn throttled(bar: &ProgressBar) -> impl FnMut(u64) + '_ {
+    let step = 64 * 1024;
+    let hidden = bar.is_hidden();
+    let mut next = 0u64;
+    move |pos| {
+        if !hidden && pos >= next {
+            bar.set_position(pos);
+            next = pos + step.min(bar.length().unwrap_or(u64::MAX) / 1000).max(1);
+        }
+    }
 }
