@@ -2,47 +2,16 @@
 //! row ending in the output or in the rejects.
 
 use super::files::{AtomicFile, Destination, check_outputs, stream_error};
-use super::{registry, synonyms, throttled};
-use clap::{Args, ValueEnum};
+use super::{args, registry, synonyms, throttled};
+use clap::{Args, ValueEnum as _};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wm_ethnicity::convert::{
-    By, Converter, Plan, Policy, SchemeFrom, StreamError, Summary, convert_stream,
-};
+use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
 use wm_ethnicity::io::{InputFormat, Table};
 use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
-
-/// How values are matched (`--by`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum ByArg {
-    /// The scheme's codes.
-    #[default]
-    Code,
-    /// Free text: the scheme's labels, then the curated synonyms.
-    Label,
-}
-
-/// What to emit for codes broader than one category (`--policy`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum PolicyArg {
-    /// The common ancestor (usually a group): never finer than the source.
-    #[default]
-    Strict,
-    /// The scheme's documented likeliest category, flagged in `wm_policy`.
-    MostLikely,
-}
-
-impl From<PolicyArg> for Policy {
-    fn from(p: PolicyArg) -> Self {
-        match p {
-            PolicyArg::Strict => Policy::Strict,
-            PolicyArg::MostLikely => Policy::MostLikely,
-        }
-    }
-}
 
 /// Flags of `convert`.
 #[derive(Args, Debug)]
@@ -57,73 +26,54 @@ See docs/convert.md."
 pub struct ConvertArgs {
     /// The records: CSV (comma, tab or semicolon separated), JSON Lines, or an Excel workbook.
     file: PathBuf,
-    /// The scheme of the value column (`standard` for standard codes such as `white.irish`).
-    #[arg(long, conflicts_with_all = ["scheme_column", "council_column"])]
-    scheme: Option<String>,
-    /// The header of the column to convert.
-    #[arg(long)]
-    column: Option<String>,
-    /// Match the column's values on codes or on labels (free text).
-    #[arg(long, value_enum, default_value_t)]
-    by: ByArg,
-    /// What to emit for a code broader than one category.
-    #[arg(long, value_enum, default_value_t)]
-    policy: PolicyArg,
-    /// A column holding each row's scheme id (for files mixing schemes).
-    #[arg(long = "scheme-column", conflicts_with = "council_column")]
-    scheme_column: Option<String>,
-    /// A column holding each row's council (ONS code, short id or name); with --dataset-column,
-    /// the row's scheme is the one the council's profile gives for that dataset.
-    #[arg(long = "council-column", requires = "dataset_column")]
-    council_column: Option<String>,
-    /// A column holding each row's dataset (e.g. school-census, health, housing-lettings, police).
-    #[arg(long = "dataset-column", requires = "council_column")]
-    dataset_column: Option<String>,
+    /// The column to convert and its scheme.
+    #[command(flatten)]
+    coded: args::CodedArgs,
+    #[command(flatten)]
+    by: args::ByArgs,
+    #[command(flatten)]
+    policy: args::PolicyArgs,
+    /// Each row's scheme from the file.
+    #[command(flatten)]
+    rows: args::RowSchemeArgs,
     /// Also express every record in this scheme (e.g. nhs-ethnic-category), with the loss.
     #[arg(long = "to-scheme")]
     to_scheme: Option<String>,
-    /// Where to write the converted records (default: standard output).
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Where to write the rejected rows as CSV (default: one line each on standard error).
-    #[arg(long)]
-    rejects: Option<PathBuf>,
-    /// Replace an existing output or rejects file.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    output: args::OutputArgs,
+    #[command(flatten)]
+    rejects: args::RejectsArgs,
     /// Output format (default: from the output's extension, else the input's kind: JSON Lines
     /// for JSON Lines input, CSV otherwise).
     #[arg(long, value_enum)]
     format: Option<RecordFormat>,
-    /// A return specification (YAML): the coded column and its scheme, scheme files, and what
-    /// an empty cell means.
-    #[arg(long)]
-    spec: Option<PathBuf>,
-    /// A local scheme file to load first (may be given more than once).
-    #[arg(long = "scheme-file")]
-    scheme_files: Vec<PathBuf>,
-    /// A synonym file to add to the curated list for --by label (may be given more than once).
-    #[arg(long = "synonyms")]
-    synonym_files: Vec<PathBuf>,
+    /// The coded column, its scheme and what an empty cell means, from a file.
+    #[command(flatten)]
+    spec: args::SpecArgs,
+    #[command(flatten)]
+    schemes: args::SchemeFileArgs,
+    #[command(flatten)]
+    synonyms: args::SynonymArgs,
     /// How to read the input.
     #[command(flatten)]
-    input: super::InputArgs,
+    input: args::InputArgs,
 }
 
 /// The plan from the flags and the specification, and the scheme files to load.
 fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
-    let spec = match &args.spec {
+    let spec = match &args.spec.spec {
         Some(p) => Some(ReturnSpec::load(p)?),
         None => None,
     };
     let spec_name = args
+        .spec
         .spec
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let coded = spec.as_ref().map(|s| {
         let coded: Vec<_> = s.coded_columns().collect();
-        match (&args.column, coded.as_slice()) {
+        match (&args.coded.column, coded.as_slice()) {
             (Some(c), _) => coded
                 .iter()
                 .find(|x| x.name == *c)
@@ -141,24 +91,14 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         }
     });
     let coded = coded.transpose()?;
-    let column = match (&args.column, coded) {
+    let column = match (&args.coded.column, coded) {
         (Some(c), _) => c.clone(),
         (None, Some(c)) => c.name.clone(),
         (None, None) => anyhow::bail!("give --column (the header of the column to convert)"),
     };
-    let scheme = match (
-        &args.scheme,
-        &args.scheme_column,
-        &args.council_column,
-        &args.dataset_column,
-    ) {
-        (Some(s), _, _, _) => SchemeFrom::Fixed(s.clone()),
-        (None, Some(c), _, _) => SchemeFrom::Column(c.clone()),
-        (None, None, Some(c), Some(d)) => SchemeFrom::Council {
-            council: c.clone(),
-            dataset: d.clone(),
-        },
-        _ => match coded.and_then(|c| c.scheme.clone()) {
+    let scheme = match args.rows.scheme_from(args.coded.scheme.as_deref()) {
+        Some(s) => s,
+        None => match coded.and_then(|c| c.scheme.clone()) {
             Some(s) => SchemeFrom::Fixed(s),
             None => anyhow::bail!(
                 "give --scheme, --scheme-column, or --council-column with --dataset-column"
@@ -169,13 +109,10 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         .as_ref()
         .map(|s| s.scheme_files.clone())
         .unwrap_or_default();
-    files.extend(args.scheme_files.iter().cloned());
+    files.extend(args.schemes.scheme_files.iter().cloned());
     let plan = Plan {
-        by: match args.by {
-            ByArg::Code => By::Code,
-            ByArg::Label => By::Label,
-        },
-        policy: args.policy.into(),
+        by: args.by.by,
+        policy: args.policy.policy,
         to_scheme: args.to_scheme.clone(),
         empty: coded.map_or(EmptyCell::Error, |c| c.empty),
         ..Plan::new(column, scheme)
@@ -188,6 +125,7 @@ fn output_format(args: &ConvertArgs, input: InputFormat) -> RecordFormat {
         return f;
     }
     let ext = args
+        .output
         .output
         .as_ref()
         .and_then(|p| p.extension())
@@ -208,13 +146,13 @@ fn output_format(args: &ConvertArgs, input: InputFormat) -> RecordFormat {
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let (plan, files) = plan(args)?;
+    let output = args.output.output.as_deref();
+    let rejects = args.rejects.rejects.as_deref();
+    let force = args.output.force;
     let registry = registry(&files)?;
-    let synonyms = synonyms(&args.synonym_files, &registry)?;
+    let synonyms = synonyms(&args.synonyms.synonym_files, &registry)?;
     check_outputs(
-        &[
-            ("--output", args.output.as_deref()),
-            ("--rejects", args.rejects.as_deref()),
-        ],
+        &[("--output", output), ("--rejects", rejects)],
         std::slice::from_ref(&args.file),
     )?;
     let opts = args.input.read_options();
@@ -226,20 +164,20 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.
-    let sink = Destination::open(args.output.as_deref(), args.force)?;
-    let rejects_file = match &args.rejects {
-        Some(p) => Some(AtomicFile::create(p, args.force)?),
+    let sink = Destination::open(output, force)?;
+    let rejects_file = match rejects {
+        Some(p) => Some(AtomicFile::create(p, force)?),
         None => None,
     };
     let recode = converter.to_scheme().is_some();
     let mut writer = RecordWriter::new(sink, format, table.header(), recode)
-        .map_err(|e| stream_error(StreamError::Write(e), args.output.as_deref(), None))?;
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     let columns = writer.columns().len();
     let bar = super::progress_bar(table.progress_total(), input_format, "converting");
     let mut on_record = throttled(&bar);
     let (summary, rejects_out) = if let Some(f) = rejects_file {
         let mut rw = RejectWriter::new(f)
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?;
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
         let s = convert_stream(table, &converter, &mut writer, &mut rw, &mut on_record);
         (s, Some(rw))
     } else {
@@ -248,17 +186,16 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         (s, None)
     };
     bar.finish_and_clear();
-    let summary =
-        summary.map_err(|e| stream_error(e, args.output.as_deref(), args.rejects.as_deref()))?;
+    let summary = summary.map_err(|e| stream_error(e, output, rejects))?;
     let sink = writer
         .finish()
-        .map_err(|e| stream_error(StreamError::Write(e), args.output.as_deref(), None))?;
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     // The output is complete: put the rejects in place first, then the output, so a present
     // output always has its rejects beside it.
     if let Some(rw) = rejects_out {
         let f = rw
             .finish()
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?;
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
         f.persist()?;
     }
     sink.finish()?;
@@ -268,12 +205,12 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         encoding: encoding_note.as_deref(),
         summary: &summary,
         plan: &plan,
-        output: args.output.as_deref(),
-        rejects: args.rejects.as_deref(),
+        output,
+        rejects,
         format,
         columns,
     };
-    if args.output.is_some() {
+    if output.is_some() {
         let mut out = std::io::stdout().lock();
         report.write(&mut out)?;
     } else {
@@ -316,10 +253,7 @@ impl SummaryText<'_> {
             out,
             "  converted:  column {} by {} from {source}, policy {}",
             self.plan.column,
-            match self.plan.by {
-                By::Code => "code",
-                By::Label => "label",
-            },
+            args::by_name(self.plan.by),
             self.plan.policy
         )?;
         writeln!(

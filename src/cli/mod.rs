@@ -1,6 +1,7 @@
 //! Subcommands. Each module parses its flags and wires the library to files and the terminal.
 
 pub mod aggregate;
+pub mod args;
 pub mod convert;
 pub mod files;
 pub mod info;
@@ -8,28 +9,13 @@ pub mod lookup;
 pub mod validate;
 
 use anyhow::Context as _;
-use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::io::Write;
 use std::path::PathBuf;
-use wm_ethnicity::io::{Encoding, InputFormat, ReadOptions, Threads};
+use wm_ethnicity::io::InputFormat;
 use wm_ethnicity::labels::Synonyms;
 use wm_ethnicity::scheme::Registry;
-
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum Format {
-    /// For people, on a terminal.
-    #[default]
-    Text,
-    /// One JSON document.
-    Json,
-    /// One JSON object per line.
-    Jsonl,
-    /// CSV with a header row.
-    Csv,
-}
 
 /// Prints a fatal error as one line on stderr (no backtrace).
 #[allow(clippy::print_stderr)]
@@ -72,65 +58,6 @@ pub fn synonyms(files: &[PathBuf], registry: &Registry) -> anyhow::Result<Synony
         all.extend(Synonyms::from_yaml(&text, &name, registry)?, &name)?;
     }
     Ok(all)
-}
-
-/// How to read an input table: the flags validate, convert and aggregate share.
-#[derive(clap::Args, Debug)]
-pub struct InputArgs {
-    /// The text encoding; detected when not given (a Windows-1252 file is read as such and the
-    /// report says so).
-    #[arg(long, value_parser = parse_encoding)]
-    encoding: Option<Encoding>,
-    /// The sheet of a workbook (default: the first).
-    #[arg(long)]
-    sheet: Option<String>,
-    /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
-    #[arg(long, value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
-    /// Threads for a CSV file: 1 reads and checks on one; 2 parses on a second thread while
-    /// checking on the first (the same results, in the same order). Default: 2 for a file of
-    /// 1 MiB or more when two CPUs are available, else 1.
-    #[arg(long, value_parser = parse_threads)]
-    threads: Option<Threads>,
-}
-
-impl InputArgs {
-    /// The reader's options from these flags.
-    pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
-            format: None,
-            encoding: self.encoding,
-            delimiter: self.delimiter,
-            sheet: self.sheet.clone(),
-            threads: self.threads.unwrap_or_default(),
-        }
-    }
-}
-
-/// Parses `--encoding`.
-pub fn parse_encoding(s: &str) -> Result<Encoding, String> {
-    Encoding::from_name(s)
-        .ok_or_else(|| format!("`{s}` is not an encoding: use utf-8 or windows-1252"))
-}
-
-/// Parses `--threads`.
-pub fn parse_threads(s: &str) -> Result<Threads, String> {
-    match s {
-        "1" => Ok(Threads::One),
-        "2" => Ok(Threads::Two),
-        _ => Err(format!("`{s}` is not a number of threads: use 1 or 2")),
-    }
-}
-
-/// Parses `--delimiter`.
-pub fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() && !s.contains(['"', '\n', '\r']) => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "`{s}` is not a delimiter: give one character such as , or ; or the word tab"
-        )),
-    }
 }
 
 /// A progress bar on stderr for inputs over 8 MiB (or 50,000 sheet rows), only on a terminal.

@@ -1,6 +1,6 @@
 //! `validate`: check a council return against a scheme or a return specification.
 
-use super::registry;
+use super::{args, registry};
 use clap::Args;
 use indicatif::ProgressBar;
 use std::path::PathBuf;
@@ -18,15 +18,17 @@ use wm_ethnicity::{Error, ErrorKind};
 validate.\nLine numbers are physical lines as a text editor counts them; in Excel a CSV record \
 shows on row = record + 1 (one header row, no line breaks inside values). Rules: docs/rules.md."
 )]
+#[command(
+    mut_arg("scheme", |a| a.required_unless_present("spec").requires("column")),
+    mut_arg("column", |a| a.required_unless_present("spec").requires("scheme")),
+    mut_arg("spec", |a| a.conflicts_with_all(["scheme", "column"]))
+)]
 pub struct ValidateArgs {
     /// The return: CSV (comma, tab or semicolon separated), JSON Lines, or an Excel workbook.
     file: PathBuf,
-    /// The scheme the coded column uses (see `wm-ethnicity schemes`).
-    #[arg(long, required_unless_present = "spec", requires = "column")]
-    scheme: Option<String>,
-    /// The header of the column holding the codes.
-    #[arg(long, required_unless_present = "spec", requires = "scheme")]
-    column: Option<String>,
+    /// The coded column and its scheme.
+    #[command(flatten)]
+    coded: args::CodedArgs,
     /// The header of the record id column: ids are checked for duplicates.
     #[arg(long = "id-column")]
     id_column: Option<String>,
@@ -36,15 +38,14 @@ pub struct ValidateArgs {
     /// The council submitting the return: ONS code (E08000025), short id or name.
     #[arg(long)]
     council: Option<String>,
-    /// A return specification (YAML): columns, schemes, required columns, the return's rules.
-    #[arg(long, conflicts_with_all = ["scheme", "column"])]
-    spec: Option<PathBuf>,
-    /// A local scheme file to load first (may be given more than once).
-    #[arg(long = "scheme-file")]
-    scheme_files: Vec<PathBuf>,
+    /// Columns, schemes, required columns and the return's rules, from a file.
+    #[command(flatten)]
+    spec: args::SpecArgs,
+    #[command(flatten)]
+    schemes: args::SchemeFileArgs,
     /// How to read the input.
     #[command(flatten)]
-    input: super::InputArgs,
+    input: args::InputArgs,
     /// The largest share (0 to 1) of residual values allowed in a coded column (default 0.2).
     #[arg(long = "max-residual-share", value_parser = parse_share)]
     max_residual_share: Option<f64>,
@@ -67,7 +68,7 @@ fn parse_share(s: &str) -> Result<f64, String> {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
-    let mut spec = match (&args.spec, &args.scheme, &args.column) {
+    let mut spec = match (&args.spec.spec, &args.coded.scheme, &args.coded.column) {
         (Some(path), _, _) => ReturnSpec::load(path)?,
         (None, Some(scheme), Some(column)) => ReturnSpec::coded(column, scheme),
         _ => anyhow::bail!("give --scheme and --column, or --spec"),
@@ -95,7 +96,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         })?),
     };
     let mut files = spec.scheme_files.clone();
-    files.extend(args.scheme_files.iter().cloned());
+    files.extend(args.schemes.scheme_files.iter().cloned());
     let registry = registry(&files)?;
     let validator = Validator::new(&spec, &registry)?;
     let opts = args.input.read_options();

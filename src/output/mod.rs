@@ -150,7 +150,7 @@ pub enum FindingsFormat {
     Json,
     /// One finding per line as a JSON object.
     Jsonl,
-    /// One finding per line as CSV ([`FINDING_COLUMNS`]).
+    /// One finding per line as CSV, with a header row.
     Csv,
 }
 
@@ -179,7 +179,7 @@ impl FindingsFormat {
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum TableFormat {
-    /// CSV ([`TABLE_COLUMNS`]); the totals go with the summary.
+    /// CSV: code, label, level, count, placement; the totals go with the summary.
     #[default]
     Csv,
     /// One JSON document: the rows and every total (`schema/output/aggregate.schema.json`).
