@@ -19,8 +19,9 @@ pub struct LookupArgs {
     scheme: String,
     #[command(flatten)]
     schemes: SchemeFileArgs,
-    /// Codes (or labels, for label-keyed schemes) to look up.
-    #[arg(required = true)]
+    /// Codes (or labels, for label-keyed schemes) to look up. A number may start with `-` (ONS
+    /// `-8`, does not apply); any other code starting with `-` goes after `--`.
+    #[arg(required = true, allow_negative_numbers = true)]
     codes: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
