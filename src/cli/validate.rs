@@ -1,5 +1,6 @@
 //! `validate`: check a council return against a scheme or a return specification.
 
+use super::files::{Destination, check_outputs};
 use super::{args, registry};
 use clap::Args;
 use indicatif::ProgressBar;
@@ -55,6 +56,9 @@ pub struct ValidateArgs {
     /// How many findings the text summary lists (jsonl and csv list every finding).
     #[arg(long = "max-findings", default_value_t = 20)]
     max_findings: usize,
+    /// Where the findings (or the summary) go.
+    #[command(flatten)]
+    output: args::OutputArgs,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -99,15 +103,23 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     files.extend(args.schemes.scheme_files.iter().cloned());
     let registry = registry(&files)?;
     let validator = Validator::new(&spec, &registry)?;
+    let output = args.output.output.as_deref();
+    check_outputs(&[("--output", output)], std::slice::from_ref(&args.file))?;
     let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
+    // Create the output before reading a record: a refusal costs nothing.
+    let mut out = Destination::open(output, args.output.force)?;
     let bar = super::progress_bar(table.progress_total(), table.format(), "validating");
     let context = FindingsContext {
         spec: &spec,
         council,
         max_listed: args.max_findings,
     };
-    let result = findings(&validator, table, &bar, args.format, context);
+    let result = findings(&validator, table, &bar, args.format, context, &mut out);
+    let result = result.and_then(|report| {
+        out.finish()?;
+        Ok(report)
+    });
     match result {
         Ok(report) if report.has_errors() => Ok(ExitCode::from(1)),
         Ok(_) => Ok(ExitCode::SUCCESS),
@@ -121,15 +133,16 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Validates `table` into the writer of `format` on standard output.
+/// Validates `table` into the writer of `format`, writing to `out`.
 fn findings(
     validator: &Validator<'_>,
     table: Table<'_>,
     bar: &ProgressBar,
     format: FindingsFormat,
     context: FindingsContext<'_>,
+    out: &mut Destination,
 ) -> anyhow::Result<Report> {
-    let mut writer = format.writer(super::stdout(), context)?;
+    let mut writer = format.writer(out, context)?;
     let report = validator.validate(
         table,
         &mut WithProgress {
