@@ -38,15 +38,12 @@ use crate::resolve::{
     By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, empty, find_code,
 };
 use crate::rules::Rule;
-use crate::scheme::{FxHasher, Registry, Relationship, Scheme};
+use crate::scheme::{Registry, Relationship, Scheme};
 use crate::spec::{EmptyCell, Role};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
-use crate::text::{cell_safe, nearest};
+use crate::text::nearest;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::BuildHasherDefault;
-use std::io::Write;
 use std::ops::ControlFlow;
 
 /// What to emit for a code broader than one category.
@@ -826,287 +823,6 @@ impl Summary {
     }
 }
 
-/// The output format of converted records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// CSV with a header row (comma separated, UTF-8).
-    #[default]
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-}
-
-/// Writes converted records: every input column (except earlier `wm_` output columns, which are
-/// replaced), then [`OUTPUT_COLUMNS`] (and [`RECODE_COLUMNS`]). Output is buffered internally.
-///
-/// The added columns of a record depend only on its conversion, and a file holds few distinct
-/// conversions, so their bytes are kept once made and copied after that.
-pub struct RecordWriter<W: Write> {
-    w: std::io::BufWriter<W>,
-    format: OutputFormat,
-    keep: Vec<usize>,
-    names: Vec<String>,
-    recode: bool,
-    scratch: String,
-    line: Vec<u8>,
-    cache: HashMap<u64, (SuffixKey, Box<[u8]>), BuildHasherDefault<FxHasher>>,
-}
-
-impl<W: Write> fmt::Debug for RecordWriter<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecordWriter")
-            .field("format", &self.format)
-            .field("columns", &self.names)
-            .field("recode", &self.recode)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What the added columns of a record depend on, owned, to check a cache hit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SuffixKey {
-    code: Node,
-    relationship: Relationship,
-    candidates: Box<[Category]>,
-    policy: Option<Policy>,
-    scheme: Box<str>,
-    source: Box<str>,
-    matched: Matched,
-    observed: bool,
-}
-
-impl SuffixKey {
-    fn of(c: &Converted<'_>) -> Self {
-        SuffixKey {
-            code: c.code,
-            relationship: c.relationship,
-            candidates: c.candidates.into(),
-            policy: c.policy,
-            scheme: c.source_scheme.into(),
-            source: c.source_code.into(),
-            matched: c.matched,
-            observed: c.observed,
-        }
-    }
-
-    fn is(&self, c: &Converted<'_>) -> bool {
-        self.code == c.code
-            && self.relationship == c.relationship
-            && *self.candidates == *c.candidates
-            && self.policy == c.policy
-            && *self.scheme == *c.source_scheme
-            && *self.source == *c.source_code
-            && self.matched == c.matched
-            && self.observed == c.observed
-    }
-
-    fn hash(c: &Converted<'_>) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = FxHasher::default();
-        c.code.hash(&mut h);
-        c.relationship.hash(&mut h);
-        c.candidates.hash(&mut h);
-        c.policy.hash(&mut h);
-        c.source_scheme.hash(&mut h);
-        c.source_code.hash(&mut h);
-        c.matched.hash(&mut h);
-        c.observed.hash(&mut h);
-        h.finish()
-    }
-}
-
-/// The most distinct conversions whose output bytes are kept.
-const CACHE_LIMIT: usize = 4096;
-
-fn is_output_column(name: &str) -> bool {
-    OUTPUT_COLUMNS.contains(&name) || RECODE_COLUMNS.contains(&name)
-}
-
-/// Appends `field` to a CSV line, quoted only when it must be (a comma, quote or line break).
-fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
-    if field
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-    {
-        line.push(b'"');
-        for &b in field {
-            if b == b'"' {
-                line.push(b'"');
-            }
-            line.push(b);
-        }
-        line.push(b'"');
-    } else {
-        line.extend_from_slice(field);
-    }
-}
-
-impl<W: Write> RecordWriter<W> {
-    /// A writer for records read with `header`; for CSV the header row is written now.
-    pub fn new<S: AsRef<str>>(
-        w: W,
-        format: OutputFormat,
-        header: &[S],
-        recode: bool,
-    ) -> std::io::Result<Self> {
-        let keep: Vec<usize> = (0..header.len())
-            .filter(|&i| !is_output_column(header[i].as_ref()))
-            .collect();
-        let names: Vec<String> = keep
-            .iter()
-            .map(|&i| header[i].as_ref().to_owned())
-            .collect();
-        let mut me = RecordWriter {
-            w: std::io::BufWriter::with_capacity(256 * 1024, w),
-            format,
-            keep,
-            names,
-            recode,
-            scratch: String::new(),
-            line: Vec::new(),
-            cache: HashMap::default(),
-        };
-        if format == OutputFormat::Csv {
-            let mut line = Vec::new();
-            for (i, name) in me.columns().iter().enumerate() {
-                if i > 0 {
-                    line.push(b',');
-                }
-                push_csv_field(&mut line, name.as_bytes());
-            }
-            line.push(b'\n');
-            me.w.write_all(&line)?;
-        }
-        Ok(me)
-    }
-
-    /// The output's column names.
-    pub fn columns(&self) -> Vec<&str> {
-        let added = OUTPUT_COLUMNS.iter().chain(if self.recode {
-            &RECODE_COLUMNS[..]
-        } else {
-            &[]
-        });
-        self.names
-            .iter()
-            .map(String::as_str)
-            .chain(added.copied())
-            .collect()
-    }
-
-    /// The added columns of `c`, as they follow the input columns on a line.
-    fn suffix(&mut self, c: &Converted<'_>, out: &mut Vec<u8>) -> std::io::Result<()> {
-        let format = self.format;
-        let mut first = self.keep.is_empty();
-        c.for_each_output(self.recode, &mut self.scratch, |name, v| match format {
-            OutputFormat::Csv => {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                push_csv_field(out, v.as_bytes());
-                Ok(())
-            }
-            OutputFormat::Jsonl => {
-                let value = match name {
-                    "wm_candidates" => {
-                        serde_json::Value::from(v.split_whitespace().collect::<Vec<_>>())
-                    }
-                    _ if v.is_empty() => serde_json::Value::Null,
-                    "wm_observed" => serde_json::Value::Bool(v == "true"),
-                    _ => serde_json::Value::from(v),
-                };
-                json_pair(out, &mut first, name, &value)
-            }
-        })
-    }
-
-    /// Writes one converted record. CSV keeps every input field byte for byte (quoted where it
-    /// must be); JSON Lines writes input fields as strings (invalid bytes replaced by U+FFFD).
-    pub fn write(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
-        let mut line = std::mem::take(&mut self.line);
-        line.clear();
-        match self.format {
-            OutputFormat::Csv => {
-                for (n, &i) in self.keep.iter().enumerate() {
-                    if n > 0 {
-                        line.push(b',');
-                    }
-                    push_csv_field(&mut line, input.bytes(i).unwrap_or_default());
-                }
-            }
-            OutputFormat::Jsonl => {
-                line.push(b'{');
-                let mut first = true;
-                for (&i, name) in self.keep.iter().zip(&self.names) {
-                    let v = input.text(i).unwrap_or_default();
-                    json_pair(
-                        &mut line,
-                        &mut first,
-                        name,
-                        &serde_json::Value::from(v.as_ref()),
-                    )?;
-                }
-            }
-        }
-        if self.recode {
-            // The recoding note is not part of the cache key: always made afresh.
-            self.suffix(c, &mut line)?;
-        } else {
-            let h = SuffixKey::hash(c);
-            match self.cache.get(&h) {
-                Some((key, bytes)) if key.is(c) => line.extend_from_slice(bytes),
-                _ => {
-                    let start = line.len();
-                    self.suffix(c, &mut line)?;
-                    if self.cache.len() < CACHE_LIMIT && !self.cache.contains_key(&h) {
-                        self.cache
-                            .insert(h, (SuffixKey::of(c), line[start..].into()));
-                    }
-                }
-            }
-        }
-        match self.format {
-            OutputFormat::Csv => line.push(b'\n'),
-            OutputFormat::Jsonl => line.extend_from_slice(b"}\n"),
-        }
-        let r = self.w.write_all(&line);
-        self.line = line;
-        r
-    }
-
-    /// Flushes and hands back the inner writer.
-    pub fn finish(self) -> std::io::Result<W> {
-        self.w
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)
-    }
-}
-
-fn json_pair(
-    line: &mut Vec<u8>,
-    first: &mut bool,
-    key: &str,
-    value: &serde_json::Value,
-) -> std::io::Result<()> {
-    if !*first {
-        line.push(b',');
-    }
-    *first = false;
-    serde_json::to_writer(&mut *line, key)?;
-    line.push(b':');
-    serde_json::to_writer(&mut *line, value)?;
-    Ok(())
-}
-
-fn csv_io(e: csv::Error) -> std::io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => std::io::Error::other(format!("{other:?}")),
-    }
-}
-
 /// One rejected record, as handed to a [`RejectSink`]. Holds nothing of the record but the value
 /// of the column at fault, and only when it is safe to show.
 #[derive(Debug, Clone, Serialize)]
@@ -1136,58 +852,15 @@ impl<F: FnMut(&Rejected<'_>) -> std::io::Result<()>> RejectSink for F {
     }
 }
 
-/// The columns of a rejects file.
-pub const REJECT_COLUMNS: [&str; 8] = [
-    "line",
-    "record",
-    "column",
-    "value",
-    "rule",
-    "rule_name",
-    "reason",
-    "suggestion",
-];
-
-/// Writes rejected records as CSV with [`REJECT_COLUMNS`].
-pub struct RejectWriter<W: Write> {
-    w: csv::Writer<W>,
+/// Where converted records go (a writer of `crate::output`, or a closure).
+pub trait RecordSink {
+    /// Takes one converted record with the input record it came from.
+    fn record(&mut self, input: &io::Record<'_>, converted: &Converted<'_>) -> std::io::Result<()>;
 }
 
-impl<W: Write> fmt::Debug for RejectWriter<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RejectWriter").finish_non_exhaustive()
-    }
-}
-
-impl<W: Write> RejectWriter<W> {
-    /// A writer; the header row is written now.
-    pub fn new(w: W) -> std::io::Result<Self> {
-        let mut w = csv::Writer::from_writer(w);
-        w.write_record(REJECT_COLUMNS).map_err(csv_io)?;
-        Ok(RejectWriter { w })
-    }
-
-    /// Flushes and hands back the inner writer.
-    pub fn finish(self) -> std::io::Result<W> {
-        self.w.into_inner().map_err(csv::IntoInnerError::into_error)
-    }
-}
-
-impl<W: Write> RejectSink for RejectWriter<W> {
-    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
-        let (line, record) = (r.line.to_string(), r.record.to_string());
-        self.w
-            .write_record([
-                line.as_str(),
-                &record,
-                &cell_safe(r.column.unwrap_or("")),
-                &cell_safe(r.value.unwrap_or("")),
-                r.rejection.rule.id(),
-                r.rejection.rule.name(),
-                &cell_safe(&r.rejection.reason),
-                &cell_safe(r.rejection.suggestion.as_deref().unwrap_or("")),
-            ])
-            .map_err(csv_io)
+impl<F: FnMut(&io::Record<'_>, &Converted<'_>) -> std::io::Result<()>> RecordSink for F {
+    fn record(&mut self, input: &io::Record<'_>, converted: &Converted<'_>) -> std::io::Result<()> {
+        self(input, converted)
     }
 }
 
@@ -1270,7 +943,7 @@ pub fn send_reject<S: AsRef<str>>(
     r: &RecordRejection,
 ) -> std::io::Result<()> {
     let value = r.index.and_then(|i| match record.get(i) {
-        Some(io::Field::Text(t)) if shown(t).starts_with('`') => Some(t),
+        Some(io::Field::Text(t)) if may_show(Role::Coded, t).is_ok() => Some(t),
         _ => None,
     });
     sink.reject(&Rejected {
@@ -1283,12 +956,12 @@ pub fn send_reject<S: AsRef<str>>(
 }
 
 /// Converts every record of `table`: each one ends either in `out` or in `rejects`, never both,
-/// never neither. Memory does not grow with the number of records. `progress` is called with
+/// never neither (`out` is any [`RecordSink`], such as `output::RecordWriter`). Memory does not grow with the number of records. `progress` is called with
 /// each record's position (see [`io::Record::progress`]).
-pub fn convert_stream<W: Write>(
+pub fn convert_stream<S: RecordSink + ?Sized>(
     table: io::Table<'_>,
     converter: &Converter<'_>,
-    out: &mut RecordWriter<W>,
+    out: &mut S,
     rejects: &mut dyn RejectSink,
     progress: &mut dyn FnMut(u64),
 ) -> std::result::Result<Summary, StreamError> {
@@ -1303,7 +976,7 @@ pub fn convert_stream<W: Write>(
             let step = match result {
                 Ok(c) => {
                     summary.converted(&c);
-                    out.write(rec, &c).map_err(StreamError::Write)
+                    out.record(rec, &c).map_err(StreamError::Write)
                 }
                 Err(r) => {
                     summary.rejected(r.rejection.rule);

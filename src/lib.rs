@@ -30,6 +30,7 @@ pub mod crosswalk;
 pub mod date;
 pub mod error;
 pub mod io;
+pub mod output;
 pub mod privacy;
 pub mod resolve;
 pub mod rules;

@@ -5,11 +5,9 @@
 use libfuzzer_sys::fuzz_target;
 use std::ops::ControlFlow;
 use wm_ethnicity::Registry;
-use wm_ethnicity::convert::{
-    By, Converter, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom,
-    convert_stream,
-};
+use wm_ethnicity::convert::{By, Converter, Plan, Policy, SchemeFrom, convert_stream};
 use wm_ethnicity::io::{ReadOptions, Table};
+use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
 use wm_ethnicity::labels::Synonyms;
 
 const SCHEMES: [&str; 4] = ["nhs-ethnic-category", "dfe-cbds", "ons-2011-ew", "standard"];
@@ -67,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut out = RecordWriter::new(
         Vec::new(),
-        OutputFormat::Jsonl,
+        RecordFormat::Jsonl,
         table.header(),
         plan.to_scheme.is_some(),
     )

@@ -1,40 +1,17 @@
 //! `aggregate`: tables of counts by code or label, re-counted per node of the standard.
 
-use super::convert::{
-    AtomicFile, Destination, PolicyArg, StderrRejects, same_file, stream_error, synonyms,
-};
-use super::registry;
-use clap::{Args, ValueEnum};
-use serde::Serialize;
+use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::{args, registry, synonyms};
+use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Table as CountTable, aggregate_stream};
-use wm_ethnicity::convert::{RejectWriter, SchemeFrom, StreamError};
+use wm_ethnicity::convert::StreamError;
 use wm_ethnicity::io::Table;
+use wm_ethnicity::output::{RejectWriter, TableFormat, TextRejects};
 use wm_ethnicity::resolve::By;
 use wm_ethnicity::standard::Level;
-
-/// The level to count at (`--to`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LevelArg {
-    /// The 5 groups.
-    Group,
-    /// The 19 categories.
-    Category,
-    /// The detailed categories.
-    Detailed,
-}
-
-/// Output format of `aggregate` (`--format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum TableFormat {
-    /// CSV: code, label, level, count, placement; the totals go with the summary.
-    #[default]
-    Csv,
-    /// One JSON document: the rows and every total.
-    Json,
-}
 
 /// Flags of `aggregate`.
 #[derive(Args, Debug)]
@@ -45,123 +22,75 @@ total. A count that cannot be placed as finely as asked stays at the level it ha
 Exit status: 0 every row placed, 1 some rows rejected, 2 could not aggregate.\n\
 See docs/convert.md."
 )]
+#[command(mut_arg("column", |a| a.alias("code-column")))]
 pub struct AggregateArgs {
     /// The tables (CSV, JSON Lines or Excel), all with the same columns; counts are summed.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The scheme of the code column (`standard` for standard codes, e.g. the `wm_code` column
-    /// of `convert` output).
-    #[arg(long, conflicts_with_all = ["scheme_column", "council_column"])]
-    scheme: Option<String>,
-    /// The header of the column holding codes.
-    #[arg(long = "code-column", conflicts_with = "label_column")]
-    code_column: Option<String>,
-    /// The header of the column holding labels (free text), matched through the curated
-    /// synonyms.
-    #[arg(long = "label-column")]
+    /// The column to count by and its scheme (`--scheme standard` for the `wm_code` column of
+    /// `convert` output).
+    #[command(flatten)]
+    coded: args::CodedArgs,
+    #[command(flatten)]
+    by: args::ByArgs,
+    /// The old spelling of `--column NAME --by label`, hidden, kept for one release.
+    #[arg(long = "label-column", hide = true, conflicts_with_all = ["column", "by"])]
     label_column: Option<String>,
     /// The header of the column holding counts; without it every row counts 1.
     #[arg(long = "count-column")]
     count_column: Option<String>,
     /// The level to count at.
-    #[arg(long, value_enum)]
-    to: LevelArg,
-    /// What to place for codes broader than one category.
-    #[arg(long, value_enum, default_value_t)]
-    policy: PolicyArg,
-    /// A column holding each row's scheme id.
-    #[arg(long = "scheme-column", conflicts_with = "council_column")]
-    scheme_column: Option<String>,
-    /// A column holding each row's council; with --dataset-column, resolved through the council
-    /// profiles.
-    #[arg(long = "council-column", requires = "dataset_column")]
-    council_column: Option<String>,
-    /// A column holding each row's dataset.
-    #[arg(long = "dataset-column", requires = "council_column")]
-    dataset_column: Option<String>,
+    #[arg(long, value_parser = args::count_level())]
+    to: Level,
+    #[command(flatten)]
+    policy: args::PolicyArgs,
+    /// Each row's scheme from the file.
+    #[command(flatten)]
+    rows: args::RowSchemeArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: TableFormat,
-    /// Where to write the table (default: standard output).
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Where to write the rows that could not be placed, as CSV (default: standard error).
-    #[arg(long)]
-    rejects: Option<PathBuf>,
-    /// Replace an existing output or rejects file.
-    #[arg(long)]
-    force: bool,
-    /// A local scheme file to load first (may be given more than once).
-    #[arg(long = "scheme-file")]
-    scheme_files: Vec<PathBuf>,
-    /// A synonym file to add to the curated list for --label-column (may be given more than once).
-    #[arg(long = "synonyms")]
-    synonym_files: Vec<PathBuf>,
+    #[command(flatten)]
+    output: args::OutputArgs,
+    #[command(flatten)]
+    rejects: args::RejectsArgs,
+    #[command(flatten)]
+    schemes: args::SchemeFileArgs,
+    #[command(flatten)]
+    synonyms: args::SynonymArgs,
     /// How to read the input.
     #[command(flatten)]
-    input: super::InputArgs,
+    input: args::InputArgs,
 }
 
-#[derive(Serialize)]
-struct JsonDoc<'a> {
-    tool: &'static str,
-    version: &'static str,
-    files: Vec<String>,
-    #[serde(flatten)]
-    table: &'a CountTable,
-}
-
-/// The plan and level from the flags.
-fn plan(args: &AggregateArgs) -> anyhow::Result<(AggregatePlan, Level)> {
-    let (column, by) = match (&args.code_column, &args.label_column) {
-        (Some(c), None) => (c.clone(), By::Code),
+/// The plan from the flags.
+fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
+    let (column, by) = match (&args.coded.column, &args.label_column) {
+        (Some(c), _) => (c.clone(), args.by.by),
         (None, Some(c)) => (c.clone(), By::Label),
-        _ => anyhow::bail!("give --code-column or --label-column"),
+        (None, None) => anyhow::bail!("give --column (the header of the column to count by)"),
     };
-    let scheme = match (
-        &args.scheme,
-        &args.scheme_column,
-        &args.council_column,
-        &args.dataset_column,
-    ) {
-        (Some(s), _, _, _) => SchemeFrom::Fixed(s.clone()),
-        (None, Some(c), _, _) => SchemeFrom::Column(c.clone()),
-        (None, None, Some(c), Some(d)) => SchemeFrom::Council {
-            council: c.clone(),
-            dataset: d.clone(),
-        },
-        _ => anyhow::bail!(
-            "give --scheme, --scheme-column, or --council-column with --dataset-column"
-        ),
+    let Some(scheme) = args.rows.scheme_from(args.coded.scheme.as_deref()) else {
+        anyhow::bail!("give --scheme, --scheme-column, or --council-column with --dataset-column");
     };
-    let plan = AggregatePlan {
+    Ok(AggregatePlan {
         column,
         scheme,
         by,
-        policy: args.policy.into(),
+        policy: args.policy.policy,
         count_column: args.count_column.clone(),
-    };
-    let level = match args.to {
-        LevelArg::Group => Level::Group,
-        LevelArg::Category => Level::Category,
-        LevelArg::Detailed => Level::Detailed,
-    };
-    Ok((plan, level))
+    })
 }
 
 /// Runs `aggregate`.
 pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
-    let (plan, level) = plan(args)?;
-    let registry = registry(&args.scheme_files)?;
-    let synonyms = synonyms(&args.synonym_files, &registry)?;
-    for p in [&args.output, &args.rejects].into_iter().flatten() {
-        if args.files.iter().any(|f| same_file(p, f)) {
-            anyhow::bail!(
-                "{}: is an input file; write the output somewhere else",
-                p.display()
-            );
-        }
-    }
+    let plan = plan(args)?;
+    let output = args.output.output.as_deref();
+    let rejects = args.rejects.rejects.as_deref();
+    let force = args.output.force;
+    let registry = registry(&args.schemes.scheme_files)?;
+    let synonyms = synonyms(&args.synonyms.synonym_files, &registry)?;
+    check_outputs(&[("--output", output), ("--rejects", rejects)], &args.files)?;
     let opts = args.input.read_options();
     // Open every input first: a missing file stops the run before anything is written.
     let tables = args
@@ -169,16 +98,15 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|f| Table::open(f, &opts))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut out = Destination::open(args.output.as_deref(), args.force)?;
-    let mut rejects_file = match &args.rejects {
+    let mut out = Destination::open(output, force)?;
+    let mut rejects_file = match rejects {
         Some(p) => Some(
-            RejectWriter::new(AtomicFile::create(p, args.force)?).map_err(|e| {
-                stream_error(StreamError::Rejects(e), None, args.rejects.as_deref())
-            })?,
+            RejectWriter::new(AtomicFile::create(p, force)?)
+                .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
         ),
         None => None,
     };
-    let mut agg = Aggregator::new(level)?;
+    let mut agg = Aggregator::new(args.to)?;
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -191,22 +119,22 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
                 &synonyms,
                 table,
                 &plan,
-                &mut StderrRejects::new(&name),
+                &mut TextRejects::new(std::io::stderr(), &name),
             ),
         };
         bar.finish_and_clear();
-        result.map_err(|e| stream_error(e, args.output.as_deref(), args.rejects.as_deref()))?;
+        result.map_err(|e| stream_error(e, output, rejects))?;
         names.push(name);
     }
     let table = agg.finish();
-    write_table(&mut out, args.format, &names, &table)?;
+    args.format.write(&mut out, &names, &table)?;
     if let Some(rw) = rejects_file {
         rw.finish()
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?
             .persist()?;
     }
     out.finish()?;
-    if args.output.is_some() {
+    if output.is_some() {
         summary(&mut std::io::stdout().lock(), &names, &table, args)?;
     } else {
         summary(&mut std::io::stderr().lock(), &names, &table, args)?;
@@ -216,41 +144,6 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn write_table(
-    out: &mut dyn Write,
-    format: TableFormat,
-    names: &[String],
-    table: &CountTable,
-) -> anyhow::Result<()> {
-    match format {
-        TableFormat::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(["code", "label", "level", "count", "placement"])?;
-            for r in &table.rows {
-                w.write_record([
-                    r.code.code(),
-                    r.label,
-                    r.level.name(),
-                    &r.count.to_string(),
-                    r.placement.name(),
-                ])?;
-            }
-            w.flush()?;
-        }
-        TableFormat::Json => {
-            let doc = JsonDoc {
-                tool: "wm-ethnicity",
-                version: env!("CARGO_PKG_VERSION"),
-                files: names.to_vec(),
-                table,
-            };
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)?;
-        }
-    }
-    Ok(())
 }
 
 fn summary(
@@ -305,10 +198,10 @@ fn summary(
             t.observed_total
         )?;
     }
-    if let Some(p) = &args.output {
+    if let Some(p) = &args.output.output {
         writeln!(out, "  output:        {}", p.display())?;
     }
-    if let Some(p) = &args.rejects {
+    if let Some(p) = &args.rejects.rejects {
         writeln!(out, "  rejects:       {}", p.display())?;
     }
     Ok(())

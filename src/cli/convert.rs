@@ -1,61 +1,17 @@
 //! `convert`: records in any scheme into records of the standard (or of another scheme), every
-//! row ending in the output or in the rejects. Also the file handling `aggregate` shares.
+//! row ending in the output or in the rejects.
 
-use super::registry;
-use anyhow::Context as _;
-use clap::{Args, ValueEnum};
-use indicatif::ProgressBar;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::{args, registry, synonyms, throttled};
+use clap::{Args, ValueEnum as _};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wm_ethnicity::convert::{
-    Converter, OutputFormat, Plan, Policy, RecordWriter, RejectSink, RejectWriter, Rejected,
-    SchemeFrom, StreamError, Summary, convert_stream,
-};
+use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
 use wm_ethnicity::io::{InputFormat, Table};
-use wm_ethnicity::resolve::By;
-use wm_ethnicity::resolve::labels::Synonyms;
+use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
-
-/// How values are matched (`--by`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum ByArg {
-    /// The scheme's codes.
-    #[default]
-    Code,
-    /// Free text: the scheme's labels, then the curated synonyms.
-    Label,
-}
-
-/// What to emit for codes broader than one category (`--policy`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum PolicyArg {
-    /// The common ancestor (usually a group): never finer than the source.
-    #[default]
-    Strict,
-    /// The scheme's documented likeliest category, flagged in `wm_policy`.
-    MostLikely,
-}
-
-impl From<PolicyArg> for Policy {
-    fn from(p: PolicyArg) -> Self {
-        match p {
-            PolicyArg::Strict => Policy::Strict,
-            PolicyArg::MostLikely => Policy::MostLikely,
-        }
-    }
-}
-
-/// Output format of `convert` (`--format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RecordFormat {
-    /// CSV with a header row.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-}
 
 /// Flags of `convert`.
 #[derive(Args, Debug)]
@@ -70,282 +26,54 @@ See docs/convert.md."
 pub struct ConvertArgs {
     /// The records: CSV (comma, tab or semicolon separated), JSON Lines, or an Excel workbook.
     file: PathBuf,
-    /// The scheme of the value column (`standard` for standard codes such as `white.irish`).
-    #[arg(long, conflicts_with_all = ["scheme_column", "council_column"])]
-    scheme: Option<String>,
-    /// The header of the column to convert.
-    #[arg(long)]
-    column: Option<String>,
-    /// Match the column's values on codes or on labels (free text).
-    #[arg(long, value_enum, default_value_t)]
-    by: ByArg,
-    /// What to emit for a code broader than one category.
-    #[arg(long, value_enum, default_value_t)]
-    policy: PolicyArg,
-    /// A column holding each row's scheme id (for files mixing schemes).
-    #[arg(long = "scheme-column", conflicts_with = "council_column")]
-    scheme_column: Option<String>,
-    /// A column holding each row's council (ONS code, short id or name); with --dataset-column,
-    /// the row's scheme is the one the council's profile gives for that dataset.
-    #[arg(long = "council-column", requires = "dataset_column")]
-    council_column: Option<String>,
-    /// A column holding each row's dataset (e.g. school-census, health, housing-lettings, police).
-    #[arg(long = "dataset-column", requires = "council_column")]
-    dataset_column: Option<String>,
+    /// The column to convert and its scheme.
+    #[command(flatten)]
+    coded: args::CodedArgs,
+    #[command(flatten)]
+    by: args::ByArgs,
+    #[command(flatten)]
+    policy: args::PolicyArgs,
+    /// Each row's scheme from the file.
+    #[command(flatten)]
+    rows: args::RowSchemeArgs,
     /// Also express every record in this scheme (e.g. nhs-ethnic-category), with the loss.
     #[arg(long = "to-scheme")]
     to_scheme: Option<String>,
-    /// Where to write the converted records (default: standard output).
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Where to write the rejected rows as CSV (default: one line each on standard error).
-    #[arg(long)]
-    rejects: Option<PathBuf>,
-    /// Replace an existing output or rejects file.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    output: args::OutputArgs,
+    #[command(flatten)]
+    rejects: args::RejectsArgs,
     /// Output format (default: from the output's extension, else the input's kind: JSON Lines
     /// for JSON Lines input, CSV otherwise).
     #[arg(long, value_enum)]
     format: Option<RecordFormat>,
-    /// A return specification (YAML): the coded column and its scheme, scheme files, and what
-    /// an empty cell means.
-    #[arg(long)]
-    spec: Option<PathBuf>,
-    /// A local scheme file to load first (may be given more than once).
-    #[arg(long = "scheme-file")]
-    scheme_files: Vec<PathBuf>,
-    /// A synonym file to add to the curated list for --by label (may be given more than once).
-    #[arg(long = "synonyms")]
-    synonym_files: Vec<PathBuf>,
+    /// The coded column, its scheme and what an empty cell means, from a file.
+    #[command(flatten)]
+    spec: args::SpecArgs,
+    #[command(flatten)]
+    schemes: args::SchemeFileArgs,
+    #[command(flatten)]
+    synonyms: args::SynonymArgs,
     /// How to read the input.
     #[command(flatten)]
-    input: super::InputArgs,
-}
-
-/// The curated synonyms plus the files given.
-pub fn synonyms(files: &[PathBuf], registry: &wm_ethnicity::Registry) -> anyhow::Result<Synonyms> {
-    let mut all = Synonyms::builtin().clone();
-    for f in files {
-        let name = f.display().to_string();
-        let text = std::fs::read_to_string(f).with_context(|| format!("{name}: cannot read"))?;
-        all.extend(Synonyms::from_yaml(&text, &name, registry)?, &name)?;
-    }
-    Ok(all)
-}
-
-/// A file written under a temporary name in its directory, renamed into place only when
-/// complete: a failed run never leaves half a file, and never replaces a good one.
-pub struct AtomicFile {
-    path: PathBuf,
-    tmp: PathBuf,
-    file: Option<BufWriter<File>>,
-}
-
-impl AtomicFile {
-    /// Refuses an existing `path` unless `force`; creates the temporary file next to it.
-    pub fn create(path: &Path, force: bool) -> anyhow::Result<AtomicFile> {
-        let name = path.display();
-        if path.is_dir() {
-            anyhow::bail!("{name}: is a directory, not a file to write");
-        }
-        if path.exists() && !force {
-            anyhow::bail!("{name}: already exists; give --force to replace it");
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_context(|| format!("{name}: cannot create a file in {}", dir.display()))?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            tmp,
-            file: Some(BufWriter::with_capacity(256 * 1024, file)),
-        })
-    }
-
-    /// Flushes, syncs and renames the file into place.
-    pub fn persist(mut self) -> anyhow::Result<()> {
-        let name = self.path.display().to_string();
-        let file = self.file.take().expect("persisted once");
-        let file = file
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)
-            .with_context(|| format!("{name}: cannot write"))?;
-        file.sync_all()
-            .with_context(|| format!("{name}: cannot write"))?;
-        drop(file);
-        std::fs::rename(&self.tmp, &self.path)
-            .with_context(|| format!("{name}: cannot replace"))?;
-        Ok(())
-    }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.file {
-            Some(f) => f.write(buf),
-            None => Err(std::io::Error::other("file already persisted")),
-        }
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
-}
-
-/// Standard output, or a file renamed into place when complete.
-pub enum Destination {
-    /// Standard output, buffered.
-    Stdout(BufWriter<std::io::StdoutLock<'static>>),
-    /// A file (see [`AtomicFile`]).
-    File(AtomicFile),
-}
-
-impl Destination {
-    /// `path` as an [`AtomicFile`], or standard output when `None`.
-    pub fn open(path: Option<&Path>, force: bool) -> anyhow::Result<Destination> {
-        Ok(match path {
-            Some(p) => Destination::File(AtomicFile::create(p, force)?),
-            None => Destination::Stdout(BufWriter::with_capacity(
-                256 * 1024,
-                std::io::stdout().lock(),
-            )),
-        })
-    }
-
-    /// Flushes standard output, or renames the finished file into place.
-    pub fn finish(self) -> anyhow::Result<()> {
-        match self {
-            Destination::Stdout(mut w) => Ok(w.flush()?),
-            Destination::File(f) => f.persist(),
-        }
-    }
-}
-
-impl Write for Destination {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Destination::Stdout(w) => w.write(buf),
-            Destination::File(f) => f.write(buf),
-        }
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Destination::Stdout(w) => w.flush(),
-            Destination::File(f) => f.flush(),
-        }
-    }
-}
-
-/// True when `a` and `b` name the same existing file.
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// Rejected rows on standard error, one line each: `FILE:LINE: COLUMN: RULE name: reason`.
-pub struct StderrRejects {
-    file: String,
-}
-
-impl StderrRejects {
-    /// Rejects of `file`.
-    pub fn new(file: &str) -> Self {
-        StderrRejects {
-            file: file.to_owned(),
-        }
-    }
-}
-
-impl RejectSink for StderrRejects {
-    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
-        let mut err = std::io::stderr().lock();
-        write!(err, "{}:{}: ", self.file, r.line)?;
-        if let Some(c) = r.column {
-            write!(err, "{c}: ")?;
-        }
-        write!(
-            err,
-            "rejected: {} {}: {}",
-            r.rejection.rule.id(),
-            r.rejection.rule.name(),
-            r.rejection.reason
-        )?;
-        if let Some(s) = &r.rejection.suggestion {
-            write!(err, ". {s}")?;
-        }
-        writeln!(err)
-    }
-}
-
-/// Moves `bar` at most every 64 KiB (or 1,000 rows) of input, and not at all when it is hidden.
-pub fn throttled(bar: &ProgressBar) -> impl FnMut(u64) + '_ {
-    let step = 64 * 1024;
-    let hidden = bar.is_hidden();
-    let mut next = 0u64;
-    move |pos| {
-        if !hidden && pos >= next {
-            bar.set_position(pos);
-            next = pos + step.min(bar.length().unwrap_or(u64::MAX) / 1000).max(1);
-        }
-    }
-}
-
-/// Turns a stream error into one line naming the file at fault. A closed standard output
-/// stays an `io::Error`, so `main` treats it as the reader's choice.
-pub fn stream_error(
-    e: StreamError,
-    output: Option<&Path>,
-    rejects: Option<&Path>,
-) -> anyhow::Error {
-    match e {
-        StreamError::Read(e) => e.into(),
-        StreamError::Write(e) => match output {
-            Some(p) => anyhow::anyhow!("{}: cannot write: {e}", p.display()),
-            None => e.into(),
-        },
-        StreamError::Rejects(e) => match rejects {
-            Some(p) => anyhow::anyhow!("{}: cannot write: {e}", p.display()),
-            None => e.into(),
-        },
-    }
+    input: args::InputArgs,
 }
 
 /// The plan from the flags and the specification, and the scheme files to load.
 fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
-    let spec = match &args.spec {
+    let spec = match &args.spec.spec {
         Some(p) => Some(ReturnSpec::load(p)?),
         None => None,
     };
     let spec_name = args
+        .spec
         .spec
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let coded = spec.as_ref().map(|s| {
         let coded: Vec<_> = s.coded_columns().collect();
-        match (&args.column, coded.as_slice()) {
+        match (&args.coded.column, coded.as_slice()) {
             (Some(c), _) => coded
                 .iter()
                 .find(|x| x.name == *c)
@@ -363,24 +91,14 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         }
     });
     let coded = coded.transpose()?;
-    let column = match (&args.column, coded) {
+    let column = match (&args.coded.column, coded) {
         (Some(c), _) => c.clone(),
         (None, Some(c)) => c.name.clone(),
         (None, None) => anyhow::bail!("give --column (the header of the column to convert)"),
     };
-    let scheme = match (
-        &args.scheme,
-        &args.scheme_column,
-        &args.council_column,
-        &args.dataset_column,
-    ) {
-        (Some(s), _, _, _) => SchemeFrom::Fixed(s.clone()),
-        (None, Some(c), _, _) => SchemeFrom::Column(c.clone()),
-        (None, None, Some(c), Some(d)) => SchemeFrom::Council {
-            council: c.clone(),
-            dataset: d.clone(),
-        },
-        _ => match coded.and_then(|c| c.scheme.clone()) {
+    let scheme = match args.rows.scheme_from(args.coded.scheme.as_deref()) {
+        Some(s) => s,
+        None => match coded.and_then(|c| c.scheme.clone()) {
             Some(s) => SchemeFrom::Fixed(s),
             None => anyhow::bail!(
                 "give --scheme, --scheme-column, or --council-column with --dataset-column"
@@ -391,13 +109,10 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         .as_ref()
         .map(|s| s.scheme_files.clone())
         .unwrap_or_default();
-    files.extend(args.scheme_files.iter().cloned());
+    files.extend(args.schemes.scheme_files.iter().cloned());
     let plan = Plan {
-        by: match args.by {
-            ByArg::Code => By::Code,
-            ByArg::Label => By::Label,
-        },
-        policy: args.policy.into(),
+        by: args.by.by,
+        policy: args.policy.policy,
         to_scheme: args.to_scheme.clone(),
         empty: coded.map_or(EmptyCell::Error, |c| c.empty),
         ..Plan::new(column, scheme)
@@ -405,46 +120,41 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
     Ok((plan, files))
 }
 
-fn output_format(args: &ConvertArgs, input: InputFormat) -> OutputFormat {
-    match args.format {
-        Some(RecordFormat::Csv) => return OutputFormat::Csv,
-        Some(RecordFormat::Jsonl) => return OutputFormat::Jsonl,
-        None => {}
+fn output_format(args: &ConvertArgs, input: InputFormat) -> RecordFormat {
+    if let Some(f) = args.format {
+        return f;
     }
     let ext = args
+        .output
         .output
         .as_ref()
         .and_then(|p| p.extension())
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("jsonl" | "ndjson") => OutputFormat::Jsonl,
-        Some("csv" | "txt" | "tsv") => OutputFormat::Csv,
-        _ if input == InputFormat::Jsonl => OutputFormat::Jsonl,
-        _ => OutputFormat::Csv,
+    let by_ext = ext.and_then(|e| {
+        RecordFormat::value_variants()
+            .iter()
+            .copied()
+            .find(|f| f.extensions().contains(&e.as_str()))
+    });
+    match by_ext {
+        Some(f) => f,
+        None if input == InputFormat::Jsonl => RecordFormat::Jsonl,
+        None => RecordFormat::Csv,
     }
 }
 
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let (plan, files) = plan(args)?;
+    let output = args.output.output.as_deref();
+    let rejects = args.rejects.rejects.as_deref();
+    let force = args.output.force;
     let registry = registry(&files)?;
-    let synonyms = synonyms(&args.synonym_files, &registry)?;
-    for p in [&args.output, &args.rejects].into_iter().flatten() {
-        if same_file(p, &args.file) {
-            anyhow::bail!(
-                "{}: is the input file; write the output somewhere else",
-                p.display()
-            );
-        }
-    }
-    if let (Some(o), Some(r)) = (&args.output, &args.rejects) {
-        if o == r || same_file(o, r) {
-            anyhow::bail!(
-                "{}: given as both --output and --rejects; use two files",
-                o.display()
-            );
-        }
-    }
+    let synonyms = synonyms(&args.synonyms.synonym_files, &registry)?;
+    check_outputs(
+        &[("--output", output), ("--rejects", rejects)],
+        std::slice::from_ref(&args.file),
+    )?;
     let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
     let input_name = table.name().to_owned();
@@ -454,39 +164,38 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.
-    let sink = Destination::open(args.output.as_deref(), args.force)?;
-    let rejects_file = match &args.rejects {
-        Some(p) => Some(AtomicFile::create(p, args.force)?),
+    let sink = Destination::open(output, force)?;
+    let rejects_file = match rejects {
+        Some(p) => Some(AtomicFile::create(p, force)?),
         None => None,
     };
     let recode = converter.to_scheme().is_some();
     let mut writer = RecordWriter::new(sink, format, table.header(), recode)
-        .map_err(|e| stream_error(StreamError::Write(e), args.output.as_deref(), None))?;
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     let columns = writer.columns().len();
     let bar = super::progress_bar(table.progress_total(), input_format, "converting");
     let mut on_record = throttled(&bar);
     let (summary, rejects_out) = if let Some(f) = rejects_file {
         let mut rw = RejectWriter::new(f)
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?;
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
         let s = convert_stream(table, &converter, &mut writer, &mut rw, &mut on_record);
         (s, Some(rw))
     } else {
-        let mut stderr = StderrRejects::new(&input_name);
+        let mut stderr = TextRejects::new(std::io::stderr(), &input_name);
         let s = convert_stream(table, &converter, &mut writer, &mut stderr, &mut on_record);
         (s, None)
     };
     bar.finish_and_clear();
-    let summary =
-        summary.map_err(|e| stream_error(e, args.output.as_deref(), args.rejects.as_deref()))?;
+    let summary = summary.map_err(|e| stream_error(e, output, rejects))?;
     let sink = writer
         .finish()
-        .map_err(|e| stream_error(StreamError::Write(e), args.output.as_deref(), None))?;
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     // The output is complete: put the rejects in place first, then the output, so a present
     // output always has its rejects beside it.
     if let Some(rw) = rejects_out {
         let f = rw
             .finish()
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, args.rejects.as_deref()))?;
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
         f.persist()?;
     }
     sink.finish()?;
@@ -496,12 +205,12 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         encoding: encoding_note.as_deref(),
         summary: &summary,
         plan: &plan,
-        output: args.output.as_deref(),
-        rejects: args.rejects.as_deref(),
+        output,
+        rejects,
         format,
         columns,
     };
-    if args.output.is_some() {
+    if output.is_some() {
         let mut out = std::io::stdout().lock();
         report.write(&mut out)?;
     } else {
@@ -522,7 +231,7 @@ struct SummaryText<'a> {
     plan: &'a Plan,
     output: Option<&'a Path>,
     rejects: Option<&'a Path>,
-    format: OutputFormat,
+    format: RecordFormat,
     columns: usize,
 }
 
@@ -544,10 +253,7 @@ impl SummaryText<'_> {
             out,
             "  converted:  column {} by {} from {source}, policy {}",
             self.plan.column,
-            match self.plan.by {
-                By::Code => "code",
-                By::Label => "label",
-            },
+            args::by_name(self.plan.by),
             self.plan.policy
         )?;
         writeln!(
@@ -597,10 +303,7 @@ impl SummaryText<'_> {
         for (rule, n) in &s.by_rule {
             writeln!(out, "  rejected:   {n} {} {}", rule.id(), rule.name())?;
         }
-        let fmt = match self.format {
-            OutputFormat::Csv => "CSV",
-            OutputFormat::Jsonl => "JSON Lines",
-        };
+        let fmt = self.format.title();
         match self.output {
             Some(p) => writeln!(
                 out,

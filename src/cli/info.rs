@@ -1,6 +1,7 @@
 //! `standard`, `schemes` and `councils`: what the crate knows.
 
-use super::{Format, stdout, write_json};
+use super::args::{Format, level};
+use super::{stdout, write_json};
 use clap::Args;
 use serde::Serialize;
 use std::io::Write;
@@ -13,8 +14,8 @@ use wm_ethnicity::standard::{Level, Node};
 #[derive(Args)]
 pub struct StandardArgs {
     /// Only this level.
-    #[arg(long, value_parser = ["group", "category", "detailed", "residual"])]
-    level: Option<String>,
+    #[arg(long, value_parser = level())]
+    level: Option<Level>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -50,7 +51,7 @@ impl From<Node> for NodeView {
 
 /// `wm-ethnicity standard`.
 pub fn standard(a: &StandardArgs) -> anyhow::Result<ExitCode> {
-    let level = a.level.as_deref().and_then(Level::from_name);
+    let level = a.level;
     let nodes: Vec<NodeView> = Node::all()
         .filter(|n| level.is_none_or(|l| n.level() == l))
         .map(NodeView::from)

@@ -1,6 +1,7 @@
 //! `lookup`, `crosswalk` and `scheme check`.
 
-use super::{Format, registry, stdout, write_json};
+use super::args::{Format, SchemeFileArgs};
+use super::{registry, stdout, write_json};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::io::Write;
@@ -16,11 +17,11 @@ pub struct LookupArgs {
     /// The scheme the codes are in (see `wm-ethnicity schemes`).
     #[arg(long)]
     scheme: String,
-    /// A local scheme file to load first (may be given more than once).
-    #[arg(long = "scheme-file")]
-    scheme_files: Vec<PathBuf>,
-    /// Codes (or labels, for label-keyed schemes) to look up.
-    #[arg(required = true)]
+    #[command(flatten)]
+    schemes: SchemeFileArgs,
+    /// Codes (or labels, for label-keyed schemes) to look up. A number may start with `-` (ONS
+    /// `-8`, does not apply); any other code starting with `-` goes after `--`.
+    #[arg(required = true, allow_negative_numbers = true)]
     codes: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -122,7 +123,7 @@ fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str) -> LookupResult<'a> {
 
 /// `wm-ethnicity lookup`: exit 1 when any code is unknown.
 pub fn lookup(a: &LookupArgs) -> anyhow::Result<ExitCode> {
-    let reg = registry(&a.scheme_files)?;
+    let reg = registry(&a.schemes.scheme_files)?;
     let scheme = reg.require(&a.scheme)?;
     let results: Vec<LookupResult> = a.codes.iter().map(|c| look_up_one(scheme, c)).collect();
     let mut out = stdout();
@@ -254,9 +255,8 @@ pub struct CrosswalkArgs {
     /// Target scheme id.
     #[arg(long)]
     to: String,
-    /// A local scheme file to load first (may be given more than once).
-    #[arg(long = "scheme-file")]
-    scheme_files: Vec<PathBuf>,
+    #[command(flatten)]
+    schemes: SchemeFileArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -276,7 +276,7 @@ struct CrossView<'a> {
 
 /// `wm-ethnicity crosswalk`.
 pub fn crosswalk(a: &CrosswalkArgs) -> anyhow::Result<ExitCode> {
-    let reg = registry(&a.scheme_files)?;
+    let reg = registry(&a.schemes.scheme_files)?;
     let (from, to) = (reg.require(&a.from)?, reg.require(&a.to)?);
     let rows = cross(from, to);
     let views: Vec<CrossView> = rows

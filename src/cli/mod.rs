@@ -1,31 +1,21 @@
 //! Subcommands. Each module parses its flags and wires the library to files and the terminal.
 
 pub mod aggregate;
+pub mod args;
 pub mod convert;
+pub mod files;
 pub mod info;
 pub mod lookup;
 pub mod validate;
 
-use clap::ValueEnum;
+use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::io::Write;
-use wm_ethnicity::io::{Encoding, InputFormat, ReadOptions, Threads};
+use std::path::PathBuf;
+use wm_ethnicity::io::InputFormat;
+use wm_ethnicity::resolve::labels::Synonyms;
 use wm_ethnicity::scheme::Registry;
-
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum Format {
-    /// For people, on a terminal.
-    #[default]
-    Text,
-    /// One JSON document.
-    Json,
-    /// One JSON object per line.
-    Jsonl,
-    /// CSV with a header row.
-    Csv,
-}
 
 /// Prints a fatal error as one line on stderr (no backtrace).
 #[allow(clippy::print_stderr)]
@@ -51,7 +41,7 @@ pub fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> anyhow
 }
 
 /// A registry with the built-in schemes plus the local scheme files given.
-pub fn registry(scheme_files: &[std::path::PathBuf]) -> anyhow::Result<Registry> {
+pub fn registry(scheme_files: &[PathBuf]) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     for f in scheme_files {
         registry.load_file(f)?;
@@ -59,63 +49,15 @@ pub fn registry(scheme_files: &[std::path::PathBuf]) -> anyhow::Result<Registry>
     Ok(registry)
 }
 
-/// How to read an input table: the flags validate, convert and aggregate share.
-#[derive(clap::Args, Debug)]
-pub struct InputArgs {
-    /// The text encoding; detected when not given (a Windows-1252 file is read as such and the
-    /// report says so).
-    #[arg(long, value_parser = parse_encoding)]
-    encoding: Option<Encoding>,
-    /// The sheet of a workbook (default: the first).
-    #[arg(long)]
-    sheet: Option<String>,
-    /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
-    #[arg(long, value_parser = parse_delimiter)]
-    delimiter: Option<u8>,
-    /// Threads for a CSV file: 1 reads and checks on one; 2 parses on a second thread while
-    /// checking on the first (the same results, in the same order). Default: 2 for a file of
-    /// 1 MiB or more when two CPUs are available, else 1.
-    #[arg(long, value_parser = parse_threads)]
-    threads: Option<Threads>,
-}
-
-impl InputArgs {
-    /// The reader's options from these flags.
-    pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
-            format: None,
-            encoding: self.encoding,
-            delimiter: self.delimiter,
-            sheet: self.sheet.clone(),
-            threads: self.threads.unwrap_or_default(),
-        }
+/// The curated synonyms plus the files given.
+pub fn synonyms(files: &[PathBuf], registry: &Registry) -> anyhow::Result<Synonyms> {
+    let mut all = Synonyms::builtin().clone();
+    for f in files {
+        let name = f.display().to_string();
+        let text = std::fs::read_to_string(f).with_context(|| format!("{name}: cannot read"))?;
+        all.extend(Synonyms::from_yaml(&text, &name, registry)?, &name)?;
     }
-}
-
-/// Parses `--encoding`.
-pub fn parse_encoding(s: &str) -> Result<Encoding, String> {
-    Encoding::from_name(s)
-        .ok_or_else(|| format!("`{s}` is not an encoding: use utf-8 or windows-1252"))
-}
-
-/// Parses `--threads`.
-pub fn parse_threads(s: &str) -> Result<Threads, String> {
-    match s {
-        "1" => Ok(Threads::One),
-        "2" => Ok(Threads::Two),
-        _ => Err(format!("`{s}` is not a number of threads: use 1 or 2")),
-    }
-}
-
-/// Parses `--delimiter`.
-pub fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() && !s.contains(['"', '\n', '\r']) => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "`{s}` is not a delimiter: give one character such as , or ; or the word tab"
-        )),
-    }
+    Ok(all)
 }
 
 /// A progress bar on stderr for inputs over 8 MiB (or 50,000 sheet rows), only on a terminal.
@@ -138,4 +80,17 @@ pub fn progress_bar(total: u64, format: InputFormat, verb: &str) -> ProgressBar 
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+/// Moves `bar` at most every 64 KiB (or 1,000 rows) of input, and not at all when it is hidden.
+pub fn throttled(bar: &ProgressBar) -> impl FnMut(u64) + '_ {
+    let step = 64 * 1024;
+    let hidden = bar.is_hidden();
+    let mut next = 0u64;
+    move |pos| {
+        if !hidden && pos >= next {
+            bar.set_position(pos);
+            next = pos + step.min(bar.length().unwrap_or(u64::MAX) / 1000).max(1);
+        }
+    }
 }

@@ -5,8 +5,9 @@ use crate::cli::{run, stderr, stdout};
 use proptest::prelude::*;
 use std::path::Path;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Placement, aggregate_stream};
-use wm_ethnicity::convert::{Policy, RejectWriter, SchemeFrom, convert_code};
+use wm_ethnicity::convert::{Policy, SchemeFrom, convert_code};
 use wm_ethnicity::io::{ReadOptions, Table};
+use wm_ethnicity::output::RejectWriter;
 use wm_ethnicity::resolve::labels::Synonyms;
 use wm_ethnicity::resolve::{By, Source};
 use wm_ethnicity::scheme::{BUILTIN_IDS, Registry, builtin};
@@ -224,4 +225,60 @@ fn the_command_line_refuses_what_it_cannot_do() {
         "residual",
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn column_and_by_are_convert_s_flags_and_the_old_spellings_still_work() {
+    let base = [
+        "aggregate",
+        "fixtures/regional/legacy-free-text.csv",
+        "--scheme",
+        "ons-2001-ew",
+        "--to",
+        "group",
+    ];
+    let new = run(&[&base[..], &["--column", "ethnicity_text", "--by", "label"]].concat());
+    assert_eq!(new.status.code(), Some(0), "{}", stderr(&new));
+    assert!(stdout(&new).starts_with("code,label,level,count,placement\n"));
+    let old = run(&[&base[..], &["--label-column", "ethnicity_text"]].concat());
+    assert_eq!(old.status.code(), Some(0), "{}", stderr(&old));
+    assert_eq!(stdout(&old), stdout(&new));
+    // The old spelling of the label flag says one thing: it cannot be mixed with the new ones.
+    let mixed = run(&[
+        &base[..],
+        &["--label-column", "ethnicity_text", "--by", "code"],
+    ]
+    .concat());
+    assert_eq!(mixed.status.code(), Some(2));
+
+    let help = stdout(&run(&["aggregate", "--help"]));
+    assert!(help.contains("--column <COLUMN>"), "{help}");
+    assert!(help.contains("--by <BY>"), "{help}");
+    assert!(!help.contains("--code-column"), "{help}");
+    assert!(!help.contains("--label-column"), "{help}");
+}
+
+#[test]
+fn code_column_is_a_hidden_alias_of_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("counts.csv");
+    std::fs::write(&a, "code,n\nAPKN,10\nREFU,1\n").unwrap();
+    let args = |flag| {
+        run(&[
+            "aggregate",
+            path_str(&a),
+            "--scheme",
+            "dfe-cbds",
+            flag,
+            "code",
+            "--count-column",
+            "n",
+            "--to",
+            "category",
+        ])
+    };
+    let (new, old) = (args("--column"), args("--code-column"));
+    assert_eq!(new.status.code(), Some(0), "{}", stderr(&new));
+    assert_eq!(stdout(&new), stdout(&old));
+    assert!(stdout(&new).contains("asian.pakistani,Pakistani,category,10,as-asked"));
 }

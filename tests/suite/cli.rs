@@ -88,6 +88,42 @@ fn an_unknown_code_exits_1_naming_the_scheme_and_nearest_codes() {
 }
 
 #[test]
+fn a_code_starting_with_a_hyphen_is_a_value_not_a_flag() {
+    // ONS -8 "Does not apply", before and after other flags and codes.
+    for args in [
+        &["lookup", "--scheme", "ons-2021-ew", "-8"][..],
+        &["lookup", "-8", "--scheme", "ons-2021-ew"],
+        &[
+            "lookup",
+            "--scheme",
+            "ons-2021-ew",
+            "1",
+            "-8",
+            "--format",
+            "json",
+        ],
+        &["lookup", "--scheme", "ons-2021-ew", "--", "-8"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("Does not apply"), "{args:?}: {out}");
+        assert!(!out.contains("not a code"), "{args:?}: {out}");
+    }
+    let o = run(&[
+        "lookup",
+        "--scheme",
+        "ons-2021-ew",
+        "-8",
+        "--format",
+        "json",
+    ]);
+    let v = assert_matches_schema(&stdout(&o), "output/lookup.schema.json");
+    assert_eq!(v["results"][0]["code"], "-8");
+    assert_eq!(v["results"][0]["node"]["code"], "not-known");
+}
+
+#[test]
 fn an_unknown_scheme_exits_2_with_one_line() {
     let o = run(&["lookup", "--scheme", "nhs", "J"]);
     assert_eq!(o.status.code(), Some(2));

@@ -11,11 +11,11 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use wm_ethnicity::convert::{
-    Converter, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom, convert_code,
-    convert_stream, convert_value,
+    Converter, Plan, Policy, SchemeFrom, convert_code, convert_stream, convert_value,
 };
 use wm_ethnicity::crosswalk::Loss;
 use wm_ethnicity::io::{ReadOptions, Table};
+use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
 use wm_ethnicity::resolve::labels::{Synonyms, find_label};
 use wm_ethnicity::resolve::{By, Matched, Source};
 use wm_ethnicity::rules::Rule;
@@ -433,7 +433,7 @@ proptest! {
         let table = Table::from_reader("t.csv", &data[..], &ReadOptions::default()).unwrap();
         let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
         let conv = Converter::new(registry(), Synonyms::builtin(), &plan, table.header(), "t.csv").unwrap();
-        let format = if jsonl { OutputFormat::Jsonl } else { OutputFormat::Csv };
+        let format = if jsonl { RecordFormat::Jsonl } else { RecordFormat::Csv };
         let mut out = RecordWriter::new(Vec::new(), format, table.header(), false).unwrap();
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
@@ -473,7 +473,7 @@ proptest! {
         let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
         let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
         let conv = Converter::new(registry(), Synonyms::builtin(), &plan, table.header(), "t.csv").unwrap();
-        let mut out = RecordWriter::new(Vec::new(), OutputFormat::Csv, table.header(), false).unwrap();
+        let mut out = RecordWriter::new(Vec::new(), RecordFormat::Csv, table.header(), false).unwrap();
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
         let out = String::from_utf8(out.finish().unwrap()).unwrap();
@@ -485,6 +485,36 @@ proptest! {
         prop_assert_eq!(out_rows, s.converted);
         prop_assert_eq!(rej_rows, s.rejected);
     }
+}
+
+#[test]
+fn a_closure_takes_the_converted_records_of_a_stream() {
+    let data = "id,ethnicity\nR1,J\nR2,QQ\nR3,C\n";
+    let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+    let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
+    let conv = Converter::new(
+        registry(),
+        Synonyms::builtin(),
+        &plan,
+        table.header(),
+        "t.csv",
+    )
+    .unwrap();
+    let mut codes = Vec::new();
+    let mut records = |rec: &wm_ethnicity::io::Record<'_>,
+                       c: &wm_ethnicity::convert::Converted<'_>| {
+        codes.push((rec.line(), c.code.code()));
+        Ok(())
+    };
+    let mut rejected = Vec::new();
+    let mut rejects = |r: &wm_ethnicity::convert::Rejected<'_>| {
+        rejected.push(r.line);
+        Ok(())
+    };
+    let s = convert_stream(table, &conv, &mut records, &mut rejects, &mut |_| {}).unwrap();
+    assert_eq!((s.converted, s.rejected), (2, 1));
+    assert_eq!(codes, [(2, "asian.pakistani"), (4, "white")]);
+    assert_eq!(rejected, [3]);
 }
 
 // ---------------------------------------------------------------------------------------------

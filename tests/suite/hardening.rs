@@ -527,11 +527,9 @@ pub(crate) mod prop {
     use proptest::prelude::*;
     use std::ops::ControlFlow;
     use wm_ethnicity::Registry;
-    use wm_ethnicity::convert::{
-        Converter, OutputFormat, Plan, Policy, RecordWriter, RejectWriter, SchemeFrom,
-        convert_stream,
-    };
+    use wm_ethnicity::convert::{Converter, Plan, Policy, SchemeFrom, convert_stream};
     use wm_ethnicity::io::{ReadOptions, Table};
+    use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
     use wm_ethnicity::resolve::By;
     use wm_ethnicity::resolve::labels::Synonyms;
     use wm_ethnicity::spec::ReturnSpec;
@@ -659,7 +657,7 @@ pub(crate) mod prop {
             return Ok(());
         };
         let mut out =
-            RecordWriter::new(Vec::new(), OutputFormat::Jsonl, table.header(), false).unwrap();
+            RecordWriter::new(Vec::new(), RecordFormat::Jsonl, table.header(), false).unwrap();
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
         prop_assert_eq!(s.rows, records);

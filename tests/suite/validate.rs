@@ -980,3 +980,79 @@ fn a_rounded_long_number_is_excel_damage() {
     assert_eq!(rules, [Rule::ExcelScientific, Rule::ExcelScientific]);
     assert!(findings[0].message.contains("15 significant digits"));
 }
+
+#[test]
+fn the_library_writers_write_what_the_cli_prints_in_every_format() {
+    use wm_ethnicity::output::{FindingsContext, FindingsFormat};
+    let registry = Registry::new();
+    let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds").with_id_column("UPN");
+    let validator = Validator::new(&spec, &registry).unwrap();
+    let name = "dfe-census-bad.csv";
+    let bytes = std::fs::read(dir().join(name)).unwrap();
+    for (format, flag) in [
+        (FindingsFormat::Text, "text"),
+        (FindingsFormat::Json, "json"),
+        (FindingsFormat::Jsonl, "jsonl"),
+        (FindingsFormat::Csv, "csv"),
+    ] {
+        let table = Table::from_reader(name, &bytes[..], &ReadOptions::default()).unwrap();
+        let mut out = Vec::new();
+        let mut writer = format
+            .writer(&mut out, FindingsContext::new(&spec))
+            .unwrap();
+        let report = validator.validate(table, &mut *writer).unwrap();
+        writer.finish(&report).unwrap();
+        drop(writer);
+        let o = run_in_fixtures(&[
+            "validate",
+            name,
+            "--scheme",
+            "dfe-cbds",
+            "--column",
+            "Ethnicity",
+            "--id-column",
+            "UPN",
+            "--format",
+            flag,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{flag}: {}", stderr(&o));
+        assert_eq!(String::from_utf8(out).unwrap(), stdout(&o), "{flag}");
+    }
+}
+
+#[test]
+fn findings_go_to_an_output_file_like_convert_s() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("findings.csv");
+    let out = out.to_str().unwrap();
+    let args = |more: &[&str]| {
+        let mut a = vec![
+            "validate",
+            "dfe-census-bad.csv",
+            "--scheme",
+            "dfe-cbds",
+            "--column",
+            "Ethnicity",
+            "--format",
+            "csv",
+        ];
+        a.extend(more);
+        run_in_fixtures(&a)
+    };
+    let to_stdout = args(&[]);
+    let o = args(&["--output", out]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.stdout, b"");
+    assert_eq!(std::fs::read(out).unwrap(), to_stdout.stdout);
+    let o = args(&["--output", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("already exists; give --force"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(args(&["--output", out, "--force"]).status.code(), Some(1));
+    let o = args(&["--output", "dfe-census-bad.csv", "--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is the input file"), "{}", stderr(&o));
+}

@@ -1,0 +1,278 @@
+//! The flags the subcommands share, each defined once, so that one idea has one name in
+//! `validate`, `convert` and `aggregate` alike. A subcommand flattens the groups it implements
+//! (`#[command(flatten)]`) and nothing else: a flag it shows is a flag that works.
+//!
+//! Old spellings stay as hidden aliases for one release: `aggregate --code-column NAME` is
+//! `--column NAME`, and `aggregate --label-column NAME` is `--column NAME --by label`.
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use wm_ethnicity::convert::{Policy, SchemeFrom};
+use wm_ethnicity::io::{Encoding, ReadOptions, Threads};
+use wm_ethnicity::resolve::By;
+use wm_ethnicity::standard::Level;
+
+/// The coded column: its header and its scheme.
+#[derive(Args, Debug)]
+pub struct CodedArgs {
+    /// The scheme of the coded column (see `wm-ethnicity schemes`; `standard` for standard codes
+    /// such as `white.irish`).
+    #[arg(long)]
+    pub scheme: Option<String>,
+    /// The header of the coded column: the column holding the codes (or labels).
+    #[arg(long)]
+    pub column: Option<String>,
+}
+
+/// How the coded column's values are matched.
+#[derive(Args, Debug)]
+pub struct ByArgs {
+    /// Match the coded column's values on codes, or on labels (free text).
+    #[arg(long, value_parser = by(), default_value = "code")]
+    pub by: By,
+}
+
+/// Each row's scheme from columns of the file, instead of one `--scheme`.
+#[derive(Args, Debug)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "each field is named as its flag: --scheme-column, --council-column, --dataset-column"
+)]
+pub struct RowSchemeArgs {
+    /// A column holding each row's scheme id (for files mixing schemes).
+    #[arg(long, conflicts_with_all = ["scheme", "council_column"])]
+    pub scheme_column: Option<String>,
+    /// A column holding each row's council (ONS code, short id or name); with --dataset-column,
+    /// the row's scheme is the one the council's profile gives for that dataset.
+    #[arg(long, requires = "dataset_column", conflicts_with = "scheme")]
+    pub council_column: Option<String>,
+    /// A column holding each row's dataset (e.g. school-census, health, housing-lettings, police).
+    #[arg(long, requires = "council_column")]
+    pub dataset_column: Option<String>,
+}
+
+impl RowSchemeArgs {
+    /// Where each row's scheme comes from: `scheme` (every row), else these columns; `None`
+    /// when neither is given.
+    pub fn scheme_from(&self, scheme: Option<&str>) -> Option<SchemeFrom> {
+        match (
+            scheme,
+            &self.scheme_column,
+            &self.council_column,
+            &self.dataset_column,
+        ) {
+            (Some(s), _, _, _) => Some(SchemeFrom::Fixed(s.to_owned())),
+            (None, Some(c), _, _) => Some(SchemeFrom::Column(c.clone())),
+            (None, None, Some(c), Some(d)) => Some(SchemeFrom::Council {
+                council: c.clone(),
+                dataset: d.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What to do with codes broader than one category.
+#[derive(Args, Debug)]
+pub struct PolicyArgs {
+    /// What to emit for a code broader than one category.
+    #[arg(long, value_parser = policy(), default_value_t)]
+    pub policy: Policy,
+}
+
+/// Where the output goes.
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Where to write the output (default: standard output). It is written under a temporary
+    /// name and renamed into place when complete.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output (or rejects) file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Where rejected rows go.
+#[derive(Args, Debug)]
+pub struct RejectsArgs {
+    /// Where to write the rejected rows as CSV (default: one line each on standard error).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+}
+
+/// A return specification.
+#[derive(Args, Debug)]
+pub struct SpecArgs {
+    /// A return specification (YAML): its coded columns with their schemes and what an empty
+    /// cell means, its scheme files (validate also checks its required columns and rules).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+}
+
+/// Local scheme files.
+#[derive(Args, Debug)]
+pub struct SchemeFileArgs {
+    /// A local scheme file to load first (may be given more than once).
+    #[arg(long = "scheme-file")]
+    pub scheme_files: Vec<PathBuf>,
+}
+
+/// Synonym files for label matching.
+#[derive(Args, Debug)]
+pub struct SynonymArgs {
+    /// A synonym file to add to the curated list for --by label (may be given more than once).
+    #[arg(long = "synonyms")]
+    pub synonym_files: Vec<PathBuf>,
+}
+
+/// How to read an input table.
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// The text encoding; detected when not given (a Windows-1252 file is read as such and the
+    /// report says so).
+    #[arg(long, value_parser = parse_encoding)]
+    encoding: Option<Encoding>,
+    /// The sheet of a workbook (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
+    #[arg(long, value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// Threads for a CSV file: 1 reads and checks on one; 2 parses on a second thread while
+    /// checking on the first (the same results, in the same order). Default: 2 for a file of
+    /// 1 MiB or more when two CPUs are available, else 1.
+    #[arg(long, value_parser = parse_threads)]
+    threads: Option<Threads>,
+}
+
+impl InputArgs {
+    /// The reader's options from these flags.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: None,
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            sheet: self.sheet.clone(),
+            threads: self.threads.unwrap_or_default(),
+        }
+    }
+}
+
+/// Output formats of the listings (`standard`, `schemes`, `councils`, `lookup`, `crosswalk`,
+/// `scheme check`). The formats of records, findings and tables are the library's
+/// (`wm_ethnicity::output`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// For people, on a terminal.
+    #[default]
+    Text,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// The one conversion from a flag's value to a library enum that has no `clap::ValueEnum` of
+/// its own: each of `values` named as the library names it (`name`), with its `help`. The
+/// `help` functions below match exhaustively, so a new library variant is added here too.
+fn choice<T: Copy + Send + Sync + 'static>(
+    values: &'static [T],
+    name: fn(T) -> &'static str,
+    help: fn(T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        values
+            .iter()
+            .map(|&v| PossibleValue::new(name(v)).help(help(v))),
+    )
+    .map(move |s| {
+        values
+            .iter()
+            .copied()
+            .find(|&v| name(v) == s)
+            .expect("clap accepts only the possible values")
+    })
+}
+
+/// `--by`.
+fn by() -> impl TypedValueParser<Value = By> {
+    choice(&[By::Code, By::Label], by_name, |b| match b {
+        By::Code => "The scheme's codes",
+        By::Label => "Free text: the scheme's labels, then the curated synonyms",
+    })
+}
+
+/// The name of a [`By`] in flags and summaries.
+pub fn by_name(by: By) -> &'static str {
+    match by {
+        By::Code => "code",
+        By::Label => "label",
+    }
+}
+
+/// `--policy`.
+fn policy() -> impl TypedValueParser<Value = Policy> {
+    choice(
+        &[Policy::Strict, Policy::MostLikely],
+        Policy::name,
+        |p| match p {
+            Policy::Strict => "The common ancestor (usually a group): never finer than the source",
+            Policy::MostLikely => {
+                "The scheme's documented likeliest category, flagged in `wm_policy`"
+            }
+        },
+    )
+}
+
+/// The help line of a level.
+fn level_help(level: Level) -> &'static str {
+    match level {
+        Level::Group => "The 5 groups",
+        Level::Category => "The 19 categories",
+        Level::Detailed => "The detailed categories",
+        Level::Residual => "Not an ethnic group: declined, not obtained, not known",
+    }
+}
+
+/// A level of the standard (`standard --level`).
+pub fn level() -> impl TypedValueParser<Value = Level> {
+    choice(&Level::ALL, Level::name, level_help)
+}
+
+/// A level to count at (`aggregate --to`): not residual, which is always counted apart.
+pub fn count_level() -> impl TypedValueParser<Value = Level> {
+    choice(
+        &[Level::Group, Level::Category, Level::Detailed],
+        Level::name,
+        level_help,
+    )
+}
+
+/// Parses `--encoding`.
+fn parse_encoding(s: &str) -> Result<Encoding, String> {
+    Encoding::from_name(s)
+        .ok_or_else(|| format!("`{s}` is not an encoding: use utf-8 or windows-1252"))
+}
+
+/// Parses `--threads`.
+fn parse_threads(s: &str) -> Result<Threads, String> {
+    match s {
+        "1" => Ok(Threads::One),
+        "2" => Ok(Threads::Two),
+        _ => Err(format!("`{s}` is not a number of threads: use 1 or 2")),
+    }
+}
+
+/// Parses `--delimiter`.
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && !s.contains(['"', '\n', '\r']) => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "`{s}` is not a delimiter: give one character such as , or ; or the word tab"
+        )),
+    }
+}

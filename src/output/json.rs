@@ -1,0 +1,97 @@
+//! One JSON document: findings with their report, and count tables.
+
+use super::{FindingsContext, FindingsWriter};
+use crate::aggregate::Table as CountTable;
+use crate::validate::{Finding, Report, Sink};
+use serde::Serialize;
+use std::io::Write;
+
+/// The tool and version every JSON document names.
+const TOOL: &str = "wm-ethnicity";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A council as the JSON report names it.
+#[derive(Serialize)]
+struct CouncilRef<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// Writes findings as one JSON document (`schema/output/validate.schema.json`): the tool, the
+/// council, the findings as they are found, then the report. Memory does not grow with the
+/// number of findings.
+#[derive(Debug)]
+pub struct JsonFindings<W: Write> {
+    out: W,
+    count: u64,
+}
+
+impl<W: Write> JsonFindings<W> {
+    /// A writer to `w` (which should be buffered); the document's opening is written now.
+    pub fn new(mut w: W, context: FindingsContext<'_>) -> std::io::Result<Self> {
+        write!(
+            w,
+            "{{\n  \"tool\": {},\n  \"version\": {},\n  \"council\": {},\n  \"findings\": [",
+            serde_json::to_string(TOOL)?,
+            serde_json::to_string(VERSION)?,
+            serde_json::to_string(&context.council.map(|c| CouncilRef {
+                code: &c.code,
+                name: &c.name
+            }))?
+        )?;
+        Ok(JsonFindings { out: w, count: 0 })
+    }
+}
+
+impl<W: Write> Sink for JsonFindings<W> {
+    fn finding(&mut self, f: Finding) -> std::io::Result<()> {
+        self.out.write_all(if self.count == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
+        self.count += 1;
+        serde_json::to_writer(&mut self.out, &f)?;
+        Ok(())
+    }
+}
+
+impl<W: Write> FindingsWriter for JsonFindings<W> {
+    fn finish(&mut self, report: &Report) -> std::io::Result<()> {
+        self.out.write_all(if self.count == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        self.out.write_all(b"  \"report\": ")?;
+        serde_json::to_writer(&mut self.out, report)?;
+        self.out.write_all(b"\n}\n")?;
+        self.out.flush()
+    }
+}
+
+#[derive(Serialize)]
+struct TableDoc<'a> {
+    tool: &'static str,
+    version: &'static str,
+    files: &'a [String],
+    #[serde(flatten)]
+    table: &'a CountTable,
+}
+
+/// Writes a count table summed from `files` as one JSON document
+/// (`schema/output/aggregate.schema.json`): the rows and every total.
+pub(super) fn write_table<W: Write>(
+    mut w: W,
+    files: &[String],
+    table: &CountTable,
+) -> std::io::Result<()> {
+    let doc = TableDoc {
+        tool: TOOL,
+        version: VERSION,
+        files,
+        table,
+    };
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    writeln!(w)
+}

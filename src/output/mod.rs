@@ -1,0 +1,205 @@
+//! Writers for everything the crate writes: converted records, rejected rows, findings and count
+//! tables, one file per output format (`csv.rs`, `jsonl.rs`, ...). Each writer writes to any
+//! [`std::io::Write`] and never prints; the command line only picks one from a flag.
+//!
+//! ```
+//! use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, convert_stream};
+//! use wm_ethnicity::io::{ReadOptions, Table};
+//! use wm_ethnicity::resolve::labels::Synonyms;
+//! use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
+//! use wm_ethnicity::Registry;
+//!
+//! let registry = Registry::new();
+//! let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
+//! let input = b"id,ethnicity\n1,J\n2,QQ\n";
+//! let table = Table::from_reader("return.csv", &input[..], &ReadOptions::default()).unwrap();
+//! let converter =
+//!     Converter::new(&registry, Synonyms::builtin(), &plan, table.header(), "return.csv").unwrap();
+//! let mut out = RecordWriter::new(Vec::new(), RecordFormat::Csv, table.header(), false).unwrap();
+//! let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+//! let summary = convert_stream(table, &converter, &mut out, &mut rejects, &mut |_| {}).unwrap();
+//! assert_eq!((summary.converted, summary.rejected), (1, 1));
+//! let csv = String::from_utf8(out.finish().unwrap()).unwrap();
+//! assert!(csv.starts_with("id,ethnicity,wm_code,"));
+//! ```
+
+mod csv;
+mod json;
+mod jsonl;
+mod records;
+mod text;
+
+pub use self::csv::{CsvFindings, FINDING_COLUMNS, REJECT_COLUMNS, RejectWriter, TABLE_COLUMNS};
+pub use self::json::JsonFindings;
+pub use self::jsonl::JsonlFindings;
+pub use self::records::RecordWriter;
+pub use self::text::{TextFindings, TextRejects};
+
+use crate::aggregate::Table as CountTable;
+use crate::council::Council;
+use crate::io;
+use crate::spec::ReturnSpec;
+use crate::validate::{Report, Sink};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+/// The formats of converted records ([`RecordWriter`], `convert --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum RecordFormat {
+    /// CSV with a header row (comma separated, UTF-8).
+    #[default]
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl RecordFormat {
+    /// The dispatch table of record formats: one line per format, naming its layout. A new
+    /// format is one new file `src/output/NAME.rs` with a `RecordLayout`, its variant above, and
+    /// this one line here: `RecordFormat::Name => &NAME::NameRecords,`.
+    fn layout(self) -> &'static dyn RecordLayout {
+        match self {
+            RecordFormat::Csv => &self::csv::CsvRecords,
+            RecordFormat::Jsonl => &jsonl::JsonlRecords,
+        }
+    }
+
+    /// The format's name for people (`CSV`, `JSON Lines`).
+    pub fn title(self) -> &'static str {
+        self.layout().title()
+    }
+
+    /// The endings of output file names written in this format by default (`csv`, `jsonl`),
+    /// lowercase.
+    pub fn extensions(self) -> &'static [&'static str] {
+        self.layout().extensions()
+    }
+}
+
+/// How one format lays converted records out, a line each (see [`RecordWriter`]).
+trait RecordLayout: Sync {
+    /// The format's name for people.
+    fn title(&self) -> &'static str;
+    /// The endings of file names that choose the format.
+    fn extensions(&self) -> &'static [&'static str];
+    /// What comes before the first record (a header row of `columns`, or nothing).
+    fn header(&self, line: &mut Vec<u8>, columns: &[&str]);
+    /// Starts a line with the fields `keep` of `record`, named `names`, as they were read.
+    fn inputs(
+        &self,
+        line: &mut Vec<u8>,
+        record: &io::Record<'_>,
+        keep: &[usize],
+        names: &[String],
+    ) -> std::io::Result<()>;
+    /// Appends one added column; `first` when nothing precedes it on the line.
+    fn added(
+        &self,
+        line: &mut Vec<u8>,
+        first: bool,
+        name: &str,
+        value: &str,
+    ) -> std::io::Result<()>;
+    /// Ends the line.
+    fn end(&self, line: &mut Vec<u8>);
+}
+
+/// A writer of findings: validation hands it each finding as it is found ([`Sink`]), then
+/// [`finish`](FindingsWriter::finish) gives it the report.
+pub trait FindingsWriter: Sink {
+    /// Writes what follows the findings (the report, for the formats that show it) and flushes.
+    fn finish(&mut self, report: &Report) -> std::io::Result<()>;
+}
+
+/// What a findings writer may say about the run besides the findings.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingsContext<'a> {
+    /// The specification the return was validated against (the text summary says what it
+    /// checked).
+    pub spec: &'a ReturnSpec,
+    /// The council submitting the return, when known (named by the text summary and the JSON
+    /// document).
+    pub council: Option<&'a Council>,
+    /// How many findings the text summary lists (the other formats list every finding).
+    pub max_listed: usize,
+}
+
+impl<'a> FindingsContext<'a> {
+    /// A run against `spec`, no council named, the text summary listing 20 findings.
+    pub fn new(spec: &'a ReturnSpec) -> Self {
+        FindingsContext {
+            spec,
+            council: None,
+            max_listed: 20,
+        }
+    }
+}
+
+/// The formats of findings (`validate --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum FindingsFormat {
+    /// A summary for people, on a terminal: counts per rule, the first findings, the
+    /// data-quality profile.
+    #[default]
+    Text,
+    /// One JSON document: the findings, then the report (`schema/output/validate.schema.json`).
+    Json,
+    /// One finding per line as a JSON object.
+    Jsonl,
+    /// One finding per line as CSV, with a header row.
+    Csv,
+}
+
+impl FindingsFormat {
+    /// The dispatch table of findings formats: one line per format, naming its writer. A new
+    /// format is one new file `src/output/NAME.rs` with a [`FindingsWriter`], its variant above,
+    /// and this one line here: `FindingsFormat::Name => Box::new(NAME::NameFindings::new(w, context)?),`.
+    ///
+    /// The JSON document's opening is written now, hence the `Result`.
+    pub fn writer<'a, W: Write + 'a>(
+        self,
+        w: W,
+        context: FindingsContext<'a>,
+    ) -> std::io::Result<Box<dyn FindingsWriter + 'a>> {
+        Ok(match self {
+            FindingsFormat::Text => Box::new(TextFindings::new(w, context)),
+            FindingsFormat::Json => Box::new(JsonFindings::new(w, context)?),
+            FindingsFormat::Jsonl => Box::new(JsonlFindings::new(w)),
+            FindingsFormat::Csv => Box::new(CsvFindings::new(w)),
+        })
+    }
+}
+
+/// The formats of count tables (`aggregate --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    /// CSV: code, label, level, count, placement; the totals go with the summary.
+    #[default]
+    Csv,
+    /// One JSON document: the rows and every total (`schema/output/aggregate.schema.json`).
+    Json,
+}
+
+impl TableFormat {
+    /// Writes `table`, summed from the inputs `files`, to `w`. The dispatch table of count table
+    /// formats: one line per format, naming its writer. A new format is one new file
+    /// `src/output/NAME.rs` with a `write_table`, its variant above, and this one line here:
+    /// `TableFormat::Name => NAME::write_table(w, files, table),`.
+    pub fn write<W: Write>(
+        self,
+        w: W,
+        files: &[String],
+        table: &CountTable,
+    ) -> std::io::Result<()> {
+        match self {
+            TableFormat::Csv => self::csv::write_table(w, table),
+            TableFormat::Json => json::write_table(w, files, table),
+        }
+    }
+}

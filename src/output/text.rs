@@ -1,0 +1,278 @@
+//! Text for people: the validation summary, and rejected rows one line each.
+
+use super::{FindingsContext, FindingsWriter};
+use crate::convert::{RejectSink, Rejected};
+use crate::io::InputFormat;
+use crate::validate::{Finding, Report, Sink};
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// Writes the validation summary for people: what was read and checked, the findings per rule,
+/// the first findings ([`FindingsContext::max_listed`]), each coded column's data-quality
+/// profile, and the result. Everything but the first findings comes from the report, so the
+/// summary is written at [`finish`](FindingsWriter::finish).
+#[derive(Debug)]
+pub struct TextFindings<'a, W: Write> {
+    out: W,
+    context: FindingsContext<'a>,
+    first: Vec<Finding>,
+}
+
+impl<'a, W: Write> TextFindings<'a, W> {
+    /// A writer to `w` (which should be buffered).
+    pub fn new(w: W, context: FindingsContext<'a>) -> Self {
+        TextFindings {
+            out: w,
+            context,
+            first: Vec::new(),
+        }
+    }
+}
+
+impl<W: Write> Sink for TextFindings<'_, W> {
+    fn finding(&mut self, finding: Finding) -> std::io::Result<()> {
+        if self.first.len() < self.context.max_listed {
+            self.first.push(finding);
+        }
+        Ok(())
+    }
+
+    fn wants_findings(&self) -> bool {
+        self.first.len() < self.context.max_listed
+    }
+}
+
+impl<W: Write> FindingsWriter for TextFindings<'_, W> {
+    #[allow(clippy::too_many_lines)]
+    fn finish(&mut self, r: &Report) -> std::io::Result<()> {
+        let (out, spec) = (&mut self.out, self.context.spec);
+        writeln!(out, "wm-ethnicity validate: {}", r.file)?;
+        let mut read_as = r.format.name().to_uppercase();
+        if let Some(d) = &r.delimiter {
+            let shown = if d == "\t" {
+                "tab".to_owned()
+            } else {
+                format!("\"{d}\"")
+            };
+            let _ = write!(read_as, ", delimiter {shown}");
+        }
+        if let Some(s) = &r.sheet {
+            let _ = write!(read_as, ", sheet \"{s}\"");
+        }
+        let _ = write!(
+            read_as,
+            ", header on {} {}",
+            line_word(r.format),
+            r.header_line
+        );
+        writeln!(out, "  read as:   {read_as}")?;
+        if let Some(e) = &r.encoding {
+            writeln!(out, "  encoding:  {}", e.note)?;
+        }
+        let mut checked: Vec<String> = spec
+            .coded_columns()
+            .map(|c| {
+                format!(
+                    "column {} against {}",
+                    c.name,
+                    c.scheme.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        if let Some(c) = spec.id_column() {
+            checked.push(format!("ids in {}", c.name));
+        }
+        if let Some(c) = spec.date_column() {
+            checked.push(format!("dates in {}", c.name));
+        }
+        writeln!(out, "  checked:   {}", checked.join("; "))?;
+        if let Some(name) = &r.spec {
+            writeln!(out, "  spec:      {name}")?;
+        }
+        if let Some(c) = self.context.council {
+            writeln!(out, "  council:   {} {}", c.code, c.name)?;
+            for col in spec.coded_columns() {
+                let scheme = col.scheme.as_deref().unwrap_or("");
+                let listed = c.returns.iter().any(|ret| ret.scheme == scheme)
+                    || c.local_schemes.iter().any(|s| s == scheme);
+                if !listed {
+                    writeln!(
+                        out,
+                        "             note: {}'s profile lists no return coded in {scheme}",
+                        c.name
+                    )?;
+                }
+            }
+        }
+        let blank = match r.blank_lines {
+            0 => String::new(),
+            1 => format!(" (and 1 blank {}, not a record)", line_word(r.format)),
+            n => format!(" (and {n} blank {}s, not records)", line_word(r.format)),
+        };
+        writeln!(out, "  records:   {}{blank}", r.records)?;
+        for a in &r.absent_columns {
+            writeln!(
+                out,
+                "  not checked: column {a} is not in the file (optional in the spec)"
+            )?;
+        }
+        writeln!(out, "  standard:  {}", r.standard_version)?;
+        writeln!(out)?;
+
+        let total = r.errors + r.queries;
+        writeln!(
+            out,
+            "Findings: {} error{}, {} quer{}",
+            r.errors,
+            if r.errors == 1 { "" } else { "s" },
+            r.queries,
+            if r.queries == 1 { "y" } else { "ies" }
+        )?;
+        if !r.rules.is_empty() {
+            writeln!(
+                out,
+                "  {:<6} {:<28} {:>8} {:>8}",
+                "rule", "name", "errors", "queries"
+            )?;
+            for rc in &r.rules {
+                writeln!(
+                    out,
+                    "  {:<6} {:<28} {:>8} {:>8}",
+                    rc.rule.id(),
+                    rc.name,
+                    rc.errors,
+                    rc.queries
+                )?;
+            }
+            writeln!(out)?;
+            let shown = self.first.len() as u64;
+            if shown == total {
+                writeln!(out, "Findings ({}):", line_note(r.format))?;
+            } else {
+                writeln!(
+                    out,
+                    "First {shown} of {total} findings ({}; --format csv or jsonl lists them all):",
+                    line_note(r.format)
+                )?;
+            }
+            for f in &self.first {
+                writeln!(out, "  {f}")?;
+            }
+            writeln!(out)?;
+        }
+
+        for p in &r.columns {
+            writeln!(
+                out,
+                "Data quality: column {} ({}), {} record{}",
+                p.column,
+                p.scheme,
+                p.records,
+                if p.records == 1 { "" } else { "s" }
+            )?;
+            let pct = |n: u64| {
+                if p.records == 0 {
+                    0.0
+                } else {
+                    #[allow(clippy::cast_precision_loss)]
+                    let x = n as f64 * 100.0 / p.records as f64;
+                    x
+                }
+            };
+            let o = &p.outcomes;
+            for (label, n, extra) in [
+                ("detailed", o.detailed, String::new()),
+                ("category", o.category, String::new()),
+                ("group only", o.group, String::new()),
+                (
+                    "residual",
+                    o.residual,
+                    format!("  (at most {:.1}% allowed)", p.max_residual_share * 100.0),
+                ),
+                ("empty", o.empty, String::new()),
+                ("invalid", o.invalid, String::new()),
+                ("not checked", o.not_checked, String::new()),
+            ] {
+                writeln!(out, "  {label:<12} {n:>8} {:>6.1}%{extra}", pct(n))?;
+            }
+            if !p.nodes.is_empty() {
+                writeln!(out, "  by category:")?;
+                for n in &p.nodes {
+                    writeln!(
+                        out,
+                        "    {:<30} {:<52} {:>6}",
+                        n.node.code(),
+                        n.label,
+                        n.count
+                    )?;
+                }
+            }
+            writeln!(out)?;
+        }
+        let verdict = match (r.errors, r.queries) {
+            (0, 0) => "no errors and no queries: the return is ready to submit.".to_owned(),
+            (0, q) => format!(
+                "no errors; {q} quer{} for a person to confirm.",
+                if q == 1 { "y" } else { "ies" }
+            ),
+            (e, _) => format!(
+                "{e} error{}: correct {} before submitting the return.",
+                if e == 1 { "" } else { "s" },
+                if e == 1 { "it" } else { "them" }
+            ),
+        };
+        writeln!(out, "Result: {verdict}")?;
+        out.flush()
+    }
+}
+
+fn line_word(format: InputFormat) -> &'static str {
+    if format.is_sheet() { "row" } else { "line" }
+}
+
+fn line_note(format: InputFormat) -> &'static str {
+    if format.is_sheet() {
+        "line = the sheet's row number"
+    } else {
+        "line = as a text editor counts; Excel shows record + 1"
+    }
+}
+
+/// Writes rejected rows one line each, for people: `FILE:LINE: COLUMN: rejected: RULE name:
+/// reason. suggestion`.
+#[derive(Debug)]
+pub struct TextRejects<W: Write> {
+    out: W,
+    file: String,
+}
+
+impl<W: Write> TextRejects<W> {
+    /// Rejects of the input `file`, written to `w` (standard error, for the command line).
+    pub fn new(w: W, file: &str) -> Self {
+        TextRejects {
+            out: w,
+            file: file.to_owned(),
+        }
+    }
+}
+
+impl<W: Write> RejectSink for TextRejects<W> {
+    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
+        let out = &mut self.out;
+        write!(out, "{}:{}: ", self.file, r.line)?;
+        if let Some(c) = r.column {
+            write!(out, "{c}: ")?;
+        }
+        write!(
+            out,
+            "rejected: {} {}: {}",
+            r.rejection.rule.id(),
+            r.rejection.rule.name(),
+            r.rejection.reason
+        )?;
+        if let Some(s) = &r.rejection.suggestion {
+            write!(out, ". {s}")?;
+        }
+        writeln!(out)
+    }
+}
