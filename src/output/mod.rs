@@ -1,6 +1,11 @@
 //! Writers for everything the crate writes: converted records, rejected rows, findings and count
-//! tables, one file per output format (`csv.rs`, `jsonl.rs`, ...). Each writer writes to any
-//! [`std::io::Write`] and never prints; the command line only picks one from a flag.
+//! tables, one file per output format (`csv.rs`, `jsonl.rs`, `json.rs`, `text.rs`). Each writer
+//! writes to any [`std::io::Write`] and never prints; the command line only picks one from a
+//! flag, through the dispatch tables [`RecordFormat`], [`FindingsFormat`] and [`TableFormat`].
+//!
+//! A new output format is one new file `src/output/NAME.rs` (declared with `mod NAME;` below)
+//! and, for each kind of output it writes, a variant of that kind's format enum and one line in
+//! its dispatch table (each table's documentation gives the line).
 //!
 //! ```
 //! use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, convert_stream};
@@ -57,8 +62,8 @@ pub enum RecordFormat {
 
 impl RecordFormat {
     /// The dispatch table of record formats: one line per format, naming its layout. A new
-    /// format is one new file `src/output/NAME.rs` with a `RecordLayout`, its variant above, and
-    /// this one line here: `RecordFormat::Name => &NAME::NameRecords,`.
+    /// format is one new file `src/output/NAME.rs` with a `RecordLayout`, its variant above,
+    /// and this one line here: `RecordFormat::Name => &NAME::NameRecords,`.
     fn layout(self) -> &'static dyn RecordLayout {
         match self {
             RecordFormat::Csv => &self::csv::CsvRecords,
@@ -157,7 +162,10 @@ pub enum FindingsFormat {
 impl FindingsFormat {
     /// The dispatch table of findings formats: one line per format, naming its writer. A new
     /// format is one new file `src/output/NAME.rs` with a [`FindingsWriter`], its variant above,
-    /// and this one line here: `FindingsFormat::Name => Box::new(NAME::NameFindings::new(w, context)?),`.
+    /// and this one line here:
+    /// `FindingsFormat::Name => Box::new(NAME::NameFindings::new(w, context)),` (with `?` after
+    /// `new(..)` when it writes on creation). Its `pub use` above names the writer type for
+    /// library users.
     ///
     /// The JSON document's opening is written now, hence the `Result`.
     pub fn writer<'a, W: Write + 'a>(
@@ -166,10 +174,10 @@ impl FindingsFormat {
         context: FindingsContext<'a>,
     ) -> std::io::Result<Box<dyn FindingsWriter + 'a>> {
         Ok(match self {
-            FindingsFormat::Text => Box::new(TextFindings::new(w, context)),
-            FindingsFormat::Json => Box::new(JsonFindings::new(w, context)?),
-            FindingsFormat::Jsonl => Box::new(JsonlFindings::new(w)),
-            FindingsFormat::Csv => Box::new(CsvFindings::new(w)),
+            FindingsFormat::Text => Box::new(text::TextFindings::new(w, context)),
+            FindingsFormat::Json => Box::new(json::JsonFindings::new(w, context)?),
+            FindingsFormat::Jsonl => Box::new(jsonl::JsonlFindings::new(w)),
+            FindingsFormat::Csv => Box::new(self::csv::CsvFindings::new(w)),
         })
     }
 }
