@@ -423,8 +423,8 @@ impl Scheme {
     }
 
     /// Loads and checks a scheme file: YAML with budgets and no duplicate keys, its JSON Schema
-    /// (`schema/scheme.schema.json`), and the standard (every target exists, no duplicate code or
-    /// label, parents exist). `file` names the file in errors. A scheme that `extends` another
+    /// (`schema/scheme.schema.json`, with the feature `schema-check`), and the standard (every
+    /// target exists, no duplicate code or label, parents exist). `file` names the file in errors. A scheme that `extends` another
     /// is resolved with `base`.
     pub fn from_yaml(
         text: &str,
