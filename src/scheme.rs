@@ -440,8 +440,8 @@ impl Scheme {
     }
 
     /// Loads and checks a scheme file: YAML with budgets and no duplicate keys, its JSON Schema
-    /// (`schema/scheme.schema.json`), and the standard (every target exists, no duplicate code or
-    /// label, parents exist). `file` names the file in errors. A scheme that `extends` another
+    /// (`schema/scheme.schema.json`, with the feature `schema-check`), and the standard (every
+    /// target exists, no duplicate code or label, parents exist). `file` names the file in errors. A scheme that `extends` another
     /// is resolved with `base`.
     pub fn from_yaml(
         text: &str,
@@ -799,57 +799,37 @@ impl Scheme {
     }
 }
 
-/// The ids of the national schemes compiled into the crate.
-pub const BUILTIN_IDS: [&str; 16] = [
-    "ons-2001-ew",
-    "ons-2011-ew",
-    "ons-2021-ew",
-    "ons-2021-ew-detailed",
-    "nhs-ethnic-category",
-    "nhs-ethnic-category-extended",
-    "nhs-wales-ethnic-category",
-    "nhs-scotland-ethnic-group",
-    "dfe-cbds",
-    "police-sde",
-    "police-ic",
-    "hesa",
-    "housing-core",
-    "housing-core-ethnic-group",
-    "scotland-2022",
-    "ni-2021",
-];
+/// The ids of the national schemes compiled into the crate, in the order they are listed: one
+/// per file in `schema/schemes/`, read from the generated table of built-in schemes.
+pub const BUILTIN_IDS: [&str; baked::SCHEMES.len()] = {
+    let mut ids = [""; baked::SCHEMES.len()];
+    let mut i = 0;
+    while i < ids.len() {
+        ids[i] = baked::SCHEMES[i].id;
+        i += 1;
+    }
+    ids
+};
 
-const BUILTIN_YAML: [&str; 16] = [
-    include_str!("../schema/schemes/ons-2001-ew.yaml"),
-    include_str!("../schema/schemes/ons-2011-ew.yaml"),
-    include_str!("../schema/schemes/ons-2021-ew.yaml"),
-    include_str!("../schema/schemes/ons-2021-ew-detailed.yaml"),
-    include_str!("../schema/schemes/nhs-ethnic-category.yaml"),
-    include_str!("../schema/schemes/nhs-ethnic-category-extended.yaml"),
-    include_str!("../schema/schemes/nhs-wales-ethnic-category.yaml"),
-    include_str!("../schema/schemes/nhs-scotland-ethnic-group.yaml"),
-    include_str!("../schema/schemes/dfe-cbds.yaml"),
-    include_str!("../schema/schemes/police-sde.yaml"),
-    include_str!("../schema/schemes/police-ic.yaml"),
-    include_str!("../schema/schemes/hesa.yaml"),
-    include_str!("../schema/schemes/housing-core.yaml"),
-    include_str!("../schema/schemes/housing-core-ethnic-group.yaml"),
-    include_str!("../schema/schemes/scotland-2022.yaml"),
-    include_str!("../schema/schemes/ni-2021.yaml"),
-];
+static BUILTIN: [OnceLock<Scheme>; BUILTIN_IDS.len()] =
+    [const { OnceLock::new() }; BUILTIN_IDS.len()];
 
-static BUILTIN: [OnceLock<Scheme>; 16] = [const { OnceLock::new() }; 16];
+/// The place of a built-in scheme in the generated table.
+fn builtin_index(id: &str) -> Option<usize> {
+    BUILTIN_IDS.iter().position(|b| *b == id)
+}
 
 /// The built-in scheme with this id, built on first use from data compiled into the crate
 /// (a few microseconds; parsing its YAML would take 0.2 to 4 ms).
 pub fn builtin(id: &str) -> Option<&'static Scheme> {
-    let i = BUILTIN_IDS.iter().position(|b| *b == id)?;
+    let i = builtin_index(id)?;
     Some(BUILTIN[i].get_or_init(|| baked::SCHEMES[i].build()))
 }
 
-/// The built-in schemes as compiled in: `src/generated/schemes.rs`, generated from
-/// `schema/schemes/*.yaml` by the loader itself (see `scheme/codegen.rs`), so a built-in scheme
-/// is exactly what [`Scheme::from_yaml`] makes of its file; a test fails when it is stale.
+/// The built-in schemes as compiled in: `src/generated/schemes.rs`, one table generated from
+/// `schema/schemes/*.yaml` by the loader itself (see `scheme/codegen.rs`), holding each scheme's
+/// id, YAML text and data, so a built-in scheme is exactly what [`Scheme::from_yaml`] makes of its
+/// file; a test fails when it is stale.
 #[path = "generated/schemes.rs"]
 mod baked;
 
@@ -869,6 +849,8 @@ fn unbake_date(d: BakedDate) -> Option<Date> {
 /// A built-in scheme as compiled in.
 struct BakedScheme {
     id: &'static str,
+    /// The file it was generated from, as shipped.
+    yaml: &'static str,
     name: &'static str,
     authority: &'static str,
     version: &'static str,
@@ -952,10 +934,7 @@ impl BakedScheme {
 
 /// The YAML text of a built-in scheme, as shipped.
 pub fn builtin_yaml(id: &str) -> Option<&'static str> {
-    BUILTIN_IDS
-        .iter()
-        .position(|b| *b == id)
-        .map(|i| BUILTIN_YAML[i])
+    builtin_index(id).map(|i| baked::SCHEMES[i].yaml)
 }
 
 /// Built-in schemes plus any local schemes a user loaded.

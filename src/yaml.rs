@@ -1,8 +1,14 @@
 //! Reading YAML data files safely: input budgets, duplicate keys refused, checked against a JSON
-//! Schema, every error placed at file, line and column.
+//! Schema (feature `schema-check`), every error placed at file, line and column.
+//!
+//! Without `schema-check` a file is still checked in full by its typed deserialisation (unknown
+//! and missing fields, types), the control-character check here and its loader's own checks
+//! against the standard; only the extra JSON Schema pass is skipped, and with it the jsonschema
+//! dependency.
 
 use crate::error::{Error, ErrorKind, Location, Result};
 use serde::de::DeserializeOwned;
+#[cfg(feature = "schema-check")]
 use std::sync::LazyLock;
 
 /// The largest YAML file we read (a scheme of a few thousand codes is well under 1 MiB).
@@ -44,37 +50,100 @@ pub(crate) fn options() -> serde_saphyr::Options {
     o
 }
 
+/// A compiled JSON Schema.
+#[cfg(feature = "schema-check")]
+pub(crate) type Validator = jsonschema::Validator;
+
+/// Without `schema-check` there is no JSON Schema pass: nothing is compiled.
+#[cfg(not(feature = "schema-check"))]
+pub(crate) struct Validator;
+
 /// A JSON Schema shipped in `schema/`, compiled once on first use.
+#[cfg(feature = "schema-check")]
 pub(crate) struct Schema {
     /// File name, used in messages.
     pub(crate) name: &'static str,
-    validator: LazyLock<jsonschema::Validator>,
+    validator: LazyLock<Validator>,
 }
 
+/// A JSON Schema shipped in `schema/`, not checked: without `schema-check` the pass is skipped.
+#[cfg(not(feature = "schema-check"))]
+pub(crate) struct Schema;
+
 impl Schema {
-    pub(crate) const fn new(name: &'static str, compile: fn() -> jsonschema::Validator) -> Self {
+    /// The schema in the file `name`, compiled by `compile` on first use.
+    #[cfg(feature = "schema-check")]
+    pub(crate) const fn new(name: &'static str, compile: fn() -> Validator) -> Self {
         Schema {
             name,
             validator: LazyLock::new(compile),
         }
     }
 
-    /// Every violation as (JSON pointer, message); the message never repeats the value.
-    pub(crate) fn violations(&self, value: &serde_json::Value) -> Vec<(String, String)> {
-        self.validator
-            .iter_errors(value)
-            .map(|e| (e.instance_path().to_string(), e.masked().to_string()))
-            .collect()
+    /// Without `schema-check`: neither kept nor compiled.
+    #[cfg(not(feature = "schema-check"))]
+    pub(crate) const fn new(_name: &'static str, _compile: fn() -> Validator) -> Self {
+        Schema
+    }
+
+    /// The first violation of `value`, if any, as an error placed by `locate`; the message never
+    /// repeats the value.
+    #[cfg(feature = "schema-check")]
+    fn check(
+        &self,
+        value: &serde_json::Value,
+        file: &str,
+        locate: impl Fn(&str) -> Option<(u64, u64)>,
+    ) -> Result<()> {
+        let Some(e) = self.validator.iter_errors(value).next() else {
+            return Ok(());
+        };
+        let pointer = e.instance_path().to_string();
+        let mut loc = Location::file(file).field(if pointer.is_empty() {
+            "/".to_owned()
+        } else {
+            pointer.clone()
+        });
+        if let Some((line, col)) = locate(&pointer) {
+            loc = loc.at(line, col);
+        }
+        Err(Error::new(
+            ErrorKind::Schema {
+                schema: self.name,
+                message: e.masked().to_string(),
+            },
+            loc,
+        ))
+    }
+
+    /// Without `schema-check`: the JSON Schema pass is skipped.
+    #[cfg(not(feature = "schema-check"))]
+    #[expect(clippy::unused_self, clippy::unnecessary_wraps)]
+    fn check(
+        &self,
+        _value: &serde_json::Value,
+        _file: &str,
+        _locate: impl Fn(&str) -> Option<(u64, u64)>,
+    ) -> Result<()> {
+        Ok(())
     }
 }
 
 /// Compiles a schema shipped with the crate (its validity is checked by the tests).
-pub(crate) fn compile(text: &str) -> jsonschema::Validator {
+#[cfg(feature = "schema-check")]
+pub(crate) fn compile(text: &str) -> Validator {
     let value: serde_json::Value =
         serde_json::from_str(text).expect("shipped JSON Schema is valid JSON (tested)");
     jsonschema::options()
         .build(&value)
         .expect("shipped JSON Schema compiles (tested)")
+}
+
+/// Without `schema-check`: the JSON Schema pass is skipped, so there is nothing to compile (the
+/// loaders declare their schemas alike in both builds).
+#[cfg(not(feature = "schema-check"))]
+pub(crate) const fn compile(_text: &str) -> Validator {
+    Validator
 }
 
 /// Turns a parser error into ours, with its line and column.
@@ -194,8 +263,8 @@ fn unprintable(value: &serde_json::Value, at: &mut String) -> Option<(String, ch
     }
 }
 
-/// Checks `text` against `schema`; the first violation is the error. `locate` turns a JSON
-/// pointer into a line and column where it can.
+/// Checks `text` for control characters, then against `schema` (feature `schema-check`); the
+/// first problem is the error. `locate` turns a JSON pointer into a line and column where it can.
 pub(crate) fn check_schema(
     text: &str,
     file: &str,
@@ -217,25 +286,7 @@ pub(crate) fn check_schema(
             loc,
         ));
     }
-    let violations = schema.violations(&value);
-    if let Some((pointer, message)) = violations.into_iter().next() {
-        let mut loc = Location::file(file).field(if pointer.is_empty() {
-            "/".to_owned()
-        } else {
-            pointer.clone()
-        });
-        if let Some((line, col)) = locate(&pointer) {
-            loc = loc.at(line, col);
-        }
-        return Err(Error::new(
-            ErrorKind::Schema {
-                schema: schema.name,
-                message,
-            },
-            loc,
-        ));
-    }
-    Ok(())
+    schema.check(&value, file, locate)
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 // @generated from schema/schemes/*.yaml by src/scheme/codegen.rs. Do not edit by hand:
 // change the YAML and run `WM_REGENERATE=1 cargo test codegen`.
 //
-// The built-in schemes as compiled-in data, so using one costs no YAML parsing.
+// The table of built-in schemes, one entry per file: its id, its YAML text as shipped and
+// its data compiled in (so using a scheme costs no YAML parsing). Everything that lists
+// the built-in schemes reads this table.
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::pedantic, unused_imports)]
@@ -9,9 +11,11 @@
 use super::{BakedCode, BakedScheme, KeyedBy, Relationship, Status};
 use crate::standard::{Category, Detailed, Group, Node, Residual};
 
+/// Every built-in scheme, in the order they are listed.
 pub(super) static SCHEMES: [BakedScheme; 16] = [
     BakedScheme {
         id: "ons-2001-ew",
+        yaml: include_str!("../../schema/schemes/ons-2001-ew.yaml"),
         name: "ONS Census 2001 England and Wales ethnic group (16 categories + Not stated)",
         authority: "Office for National Statistics",
         version: "Census 2001 (16+1)",
@@ -265,6 +269,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "ons-2011-ew",
+        yaml: include_str!("../../schema/schemes/ons-2011-ew.yaml"),
         name: "ONS Census 2011 England and Wales ethnic group (18 categories)",
         authority: "Office for National Statistics",
         version: "Census 2011 (18 categories)",
@@ -532,6 +537,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "ons-2021-ew",
+        yaml: include_str!("../../schema/schemes/ons-2021-ew.yaml"),
         name: "ONS Census 2021 England and Wales ethnic group (20 categories, TS021)",
         authority: "Office for National Statistics",
         version: "ethnic_group_tb_20b (Census 2021)",
@@ -827,6 +833,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "ons-2021-ew-detailed",
+        yaml: include_str!("../../schema/schemes/ons-2021-ew-detailed.yaml"),
         name: "ONS Census 2021 ethnic group (detailed, 287 categories, TS022)",
         authority: "Office for National Statistics",
         version: "ethnic_group_288a (Census 2021)",
@@ -4860,6 +4867,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "nhs-ethnic-category",
+        yaml: include_str!("../../schema/schemes/nhs-ethnic-category.yaml"),
         name: "NHS Data Dictionary ETHNIC CATEGORY (England)",
         authority: "NHS England (NHS Data Dictionary)",
         version: "UK Core CodeSystem UKCore-EthnicCategoryEngland 1.1.1",
@@ -5127,6 +5135,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "nhs-ethnic-category-extended",
+        yaml: include_str!("../../schema/schemes/nhs-ethnic-category-extended.yaml"),
         name: "NHS PDS ETHNIC CATEGORY CODE (2-character extended, CareConnect-EthnicCategory-1)",
         authority: "NHS Digital / HL7 UK (PDS ETHNIC CATEGORY CODE)",
         version: "HL7 UK CareConnect-EthnicCategory-1 1.0.0 (draft, 2017-08-01); identical to UK Core UKCore-EthnicCategory 2.0.0 (2021-09-10, retired)",
@@ -6094,6 +6103,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "nhs-wales-ethnic-category",
+        yaml: include_str!("../../schema/schemes/nhs-wales-ethnic-category.yaml"),
         name: "NHS Wales ethnic group (UK Core EthnicCategoryWales)",
         authority: "NHS Wales (NHS Wales Data Dictionary)",
         version: "UK Core CodeSystem UKCore-EthnicCategoryWales 1.1.1",
@@ -6347,6 +6357,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "nhs-scotland-ethnic-group",
+        yaml: include_str!("../../schema/schemes/nhs-scotland-ethnic-group.yaml"),
         name: "NHS Scotland ethnic group (UK Core EthnicCategoryScotland)",
         authority: "NHS Scotland (NHS Scotland Data Dictionary)",
         version: "UK Core CodeSystem UKCore-EthnicCategoryScotland 1.1.1 (retired in UK Core)",
@@ -6656,6 +6667,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "dfe-cbds",
+        yaml: include_str!("../../schema/schemes/dfe-cbds.yaml"),
         name: "DfE Common Basic Data Set (CBDS) ethnicity codes",
         authority: "Department for Education",
         version: "School census / AP census codes applicable from August 2024 (GOV.UK)",
@@ -8113,6 +8125,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "police-sde",
+        yaml: include_str!("../../schema/schemes/police-sde.yaml"),
         name: "Police self-defined ethnicity (SDE) 18+1",
         authority: "Police forces in England and Wales (ACPO, now NPCC; no Home Office primary source found)",
         version: "18+1 (replacing 16+1)",
@@ -8408,6 +8421,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "police-ic",
+        yaml: include_str!("../../schema/schemes/police-ic.yaml"),
         name: "Police IC codes (officer-observed ethnic appearance, 6+1)",
         authority: "Police forces in England and Wales (no Home Office primary source found)",
         version: "IC1-IC6, IC9",
@@ -8521,6 +8535,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "hesa",
+        yaml: include_str!("../../schema/schemes/hesa.yaml"),
         name: "HESA Data Futures Student ETHNIC",
         authority: "HESA (Higher Education Statistics Agency, Jisc)",
         version: "Data Futures C22056 Student.ETHNIC; codes as checked against HESA reference data v2025.0",
@@ -8844,6 +8859,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "housing-core",
+        yaml: include_str!("../../schema/schemes/housing-core.yaml"),
         name: "CORE social housing lettings and sales: ethnic background (field 'ethnic')",
         authority: "Ministry of Housing, Communities and Local Government (CORE)",
         version: "CORE service source, commit e46822ea (2026-08-05)",
@@ -9139,6 +9155,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "housing-core-ethnic-group",
+        yaml: include_str!("../../schema/schemes/housing-core-ethnic-group.yaml"),
         name: "CORE social housing lettings and sales: ethnic group (field 'ethnic_group')",
         authority: "Ministry of Housing, Communities and Local Government (CORE)",
         version: "CORE service source, commit e46822ea (2026-08-05)",
@@ -9238,6 +9255,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "scotland-2022",
+        yaml: include_str!("../../schema/schemes/scotland-2022.yaml"),
         name: "Scotland's Census 2022 ethnic group (UV201 output categories and question tick-boxes)",
         authority: "National Records of Scotland",
         version: "Scotland's Census 2022, table UV201 (Census 2022-Person-2Cv1)",
@@ -9547,6 +9565,7 @@ pub(super) static SCHEMES: [BakedScheme; 16] = [
     },
     BakedScheme {
         id: "ni-2021",
+        yaml: include_str!("../../schema/schemes/ni-2021.yaml"),
         name: "Northern Ireland Census 2021 ethnic group (intermediate, 13 categories)",
         authority: "Northern Ireland Statistics and Research Agency",
         version: "ETHNIC_GROUP_INTERMEDIATE (Census 2021)",

@@ -1,16 +1,71 @@
-//! Generates `src/generated/schemes.rs` (the built-in schemes as compiled-in data) from
-//! `schema/schemes/*.yaml` with the crate's own YAML loader, and fails when the committed file is
-//! stale or when a built-in scheme differs in any way from what its YAML loads as.
-//! Regenerate with `WM_REGENERATE=1 cargo test codegen`.
+//! Generates `src/generated/schemes.rs` (the table of built-in schemes: each one's id, YAML text
+//! and compiled-in data) from `schema/schemes/*.yaml` with the crate's own YAML loader, and fails
+//! when the committed file is stale or when a built-in scheme differs in any way from what its
+//! YAML loads as. Every file in `schema/schemes/` is a built-in scheme: adding one is the file
+//! plus `WM_REGENERATE=1 cargo test codegen`.
 
-use super::{BUILTIN_IDS, BUILTIN_YAML, Code, RawScheme, Scheme, baked, yaml};
+use super::{Code, RawScheme, Scheme, baked, yaml};
 use crate::date::Date;
 use crate::standard::Node;
 use std::fmt::Write as _;
 
-fn from_yaml(i: usize) -> Scheme {
-    let raw: RawScheme = yaml::parse(BUILTIN_YAML[i], BUILTIN_IDS[i]).unwrap();
-    raw.build(BUILTIN_IDS[i], &|_| None).unwrap()
+/// The order the built-in schemes are listed in (`wm-ethnicity schemes`, `Registry::ids`, the
+/// other schemes validation names) as it was before the table was generated. A scheme file not
+/// named here comes after these, in id order; naming it here only moves it up the list.
+const LISTED_FIRST: [&str; 16] = [
+    "ons-2001-ew",
+    "ons-2011-ew",
+    "ons-2021-ew",
+    "ons-2021-ew-detailed",
+    "nhs-ethnic-category",
+    "nhs-ethnic-category-extended",
+    "nhs-wales-ethnic-category",
+    "nhs-scotland-ethnic-group",
+    "dfe-cbds",
+    "police-sde",
+    "police-ic",
+    "hesa",
+    "housing-core",
+    "housing-core-ethnic-group",
+    "scotland-2022",
+    "ni-2021",
+];
+
+/// Every `schema/schemes/<id>.yaml` as (id, text), in the listed order.
+fn scheme_files() -> Vec<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/schemes");
+    let mut ids: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|name| match name.strip_suffix(".yaml") {
+            Some(id) => id.to_owned(),
+            None => panic!("schema/schemes/{name}: every file there is a scheme, named <id>.yaml"),
+        })
+        .collect();
+    for id in LISTED_FIRST {
+        assert!(
+            ids.iter().any(|i| i == id),
+            "LISTED_FIRST names `{id}`, but there is no schema/schemes/{id}.yaml"
+        );
+    }
+    ids.sort_by_key(|id| {
+        let listed = LISTED_FIRST.iter().position(|f| f == id);
+        (listed.unwrap_or(LISTED_FIRST.len()), id.clone())
+    });
+    ids.into_iter()
+        .map(|id| {
+            let text = std::fs::read_to_string(format!("{dir}/{id}.yaml")).unwrap();
+            (id, text)
+        })
+        .collect()
+}
+
+/// What the YAML loader makes of a built-in scheme's file.
+fn load(id: &str, text: &str) -> Scheme {
+    let file = format!("schema/schemes/{id}.yaml");
+    let raw: RawScheme = yaml::parse(text, &file).unwrap_or_else(|e| panic!("{e}"));
+    raw.build(&file, &|_| None)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn opt_str(s: Option<&str>) -> String {
@@ -87,22 +142,34 @@ fn generate() -> String {
         "// @generated from schema/schemes/*.yaml by src/scheme/codegen.rs. Do not edit by hand:\n\
          // change the YAML and run `WM_REGENERATE=1 cargo test codegen`.\n\
          //\n\
-         // The built-in schemes as compiled-in data, so using one costs no YAML parsing.\n\n\
+         // The table of built-in schemes, one entry per file: its id, its YAML text as shipped and\n\
+         // its data compiled in (so using a scheme costs no YAML parsing). Everything that lists\n\
+         // the built-in schemes reads this table.\n\n\
          #![cfg_attr(rustfmt, rustfmt::skip)]\n\
          #![allow(clippy::pedantic, unused_imports)]\n\n\
          use super::{BakedCode, BakedScheme, KeyedBy, Relationship, Status};\n\
          use crate::standard::{Category, Detailed, Group, Node, Residual};\n\n",
     );
+    let files = scheme_files();
     let _ = writeln!(
         out,
-        "pub(super) static SCHEMES: [BakedScheme; {}] = [",
-        BUILTIN_IDS.len()
+        "/// Every built-in scheme, in the order they are listed.\n\
+         pub(super) static SCHEMES: [BakedScheme; {}] = [",
+        files.len()
     );
-    for i in 0..BUILTIN_IDS.len() {
-        let s = from_yaml(i);
+    for (id, text) in &files {
+        let s = load(id, text);
+        assert_eq!(
+            &s.id, id,
+            "schema/schemes/{id}.yaml: a built-in scheme's file is named after its id"
+        );
         assert!(s.extends.is_none(), "a built-in scheme extends nothing");
         let _ = writeln!(out, "    BakedScheme {{");
         let _ = writeln!(out, "        id: {:?},", s.id);
+        let _ = writeln!(
+            out,
+            "        yaml: include_str!(\"../../schema/schemes/{id}.yaml\"),"
+        );
         let _ = writeln!(out, "        name: {:?},", s.name);
         let _ = writeln!(out, "        authority: {:?},", s.authority);
         let _ = writeln!(out, "        version: {:?},", s.version);
@@ -145,9 +212,10 @@ fn codegen_generated_schemes_are_fresh() {
 
 #[test]
 fn builtin_schemes_are_what_their_yaml_loads_as() {
-    for (i, id) in BUILTIN_IDS.iter().enumerate() {
-        let want = from_yaml(i);
-        let got = baked::SCHEMES[i].build();
+    for baked in &baked::SCHEMES {
+        let id = baked.id;
+        let want = load(id, baked.yaml);
+        let got = baked.build();
         assert_eq!(
             serde_json::to_value(&got).unwrap(),
             serde_json::to_value(&want).unwrap(),
