@@ -39,7 +39,6 @@ use crate::scheme::Registry;
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 
 /// Where a count ended up relative to the level asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -358,30 +357,16 @@ pub fn aggregate_stream(
     let mut read = converter.columns_read();
     read.extend(count);
     let header = converter.header();
-    let mut failed: Option<StreamError> = None;
-    table
-        .for_each(|rec| {
-            let outcome = match place_row(&converter, count, &read, rec) {
-                Ok((c, n)) => agg
-                    .add(&c, n)
-                    .map_err(|e| StreamError::Read(e.at_line(&name, rec.line()))),
-                Err((r, n)) => agg
-                    .reject(n)
-                    .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
-                    .and_then(|()| {
-                        send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
-                    }),
-            };
-            match outcome {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
-            }
-        })
-        .map_err(StreamError::Read)?;
-    failed.map_or(Ok(()), Err)
+    table.try_for_each(|rec| match place_row(&converter, count, &read, rec) {
+        Ok((c, n)) => agg
+            .add(&c, n)
+            .map_err(|e| StreamError::Read(e.at_line(&name, rec.line()))),
+        Err((r, n)) => agg
+            .reject(n)
+            .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
+            .and_then(|()| send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)),
+    })?;
+    Ok(())
 }
 
 /// One row's converted value and count, or why it cannot be placed (with its count when read).

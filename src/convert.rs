@@ -44,7 +44,6 @@ use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD
 use crate::text::nearest;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::ControlFlow;
 
 /// What to emit for a code broader than one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -875,6 +874,12 @@ pub enum StreamError {
     Rejects(std::io::Error),
 }
 
+impl From<Error> for StreamError {
+    fn from(e: Error) -> Self {
+        StreamError::Read(e)
+    }
+}
+
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -966,35 +971,21 @@ pub fn convert_stream<S: RecordSink + ?Sized>(
     progress: &mut dyn FnMut(u64),
 ) -> std::result::Result<Summary, StreamError> {
     let mut summary = Summary::default();
-    let mut failed: Option<StreamError> = None;
     let read = converter.columns_read();
     let header = converter.header();
-    let read_summary = table
-        .for_each(|rec| {
-            progress(rec.progress());
-            let result = check_record(rec, &read).and_then(|()| converter.convert(rec));
-            let step = match result {
-                Ok(c) => {
-                    summary.converted(&c);
-                    out.record(rec, &c).map_err(StreamError::Write)
-                }
-                Err(r) => {
-                    summary.rejected(r.rejection.rule);
-                    send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
-                }
-            };
-            match step {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
+    let read_summary = table.try_for_each(|rec| {
+        progress(rec.progress());
+        match check_record(rec, &read).and_then(|()| converter.convert(rec)) {
+            Ok(c) => {
+                summary.converted(&c);
+                out.record(rec, &c).map_err(StreamError::Write)
             }
-        })
-        .map_err(StreamError::Read)?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
+            Err(r) => {
+                summary.rejected(r.rejection.rule);
+                send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
+            }
+        }
+    })?;
     summary.blank_lines = read_summary.blank_lines;
     Ok(summary)
 }

@@ -681,6 +681,28 @@ impl<'a> Table<'a> {
         self.total
     }
 
+    /// Reads every record, in order, handing each to `f` until it fails: the read stops there
+    /// and hands `f`'s error back. An error of the reading itself (an I/O error, a corrupt
+    /// workbook; it names the file and line) becomes an `E` through `From`.
+    pub fn try_for_each<E, F>(self, mut f: F) -> Result<ReadSummary, E>
+    where
+        E: From<Error>,
+        F: FnMut(&Record<'_>) -> Result<(), E>,
+    {
+        let mut failed = None;
+        let summary = self.for_each(|r| match f(r) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        })?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    }
+
     /// Reads every record, in order, handing each to `f`; `f` returns
     /// [`ControlFlow::Break`] to stop early. Errors that stop the reading (an I/O error, a
     /// corrupt workbook) name the file and line.
