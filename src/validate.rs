@@ -11,10 +11,10 @@
 //! ethnicity is special category data, and reports get emailed.
 //!
 //! ```
-//! use wm_ethnicity::io::{ReadOptions, Table};
-//! use wm_ethnicity::spec::ReturnSpec;
-//! use wm_ethnicity::rules::Rule;
-//! use wm_ethnicity::validate::Validator;
+//! use wm_ethnicity::{ReadOptions, Table};
+//! use wm_ethnicity::ReturnSpec;
+//! use wm_ethnicity::Rule;
+//! use wm_ethnicity::Validator;
 //! use wm_ethnicity::Registry;
 //!
 //! let data = "UPN,Ethnicity\nA1,WBRI\nA2, apkn\nA3,APNK\nA3,REFU\n";

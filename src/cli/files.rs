@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use wm_ethnicity::convert::StreamError;
+use wm_ethnicity::StreamError;
 
 /// A file written under a temporary name in its directory, renamed into place only when
 /// complete: a failed run never leaves half a file, and never replaces a good one.

@@ -8,6 +8,7 @@ use std::io::Read;
 
 /// A text encoding a return can be read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Encoding {
     /// UTF-8 (with or without a byte-order mark).
     #[serde(rename = "utf-8")]
@@ -67,6 +68,7 @@ impl fmt::Display for Encoding {
 /// How the encoding of a text return was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum EncodingSource {
     /// The caller gave it.
     Given,

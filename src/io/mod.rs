@@ -12,7 +12,7 @@
 //! with its [`Shape`] saying so; blank lines are counted in [`ReadSummary::blank_lines`].
 //!
 //! ```
-//! use wm_ethnicity::io::{ReadOptions, Table};
+//! use wm_ethnicity::{ReadOptions, Table};
 //! use std::ops::ControlFlow;
 //!
 //! let data = "id;ethnicity\r\n1;WBRI\r\n2;APKN\r\n";
@@ -71,6 +71,7 @@ pub const MAX_RECORD_FIELDS: usize = 100_000;
 /// The kind of file a return is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum InputFormat {
     /// Delimited text: comma, tab or semicolon separated, optionally quoted.
     Csv,
