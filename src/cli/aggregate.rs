@@ -1,6 +1,6 @@
 //! `aggregate`: tables of counts by code or label, re-counted per node of the standard.
 
-use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::files::{Destination, check_outputs, stream_error};
 use super::{args, registry, synonyms};
 use clap::Args;
 use std::io::Write;
@@ -85,7 +85,7 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
 /// Runs `aggregate`.
 pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let plan = plan(args)?;
-    let output = args.output.output.as_deref();
+    let output = args.output.path();
     let rejects = args.rejects.rejects.as_deref();
     let force = args.output.force;
     let registry = registry(&args.schemes.scheme_files)?;
@@ -101,7 +101,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let mut out = Destination::open(output, force)?;
     let mut rejects_file = match rejects {
         Some(p) => Some(
-            RejectWriter::new(AtomicFile::create(p, force)?)
+            RejectWriter::new(Destination::open(Some(p), force)?)
                 .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
         ),
         None => None,
@@ -131,7 +131,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     if let Some(rw) = rejects_file {
         rw.finish()
             .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?
-            .persist()?;
+            .finish()?;
     }
     out.finish()?;
     if output.is_some() {
@@ -198,7 +198,7 @@ fn summary(
             t.observed_total
         )?;
     }
-    if let Some(p) = &args.output.output {
+    if let Some(p) = args.output.path() {
         writeln!(out, "  output:        {}", p.display())?;
     }
     if let Some(p) = &args.rejects.rejects {

@@ -84,13 +84,23 @@ pub struct PolicyArgs {
 /// Where the output goes.
 #[derive(Args, Debug)]
 pub struct OutputArgs {
-    /// Where to write the output (default: standard output). It is written under a temporary
-    /// name and renamed into place when complete.
+    /// Where to write the output (default, or `-`: standard output). A file is written under a
+    /// temporary name readable only by you and put in place when complete; a device or FIFO is
+    /// written to as it is; a symbolic link's target is replaced, never the link.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Replace an existing output (or rejects) file.
     #[arg(long)]
     pub force: bool,
+}
+
+impl OutputArgs {
+    /// The output file, `None` for standard output (no `--output`, or `-`).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.output
+            .as_deref()
+            .filter(|p| !super::files::is_stdout(p))
+    }
 }
 
 /// Where rejected rows go.

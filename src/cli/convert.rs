@@ -1,7 +1,7 @@
 //! `convert`: records in any scheme into records of the standard (or of another scheme), every
 //! row ending in the output or in the rejects.
 
-use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::files::{Destination, check_outputs, stream_error};
 use super::{args, registry, synonyms, throttled};
 use clap::{Args, ValueEnum as _};
 use std::io::Write;
@@ -146,7 +146,7 @@ fn output_format(args: &ConvertArgs, input: InputFormat) -> RecordFormat {
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let (plan, files) = plan(args)?;
-    let output = args.output.output.as_deref();
+    let output = args.output.path();
     let rejects = args.rejects.rejects.as_deref();
     let force = args.output.force;
     let registry = registry(&files)?;
@@ -166,7 +166,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     // Create both files before reading a row: a refusal costs nothing.
     let sink = Destination::open(output, force)?;
     let rejects_file = match rejects {
-        Some(p) => Some(AtomicFile::create(p, force)?),
+        Some(p) => Some(Destination::open(Some(p), force)?),
         None => None,
     };
     let recode = converter.to_scheme().is_some();
@@ -196,7 +196,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         let f = rw
             .finish()
             .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
-        f.persist()?;
+        f.finish()?;
     }
     sink.finish()?;
 

@@ -103,7 +103,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     files.extend(args.schemes.scheme_files.iter().cloned());
     let registry = registry(&files)?;
     let validator = Validator::new(&spec, &registry)?;
-    let output = args.output.output.as_deref();
+    let output = args.output.path();
     check_outputs(&[("--output", output)], std::slice::from_ref(&args.file))?;
     let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;

@@ -6,6 +6,7 @@ mod cli;
 mod codegen;
 mod convert;
 mod data;
+mod files;
 mod hardening;
 mod laws;
 mod reading;
