@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Table as CountTable, aggregate_stream};
 use wm_ethnicity::convert::StreamError;
 use wm_ethnicity::io::Table;
-use wm_ethnicity::output::{RejectWriter, TableFormat, TextRejects};
+use wm_ethnicity::output::{RejectWriter, TableFormat, TextRejects, thousands};
 use wm_ethnicity::resolve::By;
 use wm_ethnicity::standard::Level;
 
@@ -101,8 +101,13 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let mut out = Destination::open(output, force)?;
     let mut rejects_file = match rejects {
         Some(p) => Some(
-            RejectWriter::new(Destination::open(Some(p), force)?)
-                .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
+            // Rejects of several inputs name the file of each (a first column, `file`).
+            if tables.len() > 1 {
+                RejectWriter::with_file_column(Destination::open(Some(p), force)?)
+            } else {
+                RejectWriter::new(Destination::open(Some(p), force)?)
+            }
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
         ),
         None => None,
     };
@@ -112,7 +117,10 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         let name = table.name().to_owned();
         let bar = super::progress_bar(table.progress_total(), table.format(), "aggregating");
         let result = match &mut rejects_file {
-            Some(rw) => aggregate_stream(&mut agg, &registry, &synonyms, table, &plan, rw),
+            Some(rw) => {
+                rw.set_file(&name);
+                aggregate_stream(&mut agg, &registry, &synonyms, table, &plan, rw)
+            }
             None => aggregate_stream(
                 &mut agg,
                 &registry,
@@ -152,50 +160,53 @@ fn summary(
     t: &CountTable,
     args: &AggregateArgs,
 ) -> std::io::Result<()> {
+    let k = thousands;
     writeln!(out, "wm-ethnicity aggregate: {}", names.join(", "))?;
     writeln!(
         out,
         "  rows in:       {} = placed {} + rejected {}",
-        t.input_rows,
-        t.input_rows - t.rejected_rows,
-        t.rejected_rows
+        k(t.input_rows),
+        k(t.input_rows - t.rejected_rows),
+        k(t.rejected_rows)
     )?;
     writeln!(
         out,
         "  totals:        input {} = output {} + rejected {}",
-        t.input_total, t.output_total, t.rejected_total
+        k(t.input_total),
+        k(t.output_total),
+        k(t.rejected_total)
     )?;
     let as_asked = t.output_total - t.coarser_total - t.residual_total;
-    writeln!(out, "  {:<15}{as_asked}", format!("at {}:", t.to))?;
+    writeln!(out, "  {:<15}{}", format!("at {}:", t.to), k(as_asked))?;
     if t.coarser_total > 0 {
         let rows: Vec<String> = t
             .coarser()
-            .map(|r| format!("{} {} ({})", r.code, r.count, r.level))
+            .map(|r| format!("{} {} ({})", r.code, k(r.count), r.level))
             .collect();
         writeln!(
             out,
             "  not as fine as asked: {} at a coarser level: {}",
-            t.coarser_total,
+            k(t.coarser_total),
             rows.join(", ")
         )?;
     }
     writeln!(
         out,
         "  residual:      {} (declined, not obtained, not known)",
-        t.residual_total
+        k(t.residual_total)
     )?;
     if t.most_likely_total > 0 {
         writeln!(
             out,
             "  most likely:   {} placed by a documented most-likely choice",
-            t.most_likely_total
+            k(t.most_likely_total)
         )?;
     }
     if t.observed_total > 0 {
         writeln!(
             out,
             "  observed:      {} from officer-observed codes: not self-defined ethnicity",
-            t.observed_total
+            k(t.observed_total)
         )?;
     }
     if let Some(p) = args.output.path() {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
 use wm_ethnicity::io::{InputFormat, Table};
-use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
+use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter, TextRejects, thousands};
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
 
@@ -238,6 +238,7 @@ struct SummaryText<'a> {
 impl SummaryText<'_> {
     fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let s = self.summary;
+        let t = thousands;
         writeln!(out, "wm-ethnicity convert: {}", self.input)?;
         if let Some(e) = self.encoding {
             writeln!(out, "  encoding:   {e}")?;
@@ -259,49 +260,52 @@ impl SummaryText<'_> {
         writeln!(
             out,
             "  rows in:    {} = converted {} + rejected {}",
-            s.rows, s.converted, s.rejected
+            t(s.rows),
+            t(s.converted),
+            t(s.rejected)
         )?;
         if s.blank_lines > 0 {
-            writeln!(out, "  blank lines: {} (not records)", s.blank_lines)?;
+            writeln!(out, "  blank lines: {} (not records)", t(s.blank_lines))?;
         }
         writeln!(
             out,
             "  levels:     detailed {}, category {}, group {}, residual {}",
-            s.at_level(Level::Detailed),
-            s.at_level(Level::Category),
-            s.at_level(Level::Group),
-            s.at_level(Level::Residual)
+            t(s.at_level(Level::Detailed)),
+            t(s.at_level(Level::Category)),
+            t(s.at_level(Level::Group)),
+            t(s.at_level(Level::Residual))
         )?;
         if s.kept_broader + s.most_likely > 0 {
             writeln!(
                 out,
                 "  broader:    {} kept at their common ancestor, {} most-likely choices (flagged in wm_policy)",
-                s.kept_broader, s.most_likely
+                t(s.kept_broader),
+                t(s.most_likely)
             )?;
         }
         if s.not_exact > 0 {
             writeln!(
                 out,
                 "  matched:    {} not exactly (normalised, local code, synonym or empty rule: see wm_match)",
-                s.not_exact
+                t(s.not_exact)
             )?;
         }
         if s.observed > 0 {
             writeln!(
                 out,
                 "  observed:   {} from officer-observed codes: not self-defined ethnicity (wm_observed)",
-                s.observed
+                t(s.observed)
             )?;
         }
         if let Some(to) = &self.plan.to_scheme {
             writeln!(
                 out,
                 "  to scheme:  {to}: {} with some loss (wm_loss, wm_loss_note)",
-                s.lossy
+                t(s.lossy)
             )?;
         }
         for (rule, n) in &s.by_rule {
-            writeln!(out, "  rejected:   {n} {} {}", rule.id(), rule.name())?;
+            writeln!(out, "  rejected:   {} {} {}", t(*n), rule.id(), rule.name())?;
         }
         let fmt = self.format.title();
         match self.output {

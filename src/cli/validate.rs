@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::io::Table;
 use wm_ethnicity::output::{FindingsContext, FindingsFormat, FindingsWriter};
+use wm_ethnicity::rules::Severity;
 use wm_ethnicity::spec::ReturnSpec;
 use wm_ethnicity::validate::{Finding, Report, Sink, Validator};
-use wm_ethnicity::{Error, ErrorKind};
 
 /// Flags of `validate`.
 #[derive(Args, Debug)]
@@ -123,13 +123,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     match result {
         Ok(report) if report.has_errors() => Ok(ExitCode::from(1)),
         Ok(_) => Ok(ExitCode::SUCCESS),
-        Err(e) => match e.downcast_ref::<Error>().map(Error::kind) {
-            // A closed pipe (`| head`) is the reader's choice, not an error.
-            Some(ErrorKind::Io(io)) if io.kind() == std::io::ErrorKind::BrokenPipe => {
-                Ok(ExitCode::SUCCESS)
-            }
-            _ => Err(e),
-        },
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if super::is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e),
     }
 }
 
@@ -168,6 +164,9 @@ impl Sink for WithProgress<'_, '_> {
     }
     fn wants_findings(&self) -> bool {
         self.writer.wants_findings()
+    }
+    fn wants(&self, severity: Severity) -> bool {
+        self.writer.wants(severity)
     }
     fn progress(&mut self, _records: u64, done: u64) {
         self.bar.set_position(done);

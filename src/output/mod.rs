@@ -38,7 +38,7 @@ pub use self::csv::{CsvFindings, FINDING_COLUMNS, REJECT_COLUMNS, RejectWriter, 
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 pub use self::records::RecordWriter;
-pub use self::text::{TextFindings, TextRejects};
+pub use self::text::{TextFindings, TextRejects, thousands};
 
 use crate::aggregate::Table as CountTable;
 use crate::council::Council;

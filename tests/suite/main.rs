@@ -9,5 +9,6 @@ mod data;
 mod files;
 mod hardening;
 mod laws;
+mod messages;
 mod reading;
 mod validate;
