@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Table as CountTable, aggregate_stream};
 use wm_ethnicity::convert::StreamError;
 use wm_ethnicity::io::Table;
-use wm_ethnicity::output::{RejectWriter, TableFormat, TextRejects, thousands};
+use wm_ethnicity::output::{
+    EncodingWriter, OutputEncoding, RejectWriter, TableFormat, TextRejects, thousands,
+};
 use wm_ethnicity::resolve::By;
 use wm_ethnicity::standard::Level;
 
@@ -98,14 +100,28 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|f| Table::open(f, &opts))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut out = Destination::open(output, force)?;
+    let out_encoding = args.output.encoding(
+        output.is_none(),
+        args.format == TableFormat::Csv,
+        tables.iter().map(Table::encoding),
+    );
+    let rejects_encoding = args
+        .output
+        .encoding(false, true, tables.iter().map(Table::encoding));
+    let mut out = EncodingWriter::new(Destination::open(output, force)?, out_encoding);
     let mut rejects_file = match rejects {
         Some(p) => Some(
             // Rejects of several inputs name the file of each (a first column, `file`).
             if tables.len() > 1 {
-                RejectWriter::with_file_column(Destination::open(Some(p), force)?)
+                RejectWriter::with_file_column(EncodingWriter::new(
+                    Destination::open(Some(p), force)?,
+                    rejects_encoding,
+                ))
             } else {
-                RejectWriter::new(Destination::open(Some(p), force)?)
+                RejectWriter::new(EncodingWriter::new(
+                    Destination::open(Some(p), force)?,
+                    rejects_encoding,
+                ))
             }
             .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
         ),
@@ -135,17 +151,35 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         names.push(name);
     }
     let table = agg.finish();
-    args.format.write(&mut out, &names, &table)?;
+    args.format
+        .write(&mut out, &names, &table)
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     if let Some(rw) = rejects_file {
         rw.finish()
+            .and_then(EncodingWriter::into_inner)
             .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?
             .finish()?;
     }
-    out.finish()?;
+    out.into_inner()
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?
+        .finish()?;
+    let encodings = (out_encoding, rejects_encoding);
     if output.is_some() {
-        summary(&mut std::io::stdout().lock(), &names, &table, args)?;
+        summary(
+            &mut std::io::stdout().lock(),
+            &names,
+            &table,
+            args,
+            encodings,
+        )?;
     } else {
-        summary(&mut std::io::stderr().lock(), &names, &table, args)?;
+        summary(
+            &mut std::io::stderr().lock(),
+            &names,
+            &table,
+            args,
+            encodings,
+        )?;
     }
     Ok(if table.rejected_rows == 0 {
         ExitCode::SUCCESS
@@ -159,6 +193,7 @@ fn summary(
     names: &[String],
     t: &CountTable,
     args: &AggregateArgs,
+    encodings: (OutputEncoding, OutputEncoding),
 ) -> std::io::Result<()> {
     let k = thousands;
     writeln!(out, "wm-ethnicity aggregate: {}", names.join(", "))?;
@@ -210,10 +245,20 @@ fn summary(
         )?;
     }
     if let Some(p) = args.output.path() {
-        writeln!(out, "  output:        {}", p.display())?;
+        writeln!(
+            out,
+            "  output:        {} ({})",
+            p.display(),
+            encodings.0.title()
+        )?;
     }
     if let Some(p) = &args.rejects.rejects {
-        writeln!(out, "  rejects:       {}", p.display())?;
+        writeln!(
+            out,
+            "  rejects:       {} ({})",
+            p.display(),
+            encodings.1.title()
+        )?;
     }
     Ok(())
 }

@@ -9,7 +9,8 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use wm_ethnicity::convert::{Policy, SchemeFrom};
-use wm_ethnicity::io::{Encoding, ReadOptions, Threads};
+use wm_ethnicity::io::{Encoding, EncodingInfo, ReadOptions, Threads};
+use wm_ethnicity::output::OutputEncoding;
 use wm_ethnicity::resolve::By;
 use wm_ethnicity::standard::Level;
 
@@ -92,9 +93,35 @@ pub struct OutputArgs {
     /// Replace an existing output (or rejects) file.
     #[arg(long)]
     pub force: bool,
+    /// The text encoding of the output and rejects files (default: UTF-8, with a byte-order
+    /// mark when the input had one or was Windows-1252, as Excel on Windows reads UTF-8 without
+    /// one as ANSI; JSON and standard output: plain UTF-8). A character Windows-1252 cannot
+    /// hold is an error naming the output line.
+    #[arg(long = "output-encoding", value_enum)]
+    pub output_encoding: Option<OutputEncoding>,
 }
 
 impl OutputArgs {
+    /// The encoding of a file written after reading inputs in `inputs`: `--output-encoding`,
+    /// else plain UTF-8 for standard output or JSON (`text_file` false), else as the inputs
+    /// were ([`OutputEncoding::like_input`]; with a BOM when any input calls for one).
+    pub fn encoding<'a>(
+        &self,
+        to_stdout: bool,
+        text_file: bool,
+        inputs: impl IntoIterator<Item = Option<&'a EncodingInfo>>,
+    ) -> OutputEncoding {
+        match self.output_encoding {
+            Some(e) => e,
+            None if to_stdout || !text_file => OutputEncoding::Utf8,
+            None => inputs
+                .into_iter()
+                .map(OutputEncoding::like_input)
+                .find(|e| *e != OutputEncoding::Utf8)
+                .unwrap_or(OutputEncoding::Utf8),
+        }
+    }
+
     /// The output file, `None` for standard output (no `--output`, or `-`).
     pub fn path(&self) -> Option<&std::path::Path> {
         self.output

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
 use wm_ethnicity::io::{InputFormat, Table};
-use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter, TextRejects, thousands};
+use wm_ethnicity::output::{
+    EncodingWriter, OutputEncoding, RecordFormat, RecordWriter, RejectWriter, TextRejects,
+    thousands,
+};
 use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
 use wm_ethnicity::standard::Level;
 
@@ -160,13 +163,23 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let input_name = table.name().to_owned();
     let input_format = table.format();
     let encoding_note = table.encoding().map(|e| e.note.clone());
+    let input_encoding = table.encoding().cloned();
     let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)?;
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.
-    let sink = Destination::open(output, force)?;
+    let out_encoding = args.output.encoding(
+        output.is_none(),
+        format == RecordFormat::Csv,
+        [input_encoding.as_ref()],
+    );
+    let rejects_encoding = args.output.encoding(false, true, [input_encoding.as_ref()]);
+    let sink = EncodingWriter::new(Destination::open(output, force)?, out_encoding);
     let rejects_file = match rejects {
-        Some(p) => Some(Destination::open(Some(p), force)?),
+        Some(p) => Some(EncodingWriter::new(
+            Destination::open(Some(p), force)?,
+            rejects_encoding,
+        )),
         None => None,
     };
     let recode = converter.to_scheme().is_some();
@@ -189,12 +202,14 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let summary = summary.map_err(|e| stream_error(e, output, rejects))?;
     let sink = writer
         .finish()
+        .and_then(EncodingWriter::into_inner)
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     // The output is complete: put the rejects in place first, then the output, so a present
     // output always has its rejects beside it.
     if let Some(rw) = rejects_out {
         let f = rw
             .finish()
+            .and_then(EncodingWriter::into_inner)
             .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
         f.finish()?;
     }
@@ -209,6 +224,8 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         rejects,
         format,
         columns,
+        out_encoding,
+        encoding_of_rejects: rejects_encoding,
     };
     if output.is_some() {
         let mut out = std::io::stdout().lock();
@@ -233,6 +250,8 @@ struct SummaryText<'a> {
     rejects: Option<&'a Path>,
     format: RecordFormat,
     columns: usize,
+    out_encoding: OutputEncoding,
+    encoding_of_rejects: OutputEncoding,
 }
 
 impl SummaryText<'_> {
@@ -311,14 +330,20 @@ impl SummaryText<'_> {
         match self.output {
             Some(p) => writeln!(
                 out,
-                "  output:     {} ({fmt}, {} columns)",
+                "  output:     {} ({fmt}, {}, {} columns)",
                 p.display(),
+                self.out_encoding.title(),
                 self.columns
             )?,
             None => writeln!(out, "  output:     standard output ({fmt})")?,
         }
         match self.rejects {
-            Some(p) => writeln!(out, "  rejects:    {}", p.display())?,
+            Some(p) => writeln!(
+                out,
+                "  rejects:    {} ({})",
+                p.display(),
+                self.encoding_of_rejects.title()
+            )?,
             None if s.rejected > 0 => {
                 writeln!(out, "  rejects:    listed above on standard error")?;
             }

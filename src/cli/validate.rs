@@ -7,7 +7,7 @@ use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::io::Table;
-use wm_ethnicity::output::{FindingsContext, FindingsFormat, FindingsWriter};
+use wm_ethnicity::output::{EncodingWriter, FindingsContext, FindingsFormat, FindingsWriter};
 use wm_ethnicity::rules::Severity;
 use wm_ethnicity::spec::ReturnSpec;
 use wm_ethnicity::validate::{Finding, Report, Sink, Validator};
@@ -108,7 +108,12 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
     // Create the output before reading a record: a refusal costs nothing.
-    let mut out = Destination::open(output, args.output.force)?;
+    let encoding = args.output.encoding(
+        output.is_none(),
+        matches!(args.format, FindingsFormat::Text | FindingsFormat::Csv),
+        [table.encoding()],
+    );
+    let mut out = EncodingWriter::new(Destination::open(output, args.output.force)?, encoding);
     let bar = super::progress_bar(table.progress_total(), table.format(), "validating");
     let context = FindingsContext {
         spec: &spec,
@@ -117,7 +122,12 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let result = findings(&validator, table, &bar, args.format, context, &mut out);
     let result = result.and_then(|report| {
-        out.finish()?;
+        out.into_inner()
+            .map_err(|e| match output {
+                Some(p) => anyhow::anyhow!("{}: cannot write: {e}", p.display()),
+                None => e.into(),
+            })?
+            .finish()?;
         Ok(report)
     });
     match result {
@@ -136,7 +146,7 @@ fn findings(
     bar: &ProgressBar,
     format: FindingsFormat,
     context: FindingsContext<'_>,
-    out: &mut Destination,
+    out: &mut EncodingWriter<Destination>,
 ) -> anyhow::Result<Report> {
     let mut writer = format.writer(out, context)?;
     let report = validator.validate(

@@ -239,3 +239,139 @@ fn a_fifo_is_streamed_to() {
             .is_fifo()
     );
 }
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/returns/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn output_after_a_windows_1252_input_has_a_bom_by_default_and_the_summary_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let o = Command::new(BIN)
+            .current_dir(dir.path())
+            .arg("convert")
+            .arg(fixture("housing-windows-1252.csv"))
+            .args(["--scheme", "ons-2011-ew", "--by", "label"])
+            .args(["--column", "EthnicGroup", "-o", "out.csv", "--force"])
+            .args(["--rejects", "rejects.csv"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let summary = String::from_utf8_lossy(&o.stdout).into_owned();
+        let out = std::fs::read(dir.path().join("out.csv")).unwrap();
+        let rejects = std::fs::read(dir.path().join("rejects.csv")).unwrap();
+        std::fs::remove_file(dir.path().join("rejects.csv")).unwrap();
+        (summary, out, rejects)
+    };
+    let (summary, out, rejects) = run(&[]);
+    assert!(out.starts_with(b"\xef\xbb\xbfTenantRef,"));
+    assert!(rejects.starts_with(b"\xef\xbb\xbfline,"));
+    assert!(
+        summary.contains("output:     out.csv (CSV, UTF-8 with BOM, "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("rejects:    rejects.csv (UTF-8 with BOM)"),
+        "{summary}"
+    );
+    assert!(
+        String::from_utf8(out[3..].to_vec())
+            .unwrap()
+            .contains("Café")
+    );
+
+    let (summary, out, _) = run(&["--output-encoding", "utf-8"]);
+    assert!(out.starts_with(b"TenantRef,"));
+    assert!(summary.contains("(CSV, UTF-8, "), "{summary}");
+
+    // Back to what Excel wrote: the input's own bytes.
+    let (summary, out, _) = run(&["--output-encoding", "windows-1252"]);
+    assert!(summary.contains("(CSV, Windows-1252, "), "{summary}");
+    assert!(out.windows(4).any(|w| w == b"Caf\xe9"));
+    assert!(std::str::from_utf8(&out).is_err());
+}
+
+#[test]
+fn a_character_windows_1252_lacks_is_an_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("in.csv"),
+        "id,ethnicity,name\n1,A,Zoë\n2,J,Łukasz\n",
+    )
+    .unwrap();
+    let o = convert(
+        dir.path(),
+        &["-o", "out.csv", "--output-encoding", "windows-1252"],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "out.csv: cannot write: line 3 of the output: `Ł` (U+0141) has no Windows-1252 byte"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out.csv").exists());
+    assert!(temp_files(dir.path()).is_empty());
+}
+
+#[test]
+fn aggregate_and_validate_write_the_encoding_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("aggregate")
+        .arg(fixture("housing-bom-crlf.csv"))
+        .args(["--scheme", "housing-core", "--column", "Ethnicity"])
+        .args(["--to", "group", "-o", "table.csv"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let table = std::fs::read(dir.path().join("table.csv")).unwrap();
+    assert!(
+        table.starts_with(b"\xef\xbb\xbfcode,"),
+        "an input with a BOM gives one"
+    );
+    assert!(
+        stdout.contains("output:        table.csv (UTF-8 with BOM)"),
+        "{stdout}"
+    );
+    let o = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("validate")
+        .arg(fixture("dfe-census-bad.csv"))
+        .args([
+            "--scheme",
+            "dfe-cbds",
+            "--column",
+            "Ethnicity",
+            "--format",
+            "csv",
+        ])
+        .args(["-o", "findings.csv", "--output-encoding", "utf-8-bom"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let findings = std::fs::read(dir.path().join("findings.csv")).unwrap();
+    assert!(findings.starts_with(b"\xef\xbb\xbfrule,"));
+}
