@@ -11,4 +11,5 @@ mod hardening;
 mod laws;
 mod messages;
 mod reading;
+mod readme;
 mod validate;
