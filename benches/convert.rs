@@ -8,8 +8,8 @@ mod common;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use wm_ethnicity::Registry;
-use wm_ethnicity::convert::{Converter, Plan, Policy, SchemeFrom};
-use wm_ethnicity::resolve::labels::Synonyms;
+use wm_ethnicity::Synonyms;
+use wm_ethnicity::{Converter, Plan, Policy, SchemeFrom};
 
 const HEADER: [&str; 4] = ["record_id", "council", "date", "ethnicity_code"];
 

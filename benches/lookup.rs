@@ -6,18 +6,18 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use wm_ethnicity::scheme::{BUILTIN_IDS, KeyedBy, MatchKind, Scheme, builtin, builtin_yaml};
+use wm_ethnicity::{BUILTIN_IDS, KeyedBy, MatchKind, Scheme, builtin_scheme, builtin_scheme_yaml};
 
 fn lookup(c: &mut Criterion) {
     let mut g = c.benchmark_group("lookup");
     for id in BUILTIN_IDS {
-        let scheme = builtin(id).expect("built-in");
+        let scheme = builtin_scheme(id).expect("built-in");
         // A code from the middle of the list, so no scheme gets its first entry for free.
         let code = &scheme.codes()[scheme.codes().len() / 2];
         let exact = code.key().to_owned();
         let normalised = match scheme.keyed_by {
             KeyedBy::Code => format!(" {} ", exact.to_lowercase()),
-            KeyedBy::Label => format!("  {}", exact.to_uppercase()),
+            _ => format!("  {}", exact.to_uppercase()),
         };
         let unknown = "NO SUCH CODE".to_owned();
         assert_eq!(
@@ -46,7 +46,7 @@ fn load(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
     g.sample_size(20);
     for id in ["nhs-ethnic-category", "dfe-cbds", "ons-2021-ew-detailed"] {
-        let text = builtin_yaml(id).expect("built-in");
+        let text = builtin_scheme_yaml(id).expect("built-in");
         // What a local scheme file of this size costs to load: parsing, the JSON Schema pass and
         // building the tables. (Built-in schemes are compiled in and skip the parsing.)
         g.bench_function(BenchmarkId::new("from_yaml", id), |b| {

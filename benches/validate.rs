@@ -8,9 +8,9 @@ mod common;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use wm_ethnicity::Registry;
-use wm_ethnicity::io::{ReadOptions, Table, Threads};
-use wm_ethnicity::spec::ReturnSpec;
-use wm_ethnicity::validate::{Finding, Validator};
+use wm_ethnicity::ReturnSpec;
+use wm_ethnicity::{Finding, Validator};
+use wm_ethnicity::{ReadOptions, Table, Threads};
 
 const ROWS: usize = 100_000;
 

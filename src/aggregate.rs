@@ -8,11 +8,11 @@
 //! obtained, not known) are kept apart as [`Placement::Residual`].
 //!
 //! ```
-//! use wm_ethnicity::aggregate::Aggregator;
-//! use wm_ethnicity::convert::{convert_code, Policy};
-//! use wm_ethnicity::resolve::Source;
-//! use wm_ethnicity::scheme::builtin;
-//! use wm_ethnicity::standard::Level;
+//! use wm_ethnicity::Aggregator;
+//! use wm_ethnicity::{convert_code, Policy};
+//! use wm_ethnicity::Source;
+//! use wm_ethnicity::builtin_scheme as builtin;
+//! use wm_ethnicity::Level;
 //!
 //! let nhs = Source::from(builtin("nhs-ethnic-category").unwrap());
 //! let mut agg = Aggregator::new(Level::Category).unwrap();
@@ -39,7 +39,6 @@ use crate::scheme::Registry;
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 
 /// Where a count ended up relative to the level asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,7 +65,7 @@ impl Placement {
 
 /// One row of an aggregate table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Row {
+pub struct CountRow {
     /// The standard node.
     pub code: Node,
     /// Its label.
@@ -81,13 +80,13 @@ pub struct Row {
 
 /// A finished aggregate table. `input_total == output_total + rejected_total` always.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Table {
+pub struct CountTable {
     /// The level asked.
     pub to: Level,
     /// The rows: every node at the level asked (for groups and categories, zeros included, so
     /// tables from different councils line up; for detailed, the non-zero ones), then the counts
     /// placed coarser (coarsest first), then the residual values.
-    pub rows: Vec<Row>,
+    pub rows: Vec<CountRow>,
     /// Rows read from the input.
     pub input_rows: u64,
     /// Rows that could not be placed at all (unknown code, bad count).
@@ -110,7 +109,7 @@ pub struct Table {
     pub standard_version: &'static str,
 }
 
-impl Table {
+impl CountTable {
     /// The count at the node with code `code`, if the table has a row for it.
     pub fn count(&self, code: &str) -> Option<u64> {
         self.rows
@@ -120,14 +119,14 @@ impl Table {
     }
 
     /// The rows placed coarser than asked.
-    pub fn coarser(&self) -> impl Iterator<Item = &Row> {
+    pub fn coarser(&self) -> impl Iterator<Item = &CountRow> {
         self.rows
             .iter()
             .filter(|r| r.placement == Placement::Coarser)
     }
 }
 
-/// Accumulates counts into a [`Table`].
+/// Accumulates counts into a [`CountTable`].
 #[derive(Debug, Clone)]
 pub struct Aggregator {
     to: Level,
@@ -210,7 +209,7 @@ impl Aggregator {
     }
 
     /// The table.
-    pub fn finish(self) -> Table {
+    pub fn finish(self) -> CountTable {
         let placement = |n: Node| {
             if n.is_residual() {
                 Placement::Residual
@@ -220,7 +219,7 @@ impl Aggregator {
                 Placement::Coarser
             }
         };
-        let row = |n: Node, count: u64| Row {
+        let row = |n: Node, count: u64| CountRow {
             code: n,
             label: n.label(),
             level: n.level(),
@@ -228,7 +227,7 @@ impl Aggregator {
             placement: placement(n),
         };
         let get = |n: Node| self.counts.get(&n).copied().unwrap_or(0);
-        let mut rows: Vec<Row> = Vec::new();
+        let mut rows: Vec<CountRow> = Vec::new();
         if self.to == Level::Detailed {
             rows.extend(
                 self.counts
@@ -261,7 +260,7 @@ impl Aggregator {
                 .map(|r| r.count)
                 .fold(0u64, u64::saturating_add)
         };
-        Table {
+        CountTable {
             to: self.to,
             output_total: sum(None),
             coarser_total: sum(Some(Placement::Coarser)),
@@ -358,30 +357,16 @@ pub fn aggregate_stream(
     let mut read = converter.columns_read();
     read.extend(count);
     let header = converter.header();
-    let mut failed: Option<StreamError> = None;
-    table
-        .for_each(|rec| {
-            let outcome = match place_row(&converter, count, &read, rec) {
-                Ok((c, n)) => agg
-                    .add(&c, n)
-                    .map_err(|e| StreamError::Read(e.at_line(&name, rec.line()))),
-                Err((r, n)) => agg
-                    .reject(n)
-                    .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
-                    .and_then(|()| {
-                        send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
-                    }),
-            };
-            match outcome {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
-            }
-        })
-        .map_err(StreamError::Read)?;
-    failed.map_or(Ok(()), Err)
+    table.try_for_each(|rec| match place_row(&converter, count, &read, rec) {
+        Ok((c, n)) => agg
+            .add(&c, n)
+            .map_err(|e| StreamError::Read(e.at_line(&name, rec.line()))),
+        Err((r, n)) => agg
+            .reject(n)
+            .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
+            .and_then(|()| send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)),
+    })?;
+    Ok(())
 }
 
 /// One row's converted value and count, or why it cannot be placed (with its count when read).
@@ -406,7 +391,7 @@ mod tests {
     use super::*;
     use crate::convert::convert_code;
     use crate::resolve::Source;
-    use crate::scheme::builtin;
+    use crate::scheme::builtin_scheme as builtin;
 
     #[test]
     fn counts_parse_strictly() {

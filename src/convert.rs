@@ -9,10 +9,10 @@
 //! stated, through [`crate::crosswalk::encode`].
 //!
 //! ```
-//! use wm_ethnicity::convert::{convert_code, Policy};
-//! use wm_ethnicity::resolve::Source;
-//! use wm_ethnicity::scheme::builtin;
-//! use wm_ethnicity::standard::{Category, Level, Node};
+//! use wm_ethnicity::{convert_code, Policy};
+//! use wm_ethnicity::Source;
+//! use wm_ethnicity::builtin_scheme as builtin;
+//! use wm_ethnicity::{Category, Level, Node};
 //!
 //! let nhs = Source::from(builtin("nhs-ethnic-category").unwrap());
 //! let j = convert_code(nhs, "J", Policy::Strict).unwrap();
@@ -44,11 +44,11 @@ use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD
 use crate::text::nearest;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::ControlFlow;
 
 /// What to emit for a code broader than one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Policy {
     /// The lowest node containing every candidate (usually a group): never finer than the source.
     #[default]
@@ -59,6 +59,19 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// Every policy, in the order flags list them.
+    pub const ALL: [Policy; 2] = [Policy::Strict, Policy::MostLikely];
+
+    /// One line saying what it emits.
+    pub const fn help(self) -> &'static str {
+        match self {
+            Policy::Strict => "The common ancestor (usually a group): never finer than the source",
+            Policy::MostLikely => {
+                "The scheme's documented likeliest category, flagged in `wm_policy`"
+            }
+        }
+    }
+
     /// The name used in flags and output.
     pub const fn name(self) -> &'static str {
         match self {
@@ -333,6 +346,7 @@ pub const fn loss_name(loss: Loss) -> &'static str {
 
 /// Where each record's scheme comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SchemeFrom {
     /// One scheme (or [`STANDARD_ID`]) for every record.
     Fixed(String),
@@ -346,6 +360,18 @@ pub enum SchemeFrom {
         /// The column naming the dataset (e.g. `school-census`).
         dataset: String,
     },
+}
+
+impl fmt::Display for SchemeFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemeFrom::Fixed(id) => write!(f, "scheme {id}"),
+            SchemeFrom::Column(c) => write!(f, "the scheme in column {c}"),
+            SchemeFrom::Council { council, dataset } => {
+                write!(f, "council profiles (columns {council} and {dataset})")
+            }
+        }
+    }
 }
 
 /// What to convert and how: the column, where the scheme comes from, and the options.
@@ -381,30 +407,30 @@ impl Plan {
 }
 
 /// A record's fields by position (a CSV record, a row of strings, a record being read).
-pub trait Record {
+pub trait RecordFields {
     /// The field at `index`, if the record has it (and it is text).
     fn field(&self, index: usize) -> Option<&str>;
 }
 
-impl Record for csv::StringRecord {
+impl RecordFields for csv::StringRecord {
     fn field(&self, index: usize) -> Option<&str> {
         self.get(index)
     }
 }
 
-impl<S: AsRef<str>> Record for [S] {
+impl<S: AsRef<str>> RecordFields for [S] {
     fn field(&self, index: usize) -> Option<&str> {
         self.get(index).map(AsRef::as_ref)
     }
 }
 
-impl<S: AsRef<str>> Record for Vec<S> {
+impl<S: AsRef<str>> RecordFields for Vec<S> {
     fn field(&self, index: usize) -> Option<&str> {
         self.get(index).map(AsRef::as_ref)
     }
 }
 
-impl Record for io::Record<'_> {
+impl RecordFields for io::Record<'_> {
     fn field(&self, index: usize) -> Option<&str> {
         match self.get(index)? {
             io::Field::Text(s) => Some(s),
@@ -564,7 +590,7 @@ impl<'a> Converter<'a> {
         &self.columns
     }
 
-    fn field<R: Record + ?Sized>(
+    fn field<R: RecordFields + ?Sized>(
         record: &R,
         index: usize,
     ) -> std::result::Result<&str, RecordRejection> {
@@ -580,7 +606,7 @@ impl<'a> Converter<'a> {
     }
 
     /// The source of one record's value.
-    pub fn source_of<R: Record + ?Sized>(
+    pub fn source_of<R: RecordFields + ?Sized>(
         &self,
         record: &R,
     ) -> std::result::Result<Source<'a>, RecordRejection> {
@@ -668,7 +694,7 @@ impl<'a> Converter<'a> {
     }
 
     /// Converts one record: its scheme, its value, the policy, and the recoding if asked.
-    pub fn convert<R: Record + ?Sized>(
+    pub fn convert<R: RecordFields + ?Sized>(
         &self,
         record: &R,
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
@@ -875,6 +901,12 @@ pub enum StreamError {
     Rejects(std::io::Error),
 }
 
+impl From<Error> for StreamError {
+    fn from(e: Error) -> Self {
+        StreamError::Read(e)
+    }
+}
+
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -966,35 +998,21 @@ pub fn convert_stream<S: RecordSink + ?Sized>(
     progress: &mut dyn FnMut(u64),
 ) -> std::result::Result<Summary, StreamError> {
     let mut summary = Summary::default();
-    let mut failed: Option<StreamError> = None;
     let read = converter.columns_read();
     let header = converter.header();
-    let read_summary = table
-        .for_each(|rec| {
-            progress(rec.progress());
-            let result = check_record(rec, &read).and_then(|()| converter.convert(rec));
-            let step = match result {
-                Ok(c) => {
-                    summary.converted(&c);
-                    out.record(rec, &c).map_err(StreamError::Write)
-                }
-                Err(r) => {
-                    summary.rejected(r.rejection.rule);
-                    send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
-                }
-            };
-            match step {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
+    let read_summary = table.try_for_each(|rec| {
+        progress(rec.progress());
+        match check_record(rec, &read).and_then(|()| converter.convert(rec)) {
+            Ok(c) => {
+                summary.converted(&c);
+                out.record(rec, &c).map_err(StreamError::Write)
             }
-        })
-        .map_err(StreamError::Read)?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
+            Err(r) => {
+                summary.rejected(r.rejection.rule);
+                send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
+            }
+        }
+    })?;
     summary.blank_lines = read_summary.blank_lines;
     Ok(summary)
 }
@@ -1002,7 +1020,7 @@ pub fn convert_stream<S: RecordSink + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::builtin;
+    use crate::scheme::builtin_scheme as builtin;
 
     fn nhs() -> Source<'static> {
         Source::Scheme(builtin("nhs-ethnic-category").unwrap())

@@ -143,7 +143,7 @@ fn place_name(name: &str) -> String {
 }
 
 /// The YAML of each built-in council profile, as (short id, text).
-pub fn builtin_yaml() -> &'static [(&'static str, &'static str)] {
+pub fn builtin_council_yaml() -> &'static [(&'static str, &'static str)] {
     &BUILTIN_YAML
 }
 

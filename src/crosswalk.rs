@@ -188,7 +188,7 @@ fn narrowest_cover<'a>(to: &'a Scheme, want: &[Node]) -> Option<&'a Code> {
 
 /// One row of a crosswalk table.
 #[derive(Debug, Clone, Serialize)]
-pub struct Row<'a> {
+pub struct CrosswalkRow<'a> {
     /// The source code.
     pub from: &'a Code,
     /// Its place in the standard.
@@ -198,10 +198,10 @@ pub struct Row<'a> {
 }
 
 /// Every code of `from`, expressed in `to`.
-pub fn crosswalk<'a>(from: &'a Scheme, to: &'a Scheme) -> Vec<Row<'a>> {
+pub fn crosswalk<'a>(from: &'a Scheme, to: &'a Scheme) -> Vec<CrosswalkRow<'a>> {
     from.codes()
         .iter()
-        .map(|c| Row {
+        .map(|c| CrosswalkRow {
             from: c,
             via: c.map.target,
             to: encode(to, &c.map),
@@ -212,7 +212,7 @@ pub fn crosswalk<'a>(from: &'a Scheme, to: &'a Scheme) -> Vec<Row<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::builtin;
+    use crate::scheme::builtin_scheme as builtin;
 
     #[test]
     fn dfe_wirt_falls_to_nhs_c_with_the_loss_stated() {

@@ -7,43 +7,92 @@
 //! ## Quick start
 //!
 //! ```
-//! use wm_ethnicity::{scheme, standard::{Category, Node}};
+//! use wm_ethnicity::{Category, MatchKind, Node, builtin_scheme};
 //!
 //! // NHS `J`, DfE `APKN` and police `A2` all mean Pakistani.
 //! for (id, code) in [("nhs-ethnic-category", "J"), ("dfe-cbds", "APKN"), ("police-sde", "A2")] {
-//!     let m = scheme::builtin(id).unwrap().lookup(code).unwrap();
+//!     let m = builtin_scheme(id).unwrap().lookup(code).unwrap();
 //!     assert_eq!(m.code.map.target, Node::Category(Category::AsianPakistani));
 //! }
 //!
 //! // Lowercase or padded input is found, and flagged as normalised.
-//! let m = scheme::builtin("dfe-cbds").unwrap().lookup(" wirt ").unwrap();
-//! assert_eq!(m.kind, scheme::MatchKind::Normalised);
+//! let m = builtin_scheme("dfe-cbds").unwrap().lookup(" wirt ").unwrap();
+//! assert_eq!(m.kind, MatchKind::Normalised);
 //! assert_eq!(m.code.map.target.category(), Some(Category::WhiteGypsyIrishTraveller));
 //! ```
 
 #![deny(missing_docs)]
 
-pub mod aggregate;
-pub mod convert;
-pub mod council;
-pub mod crosswalk;
-pub mod date;
-pub mod error;
-pub mod io;
-pub mod output;
-pub mod privacy;
-pub mod resolve;
-pub mod rules;
-pub mod scheme;
-pub mod spec;
-pub mod standard;
-pub mod text;
-pub mod validate;
+// The modules are private: everything a user needs is re-exported below, flat, so that moving
+// code between modules is never a breaking change. The order, and what each module owns, is in
+// docs/architecture.md.
+mod aggregate;
+mod convert;
+mod council;
+mod crosswalk;
+mod date;
+mod error;
+mod io;
+mod output;
+mod privacy;
+mod resolve;
+mod rules;
+mod scheme;
+mod spec;
+mod standard;
+mod text;
+mod validate;
 mod yaml;
 
+// The standard.
+pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION, Section};
+// Coding schemes and the councils' profiles.
+pub use council::{Council, Return, builtin_council_yaml, council, councils};
+pub use scheme::{
+    BUILTIN_IDS, Code, KeyedBy, Mapping, Match, MatchKind, Registry, Relationship, Scheme, Status,
+    builtin_scheme, builtin_scheme_yaml,
+};
+// Any scheme into any other.
+pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, meaning};
+// Errors, rules and return specifications.
 pub use error::{Error, ErrorKind, Location, Result};
-pub use scheme::{Registry, Scheme};
-pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
+pub use rules::{Rule, Severity};
+pub use spec::{ColumnSpec, DEFAULT_MAX_RESIDUAL_SHARE, EmptyCell, ReturnSpec, Role};
+// Reading returns.
+pub use date::Date;
+pub use io::{
+    Encoding, EncodingInfo, EncodingSource, Field, InputFormat, MAX_RECORD_BYTES,
+    MAX_RECORD_FIELDS, ReadOptions, ReadSummary, Record, Shape, Table, Threads,
+};
+#[cfg(feature = "excel")]
+pub use io::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};
+// What may be shown of a record, and how values are matched.
+pub use privacy::{Hidden, MAX_SHOWN_CHARS, may_show, shown};
+pub use resolve::labels::{
+    BUILTIN_YAML as BUILTIN_SYNONYMS_YAML, Synonym, Synonyms, Target, find_label,
+};
+pub use resolve::unknown::Explainer;
+pub use resolve::{By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, find_code};
+pub use text::{fold_label, nearest, normalise_code};
+// Conversion, validation and aggregation.
+pub use aggregate::{
+    AggregatePlan, Aggregator, CountRow, CountTable, Placement, aggregate_stream, parse_count,
+};
+pub use convert::{
+    Converted, Converter, OUTPUT_COLUMNS, Plan, Policy, RECODE_COLUMNS, Recoded, RecordFields,
+    RecordRejection, RecordSink, RejectSink, Rejected, SchemeFrom, StreamError, Summary,
+    check_record, column_index, convert_code, convert_record, convert_stream, convert_value,
+    loss_name, send_reject,
+};
+pub use validate::{
+    ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
+};
+// Writers.
+pub use output::{
+    CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat, FindingsWriter,
+    JsonFindings, JsonlFindings, OutputEncoding, REJECT_COLUMNS, RecordFormat, RecordWriter,
+    RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, thousands,
+};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

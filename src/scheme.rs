@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 /// How a code relates to its target node (as in SKOS or a FHIR `ConceptMap`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Relationship {
     /// Same meaning as the target.
     Equivalent,
@@ -46,6 +47,7 @@ impl Relationship {
 /// their label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum KeyedBy {
     /// Official codes exist.
     #[default]
@@ -57,6 +59,7 @@ pub enum KeyedBy {
 /// Whether a code is still in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Status {
     /// In use.
     #[default]
@@ -119,6 +122,7 @@ impl Code {
 /// How an input value matched a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum MatchKind {
     /// Exactly as listed.
     Exact,
@@ -821,7 +825,7 @@ fn builtin_index(id: &str) -> Option<usize> {
 
 /// The built-in scheme with this id, built on first use from data compiled into the crate
 /// (a few microseconds; parsing its YAML would take 0.2 to 4 ms).
-pub fn builtin(id: &str) -> Option<&'static Scheme> {
+pub fn builtin_scheme(id: &str) -> Option<&'static Scheme> {
     let i = builtin_index(id)?;
     Some(BUILTIN[i].get_or_init(|| baked::SCHEMES[i].build()))
 }
@@ -933,7 +937,7 @@ impl BakedScheme {
 }
 
 /// The YAML text of a built-in scheme, as shipped.
-pub fn builtin_yaml(id: &str) -> Option<&'static str> {
+pub fn builtin_scheme_yaml(id: &str) -> Option<&'static str> {
     builtin_index(id).map(|i| baked::SCHEMES[i].yaml)
 }
 
@@ -978,7 +982,7 @@ impl Registry {
         self.local
             .iter()
             .find(|s| s.id == id)
-            .or_else(|| builtin(id))
+            .or_else(|| builtin_scheme(id))
     }
 
     /// The scheme with this id, or an error naming the nearest ids.

@@ -23,7 +23,7 @@
 //! ```
 //!
 //! ```
-//! use wm_ethnicity::spec::{ReturnSpec, Role};
+//! use wm_ethnicity::{ReturnSpec, Role};
 //!
 //! let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds").with_id_column("UPN");
 //! assert_eq!(spec.coded_columns().count(), 1);
@@ -47,6 +47,7 @@ pub const DEFAULT_MAX_RESIDUAL_SHARE: f64 = 0.2;
 /// What a column is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Role {
     /// Holds codes of a coding scheme.
     Coded,
@@ -61,6 +62,7 @@ pub enum Role {
 /// What an empty cell means in a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum EmptyCell {
     /// An error (rule WM004).
     #[default]

@@ -42,7 +42,9 @@ pub fn fold_label(raw: &str) -> String {
     out
 }
 
-/// Edit distance (Levenshtein) between two short strings, counting characters.
+/// Edit distance (Levenshtein) between two short strings, counting characters: the plain
+/// definition that [`edit_distance_within`] is tested against.
+#[cfg(test)]
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -371,5 +373,49 @@ mod tests {
     fn nearest_finds_close_codes() {
         let codes = ["APKN", "AIND", "ABAN", "WBRI"];
         assert_eq!(nearest("APNK", codes.into_iter(), 2)[0], "APKN");
+    }
+
+    mod prop {
+        use super::super::{edit_distance, edit_distance_within, fold_label, nearest};
+        use proptest::prelude::*;
+
+        proptest! {
+        #[test]
+        fn banded_edit_distance_agrees_with_the_full_one(
+            a in "[a-cé /-]{0,12}",
+            b in "[a-cé /-]{0,12}",
+            max in 0usize..14,
+        ) {
+            let d = edit_distance(&a, &b);
+            prop_assert_eq!(edit_distance_within(&a, &b, max), (d <= max).then_some(d));
+        }
+
+        #[test]
+        fn nearest_keeps_what_a_brute_force_search_keeps(
+            want in "[a-dA-D /-]{0,10}",
+            candidates in prop::collection::vec("[a-dA-D /-]{0,10}", 0..12),
+        ) {
+            let got = nearest(&want, candidates.iter().map(String::as_str), 3);
+            // The plain rule nearest() documents, computed the slow way.
+            let w = fold_label(&want);
+            let limit = (w.chars().count() / 3).max(1) + 1;
+            let mut scored: Vec<(usize, usize, &str)> = candidates
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let f = fold_label(c);
+                    let d = if f.starts_with(&w) || (w.len() >= 3 && f.contains(&w)) {
+                        1
+                    } else {
+                        edit_distance(&w, &f)
+                    };
+                    (d <= limit).then_some((d, i, c.as_str()))
+                })
+                .collect();
+            scored.sort_unstable();
+            let want_list: Vec<&str> = scored.into_iter().take(3).map(|(_, _, c)| c).collect();
+            prop_assert_eq!(got, want_list);
+        }
+        }
     }
 }

@@ -11,10 +11,10 @@
 //! ethnicity is special category data, and reports get emailed.
 //!
 //! ```
-//! use wm_ethnicity::io::{ReadOptions, Table};
-//! use wm_ethnicity::spec::ReturnSpec;
-//! use wm_ethnicity::rules::Rule;
-//! use wm_ethnicity::validate::Validator;
+//! use wm_ethnicity::{ReadOptions, Table};
+//! use wm_ethnicity::ReturnSpec;
+//! use wm_ethnicity::Rule;
+//! use wm_ethnicity::Validator;
 //! use wm_ethnicity::Registry;
 //!
 //! let data = "UPN,Ethnicity\nA1,WBRI\nA2, apkn\nA3,APNK\nA3,REFU\n";
@@ -56,7 +56,6 @@ use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::ops::ControlFlow;
 
 /// One finding. Holds the value of the one column it is about, never another column's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -499,25 +498,20 @@ impl<'r> Validator<'r> {
             presized: false,
             total: table.progress_total(),
             records: 0,
-            failed: None,
             unknown: HashMap::new(),
             messages: HashMap::new(),
         };
-        let summary = table.for_each(|rec| {
-            if let Err(e) = state.record(rec) {
-                state.failed = Some(e);
-                return ControlFlow::Break(());
-            }
+        let summary = table.try_for_each(|rec| {
+            state
+                .record(rec)
+                .map_err(|e| Error::new(ErrorKind::Io(e), Location::default()))?;
             if state.records % 8192 == 0 {
                 if let Some(s) = state.sink.as_deref_mut() {
                     s.progress(state.records, rec.progress());
                 }
             }
-            ControlFlow::Continue(())
+            Ok::<(), Error>(())
         })?;
-        if let Some(e) = state.failed.take() {
-            return Err(Error::new(ErrorKind::Io(e), Location::default()));
-        }
         state
             .finish()
             .map_err(|e| Error::new(ErrorKind::Io(e), Location::default()))?;
@@ -758,7 +752,6 @@ struct State<'v, 'r, 's> {
     /// The input's size in progress units (0 when unknown).
     total: u64,
     records: u64,
-    failed: Option<std::io::Error>,
     /// Why recent unknown values were unknown, by (column, value): the same bad value tends to
     /// repeat, and explaining it searches every scheme.
     unknown: HashMap<(usize, Box<str>), (Rule, Detail<'r>)>,

@@ -5,10 +5,10 @@
 use libfuzzer_sys::fuzz_target;
 use std::ops::ControlFlow;
 use wm_ethnicity::Registry;
-use wm_ethnicity::convert::{By, Converter, Plan, Policy, SchemeFrom, convert_stream};
-use wm_ethnicity::io::{ReadOptions, Table};
-use wm_ethnicity::labels::Synonyms;
-use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
+use wm_ethnicity::{By, Converter, Plan, Policy, SchemeFrom, convert_stream};
+use wm_ethnicity::{ReadOptions, Table};
+use wm_ethnicity::Synonyms;
+use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
 
 const SCHEMES: [&str; 4] = ["nhs-ethnic-category", "dfe-cbds", "ons-2011-ew", "standard"];
 

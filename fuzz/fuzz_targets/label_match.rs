@@ -4,10 +4,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use wm_ethnicity::Registry;
-use wm_ethnicity::convert::{By, Policy, Source, convert_value};
-use wm_ethnicity::labels::{Synonyms, find_label};
-use wm_ethnicity::scheme::{BUILTIN_IDS, builtin};
-use wm_ethnicity::text::{fold_label, nearest, normalise_code};
+use wm_ethnicity::{By, Policy, Source, convert_value};
+use wm_ethnicity::{Synonyms, find_label};
+use wm_ethnicity::{BUILTIN_IDS, builtin_scheme as builtin};
+use wm_ethnicity::{fold_label, nearest, normalise_code};
 
 fuzz_target!(|data: &[u8]| {
     // Labels are short; long values are linear work (tested in src/text.rs), and here they would

@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 use std::io::Write as _;
 use std::ops::ControlFlow;
 use std::sync::Once;
-use wm_ethnicity::io::{ReadOptions, Table};
+use wm_ethnicity::{ReadOptions, Table};
 
 const NAMES: [&str; 4] = ["fuzz.xlsx", "fuzz.ods", "fuzz.xls", "fuzz.csv"];
 

@@ -3,8 +3,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use wm_ethnicity::Registry;
-use wm_ethnicity::spec::ReturnSpec;
-use wm_ethnicity::validate::Validator;
+use wm_ethnicity::ReturnSpec;
+use wm_ethnicity::Validator;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

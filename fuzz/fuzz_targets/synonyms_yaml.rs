@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wm_ethnicity::Registry;
-use wm_ethnicity::labels::Synonyms;
+use wm_ethnicity::Synonyms;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -5,9 +5,9 @@
 use libfuzzer_sys::fuzz_target;
 use std::ops::ControlFlow;
 use wm_ethnicity::Registry;
-use wm_ethnicity::io::{ReadOptions, Table};
-use wm_ethnicity::spec::ReturnSpec;
-use wm_ethnicity::validate::Validator;
+use wm_ethnicity::{ReadOptions, Table};
+use wm_ethnicity::ReturnSpec;
+use wm_ethnicity::Validator;
 
 const SCHEMES: [&str; 4] = [
     "nhs-ethnic-category",
@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut records = 0u64;
-    let jsonl = table.format() == wm_ethnicity::io::InputFormat::Jsonl;
+    let jsonl = table.format() == wm_ethnicity::InputFormat::Jsonl;
     let mut last_line = table.header_line();
     if table
         .for_each(|r| {

@@ -6,14 +6,13 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Table as CountTable, aggregate_stream};
-use wm_ethnicity::convert::StreamError;
-use wm_ethnicity::io::Table;
-use wm_ethnicity::output::{
-    EncodingWriter, OutputEncoding, RejectWriter, TableFormat, TextRejects, thousands,
-};
-use wm_ethnicity::resolve::By;
-use wm_ethnicity::standard::Level;
+use wm_ethnicity::By;
+use wm_ethnicity::Level;
+use wm_ethnicity::StreamError;
+use wm_ethnicity::Table;
+use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
+use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
+use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
 
 /// Flags of `aggregate`.
 #[derive(Args, Debug)]

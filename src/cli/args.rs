@@ -8,11 +8,11 @@
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
-use wm_ethnicity::convert::{Policy, SchemeFrom};
-use wm_ethnicity::io::{Encoding, EncodingInfo, ReadOptions, Threads};
-use wm_ethnicity::output::OutputEncoding;
-use wm_ethnicity::resolve::By;
-use wm_ethnicity::standard::Level;
+use wm_ethnicity::By;
+use wm_ethnicity::Level;
+use wm_ethnicity::{Encoding, ReadOptions, Threads};
+use wm_ethnicity::{EncodingInfo, OutputEncoding};
+use wm_ethnicity::{Policy, SchemeFrom};
 
 /// The coded column: its header and its scheme.
 #[derive(Args, Debug)]
@@ -236,32 +236,12 @@ fn choice<T: Copy + Send + Sync + 'static>(
 
 /// `--by`.
 fn by() -> impl TypedValueParser<Value = By> {
-    choice(&[By::Code, By::Label], by_name, |b| match b {
-        By::Code => "The scheme's codes",
-        By::Label => "Free text: the scheme's labels, then the curated synonyms",
-    })
-}
-
-/// The name of a [`By`] in flags and summaries.
-pub fn by_name(by: By) -> &'static str {
-    match by {
-        By::Code => "code",
-        By::Label => "label",
-    }
+    choice(&By::ALL, By::name, By::help)
 }
 
 /// `--policy`.
 fn policy() -> impl TypedValueParser<Value = Policy> {
-    choice(
-        &[Policy::Strict, Policy::MostLikely],
-        Policy::name,
-        |p| match p {
-            Policy::Strict => "The common ancestor (usually a group): never finer than the source",
-            Policy::MostLikely => {
-                "The scheme's documented likeliest category, flagged in `wm_policy`"
-            }
-        },
-    )
+    choice(&Policy::ALL, Policy::name, Policy::help)
 }
 
 /// The help line of a level.

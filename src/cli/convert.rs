@@ -7,14 +7,12 @@ use clap::{Args, ValueEnum as _};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
-use wm_ethnicity::io::{InputFormat, Table};
-use wm_ethnicity::output::{
-    EncodingWriter, OutputEncoding, RecordFormat, RecordWriter, RejectWriter, TextRejects,
-    thousands,
-};
-use wm_ethnicity::spec::{EmptyCell, ReturnSpec};
-use wm_ethnicity::standard::Level;
+use wm_ethnicity::Level;
+use wm_ethnicity::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
+use wm_ethnicity::{EmptyCell, ReturnSpec};
+use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
+use wm_ethnicity::{InputFormat, Table};
+use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
 
 /// Flags of `convert`.
 #[derive(Args, Debug)]
@@ -262,18 +260,12 @@ impl SummaryText<'_> {
         if let Some(e) = self.encoding {
             writeln!(out, "  encoding:   {e}")?;
         }
-        let source = match &self.plan.scheme {
-            SchemeFrom::Fixed(id) => format!("scheme {id}"),
-            SchemeFrom::Column(c) => format!("the scheme in column {c}"),
-            SchemeFrom::Council { council, dataset } => {
-                format!("council profiles (columns {council} and {dataset})")
-            }
-        };
+        let source = self.plan.scheme.to_string();
         writeln!(
             out,
             "  converted:  column {} by {} from {source}, policy {}",
             self.plan.column,
-            args::by_name(self.plan.by),
+            self.plan.by.name(),
             self.plan.policy
         )?;
         writeln!(

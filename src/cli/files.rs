@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
-use wm_ethnicity::convert::StreamError;
+use wm_ethnicity::StreamError;
 
 /// The temporary files this process has open. A signal removes them holding the lock, and
 /// exits without giving it back: no file is created or put in place after that.

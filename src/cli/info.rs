@@ -6,9 +6,9 @@ use clap::Args;
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
-use wm_ethnicity::council::councils as all_councils;
-use wm_ethnicity::scheme::{self, BUILTIN_IDS};
-use wm_ethnicity::standard::{Level, Node};
+use wm_ethnicity::councils as all_councils;
+use wm_ethnicity::{BUILTIN_IDS, KeyedBy, builtin_scheme};
+use wm_ethnicity::{Level, Node};
 
 /// Flags of `standard`.
 #[derive(Args)]
@@ -117,7 +117,7 @@ struct SchemeView<'a> {
     authority: &'a str,
     version: &'a str,
     codes: usize,
-    keyed_by: scheme::KeyedBy,
+    keyed_by: KeyedBy,
     observed: bool,
     source_url: &'a str,
 }
@@ -126,7 +126,7 @@ struct SchemeView<'a> {
 pub fn schemes(a: &SchemesArgs) -> anyhow::Result<ExitCode> {
     let views: Vec<SchemeView> = BUILTIN_IDS
         .iter()
-        .filter_map(|id| scheme::builtin(id))
+        .filter_map(|id| builtin_scheme(id))
         .map(|s| SchemeView {
             id: &s.id,
             name: &s.name,

@@ -7,9 +7,9 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wm_ethnicity::crosswalk::{Loss, crosswalk as cross};
-use wm_ethnicity::scheme::{Code, MatchKind, Registry, Relationship, Scheme};
-use wm_ethnicity::standard::{Level, Node};
+use wm_ethnicity::{Code, MatchKind, Registry, Relationship, Scheme};
+use wm_ethnicity::{Level, Node};
+use wm_ethnicity::{Loss, crosswalk as cross};
 
 /// Flags of `lookup`.
 #[derive(Args)]

@@ -13,9 +13,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::io::Write;
 use std::path::PathBuf;
-use wm_ethnicity::io::InputFormat;
-use wm_ethnicity::resolve::labels::Synonyms;
-use wm_ethnicity::scheme::Registry;
+use wm_ethnicity::InputFormat;
+use wm_ethnicity::Registry;
+use wm_ethnicity::Synonyms;
 
 /// Prints a fatal error as one line on stderr (no backtrace).
 #[allow(clippy::print_stderr)]

@@ -6,11 +6,11 @@ use clap::Args;
 use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wm_ethnicity::io::Table;
-use wm_ethnicity::output::{EncodingWriter, FindingsContext, FindingsFormat, FindingsWriter};
-use wm_ethnicity::rules::Severity;
-use wm_ethnicity::spec::ReturnSpec;
-use wm_ethnicity::validate::{Finding, Report, Sink, Validator};
+use wm_ethnicity::ReturnSpec;
+use wm_ethnicity::Table;
+use wm_ethnicity::{EncodingWriter, Severity};
+use wm_ethnicity::{Finding, Report, Sink, Validator};
+use wm_ethnicity::{FindingsContext, FindingsFormat, FindingsWriter};
 
 /// Flags of `validate`.
 #[derive(Args, Debug)]
@@ -88,10 +88,10 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     let council = match args.council.as_deref().or(spec.council.as_deref()) {
         None => None,
-        Some(key) => Some(wm_ethnicity::council::council(key).ok_or_else(|| {
+        Some(key) => Some(wm_ethnicity::council(key).ok_or_else(|| {
             anyhow::anyhow!(
                 "unknown council `{key}`; the councils are: {}",
-                wm_ethnicity::council::councils()
+                wm_ethnicity::councils()
                     .iter()
                     .map(|c| format!("{} ({})", c.code, c.short))
                     .collect::<Vec<_>>()

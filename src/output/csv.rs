@@ -2,7 +2,7 @@
 //! spreadsheet would run as a formula is prefixed with `'` in rejects and findings.
 
 use super::{FindingsWriter, RecordLayout};
-use crate::aggregate::Table as CountTable;
+use crate::aggregate::CountTable;
 use crate::convert::{RejectSink, Rejected};
 use crate::io;
 use crate::text::cell_safe;

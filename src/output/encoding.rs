@@ -62,7 +62,7 @@ impl OutputEncoding {
 /// [`std::io::ErrorKind::InvalidData`] error naming the line of the output it is on.
 ///
 /// ```
-/// use wm_ethnicity::output::{EncodingWriter, OutputEncoding};
+/// use wm_ethnicity::{EncodingWriter, OutputEncoding};
 /// use std::io::Write;
 ///
 /// let mut w = EncodingWriter::new(Vec::new(), OutputEncoding::Windows1252);

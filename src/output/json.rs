@@ -1,7 +1,7 @@
 //! One JSON document: findings with their report, and count tables.
 
 use super::{FindingsContext, FindingsWriter};
-use crate::aggregate::Table as CountTable;
+use crate::aggregate::CountTable;
 use crate::validate::{Finding, Report, Sink};
 use serde::Serialize;
 use std::io::Write;

@@ -10,10 +10,10 @@
 //! its dispatch table (each table's documentation gives the line).
 //!
 //! ```
-//! use wm_ethnicity::convert::{Converter, Plan, SchemeFrom, convert_stream};
-//! use wm_ethnicity::io::{ReadOptions, Table};
-//! use wm_ethnicity::resolve::labels::Synonyms;
-//! use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
+//! use wm_ethnicity::{Converter, Plan, SchemeFrom, convert_stream};
+//! use wm_ethnicity::{ReadOptions, Table};
+//! use wm_ethnicity::Synonyms;
+//! use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
 //! use wm_ethnicity::Registry;
 //!
 //! let registry = Registry::new();
@@ -44,7 +44,7 @@ pub use self::jsonl::JsonlFindings;
 pub use self::records::RecordWriter;
 pub use self::text::{TextFindings, TextRejects, thousands};
 
-use crate::aggregate::Table as CountTable;
+use crate::aggregate::CountTable;
 use crate::council::Council;
 use crate::io;
 use crate::spec::ReturnSpec;
@@ -56,6 +56,7 @@ use std::io::Write;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RecordFormat {
     /// CSV with a header row (comma separated, UTF-8).
     #[default]
@@ -150,6 +151,7 @@ impl<'a> FindingsContext<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum FindingsFormat {
     /// A summary for people, on a terminal: counts per rule, the first findings, the
     /// data-quality profile.
@@ -190,6 +192,7 @@ impl FindingsFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum TableFormat {
     /// CSV: code, label, level, count, placement; the totals go with the summary.
     #[default]

@@ -12,9 +12,9 @@
 //! Nothing looser is accepted: an unmatched label is rejected with its nearest labels.
 //!
 //! ```
-//! use wm_ethnicity::resolve::{Matched, Source};
-//! use wm_ethnicity::resolve::labels::{find_label, Synonyms};
-//! use wm_ethnicity::scheme::{builtin, Registry};
+//! use wm_ethnicity::{Matched, Source};
+//! use wm_ethnicity::{find_label, Synonyms};
+//! use wm_ethnicity::{builtin_scheme as builtin, Registry};
 //!
 //! let registry = Registry::new();
 //! let nhs = Source::from(builtin("nhs-ethnic-category").unwrap());
@@ -368,7 +368,7 @@ pub fn find_label<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::builtin;
+    use crate::scheme::builtin_scheme as builtin;
 
     fn find(scheme: &str, raw: &str) -> std::result::Result<Found<'static>, Rejection> {
         static REG: LazyLock<Registry> = LazyLock::new(Registry::new);

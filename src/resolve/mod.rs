@@ -25,6 +25,7 @@ pub const STANDARD_ID: &str = "standard";
 /// How a value is matched: on the scheme's codes, or on labels (free text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum By {
     /// The scheme's codes (for label-keyed schemes, the key is the label: see [`KeyedBy`]).
     #[default]
@@ -33,9 +34,31 @@ pub enum By {
     Label,
 }
 
+impl By {
+    /// Every way of matching, in the order flags list them.
+    pub const ALL: [By; 2] = [By::Code, By::Label];
+
+    /// The name used in flags and summaries.
+    pub const fn name(self) -> &'static str {
+        match self {
+            By::Code => "code",
+            By::Label => "label",
+        }
+    }
+
+    /// One line saying what it matches.
+    pub const fn help(self) -> &'static str {
+        match self {
+            By::Code => "The scheme's codes",
+            By::Label => "Free text: the scheme's labels, then the curated synonyms",
+        }
+    }
+}
+
 /// How a value was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Matched {
     /// Exactly as listed.
     Exact,

@@ -1,6 +1,6 @@
 //! The fast lookup paths give exactly the answers of the general one.
 
-use super::{BUILTIN_IDS, Match, Scheme, builtin};
+use super::{BUILTIN_IDS, Match, Scheme, builtin_scheme as builtin};
 
 fn same(a: Option<Match<'_>>, b: Option<Match<'_>>) -> bool {
     match (a, b) {

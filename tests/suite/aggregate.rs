@@ -4,14 +4,14 @@
 use crate::cli::{run, stderr, stdout};
 use proptest::prelude::*;
 use std::path::Path;
-use wm_ethnicity::aggregate::{AggregatePlan, Aggregator, Placement, aggregate_stream};
-use wm_ethnicity::convert::{Policy, SchemeFrom, convert_code};
-use wm_ethnicity::io::{ReadOptions, Table};
-use wm_ethnicity::output::RejectWriter;
-use wm_ethnicity::resolve::labels::Synonyms;
-use wm_ethnicity::resolve::{By, Source};
-use wm_ethnicity::scheme::{BUILTIN_IDS, Registry, builtin};
-use wm_ethnicity::standard::{Level, Node};
+use wm_ethnicity::RejectWriter;
+use wm_ethnicity::Synonyms;
+use wm_ethnicity::{AggregatePlan, Aggregator, Placement, aggregate_stream};
+use wm_ethnicity::{BUILTIN_IDS, Registry, builtin_scheme as builtin};
+use wm_ethnicity::{By, Source};
+use wm_ethnicity::{Level, Node};
+use wm_ethnicity::{Policy, SchemeFrom, convert_code};
+use wm_ethnicity::{ReadOptions, Table};
 
 fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -10,17 +10,19 @@ use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use wm_ethnicity::convert::{
+use wm_ethnicity::Loss;
+use wm_ethnicity::Rule;
+use wm_ethnicity::{
+    BUILTIN_IDS, KeyedBy, Registry, Relationship, Status, builtin_scheme as builtin,
+};
+use wm_ethnicity::{By, Matched, Source};
+use wm_ethnicity::{
     Converter, Plan, Policy, SchemeFrom, convert_code, convert_stream, convert_value,
 };
-use wm_ethnicity::crosswalk::Loss;
-use wm_ethnicity::io::{ReadOptions, Table};
-use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
-use wm_ethnicity::resolve::labels::{Synonyms, find_label};
-use wm_ethnicity::resolve::{By, Matched, Source};
-use wm_ethnicity::rules::Rule;
-use wm_ethnicity::scheme::{self, BUILTIN_IDS, Registry, Relationship, Status, builtin};
-use wm_ethnicity::standard::{Level, Node};
+use wm_ethnicity::{Level, Node};
+use wm_ethnicity::{ReadOptions, Table};
+use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
+use wm_ethnicity::{Synonyms, find_label};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -131,7 +133,7 @@ fn cross_conversion_states_each_loss() {
 // Honest granularity and idempotence, on every code of every scheme.
 
 /// The finest level a mapping really knows.
-fn known_level(m: &scheme::Mapping) -> Level {
+fn known_level(m: &wm_ethnicity::Mapping) -> Level {
     m.target.level()
 }
 
@@ -363,7 +365,7 @@ proptest! {
         let s = builtin(id).unwrap();
         let key = s.codes()[i].key();
         let exact = convert_code(Source::Scheme(s), key, policy).unwrap();
-        let typed = if lower && s.keyed_by == scheme::KeyedBy::Code { key.to_lowercase() } else { key.to_owned() };
+        let typed = if lower && s.keyed_by == KeyedBy::Code { key.to_lowercase() } else { key.to_owned() };
         let messy = format!("{pad_left}{typed}{pad_right}");
         let c = convert_code(Source::Scheme(s), &messy, policy).unwrap();
         prop_assert_eq!(c.code, exact.code);
@@ -501,13 +503,12 @@ fn a_closure_takes_the_converted_records_of_a_stream() {
     )
     .unwrap();
     let mut codes = Vec::new();
-    let mut records = |rec: &wm_ethnicity::io::Record<'_>,
-                       c: &wm_ethnicity::convert::Converted<'_>| {
+    let mut records = |rec: &wm_ethnicity::Record<'_>, c: &wm_ethnicity::Converted<'_>| {
         codes.push((rec.line(), c.code.code()));
         Ok(())
     };
     let mut rejected = Vec::new();
-    let mut rejects = |r: &wm_ethnicity::convert::Rejected<'_>| {
+    let mut rejects = |r: &wm_ethnicity::Rejected<'_>| {
         rejected.push(r.line);
         Ok(())
     };
@@ -1367,7 +1368,7 @@ fn empty_cells_and_unknown_datasets_are_explained_as_validation_does() {
         .convert(&["Walsall MBC", "allotments", "A"][..])
         .unwrap_err();
     assert_eq!(r.rejection.rule, Rule::UnknownDataset);
-    let council = wm_ethnicity::council::council("walsall").unwrap();
+    let council = wm_ethnicity::council("walsall").unwrap();
     let advice = r.rejection.suggestion.unwrap();
     for ret in &council.returns {
         assert!(advice.contains(&ret.dataset), "{advice}");

@@ -1,22 +1,24 @@
 //! Data integrity: every shipped file against its JSON Schema and the standard, and every
 //! reference list (fixtures/reference, copied from the published sources) present in its scheme.
 
-use wm_ethnicity::scheme::{self, KeyedBy, Relationship, Scheme};
-use wm_ethnicity::standard::Node;
+use wm_ethnicity::Node;
+use wm_ethnicity::{
+    BUILTIN_IDS, KeyedBy, Relationship, Scheme, builtin_scheme, builtin_scheme_yaml,
+};
 
 fn root() -> &'static str {
     env!("CARGO_MANIFEST_DIR")
 }
 
 fn load_full(id: &str) -> Scheme {
-    let text = scheme::builtin_yaml(id).unwrap();
+    let text = builtin_scheme_yaml(id).unwrap();
     Scheme::from_yaml(text, &format!("schema/schemes/{id}.yaml"), |_| None)
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn every_builtin_scheme_passes_its_schema_and_the_standard() {
-    for id in scheme::BUILTIN_IDS {
+    for id in BUILTIN_IDS {
         let s = load_full(id);
         assert_eq!(s.id, id, "file name and id agree");
         assert!(!s.codes().is_empty());
@@ -40,10 +42,7 @@ fn every_scheme_file_is_built_in() {
         })
         .collect();
     files.sort();
-    let mut ids: Vec<String> = scheme::BUILTIN_IDS
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let mut ids: Vec<String> = BUILTIN_IDS.iter().map(|s| (*s).to_owned()).collect();
     ids.sort();
     assert_eq!(files, ids);
 }
@@ -69,8 +68,8 @@ fn reference(id: &str) -> Vec<(String, String)> {
 
 #[test]
 fn every_reference_code_is_present_with_its_label() {
-    for id in scheme::BUILTIN_IDS {
-        let s = scheme::builtin(id).unwrap();
+    for id in BUILTIN_IDS {
+        let s = builtin_scheme(id).unwrap();
         let rows = reference(id);
         assert_eq!(
             s.codes().len(),
@@ -106,7 +105,7 @@ fn every_reference_list_is_of_a_builtin_scheme() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if let Some(id) = name.strip_suffix(".csv") {
             assert!(
-                scheme::builtin(id).is_some(),
+                builtin_scheme(id).is_some(),
                 "fixtures/reference/{name} names no built-in scheme: a reference list is named \
                  after its scheme's id"
             );
@@ -116,8 +115,8 @@ fn every_reference_list_is_of_a_builtin_scheme() {
 
 #[test]
 fn broader_mappings_explain_themselves() {
-    for id in scheme::BUILTIN_IDS {
-        for c in scheme::builtin(id).unwrap().codes() {
+    for id in BUILTIN_IDS {
+        for c in builtin_scheme(id).unwrap().codes() {
             if c.map.relationship == Relationship::Broader {
                 assert!(
                     c.map.note.as_deref().is_some_and(|n| n.len() > 10),
@@ -140,8 +139,8 @@ fn broader_mappings_explain_themselves() {
 
 #[test]
 fn extended_codes_never_map_outside_their_main_code() {
-    for id in scheme::BUILTIN_IDS {
-        let s = scheme::builtin(id).unwrap();
+    for id in BUILTIN_IDS {
+        let s = builtin_scheme(id).unwrap();
         for c in s.codes() {
             if let Some(p) = &c.parent {
                 let parent = s.get(p).unwrap();
@@ -197,8 +196,8 @@ fn standard_yaml_and_shipped_json_schemas_are_valid() {
 /// The NHS national letters are the 2001 census categories, so both files must map alike.
 #[test]
 fn ons_2001_and_nhs_letters_map_alike() {
-    let ons = scheme::builtin("ons-2001-ew").unwrap();
-    let nhs = scheme::builtin("nhs-ethnic-category").unwrap();
+    let ons = builtin_scheme("ons-2001-ew").unwrap();
+    let nhs = builtin_scheme("nhs-ethnic-category").unwrap();
     let mut checked = 0;
     for c in ons.codes() {
         let Some(letter) = c
@@ -233,7 +232,7 @@ fn ons_2001_and_nhs_letters_map_alike() {
 
 #[test]
 fn seven_councils_with_their_ons_codes() {
-    let c = wm_ethnicity::council::councils();
+    let c = wm_ethnicity::councils();
     let codes: Vec<&str> = c.iter().map(|c| c.code.as_str()).collect();
     assert_eq!(
         codes,
@@ -247,15 +246,14 @@ fn seven_councils_with_their_ons_codes() {
             "E08000031"
         ]
     );
-    for (short, text) in wm_ethnicity::council::builtin_yaml() {
-        let council =
-            wm_ethnicity::council::Council::from_yaml(text, short, &wm_ethnicity::Registry::new())
-                .unwrap_or_else(|e| panic!("{e}"));
+    for (short, text) in wm_ethnicity::builtin_council_yaml() {
+        let council = wm_ethnicity::Council::from_yaml(text, short, &wm_ethnicity::Registry::new())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(council.short, *short);
         assert_eq!(council.scheme_for("school-census"), Some("dfe-cbds"));
     }
     assert_eq!(
-        wm_ethnicity::council::council("e08000026").unwrap().short,
+        wm_ethnicity::council("e08000026").unwrap().short,
         "coventry"
     );
 }

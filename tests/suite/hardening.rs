@@ -262,10 +262,10 @@ fn fuzz_regressions_scheme_yaml() {
 fn fuzz_regressions_spec_yaml() {
     replay("spec_yaml", |bytes| {
         if let Ok(text) = std::str::from_utf8(bytes) {
-            if let Ok(spec) = wm_ethnicity::spec::ReturnSpec::from_yaml(text, "fuzz.yaml") {
+            if let Ok(spec) = wm_ethnicity::ReturnSpec::from_yaml(text, "fuzz.yaml") {
                 let registry = Registry::new();
                 if spec.check_schemes(&registry).is_ok() {
-                    let _ = wm_ethnicity::validate::Validator::new(&spec, &registry);
+                    let _ = wm_ethnicity::Validator::new(&spec, &registry);
                 }
             }
         }
@@ -276,11 +276,7 @@ fn fuzz_regressions_spec_yaml() {
 fn fuzz_regressions_synonyms_yaml() {
     replay("synonyms_yaml", |bytes| {
         if let Ok(text) = std::str::from_utf8(bytes) {
-            let _ = wm_ethnicity::resolve::labels::Synonyms::from_yaml(
-                text,
-                "fuzz.yaml",
-                &Registry::new(),
-            );
+            let _ = wm_ethnicity::Synonyms::from_yaml(text, "fuzz.yaml", &Registry::new());
         }
     });
 }
@@ -312,14 +308,14 @@ fn fuzz_regressions_convert_csv() {
 
 #[test]
 fn fuzz_regressions_label_match() {
-    use wm_ethnicity::convert::{Policy, convert_value};
-    use wm_ethnicity::resolve::{By, Source};
+    use wm_ethnicity::{By, Source};
+    use wm_ethnicity::{Policy, convert_value};
     replay("label_match", |bytes| {
         let raw = String::from_utf8_lossy(bytes);
         let registry = Registry::new();
-        let synonyms = wm_ethnicity::resolve::labels::Synonyms::builtin();
-        for id in wm_ethnicity::scheme::BUILTIN_IDS {
-            let source = Source::Scheme(wm_ethnicity::scheme::builtin(id).unwrap());
+        let synonyms = wm_ethnicity::Synonyms::builtin();
+        for id in wm_ethnicity::BUILTIN_IDS {
+            let source = Source::Scheme(wm_ethnicity::builtin_scheme(id).unwrap());
             let _ = convert_value(&registry, synonyms, source, &raw, By::Label, Policy::Strict);
             let _ = convert_value(&registry, synonyms, source, &raw, By::Code, Policy::Strict);
         }
@@ -336,8 +332,8 @@ fn fuzz_regressions_open_workbook() {
         let name = ["fuzz.xlsx", "fuzz.ods", "fuzz.xls", "fuzz.csv"][usize::from(mode) % 4];
         let path = dir.path().join(name);
         std::fs::write(&path, body).unwrap();
-        let opts = wm_ethnicity::io::ReadOptions::default();
-        if let Ok(table) = wm_ethnicity::io::Table::open(&path, &opts) {
+        let opts = wm_ethnicity::ReadOptions::default();
+        if let Ok(table) = wm_ethnicity::Table::open(&path, &opts) {
             let _ = table.for_each(|_| std::ops::ControlFlow::Continue(()));
         }
     });
@@ -526,15 +522,14 @@ fn every_bad_fixture_has_its_test_and_its_expected_result() {
 pub(crate) mod prop {
     use proptest::prelude::*;
     use std::ops::ControlFlow;
+    use wm_ethnicity::By;
     use wm_ethnicity::Registry;
-    use wm_ethnicity::convert::{Converter, Plan, Policy, SchemeFrom, convert_stream};
-    use wm_ethnicity::io::{ReadOptions, Table};
-    use wm_ethnicity::output::{RecordFormat, RecordWriter, RejectWriter};
-    use wm_ethnicity::resolve::By;
-    use wm_ethnicity::resolve::labels::Synonyms;
-    use wm_ethnicity::spec::ReturnSpec;
-    use wm_ethnicity::text::{edit_distance, edit_distance_within, nearest};
-    use wm_ethnicity::validate::Validator;
+    use wm_ethnicity::ReturnSpec;
+    use wm_ethnicity::Synonyms;
+    use wm_ethnicity::Validator;
+    use wm_ethnicity::{Converter, Plan, Policy, SchemeFrom, convert_stream};
+    use wm_ethnicity::{ReadOptions, Table};
+    use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
 
     /// Bytes that make CSV and JSON Lines interesting (delimiters, quotes, line ends, braces,
     /// codes, UTF-8 and Windows-1252 text, a BOM, NUL, ESC), and now and then any byte. Shared by
@@ -563,7 +558,7 @@ pub(crate) mod prop {
     /// record is on the header's line.
     fn records(name: &str, bytes: &[u8]) -> Option<u64> {
         let table = Table::from_reader(name, bytes, &ReadOptions::default()).ok()?;
-        let jsonl = table.format() == wm_ethnicity::io::InputFormat::Jsonl;
+        let jsonl = table.format() == wm_ethnicity::InputFormat::Jsonl;
         let mut last = table.header_line();
         let mut n = 0;
         table
@@ -702,43 +697,6 @@ pub(crate) mod prop {
             body in prop::collection::vec(byte(), 0..400),
         ) {
             check_convert(header, jsonl, by_label, scheme_column, &body)?;
-        }
-
-        #[test]
-        fn banded_edit_distance_agrees_with_the_full_one(
-            a in "[a-cé /-]{0,12}",
-            b in "[a-cé /-]{0,12}",
-            max in 0usize..14,
-        ) {
-            let d = edit_distance(&a, &b);
-            prop_assert_eq!(edit_distance_within(&a, &b, max), (d <= max).then_some(d));
-        }
-
-        #[test]
-        fn nearest_keeps_what_a_brute_force_search_keeps(
-            want in "[a-dA-D /-]{0,10}",
-            candidates in prop::collection::vec("[a-dA-D /-]{0,10}", 0..12),
-        ) {
-            let got = nearest(&want, candidates.iter().map(String::as_str), 3);
-            // The plain rule nearest() documents, computed the slow way.
-            let w = wm_ethnicity::text::fold_label(&want);
-            let limit = (w.chars().count() / 3).max(1) + 1;
-            let mut scored: Vec<(usize, usize, &str)> = candidates
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| {
-                    let f = wm_ethnicity::text::fold_label(c);
-                    let d = if f.starts_with(&w) || (w.len() >= 3 && f.contains(&w)) {
-                        1
-                    } else {
-                        edit_distance(&w, &f)
-                    };
-                    (d <= limit).then_some((d, i, c.as_str()))
-                })
-                .collect();
-            scored.sort_unstable();
-            let want_list: Vec<&str> = scored.into_iter().take(3).map(|(_, _, c)| c).collect();
-            prop_assert_eq!(got, want_list);
         }
     }
 }
@@ -1092,7 +1050,7 @@ fn convert_never_overwrites_without_force_nor_writes_over_its_input() {
 // refused naming the line.
 
 fn read_all(name: &str, input: impl std::io::Read + Send) -> Result<u64, String> {
-    use wm_ethnicity::io::{ReadOptions, Table};
+    use wm_ethnicity::{ReadOptions, Table};
     let table =
         Table::from_reader(name, input, &ReadOptions::default()).map_err(|e| e.to_string())?;
     let summary = table
@@ -1104,7 +1062,7 @@ fn read_all(name: &str, input: impl std::io::Read + Send) -> Result<u64, String>
 #[test]
 fn a_record_over_the_size_cap_is_refused_naming_its_line() {
     use std::io::Read as _;
-    let cap = wm_ethnicity::io::MAX_RECORD_BYTES as u64;
+    let cap = wm_ethnicity::MAX_RECORD_BYTES as u64;
     // An unclosed quote on line 3 running through the rest of a large file.
     let head: &[u8] = b"id,ethnicity\n1,J\n2,\"";
     let err = read_all("big.csv", head.chain(std::io::repeat(b'x').take(cap + 10))).unwrap_err();
@@ -1141,7 +1099,7 @@ fn a_record_over_the_size_cap_is_refused_naming_its_line() {
 
 #[test]
 fn a_record_over_the_field_cap_is_refused_naming_its_line() {
-    let fields = wm_ethnicity::io::MAX_RECORD_FIELDS;
+    let fields = wm_ethnicity::MAX_RECORD_FIELDS;
     let mut data = b"id,ethnicity\n1,J\n".to_vec();
     data.extend(std::iter::repeat_n(b',', fields + 1));
     data.push(b'\n');

@@ -1,8 +1,8 @@
 //! Property tests for the laws of the standard and the schemes.
 
 use proptest::prelude::*;
-use wm_ethnicity::scheme::{self, BUILTIN_IDS, KeyedBy, Relationship};
-use wm_ethnicity::standard::{Category, Detailed, Level, Node};
+use wm_ethnicity::{BUILTIN_IDS, KeyedBy, MatchKind, Relationship, builtin_scheme};
+use wm_ethnicity::{Category, Detailed, Level, Node};
 
 fn any_node() -> impl Strategy<Value = Node> {
     let all: Vec<Node> = Node::all().collect();
@@ -15,7 +15,7 @@ fn any_level() -> impl Strategy<Value = Level> {
 
 fn any_scheme_code() -> impl Strategy<Value = (&'static str, usize)> {
     prop::sample::select(BUILTIN_IDS.to_vec()).prop_flat_map(|id| {
-        let n = scheme::builtin(id).unwrap().codes().len();
+        let n = builtin_scheme(id).unwrap().codes().len();
         (Just(id), 0..n)
     })
 }
@@ -52,11 +52,11 @@ proptest! {
 
     #[test]
     fn every_code_looks_up_to_itself_by_key_and_by_label((id, i) in any_scheme_code()) {
-        let s = scheme::builtin(id).unwrap();
+        let s = builtin_scheme(id).unwrap();
         let code = &s.codes()[i];
         let m = s.lookup(code.key()).unwrap();
         prop_assert_eq!(m.code.key(), code.key());
-        prop_assert_eq!(m.kind, scheme::MatchKind::Exact);
+        prop_assert_eq!(m.kind, MatchKind::Exact);
         // The label finds the code, or a code of the same scheme with that same label.
         let by_label = s.lookup_label(&code.label).unwrap();
         prop_assert_eq!(&by_label.code.label, &code.label);
@@ -68,7 +68,7 @@ proptest! {
 
     #[test]
     fn every_mapping_target_exists_and_fits_its_relationship((id, i) in any_scheme_code()) {
-        let m = &scheme::builtin(id).unwrap().codes()[i].map;
+        let m = &builtin_scheme(id).unwrap().codes()[i].map;
         prop_assert_eq!(Node::from_code(m.target.code()), Some(m.target));
         prop_assert_eq!(m.relationship == Relationship::Residual, m.target.is_residual());
         for c in &m.candidates {

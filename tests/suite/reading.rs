@@ -8,7 +8,7 @@ use crate::hardening::prop::byte;
 use proptest::prelude::*;
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
-use wm_ethnicity::io::{ReadOptions, ReadSummary, Shape, Table, Threads};
+use wm_ethnicity::{ReadOptions, ReadSummary, Shape, Table, Threads};
 
 /// What the callback sees of one record: number, line, progress, shape, fields.
 type RecordSeen = (u64, u64, u64, String, Vec<Vec<u8>>);

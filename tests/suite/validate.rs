@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use wm_ethnicity::Registry;
-use wm_ethnicity::io::{Encoding, ReadOptions, Table, Threads};
-use wm_ethnicity::rules::{Rule, Severity};
-use wm_ethnicity::spec::ReturnSpec;
-use wm_ethnicity::validate::Validator;
+use wm_ethnicity::ReturnSpec;
+use wm_ethnicity::Validator;
+use wm_ethnicity::{Encoding, ReadOptions, Table, Threads};
+use wm_ethnicity::{Rule, Severity};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/returns")
@@ -796,9 +796,9 @@ mod never_panics {
     use crate::hardening::prop::byte;
     use proptest::prelude::*;
     use wm_ethnicity::Registry;
-    use wm_ethnicity::io::{InputFormat, ReadOptions, Table};
-    use wm_ethnicity::spec::ReturnSpec;
-    use wm_ethnicity::validate::Validator;
+    use wm_ethnicity::ReturnSpec;
+    use wm_ethnicity::Validator;
+    use wm_ethnicity::{InputFormat, ReadOptions, Table};
 
     fn check(header: &[u8], body: &[u8], format: InputFormat) -> Result<(), TestCaseError> {
         let mut data = header.to_vec();
@@ -928,8 +928,8 @@ fn a_value_spanning_lines_is_never_echoed_in_messages() {
 /// and police `W9` "WROM").
 #[test]
 fn other_scheme_advice_is_the_crosswalks() {
-    use wm_ethnicity::crosswalk::{Loss, encode};
-    use wm_ethnicity::scheme::builtin;
+    use wm_ethnicity::builtin_scheme as builtin;
+    use wm_ethnicity::{Loss, encode};
     let dfe = builtin("dfe-cbds").unwrap();
     let registry = Registry::new();
     let validator = Validator::new(&ReturnSpec::coded("e", "dfe-cbds"), &registry).unwrap();
@@ -983,7 +983,7 @@ fn a_rounded_long_number_is_excel_damage() {
 
 #[test]
 fn the_library_writers_write_what_the_cli_prints_in_every_format() {
-    use wm_ethnicity::output::{FindingsContext, FindingsFormat};
+    use wm_ethnicity::{FindingsContext, FindingsFormat};
     let registry = Registry::new();
     let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds").with_id_column("UPN");
     let validator = Validator::new(&spec, &registry).unwrap();
