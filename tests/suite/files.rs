@@ -48,13 +48,26 @@ fn convert(dir: &Path, extra: &[&str]) -> Command {
 #[test]
 #[cfg(unix)]
 fn sigterm_during_convert_removes_the_temporary_file_and_says_so() {
+    interrupt("convert", &[]);
+    interrupt("validate", &["--format", "csv"]);
+    interrupt("aggregate", &["--to", "group"]);
+}
+
+/// Runs `command` on a generated input to `out.csv`, sends SIGTERM once its temporary file
+/// exists, and checks what is left and said.
+#[cfg(unix)]
+fn interrupt(command: &str, extra: &[&str]) {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
     // Start small; if the run ends before the signal lands, try again with more rows.
     let mut rows = 100_000;
     for _ in 0..5 {
         write_rows(&dir.path().join("in.csv"), rows);
-        let child = convert(dir.path(), &["--output", "out.csv"])
+        let child = Command::new(BIN)
+            .current_dir(dir.path())
+            .args([command, "in.csv", "--scheme", "nhs-ethnic-category"])
+            .args(["--column", "ethnicity", "--output", "out.csv"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -82,13 +95,13 @@ fn sigterm_during_convert_removes_the_temporary_file_and_says_so() {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.code() == Some(0) {
-            // Finished before the signal: nothing may be left either way.
+            // The run finished before the signal: nothing may be left either way.
             assert!(temp_files(dir.path()).is_empty());
             std::fs::remove_file(dir.path().join("out.csv")).unwrap();
             rows *= 4;
             continue;
         }
-        assert_eq!(out.status.code(), Some(143), "{stderr}");
+        assert_eq!(out.status.code(), Some(143), "{command}: {stderr}");
         assert!(
             stderr.contains("interrupted by SIGTERM; removed the temporary file"),
             "{stderr}"
@@ -97,7 +110,7 @@ fn sigterm_during_convert_removes_the_temporary_file_and_says_so() {
         assert!(!dir.path().join("out.csv").exists());
         return;
     }
-    panic!("every run finished before the signal, up to {rows} rows");
+    panic!("every {command} finished before the signal, up to {rows} rows");
 }
 
 #[test]
