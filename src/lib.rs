@@ -89,9 +89,9 @@ pub use validate::{
 };
 // Writers.
 pub use output::{
-    CsvFindings, FINDING_COLUMNS, FindingsContext, FindingsFormat, FindingsWriter, JsonFindings,
-    JsonlFindings, REJECT_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS,
-    TableFormat, TextFindings, TextRejects,
+    CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat, FindingsWriter,
+    JsonFindings, JsonlFindings, OutputEncoding, REJECT_COLUMNS, RecordFormat, RecordWriter,
+    RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, thousands,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -52,12 +52,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         // A closed pipe (`| head`) is the reader's choice, not an error.
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             cli::report_error(&e);
             ExitCode::from(2)

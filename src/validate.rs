@@ -134,6 +134,14 @@ pub trait Sink {
         true
     }
 
+    /// False when the sink needs no more findings of `severity` (a summary that lists errors
+    /// first still wants errors once it has enough queries). By default
+    /// [`wants_findings`](Sink::wants_findings).
+    fn wants(&self, severity: Severity) -> bool {
+        let _ = severity;
+        self.wants_findings()
+    }
+
     /// Called every few thousand records with the records read and the progress through the
     /// input (units of [`Table::progress_total`]).
     fn progress(&mut self, _records: u64, _done: u64) {}
@@ -816,7 +824,7 @@ impl<'r> State<'_, 'r, '_> {
         let Some(sink) = sink.as_deref_mut() else {
             return Ok(());
         };
-        if !sink.wants_findings() {
+        if !sink.wants(severity) {
             return Ok(());
         }
         let column_name = column.and_then(|i| header.get(i)).cloned();
@@ -956,7 +964,7 @@ impl<'r> State<'_, 'r, '_> {
         };
         self.counts[Rule::MalformedRecord.index()][usize::from(global == Severity::Query)] += 1;
         if let Some(sink) = self.sink.as_deref_mut() {
-            if sink.wants_findings() {
+            if sink.wants(global) {
                 sink.finding(Finding {
                     rule: Rule::MalformedRecord,
                     severity: global,

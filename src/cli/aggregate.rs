@@ -1,6 +1,6 @@
 //! `aggregate`: tables of counts by code or label, re-counted per node of the standard.
 
-use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::files::{Destination, check_outputs, stream_error};
 use super::{args, registry, synonyms};
 use clap::Args;
 use std::io::Write;
@@ -11,6 +11,7 @@ use wm_ethnicity::Level;
 use wm_ethnicity::StreamError;
 use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
+use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
 
 /// Flags of `aggregate`.
@@ -85,7 +86,7 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
 /// Runs `aggregate`.
 pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let plan = plan(args)?;
-    let output = args.output.output.as_deref();
+    let output = args.output.path();
     let rejects = args.rejects.rejects.as_deref();
     let force = args.output.force;
     let registry = registry(&args.schemes.scheme_files)?;
@@ -98,11 +99,30 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|f| Table::open(f, &opts))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut out = Destination::open(output, force)?;
+    let out_encoding = args.output.encoding(
+        output.is_none(),
+        args.format == TableFormat::Csv,
+        tables.iter().map(Table::encoding),
+    );
+    let rejects_encoding = args
+        .output
+        .encoding(false, true, tables.iter().map(Table::encoding));
+    let mut out = EncodingWriter::new(Destination::open(output, force)?, out_encoding);
     let mut rejects_file = match rejects {
         Some(p) => Some(
-            RejectWriter::new(AtomicFile::create(p, force)?)
-                .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
+            // Rejects of several inputs name the file of each (a first column, `file`).
+            if tables.len() > 1 {
+                RejectWriter::with_file_column(EncodingWriter::new(
+                    Destination::open(Some(p), force)?,
+                    rejects_encoding,
+                ))
+            } else {
+                RejectWriter::new(EncodingWriter::new(
+                    Destination::open(Some(p), force)?,
+                    rejects_encoding,
+                ))
+            }
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
         ),
         None => None,
     };
@@ -112,7 +132,10 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         let name = table.name().to_owned();
         let bar = super::progress_bar(table.progress_total(), table.format(), "aggregating");
         let result = match &mut rejects_file {
-            Some(rw) => aggregate_stream(&mut agg, &registry, &synonyms, table, &plan, rw),
+            Some(rw) => {
+                rw.set_file(&name);
+                aggregate_stream(&mut agg, &registry, &synonyms, table, &plan, rw)
+            }
             None => aggregate_stream(
                 &mut agg,
                 &registry,
@@ -127,17 +150,35 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         names.push(name);
     }
     let table = agg.finish();
-    args.format.write(&mut out, &names, &table)?;
+    args.format
+        .write(&mut out, &names, &table)
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     if let Some(rw) = rejects_file {
         rw.finish()
+            .and_then(EncodingWriter::into_inner)
             .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?
-            .persist()?;
+            .finish()?;
     }
-    out.finish()?;
+    out.into_inner()
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?
+        .finish()?;
+    let encodings = (out_encoding, rejects_encoding);
     if output.is_some() {
-        summary(&mut std::io::stdout().lock(), &names, &table, args)?;
+        summary(
+            &mut std::io::stdout().lock(),
+            &names,
+            &table,
+            args,
+            encodings,
+        )?;
     } else {
-        summary(&mut std::io::stderr().lock(), &names, &table, args)?;
+        summary(
+            &mut std::io::stderr().lock(),
+            &names,
+            &table,
+            args,
+            encodings,
+        )?;
     }
     Ok(if table.rejected_rows == 0 {
         ExitCode::SUCCESS
@@ -151,58 +192,72 @@ fn summary(
     names: &[String],
     t: &CountTable,
     args: &AggregateArgs,
+    encodings: (OutputEncoding, OutputEncoding),
 ) -> std::io::Result<()> {
+    let k = thousands;
     writeln!(out, "wm-ethnicity aggregate: {}", names.join(", "))?;
     writeln!(
         out,
         "  rows in:       {} = placed {} + rejected {}",
-        t.input_rows,
-        t.input_rows - t.rejected_rows,
-        t.rejected_rows
+        k(t.input_rows),
+        k(t.input_rows - t.rejected_rows),
+        k(t.rejected_rows)
     )?;
     writeln!(
         out,
         "  totals:        input {} = output {} + rejected {}",
-        t.input_total, t.output_total, t.rejected_total
+        k(t.input_total),
+        k(t.output_total),
+        k(t.rejected_total)
     )?;
     let as_asked = t.output_total - t.coarser_total - t.residual_total;
-    writeln!(out, "  {:<15}{as_asked}", format!("at {}:", t.to))?;
+    writeln!(out, "  {:<15}{}", format!("at {}:", t.to), k(as_asked))?;
     if t.coarser_total > 0 {
         let rows: Vec<String> = t
             .coarser()
-            .map(|r| format!("{} {} ({})", r.code, r.count, r.level))
+            .map(|r| format!("{} {} ({})", r.code, k(r.count), r.level))
             .collect();
         writeln!(
             out,
             "  not as fine as asked: {} at a coarser level: {}",
-            t.coarser_total,
+            k(t.coarser_total),
             rows.join(", ")
         )?;
     }
     writeln!(
         out,
         "  residual:      {} (declined, not obtained, not known)",
-        t.residual_total
+        k(t.residual_total)
     )?;
     if t.most_likely_total > 0 {
         writeln!(
             out,
             "  most likely:   {} placed by a documented most-likely choice",
-            t.most_likely_total
+            k(t.most_likely_total)
         )?;
     }
     if t.observed_total > 0 {
         writeln!(
             out,
             "  observed:      {} from officer-observed codes: not self-defined ethnicity",
-            t.observed_total
+            k(t.observed_total)
         )?;
     }
-    if let Some(p) = &args.output.output {
-        writeln!(out, "  output:        {}", p.display())?;
+    if let Some(p) = args.output.path() {
+        writeln!(
+            out,
+            "  output:        {} ({})",
+            p.display(),
+            encodings.0.title()
+        )?;
     }
     if let Some(p) = &args.rejects.rejects {
-        writeln!(out, "  rejects:       {}", p.display())?;
+        writeln!(
+            out,
+            "  rejects:       {} ({})",
+            p.display(),
+            encodings.1.title()
+        )?;
     }
     Ok(())
 }

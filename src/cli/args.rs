@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use wm_ethnicity::By;
 use wm_ethnicity::Level;
 use wm_ethnicity::{Encoding, ReadOptions, Threads};
+use wm_ethnicity::{EncodingInfo, OutputEncoding};
 use wm_ethnicity::{Policy, SchemeFrom};
 
 /// The coded column: its header and its scheme.
@@ -84,13 +85,49 @@ pub struct PolicyArgs {
 /// Where the output goes.
 #[derive(Args, Debug)]
 pub struct OutputArgs {
-    /// Where to write the output (default: standard output). It is written under a temporary
-    /// name and renamed into place when complete.
+    /// Where to write the output (default, or `-`: standard output). A file is written under a
+    /// temporary name readable only by you and put in place when complete; a device or FIFO is
+    /// written to as it is; a symbolic link's target is replaced, never the link.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Replace an existing output (or rejects) file.
     #[arg(long)]
     pub force: bool,
+    /// The text encoding of the output and rejects files (default: UTF-8, with a byte-order
+    /// mark when the input had one or was Windows-1252, as Excel on Windows reads UTF-8 without
+    /// one as ANSI; JSON and standard output: plain UTF-8). A character Windows-1252 cannot
+    /// hold is an error naming the output line.
+    #[arg(long = "output-encoding", value_enum)]
+    pub output_encoding: Option<OutputEncoding>,
+}
+
+impl OutputArgs {
+    /// The encoding of a file written after reading inputs in `inputs`: `--output-encoding`,
+    /// else plain UTF-8 for standard output or JSON (`text_file` false), else as the inputs
+    /// were ([`OutputEncoding::like_input`]; with a BOM when any input calls for one).
+    pub fn encoding<'a>(
+        &self,
+        to_stdout: bool,
+        text_file: bool,
+        inputs: impl IntoIterator<Item = Option<&'a EncodingInfo>>,
+    ) -> OutputEncoding {
+        match self.output_encoding {
+            Some(e) => e,
+            None if to_stdout || !text_file => OutputEncoding::Utf8,
+            None => inputs
+                .into_iter()
+                .map(OutputEncoding::like_input)
+                .find(|e| *e != OutputEncoding::Utf8)
+                .unwrap_or(OutputEncoding::Utf8),
+        }
+    }
+
+    /// The output file, `None` for standard output (no `--output`, or `-`).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.output
+            .as_deref()
+            .filter(|p| !super::files::is_stdout(p))
+    }
 }
 
 /// Where rejected rows go.

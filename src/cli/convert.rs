@@ -1,7 +1,7 @@
 //! `convert`: records in any scheme into records of the standard (or of another scheme), every
 //! row ending in the output or in the rejects.
 
-use super::files::{AtomicFile, Destination, check_outputs, stream_error};
+use super::files::{Destination, check_outputs, stream_error};
 use super::{args, registry, synonyms, throttled};
 use clap::{Args, ValueEnum as _};
 use std::io::Write;
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use wm_ethnicity::Level;
 use wm_ethnicity::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
+use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{InputFormat, Table};
 use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
 
@@ -146,7 +147,7 @@ fn output_format(args: &ConvertArgs, input: InputFormat) -> RecordFormat {
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let (plan, files) = plan(args)?;
-    let output = args.output.output.as_deref();
+    let output = args.output.path();
     let rejects = args.rejects.rejects.as_deref();
     let force = args.output.force;
     let registry = registry(&files)?;
@@ -160,13 +161,23 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let input_name = table.name().to_owned();
     let input_format = table.format();
     let encoding_note = table.encoding().map(|e| e.note.clone());
+    let input_encoding = table.encoding().cloned();
     let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)?;
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.
-    let sink = Destination::open(output, force)?;
+    let out_encoding = args.output.encoding(
+        output.is_none(),
+        format == RecordFormat::Csv,
+        [input_encoding.as_ref()],
+    );
+    let rejects_encoding = args.output.encoding(false, true, [input_encoding.as_ref()]);
+    let sink = EncodingWriter::new(Destination::open(output, force)?, out_encoding);
     let rejects_file = match rejects {
-        Some(p) => Some(AtomicFile::create(p, force)?),
+        Some(p) => Some(EncodingWriter::new(
+            Destination::open(Some(p), force)?,
+            rejects_encoding,
+        )),
         None => None,
     };
     let recode = converter.to_scheme().is_some();
@@ -189,14 +200,16 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let summary = summary.map_err(|e| stream_error(e, output, rejects))?;
     let sink = writer
         .finish()
+        .and_then(EncodingWriter::into_inner)
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     // The output is complete: put the rejects in place first, then the output, so a present
     // output always has its rejects beside it.
     if let Some(rw) = rejects_out {
         let f = rw
             .finish()
+            .and_then(EncodingWriter::into_inner)
             .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
-        f.persist()?;
+        f.finish()?;
     }
     sink.finish()?;
 
@@ -209,6 +222,8 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         rejects,
         format,
         columns,
+        out_encoding,
+        encoding_of_rejects: rejects_encoding,
     };
     if output.is_some() {
         let mut out = std::io::stdout().lock();
@@ -233,11 +248,14 @@ struct SummaryText<'a> {
     rejects: Option<&'a Path>,
     format: RecordFormat,
     columns: usize,
+    out_encoding: OutputEncoding,
+    encoding_of_rejects: OutputEncoding,
 }
 
 impl SummaryText<'_> {
     fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let s = self.summary;
+        let t = thousands;
         writeln!(out, "wm-ethnicity convert: {}", self.input)?;
         if let Some(e) = self.encoding {
             writeln!(out, "  encoding:   {e}")?;
@@ -253,62 +271,71 @@ impl SummaryText<'_> {
         writeln!(
             out,
             "  rows in:    {} = converted {} + rejected {}",
-            s.rows, s.converted, s.rejected
+            t(s.rows),
+            t(s.converted),
+            t(s.rejected)
         )?;
         if s.blank_lines > 0 {
-            writeln!(out, "  blank lines: {} (not records)", s.blank_lines)?;
+            writeln!(out, "  blank lines: {} (not records)", t(s.blank_lines))?;
         }
         writeln!(
             out,
             "  levels:     detailed {}, category {}, group {}, residual {}",
-            s.at_level(Level::Detailed),
-            s.at_level(Level::Category),
-            s.at_level(Level::Group),
-            s.at_level(Level::Residual)
+            t(s.at_level(Level::Detailed)),
+            t(s.at_level(Level::Category)),
+            t(s.at_level(Level::Group)),
+            t(s.at_level(Level::Residual))
         )?;
         if s.kept_broader + s.most_likely > 0 {
             writeln!(
                 out,
                 "  broader:    {} kept at their common ancestor, {} most-likely choices (flagged in wm_policy)",
-                s.kept_broader, s.most_likely
+                t(s.kept_broader),
+                t(s.most_likely)
             )?;
         }
         if s.not_exact > 0 {
             writeln!(
                 out,
                 "  matched:    {} not exactly (normalised, local code, synonym or empty rule: see wm_match)",
-                s.not_exact
+                t(s.not_exact)
             )?;
         }
         if s.observed > 0 {
             writeln!(
                 out,
                 "  observed:   {} from officer-observed codes: not self-defined ethnicity (wm_observed)",
-                s.observed
+                t(s.observed)
             )?;
         }
         if let Some(to) = &self.plan.to_scheme {
             writeln!(
                 out,
                 "  to scheme:  {to}: {} with some loss (wm_loss, wm_loss_note)",
-                s.lossy
+                t(s.lossy)
             )?;
         }
         for (rule, n) in &s.by_rule {
-            writeln!(out, "  rejected:   {n} {} {}", rule.id(), rule.name())?;
+            writeln!(out, "  rejected:   {} {} {}", t(*n), rule.id(), rule.name())?;
         }
         let fmt = self.format.title();
         match self.output {
             Some(p) => writeln!(
                 out,
-                "  output:     {} ({fmt}, {} columns)",
+                "  output:     {} ({fmt}, {}, {} columns)",
                 p.display(),
+                self.out_encoding.title(),
                 self.columns
             )?,
             None => writeln!(out, "  output:     standard output ({fmt})")?,
         }
         match self.rejects {
-            Some(p) => writeln!(out, "  rejects:    {}", p.display())?,
+            Some(p) => writeln!(
+                out,
+                "  rejects:    {} ({})",
+                p.display(),
+                self.encoding_of_rejects.title()
+            )?,
             None if s.rejected > 0 => {
                 writeln!(out, "  rejects:    listed above on standard error")?;
             }

@@ -416,6 +416,16 @@ pub fn check(a: &CheckArgs) -> anyhow::Result<ExitCode> {
                 error: None,
                 location: None,
             }),
+            // A file that cannot be read is not a finding about a scheme: exit 2, one line.
+            Err(e) if matches!(e.kind(), wm_ethnicity::ErrorKind::Io(_)) => {
+                let wm_ethnicity::ErrorKind::Io(io) = e.kind() else {
+                    unreachable!()
+                };
+                anyhow::bail!(
+                    "{file}: cannot read: {}",
+                    super::lowercase_first(&io.to_string())
+                );
+            }
             Err(e) => views.push(CheckView {
                 file,
                 ok: false,

@@ -22,10 +22,40 @@ use wm_ethnicity::Synonyms;
 pub fn report_error(e: &anyhow::Error) {
     let mut msg = e.to_string();
     for cause in e.chain().skip(1) {
-        msg.push_str(": ");
-        msg.push_str(&cause.to_string());
+        // The crate's errors already say their cause (an I/O error): not twice.
+        let cause = cause.to_string();
+        if !msg.contains(&cause) {
+            msg.push_str(": ");
+            msg.push_str(&cause);
+        }
     }
     eprintln!("wm-ethnicity: error: {msg}");
+}
+
+/// True when `e` is, or was caused by, a closed pipe (`| head`): the reader's choice, not an
+/// error. The cause may be wrapped (a CSV or library error around the I/O error).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(cause);
+        while let Some(c) = next {
+            if c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return true;
+            }
+            next = c.source();
+        }
+        false
+    })
+}
+
+/// `text` with its first letter in lower case ("No such file" in the middle of a sentence).
+pub fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Standard output, locked and buffered; a closed pipe is not an error worth a panic.

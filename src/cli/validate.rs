@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wm_ethnicity::ReturnSpec;
 use wm_ethnicity::Table;
-use wm_ethnicity::{Error, ErrorKind};
+use wm_ethnicity::{EncodingWriter, Severity};
 use wm_ethnicity::{Finding, Report, Sink, Validator};
 use wm_ethnicity::{FindingsContext, FindingsFormat, FindingsWriter};
 
@@ -103,12 +103,17 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     files.extend(args.schemes.scheme_files.iter().cloned());
     let registry = registry(&files)?;
     let validator = Validator::new(&spec, &registry)?;
-    let output = args.output.output.as_deref();
+    let output = args.output.path();
     check_outputs(&[("--output", output)], std::slice::from_ref(&args.file))?;
     let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
     // Create the output before reading a record: a refusal costs nothing.
-    let mut out = Destination::open(output, args.output.force)?;
+    let encoding = args.output.encoding(
+        output.is_none(),
+        matches!(args.format, FindingsFormat::Text | FindingsFormat::Csv),
+        [table.encoding()],
+    );
+    let mut out = EncodingWriter::new(Destination::open(output, args.output.force)?, encoding);
     let bar = super::progress_bar(table.progress_total(), table.format(), "validating");
     let context = FindingsContext {
         spec: &spec,
@@ -117,19 +122,20 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let result = findings(&validator, table, &bar, args.format, context, &mut out);
     let result = result.and_then(|report| {
-        out.finish()?;
+        out.into_inner()
+            .map_err(|e| match output {
+                Some(p) => anyhow::anyhow!("{}: cannot write: {e}", p.display()),
+                None => e.into(),
+            })?
+            .finish()?;
         Ok(report)
     });
     match result {
         Ok(report) if report.has_errors() => Ok(ExitCode::from(1)),
         Ok(_) => Ok(ExitCode::SUCCESS),
-        Err(e) => match e.downcast_ref::<Error>().map(Error::kind) {
-            // A closed pipe (`| head`) is the reader's choice, not an error.
-            Some(ErrorKind::Io(io)) if io.kind() == std::io::ErrorKind::BrokenPipe => {
-                Ok(ExitCode::SUCCESS)
-            }
-            _ => Err(e),
-        },
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if super::is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e),
     }
 }
 
@@ -140,7 +146,7 @@ fn findings(
     bar: &ProgressBar,
     format: FindingsFormat,
     context: FindingsContext<'_>,
-    out: &mut Destination,
+    out: &mut EncodingWriter<Destination>,
 ) -> anyhow::Result<Report> {
     let mut writer = format.writer(out, context)?;
     let report = validator.validate(
@@ -168,6 +174,9 @@ impl Sink for WithProgress<'_, '_> {
     }
     fn wants_findings(&self) -> bool {
         self.writer.wants_findings()
+    }
+    fn wants(&self, severity: Severity) -> bool {
+        self.writer.wants(severity)
     }
     fn progress(&mut self, _records: u64, done: u64) {
         self.bar.set_position(done);

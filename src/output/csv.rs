@@ -107,9 +107,12 @@ pub const REJECT_COLUMNS: [&str; 8] = [
     "suggestion",
 ];
 
-/// Writes rejected records as CSV with [`REJECT_COLUMNS`].
+/// Writes rejected records as CSV with [`REJECT_COLUMNS`], after a `file` column when made by
+/// [`with_file_column`](RejectWriter::with_file_column) (rejects of several inputs).
 pub struct RejectWriter<W: Write> {
     w: csv::Writer<W>,
+    /// The input the next rejects come from, when the file has a `file` column.
+    file: Option<String>,
 }
 
 impl<W: Write> fmt::Debug for RejectWriter<W> {
@@ -123,7 +126,26 @@ impl<W: Write> RejectWriter<W> {
     pub fn new(w: W) -> std::io::Result<Self> {
         let mut w = csv::Writer::from_writer(w);
         w.write_record(REJECT_COLUMNS).map_err(csv_io)?;
-        Ok(RejectWriter { w })
+        Ok(RejectWriter { w, file: None })
+    }
+
+    /// A writer whose first column, `file`, names the input of each reject (set with
+    /// [`set_file`](RejectWriter::set_file)); the header row is written now.
+    pub fn with_file_column(w: W) -> std::io::Result<Self> {
+        let mut w = csv::Writer::from_writer(w);
+        w.write_record(std::iter::once("file").chain(REJECT_COLUMNS))
+            .map_err(csv_io)?;
+        Ok(RejectWriter {
+            w,
+            file: Some(String::new()),
+        })
+    }
+
+    /// The input the next rejects come from (ignored without a `file` column).
+    pub fn set_file(&mut self, name: &str) {
+        if let Some(f) = &mut self.file {
+            name.clone_into(f);
+        }
     }
 
     /// Flushes and hands back the inner writer.
@@ -135,6 +157,11 @@ impl<W: Write> RejectWriter<W> {
 impl<W: Write> RejectSink for RejectWriter<W> {
     fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
         let (line, record) = (r.line.to_string(), r.record.to_string());
+        if let Some(f) = &self.file {
+            self.w
+                .write_field(cell_safe(f).as_bytes())
+                .map_err(csv_io)?;
+        }
         self.w
             .write_record([
                 line.as_str(),
@@ -188,7 +215,7 @@ impl<W: Write> CsvFindings<W> {
 
     fn header(&mut self) -> std::io::Result<()> {
         if !self.header_written {
-            self.out.write_record(FINDING_COLUMNS)?;
+            self.out.write_record(FINDING_COLUMNS).map_err(csv_io)?;
             self.header_written = true;
         }
         Ok(())
@@ -213,7 +240,9 @@ impl<W: Write> Sink for CsvFindings<W> {
             cell_safe(&f.message),
             text(f.suggestion.as_deref()),
         ];
-        self.out.write_record(fields.iter().map(|c| c.as_bytes()))?;
+        self.out
+            .write_record(fields.iter().map(|c| c.as_bytes()))
+            .map_err(csv_io)?;
         Ok(())
     }
 }
@@ -231,7 +260,7 @@ pub const TABLE_COLUMNS: [&str; 5] = ["code", "label", "level", "count", "placem
 /// Writes a count table as CSV with [`TABLE_COLUMNS`].
 pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
-    w.write_record(TABLE_COLUMNS)?;
+    w.write_record(TABLE_COLUMNS).map_err(csv_io)?;
     for r in &table.rows {
         w.write_record([
             r.code.code(),
@@ -239,7 +268,8 @@ pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result
             r.level.name(),
             &r.count.to_string(),
             r.placement.name(),
-        ])?;
+        ])
+        .map_err(csv_io)?;
     }
     w.flush()
 }

@@ -2,6 +2,8 @@
 //! tables, one file per output format (`csv.rs`, `jsonl.rs`, `json.rs`, `text.rs`). Each writer
 //! writes to any [`std::io::Write`] and never prints; the command line only picks one from a
 //! flag, through the dispatch tables [`RecordFormat`], [`FindingsFormat`] and [`TableFormat`].
+//! They all write UTF-8; [`EncodingWriter`] (`encoding.rs`) between a writer and its file writes
+//! it as UTF-8 with a byte-order mark or as Windows-1252 ([`OutputEncoding`]).
 //!
 //! A new output format is one new file `src/output/NAME.rs` (declared with `mod NAME;` below)
 //! and, for each kind of output it writes, a variant of that kind's format enum and one line in
@@ -29,16 +31,18 @@
 //! ```
 
 mod csv;
+mod encoding;
 mod json;
 mod jsonl;
 mod records;
 mod text;
 
 pub use self::csv::{CsvFindings, FINDING_COLUMNS, REJECT_COLUMNS, RejectWriter, TABLE_COLUMNS};
+pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 pub use self::records::RecordWriter;
-pub use self::text::{TextFindings, TextRejects};
+pub use self::text::{TextFindings, TextRejects, thousands};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;

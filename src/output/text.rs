@@ -3,6 +3,7 @@
 use super::{FindingsContext, FindingsWriter};
 use crate::convert::{RejectSink, Rejected};
 use crate::io::InputFormat;
+use crate::rules::Severity;
 use crate::validate::{Finding, Report, Sink};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -15,7 +16,10 @@ use std::io::Write;
 pub struct TextFindings<'a, W: Write> {
     out: W,
     context: FindingsContext<'a>,
-    first: Vec<Finding>,
+    /// The first errors and the first queries, each up to `max_listed`: the summary lists
+    /// errors first.
+    errors: Vec<Finding>,
+    queries: Vec<Finding>,
 }
 
 impl<'a, W: Write> TextFindings<'a, W> {
@@ -24,21 +28,33 @@ impl<'a, W: Write> TextFindings<'a, W> {
         TextFindings {
             out: w,
             context,
-            first: Vec::new(),
+            errors: Vec::new(),
+            queries: Vec::new(),
         }
     }
 }
 
 impl<W: Write> Sink for TextFindings<'_, W> {
     fn finding(&mut self, finding: Finding) -> std::io::Result<()> {
-        if self.first.len() < self.context.max_listed {
-            self.first.push(finding);
+        if self.wants(finding.severity) {
+            match finding.severity {
+                Severity::Error => self.errors.push(finding),
+                Severity::Query => self.queries.push(finding),
+            }
         }
         Ok(())
     }
 
     fn wants_findings(&self) -> bool {
-        self.first.len() < self.context.max_listed
+        self.errors.len() < self.context.max_listed
+    }
+
+    fn wants(&self, severity: Severity) -> bool {
+        let max = self.context.max_listed;
+        match severity {
+            Severity::Error => self.errors.len() < max,
+            Severity::Query => self.errors.len() + self.queries.len() < max,
+        }
     }
 }
 
@@ -107,9 +123,13 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         let blank = match r.blank_lines {
             0 => String::new(),
             1 => format!(" (and 1 blank {}, not a record)", line_word(r.format)),
-            n => format!(" (and {n} blank {}s, not records)", line_word(r.format)),
+            n => format!(
+                " (and {} blank {}s, not records)",
+                thousands(n),
+                line_word(r.format)
+            ),
         };
-        writeln!(out, "  records:   {}{blank}", r.records)?;
+        writeln!(out, "  records:   {}{blank}", thousands(r.records))?;
         for a in &r.absent_columns {
             writeln!(
                 out,
@@ -123,9 +143,9 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         writeln!(
             out,
             "Findings: {} error{}, {} quer{}",
-            r.errors,
+            thousands(r.errors),
             if r.errors == 1 { "" } else { "s" },
-            r.queries,
+            thousands(r.queries),
             if r.queries == 1 { "y" } else { "ies" }
         )?;
         if !r.rules.is_empty() {
@@ -140,22 +160,25 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
                     "  {:<6} {:<28} {:>8} {:>8}",
                     rc.rule.id(),
                     rc.name,
-                    rc.errors,
-                    rc.queries
+                    thousands(rc.errors),
+                    thousands(rc.queries)
                 )?;
             }
             writeln!(out)?;
-            let shown = self.first.len() as u64;
+            let max = self.context.max_listed;
+            let listed: Vec<&Finding> = self.errors.iter().chain(&self.queries).take(max).collect();
+            let shown = listed.len() as u64;
             if shown == total {
                 writeln!(out, "Findings ({}):", line_note(r.format))?;
             } else {
                 writeln!(
                     out,
-                    "First {shown} of {total} findings ({}; --format csv or jsonl lists them all):",
+                    "First {shown} of {} findings ({}; --format csv or jsonl lists them all):",
+                    thousands(total),
                     line_note(r.format)
                 )?;
             }
-            for f in &self.first {
+            for f in listed {
                 writeln!(out, "  {f}")?;
             }
             writeln!(out)?;
@@ -167,7 +190,7 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
                 "Data quality: column {} ({}), {} record{}",
                 p.column,
                 p.scheme,
-                p.records,
+                thousands(p.records),
                 if p.records == 1 { "" } else { "s" }
             )?;
             let pct = |n: u64| {
@@ -193,17 +216,32 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
                 ("invalid", o.invalid, String::new()),
                 ("not checked", o.not_checked, String::new()),
             ] {
-                writeln!(out, "  {label:<12} {n:>8} {:>6.1}%{extra}", pct(n))?;
+                writeln!(
+                    out,
+                    "  {label:<12} {:>8} {:>6.1}%{extra}",
+                    thousands(n),
+                    pct(n)
+                )?;
             }
             if !p.nodes.is_empty() {
                 writeln!(out, "  by category:")?;
-                for n in &p.nodes {
+                // Within 80 columns: 4 + code + 1 + label + 1 + count.
+                let counts: Vec<String> = p.nodes.iter().map(|n| thousands(n.count)).collect();
+                let count_width = counts.iter().map(String::len).max().unwrap_or(0).max(6);
+                let code_width = p
+                    .nodes
+                    .iter()
+                    .map(|n| n.node.code().chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .min(36);
+                let label_width = 80 - 4 - 1 - 1 - code_width - count_width;
+                for (n, count) in p.nodes.iter().zip(&counts) {
                     writeln!(
                         out,
-                        "    {:<30} {:<52} {:>6}",
-                        n.node.code(),
-                        n.label,
-                        n.count
+                        "    {:<code_width$} {:<label_width$} {count:>count_width$}",
+                        fit(n.node.code(), code_width),
+                        fit(n.label, label_width),
                     )?;
                 }
             }
@@ -223,6 +261,30 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         };
         writeln!(out, "Result: {verdict}")?;
         out.flush()
+    }
+}
+
+/// `n` with thousands separators, as people read counts: `1,000,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `text` cut to `width` characters, the cut marked with `…`.
+fn fit(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= width {
+        text.into()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut.into()
     }
 }
 
@@ -274,5 +336,25 @@ impl<W: Write> RejectSink for TextRejects<W> {
             write!(out, ". {s}")?;
         }
         writeln!(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        for (n, s) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (12_345, "12,345"),
+            (1_000_000, "1,000,000"),
+        ] {
+            assert_eq!(thousands(n), s);
+        }
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abc", 4), "abc");
     }
 }
