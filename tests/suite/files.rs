@@ -2,6 +2,7 @@
 //! can read and that an interrupted run does not leave behind, special files never replaced,
 //! and a second run never overwriting the first's output.
 
+use crate::cli::stderr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -93,7 +94,7 @@ fn interrupt(command: &str, extra: &[&str]) {
             assert!(killed.success());
         }
         let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr(&out);
         if out.status.code() == Some(0) {
             // The run finished before the signal: nothing may be left either way.
             assert!(temp_files(dir.path()).is_empty());
@@ -131,7 +132,7 @@ fn the_next_run_removes_a_dead_runs_temporary_file_and_reports_a_live_one() {
     let out = convert(dir.path(), &["--output", "out.csv"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!dead.exists());
     assert!(
@@ -163,7 +164,7 @@ fn dash_is_standard_output() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("id,ethnicity,wm_code"));
     assert!(!dir.path().join("-").exists());
     // The summary goes to standard error, as without --output.
-    assert!(String::from_utf8_lossy(&out.stderr).contains("output:     standard output"));
+    assert!(stderr(&out).contains("output:     standard output"));
 }
 
 #[test]
@@ -178,7 +179,7 @@ fn a_device_is_written_to_never_replaced() {
         &["--rejects", "/dev/null", "-o", "/dev/null", "--force"],
     ] {
         let out = convert(dir.path(), extra).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr(&out);
         assert_eq!(out.status.code(), Some(0), "{extra:?}: {stderr}");
         let m = std::fs::symlink_metadata("/dev/null").unwrap();
         assert!(m.file_type().is_char_device(), "{extra:?}");
@@ -202,12 +203,7 @@ fn a_symbolic_link_is_followed_and_stays_a_link() {
     let out = convert(dir.path(), &["-o", "out.csv", "--force"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let link = std::fs::symlink_metadata(dir.path().join("out.csv")).unwrap();
     assert!(link.file_type().is_symlink());
     let target = std::fs::read_to_string(dir.path().join("real/out.csv")).unwrap();
@@ -220,7 +216,7 @@ fn a_symbolic_link_is_followed_and_stays_a_link() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link to a missing file"));
+    assert!(stderr(&out).contains("symbolic link to a missing file"));
     let link = std::fs::symlink_metadata(dir.path().join("dangling.csv")).unwrap();
     assert!(link.file_type().is_symlink());
 }
@@ -271,12 +267,7 @@ fn output_after_a_windows_1252_input_has_a_bom_by_default_and_the_summary_says_s
             .args(extra)
             .output()
             .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let summary = String::from_utf8_lossy(&o.stdout).into_owned();
         let out = std::fs::read(dir.path().join("out.csv")).unwrap();
         let rejects = std::fs::read(dir.path().join("rejects.csv")).unwrap();
@@ -325,7 +316,7 @@ fn a_character_windows_1252_lacks_is_an_error_naming_the_line() {
     )
     .output()
     .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
@@ -349,12 +340,7 @@ fn aggregate_and_validate_write_the_encoding_asked() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_ne!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
     let table = std::fs::read(dir.path().join("table.csv")).unwrap();
     assert!(
         table.starts_with(b"\xef\xbb\xbfcode,"),
@@ -379,12 +365,7 @@ fn aggregate_and_validate_write_the_encoding_asked() {
         .args(["-o", "findings.csv", "--output-encoding", "utf-8-bom"])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let findings = std::fs::read(dir.path().join("findings.csv")).unwrap();
     assert!(findings.starts_with(b"\xef\xbb\xbfrule,"));
 }

@@ -116,7 +116,7 @@ fn a_closed_standard_output_ends_quietly() {
         assert!(!first.is_empty());
         // The reader is gone (as after `| head -1`).
         let out = child.wait_with_output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(err, "", "{format}");
         assert_ne!(out.status.code(), Some(2), "{format}");
     }

@@ -2,6 +2,7 @@
 //! run --`) command of its `sh` blocks runs on shipped files without a usage error, and every
 //! flag the command-line section names exists.
 
+use crate::cli::stderr;
 use std::path::Path;
 use std::process::Command;
 
@@ -87,7 +88,7 @@ fn every_readme_command_runs_as_written_on_shipped_files() {
             "`wm-ethnicity {}` exited {:?}: {}",
             args.join(" "),
             o.status.code(),
-            String::from_utf8_lossy(&o.stderr)
+            stderr(&o)
         );
     }
 }
