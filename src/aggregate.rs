@@ -26,14 +26,15 @@
 //! ```
 
 use crate::convert::{
-    Converted, Converter, Plan, Policy, RecordRejection, RejectSink, SchemeFrom, StreamError,
-    check_record, column_index, send_reject,
+    Converted, Converter, Plan, Policy, RejectSink, StreamError, check_record, send_reject,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::privacy::shown;
 use crate::resolve::labels::Synonyms;
+use crate::resolve::row::{RecordRejection, column_index};
 use crate::resolve::{By, Rejection};
+use crate::spec::SchemeFrom;
 use crate::rules::Rule;
 use crate::scheme::Registry;
 use crate::standard::{Level, Node, STANDARD_VERSION};

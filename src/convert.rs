@@ -27,21 +27,20 @@
 //! assert_eq!(c.policy, Some(Policy::MostLikely));
 //! ```
 
-use crate::council;
 use crate::crosswalk::{self, Loss};
-use crate::error::{Error, ErrorKind, Location, Result};
+use crate::error::{Error, Result};
 use crate::io;
-use crate::privacy::{may_show, shown};
-use crate::resolve::labels::{self, Synonyms};
+use crate::privacy::may_show;
+use crate::resolve::labels::Synonyms;
+use crate::resolve::row::{self, RecordFields, RecordRejection, RowScheme, column_index};
 use crate::resolve::unknown::{Explainer, empty_cell};
 use crate::resolve::{
-    By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, empty, find_code,
+    By, Found, Matched, Meaning, Rejection, Source, find_code, find_value,
 };
 use crate::rules::Rule;
 use crate::scheme::{Registry, Relationship, Scheme};
-use crate::spec::{EmptyCell, Role};
+use crate::spec::{EmptyCell, Role, SchemeFrom};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
-use crate::text::nearest;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -250,11 +249,7 @@ pub fn convert_value<'a>(
     by: By,
     policy: Policy,
 ) -> std::result::Result<Converted<'a>, Rejection> {
-    let found = match by {
-        By::Code => find_code(source, raw)?,
-        By::Label => labels::find_label(registry, synonyms, source, raw)?,
-    };
-    Ok(found.convert(policy))
+    Ok(find_value(registry, synonyms, source, raw, by)?.convert(policy))
 }
 
 /// The columns a conversion adds to each record, in order.
@@ -344,36 +339,6 @@ pub const fn loss_name(loss: Loss) -> &'static str {
     }
 }
 
-/// Where each record's scheme comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SchemeFrom {
-    /// One scheme (or [`STANDARD_ID`]) for every record.
-    Fixed(String),
-    /// A column holding a scheme id (or [`STANDARD_ID`]) per record.
-    Column(String),
-    /// A council column and a dataset column, resolved through the council profiles
-    /// ([`council::council`], [`council::Council::scheme_for`]).
-    Council {
-        /// The column naming the council (ONS code, short id or name).
-        council: String,
-        /// The column naming the dataset (e.g. `school-census`).
-        dataset: String,
-    },
-}
-
-impl fmt::Display for SchemeFrom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SchemeFrom::Fixed(id) => write!(f, "scheme {id}"),
-            SchemeFrom::Column(c) => write!(f, "the scheme in column {c}"),
-            SchemeFrom::Council { council, dataset } => {
-                write!(f, "council profiles (columns {council} and {dataset})")
-            }
-        }
-    }
-}
-
 /// What to convert and how: the column, where the scheme comes from, and the options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -406,122 +371,19 @@ impl Plan {
     }
 }
 
-/// A record's fields by position (a CSV record, a row of strings, a record being read).
-pub trait RecordFields {
-    /// The field at `index`, if the record has it (and it is text).
-    fn field(&self, index: usize) -> Option<&str>;
-}
-
-impl RecordFields for csv::StringRecord {
-    fn field(&self, index: usize) -> Option<&str> {
-        self.get(index)
-    }
-}
-
-impl<S: AsRef<str>> RecordFields for [S] {
-    fn field(&self, index: usize) -> Option<&str> {
-        self.get(index).map(AsRef::as_ref)
-    }
-}
-
-impl<S: AsRef<str>> RecordFields for Vec<S> {
-    fn field(&self, index: usize) -> Option<&str> {
-        self.get(index).map(AsRef::as_ref)
-    }
-}
-
-impl RecordFields for io::Record<'_> {
-    fn field(&self, index: usize) -> Option<&str> {
-        match self.get(index)? {
-            io::Field::Text(s) => Some(s),
-            io::Field::Invalid(_) => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum ResolvedFrom<'a> {
-    Fixed(Source<'a>),
-    Column(usize),
-    Council { council: usize, dataset: usize },
-}
-
 /// A [`Plan`] bound to a header and a registry: converts records.
 #[derive(Debug)]
 pub struct Converter<'a> {
     registry: &'a Registry,
     synonyms: &'a Synonyms,
     value: usize,
-    from: ResolvedFrom<'a>,
+    scheme: RowScheme<'a>,
     by: By,
     policy: Policy,
     to: Option<&'a Scheme>,
     empty: EmptyCell,
     columns: Vec<String>,
     explainer: Explainer<'a>,
-}
-
-/// A record that could not be converted: which column, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecordRejection {
-    /// The column at fault (0-based index into the header); `None` for the whole record.
-    pub index: Option<usize>,
-    /// Why.
-    #[serde(flatten)]
-    pub rejection: Box<Rejection>,
-}
-
-impl RecordRejection {
-    /// A rejection of the whole record.
-    pub fn record(rejection: Rejection) -> Self {
-        RecordRejection {
-            index: None,
-            rejection: Box::new(rejection),
-        }
-    }
-
-    /// A rejection of the value in column `index`.
-    pub fn column(index: usize, rejection: Rejection) -> Self {
-        RecordRejection {
-            index: Some(index),
-            rejection: Box::new(rejection),
-        }
-    }
-
-    /// The name of the column at fault, from the `header` the record was read with.
-    pub fn column_name<'h, S: AsRef<str>>(&self, header: &'h [S]) -> Option<&'h str> {
-        header.get(self.index?).map(AsRef::as_ref)
-    }
-}
-
-/// The index of column `name` in `header`: an exact match, else the only match ignoring case and
-/// surrounding spaces (as [`io::Table::column`]). The error names `file` and the nearest headers.
-pub fn column_index<S: AsRef<str>>(header: &[S], name: &str, file: &str) -> Result<usize> {
-    if let Some(i) = header.iter().position(|h| h.as_ref() == name) {
-        io::Table::check_unique(header, i, file, 1)?;
-        return Ok(i);
-    }
-    let want = name.trim();
-    let mut found = header
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.as_ref().trim().eq_ignore_ascii_case(want))
-        .map(|(i, _)| i);
-    if let (Some(i), None) = (found.next(), found.next()) {
-        return Ok(i);
-    }
-    let near = nearest(name, header.iter().map(AsRef::as_ref), 3);
-    Err(Error::new(
-        ErrorKind::Input(format!(
-            "no column `{name}` in the header{}",
-            if near.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", near.join(", "))
-            }
-        )),
-        Location::file(file).at(1, 1),
-    ))
 }
 
 impl<'a> Converter<'a> {
@@ -536,16 +398,7 @@ impl<'a> Converter<'a> {
     ) -> Result<Converter<'a>> {
         let at_file = |e: Error| e.in_file(file);
         let value = column_index(header, &plan.column, file)?;
-        let from = match &plan.scheme {
-            SchemeFrom::Fixed(id) => {
-                ResolvedFrom::Fixed(Source::require(registry, id).map_err(at_file)?)
-            }
-            SchemeFrom::Column(c) => ResolvedFrom::Column(column_index(header, c, file)?),
-            SchemeFrom::Council { council, dataset } => ResolvedFrom::Council {
-                council: column_index(header, council, file)?,
-                dataset: column_index(header, dataset, file)?,
-            },
-        };
+        let scheme = RowScheme::new(registry, &plan.scheme, header, file)?;
         let to = match &plan.to_scheme {
             Some(id) => Some(registry.require(id).map_err(at_file)?),
             None => None,
@@ -554,7 +407,7 @@ impl<'a> Converter<'a> {
             registry,
             synonyms,
             value,
-            from,
+            scheme,
             by: plan.by,
             policy: plan.policy,
             to,
@@ -572,11 +425,7 @@ impl<'a> Converter<'a> {
     /// The indexes of every column a conversion reads (value, scheme, council, dataset).
     pub fn columns_read(&self) -> Vec<usize> {
         let mut v = vec![self.value];
-        match self.from {
-            ResolvedFrom::Fixed(_) => {}
-            ResolvedFrom::Column(i) => v.push(i),
-            ResolvedFrom::Council { council, dataset } => v.extend([council, dataset]),
-        }
+        v.extend(self.scheme.columns());
         v
     }
 
@@ -590,129 +439,20 @@ impl<'a> Converter<'a> {
         &self.columns
     }
 
-    fn field<R: RecordFields + ?Sized>(
-        record: &R,
-        index: usize,
-    ) -> std::result::Result<&str, RecordRejection> {
-        record.field(index).ok_or_else(|| {
-            RecordRejection::column(
-                index,
-                Rejection::new(
-                    Rule::WrongFieldCount,
-                    "the record has fewer fields than the header, so this column is missing",
-                ),
-            )
-        })
-    }
-
-    /// The source of one record's value.
-    pub fn source_of<R: RecordFields + ?Sized>(
-        &self,
-        record: &R,
-    ) -> std::result::Result<Source<'a>, RecordRejection> {
-        match self.from {
-            ResolvedFrom::Fixed(s) => Ok(s),
-            ResolvedFrom::Column(i) => {
-                let id = Self::field(record, i)?.trim();
-                Source::get(self.registry, id).ok_or_else(|| {
-                    RecordRejection::column(
-                        i,
-                        Rejection::new(
-                            Rule::UnknownScheme,
-                            if id.is_empty() {
-                                "the scheme cell is empty".to_owned()
-                            } else {
-                                format!("{} is not a scheme id", shown(id))
-                            },
-                        )
-                        .with_nearest(nearest(
-                            id,
-                            self.registry.ids().chain([STANDARD_ID]),
-                            3,
-                        )),
-                    )
-                })
-            }
-            ResolvedFrom::Council { council, dataset } => {
-                let key = Self::field(record, council)?.trim();
-                let Some(c) = council::council(key) else {
-                    return Err(RecordRejection::column(
-                        council,
-                        Rejection::new(
-                            Rule::UnknownCouncil,
-                            if key.is_empty() {
-                                "the council cell is empty".to_owned()
-                            } else {
-                                format!(
-                                    "{} is not one of the councils (ONS code, short id or name)",
-                                    shown(key)
-                                )
-                            },
-                        )
-                        .with_nearest(nearest(
-                            key,
-                            council::councils().iter().map(|c| c.short.as_str()),
-                            3,
-                        )),
-                    ));
-                };
-                let ds = Self::field(record, dataset)?.trim();
-                let Some(id) = c.scheme_for(ds) else {
-                    return Err(RecordRejection::column(
-                        dataset,
-                        Rejection::new(
-                            Rule::UnknownDataset,
-                            format!("{} has no return {} in its profile", c.name, shown(ds)),
-                        )
-                        .with_nearest(nearest(ds, c.returns.iter().map(|r| r.dataset.as_str()), 3))
-                        .with_suggestion(format!(
-                            "{}'s returns are: {}.",
-                            c.name,
-                            c.returns
-                                .iter()
-                                .map(|r| r.dataset.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    ));
-                };
-                Source::get(self.registry, id).ok_or_else(|| {
-                    RecordRejection::column(
-                        dataset,
-                        Rejection::new(
-                            Rule::UnknownScheme,
-                            format!(
-                                "{}'s {ds} return names scheme `{id}`, which is not loaded",
-                                c.name
-                            ),
-                        )
-                        .with_suggestion("Give the council's scheme file with --scheme-file."),
-                    )
-                })
-            }
-        }
-    }
-
     /// Converts one record: its scheme, its value, the policy, and the recoding if asked.
     pub fn convert<R: RecordFields + ?Sized>(
         &self,
         record: &R,
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
-        let source = self.source_of(record)?;
-        let raw = Self::field(record, self.value)?;
+        let source = self.scheme.source_of(record)?;
+        let raw = row::field(record, self.value)?;
         let c = if raw.trim().is_empty() {
             if self.empty != EmptyCell::NotKnown {
-                let rejection = match source {
-                    Source::Scheme(s) => {
-                        let (reason, suggestion) = empty_cell(s);
-                        Rejection::new(Rule::EmptyValue, reason).with_suggestion(suggestion)
-                    }
-                    Source::Standard => empty().with_suggestion(
-                        "Record a standard code, or `not-known`; if the return's rules count an \
-                         empty cell as not known, say so in its specification (empty: not-known).",
-                    ),
-                };
-                return Err(RecordRejection::column(self.value, rejection));
+                let (reason, suggestion) = empty_cell(source);
+                return Err(RecordRejection::column(
+                    self.value,
+                    Rejection::new(Rule::EmptyValue, reason).with_suggestion(suggestion),
+                ));
             }
             Found {
                 meaning: Meaning::of_node(Node::Residual(Residual::NotKnown)),
@@ -1080,7 +820,7 @@ mod tests {
         let c = convert_code(Source::Standard, " White.Irish ", Policy::Strict).unwrap();
         assert_eq!(c.code.code(), "white.irish");
         assert_eq!(c.matched, Matched::Normalised);
-        assert_eq!(c.source_scheme, STANDARD_ID);
+        assert_eq!(c.source_scheme, crate::resolve::STANDARD_ID);
     }
 
     #[test]

@@ -57,7 +57,9 @@ pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, meaning};
 // Errors, rules and return specifications.
 pub use error::{Error, ErrorKind, Location, Result};
 pub use rules::{Rule, Severity};
-pub use spec::{ColumnSpec, DEFAULT_MAX_RESIDUAL_SHARE, EmptyCell, ReturnSpec, Role};
+pub use spec::{
+    By, ColumnSpec, DEFAULT_MAX_RESIDUAL_SHARE, EmptyCell, ReturnSpec, Role, SchemeFrom,
+};
 // Reading returns.
 pub use date::Date;
 pub use io::{
@@ -72,17 +74,17 @@ pub use resolve::labels::{
     BUILTIN_YAML as BUILTIN_SYNONYMS_YAML, Synonym, Synonyms, Target, find_label,
 };
 pub use resolve::unknown::Explainer;
-pub use resolve::{By, Found, Matched, Meaning, Rejection, STANDARD_ID, Source, find_code};
+pub use resolve::row::{RecordFields, RecordRejection, RowScheme, column_index};
+pub use resolve::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, find_code, find_value};
 pub use text::{fold_label, nearest, normalise_code};
 // Conversion, validation and aggregation.
 pub use aggregate::{
     AggregatePlan, Aggregator, CountRow, CountTable, Placement, aggregate_stream, parse_count,
 };
 pub use convert::{
-    Converted, Converter, OUTPUT_COLUMNS, Plan, Policy, RECODE_COLUMNS, Recoded, RecordFields,
-    RecordRejection, RecordSink, RejectSink, Rejected, SchemeFrom, StreamError, Summary,
-    check_record, column_index, convert_code, convert_record, convert_stream, convert_value,
-    loss_name, send_reject,
+    Converted, Converter, OUTPUT_COLUMNS, Plan, Policy, RECODE_COLUMNS, Recoded, RecordSink,
+    RejectSink, Rejected, StreamError, Summary, check_record, convert_code, convert_record,
+    convert_stream, convert_value, loss_name, send_reject,
 };
 pub use validate::{
     ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,

@@ -38,6 +38,7 @@ use crate::yaml;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The residual share above which rule WM013 reports an error, unless a specification says
@@ -75,6 +76,80 @@ pub enum EmptyCell {
     Allowed,
 }
 
+/// How a value is matched: on the scheme's codes, or on labels (free text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum By {
+    /// The scheme's codes (for label-keyed schemes, the key is the label: see [`crate::scheme::KeyedBy`]).
+    #[default]
+    Code,
+    /// Free text: the scheme's labels, then the curated synonyms.
+    Label,
+}
+
+impl By {
+    /// Every way of matching, in the order flags list them.
+    pub const ALL: [By; 2] = [By::Code, By::Label];
+
+    /// The name used in flags and summaries.
+    pub const fn name(self) -> &'static str {
+        match self {
+            By::Code => "code",
+            By::Label => "label",
+        }
+    }
+
+    /// One line saying what it matches.
+    pub const fn help(self) -> &'static str {
+        match self {
+            By::Code => "The scheme's codes",
+            By::Label => "Free text: the scheme's labels, then the curated synonyms",
+        }
+    }
+}
+
+/// Where each record's scheme comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SchemeFrom {
+    /// One scheme (or `standard`) for every record.
+    Fixed(String),
+    /// A column holding a scheme id (or `standard`) per record.
+    Column(String),
+    /// A council column and a dataset column, resolved through the council profiles
+    /// ([`crate::council::council`], [`crate::council::Council::scheme_for`]).
+    Council {
+        /// The column naming the council (ONS code, short id or name).
+        council: String,
+        /// The column naming the dataset (e.g. `school-census`).
+        dataset: String,
+    },
+}
+
+impl SchemeFrom {
+    /// How summaries name it: the scheme id when fixed, else where it is read from.
+    pub fn name(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            SchemeFrom::Fixed(id) => id.into(),
+            other => other.to_string().into(),
+        }
+    }
+}
+
+impl fmt::Display for SchemeFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemeFrom::Fixed(id) => write!(f, "scheme {id}"),
+            SchemeFrom::Column(c) => write!(f, "the scheme in column {c}"),
+            SchemeFrom::Council { council, dataset } => {
+                write!(f, "council profiles (columns {council} and {dataset})")
+            }
+        }
+    }
+}
+
 /// One column of a return.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColumnSpec {
@@ -82,9 +157,12 @@ pub struct ColumnSpec {
     pub name: String,
     /// What it holds.
     pub role: Role,
-    /// For coded columns, the scheme id.
+    /// For coded columns, where each record's scheme comes from: one scheme id, or columns of
+    /// the file (a scheme column, or council and dataset columns).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scheme: Option<String>,
+    pub scheme: Option<SchemeFrom>,
+    /// For coded columns, whether values are codes or labels (free text).
+    pub by: By,
     /// When true the column must be in the header (rule WM012, fatal); when false an absent column
     /// is skipped and the report says so.
     pub required: bool,
@@ -101,6 +179,7 @@ impl ColumnSpec {
             name: name.into(),
             role,
             scheme: None,
+            by: By::Code,
             required: true,
             empty: EmptyCell::Error,
             scheme_at: None,
@@ -145,8 +224,15 @@ impl Default for ReturnSpec {
 impl ReturnSpec {
     /// A specification with one required coded column.
     pub fn coded(column: impl Into<String>, scheme: impl Into<String>) -> Self {
+        ReturnSpec::coded_from(column, SchemeFrom::Fixed(scheme.into()), By::Code)
+    }
+
+    /// A specification with one required coded column, each record's scheme from `scheme`, its
+    /// values matched `by` code or label.
+    pub fn coded_from(column: impl Into<String>, scheme: SchemeFrom, by: By) -> Self {
         let mut c = ColumnSpec::new(column, Role::Coded);
-        c.scheme = Some(scheme.into());
+        c.scheme = Some(scheme);
+        c.by = by;
         ReturnSpec {
             columns: vec![c],
             ..ReturnSpec::default()
@@ -225,7 +311,10 @@ impl ReturnSpec {
     /// specification file when it does not.
     pub fn check_schemes(&self, registry: &Registry) -> Result<()> {
         for c in self.coded_columns() {
-            if let Some(id) = &c.scheme {
+            if let Some(SchemeFrom::Fixed(id)) = &c.scheme {
+                if id == "standard" {
+                    continue;
+                }
                 if let Err(e) = registry.require(id) {
                     let loc = c.scheme_at.clone().unwrap_or_default();
                     return Err(Error::new(
@@ -271,9 +360,63 @@ struct RawColumn {
     #[serde(default)]
     scheme: Option<Spanned<String>>,
     #[serde(default)]
+    scheme_column: Option<Spanned<String>>,
+    #[serde(default)]
+    council_column: Option<Spanned<String>>,
+    #[serde(default)]
+    dataset_column: Option<Spanned<String>>,
+    #[serde(default)]
+    by: Option<By>,
+    #[serde(default)]
     required: Option<bool>,
     #[serde(default)]
     empty: Option<EmptyCell>,
+}
+
+impl RawColumn {
+    /// Where the column's scheme is declared.
+    fn scheme_at(&self, file: &str) -> Option<Location> {
+        [&self.scheme, &self.scheme_column, &self.council_column]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|s| at(file, s))
+    }
+
+    /// Where each record's scheme comes from: one of `scheme`, `scheme_column`, or
+    /// `council_column` with `dataset_column`.
+    fn scheme_from(&self, file: &str, name: &str) -> Result<Option<SchemeFrom>> {
+        let text = |s: &Spanned<String>| s.value.trim().to_owned();
+        match (
+            &self.scheme,
+            &self.scheme_column,
+            &self.council_column,
+            &self.dataset_column,
+        ) {
+            (None, None, None, None) => Ok(None),
+            (Some(s), None, None, None) => Ok(Some(SchemeFrom::Fixed(text(s)))),
+            (None, Some(s), None, None) => Ok(Some(SchemeFrom::Column(text(s)))),
+            (None, None, Some(c), Some(d)) => Ok(Some(SchemeFrom::Council {
+                council: text(c),
+                dataset: text(d),
+            })),
+            (None, None, Some(c), None) => Err(invalid(
+                at(file, c),
+                format!("column `{name}`: `council_column` needs a `dataset_column` too"),
+            )),
+            (None, None, None, Some(d)) => Err(invalid(
+                at(file, d),
+                format!("column `{name}`: `dataset_column` needs a `council_column` too"),
+            )),
+            _ => Err(invalid(
+                self.scheme_at(file).unwrap_or_else(|| Location::file(file)),
+                format!(
+                    "column `{name}`: give one of `scheme`, `scheme_column`, or \
+                     `council_column` with `dataset_column`"
+                ),
+            )),
+        }
+    }
 }
 
 fn at<T>(file: &str, s: &Spanned<T>) -> Location {
@@ -303,7 +446,7 @@ impl RawSpec {
         let mut seen: Vec<(String, Location)> = Vec::new();
         for c in self.columns {
             let loc = at(file, &c.name);
-            let name = c.name.value;
+            let name = c.name.value.clone();
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                 return Err(invalid(
                     loc,
@@ -314,18 +457,22 @@ impl RawSpec {
                 ));
             }
             seen.push((name.clone(), loc.clone()));
-            let role = match (c.role, &c.scheme) {
+            let from = c.scheme_from(file, &name)?;
+            let role = match (c.role, &from) {
                 (None | Some(Role::Coded), Some(_)) => Role::Coded,
                 (Some(Role::Coded), None) => {
                     return Err(invalid(
                         loc,
-                        format!("coded column `{name}` needs a `scheme`"),
+                        format!(
+                            "coded column `{name}` needs a `scheme` (or `scheme_column`, or \
+                             `council_column` and `dataset_column`)"
+                        ),
                     ));
                 }
                 (None, None) => Role::Other,
-                (Some(r), Some(s)) => {
+                (Some(r), Some(_)) => {
                     return Err(invalid(
-                        at(file, s),
+                        c.scheme_at(file).unwrap_or(loc),
                         format!(
                             "column `{name}` has role `{}`: only coded columns have a scheme",
                             match r {
@@ -338,6 +485,12 @@ impl RawSpec {
                 }
                 (Some(r), None) => r,
             };
+            if c.by.is_some() && role != Role::Coded {
+                return Err(invalid(
+                    loc,
+                    format!("column `{name}` has `by` but is not a coded column"),
+                ));
+            }
             if matches!(role, Role::Id | Role::Date) {
                 if let Some(prev) = columns.iter().find(|p| p.role == role) {
                     return Err(invalid(
@@ -353,8 +506,9 @@ impl RawSpec {
             columns.push(ColumnSpec {
                 name,
                 role,
-                scheme_at: c.scheme.as_ref().map(|s| at(file, s)),
-                scheme: c.scheme.map(|s| s.value.trim().to_owned()),
+                scheme_at: c.scheme_at(file),
+                scheme: from,
+                by: c.by.unwrap_or_default(),
                 required: c.required.unwrap_or(true),
                 empty: c.empty.unwrap_or_default(),
             });

@@ -46,10 +46,13 @@ use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
 use crate::privacy::may_show;
+use crate::resolve::labels::Synonyms;
+use crate::resolve::row::{RecordRejection, RowScheme};
 use crate::resolve::unknown::{Explainer, Why, empty_cell, quoted_code, same_target, what};
+use crate::resolve::{Rejection, Source, find_value};
 use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::scheme::{Code, FxHasher, MatchKind, Registry, Scheme, Status};
-use crate::spec::{EmptyCell, ReturnSpec, Role};
+use crate::spec::{By, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Group, Level, Node, Residual};
 use crate::text::{nearest, printable};
 use serde::{Serialize, Serializer};
@@ -295,9 +298,10 @@ impl Report {
 
 /// A coded column with its scheme resolved.
 #[derive(Debug)]
-struct Coded<'r> {
+struct Coded {
     name: String,
-    scheme: &'r Scheme,
+    scheme: SchemeFrom,
+    by: By,
     empty: EmptyCell,
     required: bool,
 }
@@ -305,7 +309,9 @@ struct Coded<'r> {
 /// Checks returns against a specification. See the [module docs](self).
 #[derive(Debug)]
 pub struct Validator<'r> {
-    coded: Vec<Coded<'r>>,
+    registry: &'r Registry,
+    synonyms: &'r Synonyms,
+    coded: Vec<Coded>,
     id: Option<(String, EmptyCell, bool)>,
     date: Option<(String, EmptyCell, bool)>,
     others: Vec<(String, bool)>,
@@ -327,15 +333,19 @@ impl<'r> Validator<'r> {
         for c in &spec.columns {
             match c.role {
                 Role::Coded => {
-                    let scheme_id = c.scheme.as_deref().ok_or_else(|| {
+                    let scheme = c.scheme.clone().ok_or_else(|| {
                         Error::new(
                             ErrorKind::Invalid(format!("coded column `{}` has no scheme", c.name)),
                             Location::default(),
                         )
                     })?;
+                    if let SchemeFrom::Fixed(id) = &scheme {
+                        Source::require(registry, id)?;
+                    }
                     coded.push(Coded {
                         name: c.name.clone(),
-                        scheme: registry.require(scheme_id)?,
+                        scheme,
+                        by: c.by,
                         empty: c.empty,
                         required: c.required,
                     });
@@ -356,6 +366,8 @@ impl<'r> Validator<'r> {
             severity[r.index()] = spec.severity_of(r);
         }
         Ok(Validator {
+            registry,
+            synonyms: Synonyms::builtin(),
             coded,
             id,
             date,
@@ -365,6 +377,14 @@ impl<'r> Validator<'r> {
             spec_name: spec.name.clone(),
             explainer: Explainer::new(registry),
         })
+    }
+
+    /// This validator with labels (`by: label` columns) matched through `synonyms` instead of
+    /// the built-in list.
+    #[must_use]
+    pub fn with_synonyms(mut self, synonyms: &'r Synonyms) -> Self {
+        self.synonyms = synonyms;
+        self
     }
 
     /// Validates `table`, handing every finding to `sink` as it is found, in file order (findings
@@ -389,7 +409,7 @@ impl<'r> Validator<'r> {
         Ok((report, out))
     }
 
-    fn bind(&self, table: &Table<'_>) -> Result<Binding> {
+    fn bind(&self, table: &Table<'_>) -> Result<Binding<'r>> {
         const LISTED_COLUMNS: usize = 30;
         let mut absent = Vec::new();
         let header_line = table.header_line();
@@ -434,7 +454,13 @@ impl<'r> Validator<'r> {
         };
         let mut coded = Vec::new();
         for c in &self.coded {
-            coded.push(find(&c.name, c.required)?);
+            coded.push(match find(&c.name, c.required)? {
+                Some(i) => Some((
+                    i,
+                    RowScheme::new(self.registry, &c.scheme, table.header(), table.name())?,
+                )),
+                None => None,
+            });
         }
         let id = match &self.id {
             Some((n, _, req)) => find(n, *req)?,
@@ -448,8 +474,16 @@ impl<'r> Validator<'r> {
             find(n, *req)?;
         }
         let mut declared = vec![false; table.header().len()];
-        for i in coded.iter().flatten().chain(id.iter()).chain(date.iter()) {
-            declared[*i] = true;
+        let scheme_columns = coded.iter().flatten().flat_map(|(_, s)| s.columns());
+        for i in coded
+            .iter()
+            .flatten()
+            .map(|(i, _)| *i)
+            .chain(scheme_columns)
+            .chain(id)
+            .chain(date)
+        {
+            declared[i] = true;
         }
         Ok(Binding {
             coded,
@@ -548,8 +582,9 @@ impl<'r> Validator<'r> {
 
 /// Column indexes in the header.
 #[derive(Debug)]
-struct Binding {
-    coded: Vec<Option<usize>>,
+struct Binding<'r> {
+    /// Each coded column's index and where each record's scheme comes from.
+    coded: Vec<Option<(usize, RowScheme<'r>)>>,
     id: Option<usize>,
     date: Option<usize>,
     /// True for header columns the specification names.
@@ -591,7 +626,7 @@ impl Profile {
         share(self.out.residual, self.out.total())
     }
 
-    fn to_profile(&self, c: &Coded<'_>, records: u64, max: f64) -> ColumnProfile {
+    fn to_profile(&self, c: &Coded, records: u64, max: f64) -> ColumnProfile {
         let mut nodes = Vec::new();
         let mut push = |node: Node, count: u64| {
             if count > 0 {
@@ -617,7 +652,7 @@ impl Profile {
         let total = self.out.total().max(records);
         ColumnProfile {
             column: c.name.clone(),
-            scheme: c.scheme.id.clone(),
+            scheme: c.scheme.name().into_owned(),
             records: self.out.total(),
             outcomes: self.out,
             detailed_share: share(self.out.detailed, total),
@@ -728,6 +763,10 @@ enum Bad {
 #[derive(Debug, Clone, Copy)]
 enum Detail<'a> {
     None,
+    /// A value rejected as conversion rejects it: its rule, reason and suggestion.
+    Rejected(&'a Rejection),
+    /// A value found (by label, or a standard code) whose meaning is a residual.
+    Residual(Node),
     Fields { found: usize, expected: usize },
     Encoding(Bad),
     Code(&'a Code),
@@ -741,7 +780,7 @@ enum Detail<'a> {
 struct State<'v, 'r, 's> {
     v: &'v Validator<'r>,
     header: Vec<String>,
-    binding: Binding,
+    binding: Binding<'r>,
     encoding: &'static str,
     sheet: bool,
     sink: Option<&'s mut dyn Sink>,
@@ -754,11 +793,11 @@ struct State<'v, 'r, 's> {
     records: u64,
     /// Why recent unknown values were unknown, by (column, value): the same bad value tends to
     /// repeat, and explaining it searches every scheme.
-    unknown: HashMap<(usize, Box<str>), (Rule, Detail<'r>)>,
+    unknown: HashMap<(usize, usize, Box<str>), (Rule, Detail<'r>)>,
     /// Recent messages and suggestions (already made printable), by (rule, column) then value,
     /// for findings whose text depends on nothing else. Looked up by the value as it is, with no
     /// copy of it.
-    messages: HashMap<(Rule, usize), TextByValue>,
+    messages: HashMap<(Rule, usize, usize), TextByValue>,
 }
 
 /// A finding's message and suggestion.
@@ -805,7 +844,7 @@ impl<'r> State<'_, 'r, '_> {
         column: Option<usize>,
         scheme: Option<&'r Scheme>,
         value: Option<&str>,
-        detail: Detail<'r>,
+        detail: Detail<'_>,
     ) -> std::io::Result<()> {
         let Some(global) = self.v.severity[rule.index()] else {
             return Ok(());
@@ -831,9 +870,13 @@ impl<'r> State<'_, 'r, '_> {
         // The text of most findings depends only on the rule, the column and the value.
         let cacheable = !matches!(
             rule,
-            Rule::DuplicateId | Rule::NotValidOnDate | Rule::ResidualShare | Rule::WrongFieldCount
+            Rule::DuplicateId
+                | Rule::NotValidOnDate
+                | Rule::ResidualShare
+                | Rule::WrongFieldCount
+                | Rule::UnknownDataset
         );
-        let key = (rule, column.unwrap_or(usize::MAX));
+        let key = (rule, column.unwrap_or(usize::MAX), scheme_key(scheme));
         let cached = if cacheable {
             messages
                 .get(&key)
@@ -951,8 +994,8 @@ impl<'r> State<'_, 'r, '_> {
             None => None,
         };
         for c in 0..self.v.coded.len() {
-            if let Some(i) = self.binding.coded[c] {
-                self.check_code(rec, at, c, i, date)?;
+            if let Some((i, from)) = self.binding.coded[c] {
+                self.check_coded(rec, at, c, i, from, date)?;
             }
         }
         Ok(())
@@ -1101,31 +1144,109 @@ impl<'r> State<'_, 'r, '_> {
         Ok(date)
     }
 
-    fn check_code(
+    /// Checks coded column `c` (at index `i`) of a record: its scheme from `from`, then its
+    /// value, as conversion reads them (so both agree on which records are wrong).
+    fn check_coded(
         &mut self,
         rec: &Record<'_>,
         at: At,
         c: usize,
         i: usize,
+        from: RowScheme<'r>,
         date: Option<Date>,
     ) -> std::io::Result<()> {
-        let col = &self.v.coded[c];
-        let scheme = col.scheme;
-        let empty = col.empty;
+        for j in from.columns() {
+            if self.field(rec, at, j)?.is_none() {
+                self.profiles[c].out.invalid += 1;
+                return Ok(());
+            }
+        }
+        let source = match from.source_of(rec) {
+            Ok(s) => s,
+            Err(r) => {
+                self.profiles[c].out.invalid += 1;
+                return self.emit_rejection(rec, at, &r, None);
+            }
+        };
         let Some(raw) = self.field(rec, at, i)? else {
             self.profiles[c].out.invalid += 1;
             return Ok(());
+        };
+        let empty = self.v.coded[c].empty;
+        let scheme = match source {
+            Source::Scheme(s) => Some(s),
+            Source::Standard => None,
         };
         if is_blank(raw) {
             match empty {
                 EmptyCell::NotKnown => self.profiles[c].add(Node::Residual(Residual::NotKnown)),
                 _ => self.profiles[c].out.empty += 1,
             }
-            return self.empty(at, i, empty, Role::Coded, Some(scheme));
+            return self.empty(at, i, empty, Role::Coded, scheme);
         }
+        match (scheme, self.v.coded[c].by) {
+            (Some(s), By::Code) => self.check_code(at, c, i, s, raw, date),
+            (_, by) => match find_value(self.v.registry, self.v.synonyms, source, raw, by) {
+                Ok(found) => {
+                    let node = found.meaning.target;
+                    if node.is_residual() {
+                        self.emit(
+                            Rule::ResidualValue,
+                            None,
+                            at,
+                            Some(i),
+                            scheme,
+                            Some(raw),
+                            Detail::Residual(node),
+                        )?;
+                    }
+                    self.profiles[c].add(node);
+                    Ok(())
+                }
+                Err(r) => {
+                    self.profiles[c].out.invalid += 1;
+                    self.emit_rejection(rec, at, &RecordRejection::column(i, r), scheme)
+                }
+            },
+        }
+    }
+
+    /// A finding from a rejection of conversion's (an unknown scheme, council or dataset, a
+    /// label that matches nothing), about the column it names.
+    fn emit_rejection(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        r: &RecordRejection,
+        scheme: Option<&'r Scheme>,
+    ) -> std::io::Result<()> {
+        let value = r.index.and_then(|j| match rec.get(j) {
+            Some(Field::Text(t)) => Some(t),
+            _ => None,
+        });
+        self.emit(
+            r.rejection.rule,
+            None,
+            at,
+            r.index,
+            scheme,
+            value,
+            Detail::Rejected(&r.rejection),
+        )
+    }
+
+    fn check_code(
+        &mut self,
+        at: At,
+        c: usize,
+        i: usize,
+        scheme: &'r Scheme,
+        raw: &str,
+        date: Option<Date>,
+    ) -> std::io::Result<()> {
         let Some(m) = scheme.lookup(raw) else {
             self.profiles[c].out.invalid += 1;
-            let key = (c, Box::<str>::from(raw));
+            let key = (c, scheme_key(Some(scheme)), Box::<str>::from(raw));
             let (rule, detail) = if let Some(hit) = self.unknown.get(&key) {
                 *hit
             } else {
@@ -1202,7 +1323,7 @@ impl<'r> State<'_, 'r, '_> {
 
     fn finish(&mut self) -> std::io::Result<()> {
         for c in 0..self.v.coded.len() {
-            let Some(i) = self.binding.coded[c] else {
+            let Some((i, _)) = self.binding.coded[c] else {
                 continue;
             };
             let p = &self.profiles[c];
@@ -1218,7 +1339,7 @@ impl<'r> State<'_, 'r, '_> {
                         record: None,
                     },
                     Some(i),
-                    Some(self.v.coded[c].scheme),
+                    None,
                     Some(&share),
                     Detail::Share { residual, total },
                 )?;
@@ -1284,8 +1405,8 @@ fn describe(
             ),
         ),
         (Rule::EmptyValue, Detail::Empty(column_role)) => match (column_role, scheme) {
-            (Role::Coded, Some(s)) => {
-                let (message, suggestion) = empty_cell(s);
+            (Role::Coded, s) => {
+                let (message, suggestion) = empty_cell(s.map_or(Source::Standard, Source::Scheme));
                 (message, Some(suggestion))
             }
             (Role::Id, _) => (
@@ -1369,6 +1490,14 @@ fn describe(
                 None,
             )
         }
+        (_, Detail::Rejected(r)) => (r.reason.clone(), r.suggestion.clone()),
+        (Rule::ResidualValue, Detail::Residual(node)) => (
+            format!(
+                "`{raw}` is a residual value ({}), not an ethnic group",
+                node.label().to_lowercase()
+            ),
+            None,
+        ),
         (Rule::NotValidOnDate, Detail::CodeOnDate(code, date)) => {
             let (from, to) = scheme.map_or((None, None), |s| {
                 (
@@ -1418,6 +1547,11 @@ fn describe(
         ),
         (r, _) => (r.summary().to_owned(), None),
     }
+}
+
+/// A scheme's identity in the caches of explanations and messages (0 for the standard).
+fn scheme_key(scheme: Option<&Scheme>) -> usize {
+    scheme.map_or(0, |s| std::ptr::from_ref(s) as usize)
 }
 
 fn what_of(scheme: Option<&Scheme>) -> &'static str {

@@ -67,7 +67,7 @@ pub struct AggregateArgs {
 /// The plan from the flags.
 fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
     let (column, by) = match (&args.coded.column, &args.label_column) {
-        (Some(c), _) => (c.clone(), args.by.by),
+        (Some(c), _) => (c.clone(), args.by.or(By::Code)),
         (None, Some(c)) => (c.clone(), By::Label),
         (None, None) => anyhow::bail!("give --column (the header of the column to count by)"),
     };

@@ -29,9 +29,17 @@ pub struct CodedArgs {
 /// How the coded column's values are matched.
 #[derive(Args, Debug)]
 pub struct ByArgs {
-    /// Match the coded column's values on codes, or on labels (free text).
-    #[arg(long, value_parser = by(), default_value = "code")]
-    pub by: By,
+    /// Match the coded column's values on codes, or on labels (free text) [default: code, or
+    /// as the specification's column says].
+    #[arg(long, value_parser = by())]
+    pub by: Option<By>,
+}
+
+impl ByArgs {
+    /// `--by`, else `declared` (a specification's column).
+    pub fn or(&self, declared: By) -> By {
+        self.by.unwrap_or(declared)
+    }
 }
 
 /// Each row's scheme from columns of the file, instead of one `--scheme`.

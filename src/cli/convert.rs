@@ -7,8 +7,8 @@ use clap::{Args, ValueEnum as _};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wm_ethnicity::Level;
-use wm_ethnicity::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
+use wm_ethnicity::{By, Level};
+use wm_ethnicity::{Converter, Plan, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{InputFormat, Table};
@@ -100,7 +100,7 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
     let scheme = match args.rows.scheme_from(args.coded.scheme.as_deref()) {
         Some(s) => s,
         None => match coded.and_then(|c| c.scheme.clone()) {
-            Some(s) => SchemeFrom::Fixed(s),
+            Some(s) => s,
             None => anyhow::bail!(
                 "give --scheme, --scheme-column, or --council-column with --dataset-column"
             ),
@@ -112,7 +112,7 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         .unwrap_or_default();
     files.extend(args.schemes.scheme_files.iter().cloned());
     let plan = Plan {
-        by: args.by.by,
+        by: args.by.or(coded.map_or(By::Code, |c| c.by)),
         policy: args.policy.policy,
         to_scheme: args.to_scheme.clone(),
         empty: coded.map_or(EmptyCell::Error, |c| c.empty),

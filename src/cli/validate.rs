@@ -1,12 +1,12 @@
 //! `validate`: check a council return against a scheme or a return specification.
 
 use super::files::{Destination, check_outputs};
-use super::{args, registry};
+use super::{args, registry, synonyms};
 use clap::Args;
 use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wm_ethnicity::ReturnSpec;
+use wm_ethnicity::{By, ReturnSpec};
 use wm_ethnicity::Table;
 use wm_ethnicity::{EncodingWriter, Severity};
 use wm_ethnicity::{Finding, Report, Sink, Validator};
@@ -20,9 +20,14 @@ validate.\nLine numbers are physical lines as a text editor counts them; in Exce
 shows on row = record + 1 (one header row, no line breaks inside values). Rules: docs/rules.md."
 )]
 #[command(
-    mut_arg("scheme", |a| a.required_unless_present("spec").requires("column")),
-    mut_arg("column", |a| a.required_unless_present("spec").requires("scheme")),
-    mut_arg("spec", |a| a.conflicts_with_all(["scheme", "column"]))
+    mut_arg("scheme", |a| {
+        a.required_unless_present_any(["spec", "scheme_column", "council_column"])
+            .requires("column")
+    }),
+    mut_arg("column", |a| a.required_unless_present("spec")),
+    mut_arg("spec", |a| {
+        a.conflicts_with_all(["scheme", "column", "scheme_column", "council_column", "by"])
+    })
 )]
 pub struct ValidateArgs {
     /// The return: CSV (comma, tab or semicolon separated), JSON Lines, or an Excel workbook.
@@ -30,6 +35,11 @@ pub struct ValidateArgs {
     /// The coded column and its scheme.
     #[command(flatten)]
     coded: args::CodedArgs,
+    #[command(flatten)]
+    by: args::ByArgs,
+    /// Each row's scheme from the file.
+    #[command(flatten)]
+    rows: args::RowSchemeArgs,
     /// The header of the record id column: ids are checked for duplicates.
     #[arg(long = "id-column")]
     id_column: Option<String>,
@@ -44,6 +54,8 @@ pub struct ValidateArgs {
     spec: args::SpecArgs,
     #[command(flatten)]
     schemes: args::SchemeFileArgs,
+    #[command(flatten)]
+    synonyms: args::SynonymArgs,
     /// How to read the input.
     #[command(flatten)]
     input: args::InputArgs,
@@ -72,10 +84,16 @@ fn parse_share(s: &str) -> Result<f64, String> {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
-    let mut spec = match (&args.spec.spec, &args.coded.scheme, &args.coded.column) {
+    let from = args.rows.scheme_from(args.coded.scheme.as_deref());
+    let mut spec = match (&args.spec.spec, from, &args.coded.column) {
         (Some(path), _, _) => ReturnSpec::load(path)?,
-        (None, Some(scheme), Some(column)) => ReturnSpec::coded(column, scheme),
-        _ => anyhow::bail!("give --scheme and --column, or --spec"),
+        (None, Some(from), Some(column)) => {
+            ReturnSpec::coded_from(column, from, args.by.or(By::Code))
+        }
+        _ => anyhow::bail!(
+            "give --column with --scheme (or --scheme-column, or --council-column and \
+             --dataset-column), or --spec"
+        ),
     };
     if let Some(c) = &args.id_column {
         spec = spec.with_id_column(c);
@@ -102,7 +120,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut files = spec.scheme_files.clone();
     files.extend(args.schemes.scheme_files.iter().cloned());
     let registry = registry(&files)?;
-    let validator = Validator::new(&spec, &registry)?;
+    let synonyms = synonyms(&args.synonyms.synonym_files, &registry)?;
+    let validator = Validator::new(&spec, &registry)?.with_synonyms(&synonyms);
     let output = args.output.path();
     check_outputs(&[("--output", output)], std::slice::from_ref(&args.file))?;
     let opts = args.input.read_options();

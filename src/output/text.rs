@@ -4,6 +4,7 @@ use super::{FindingsContext, FindingsWriter};
 use crate::convert::{RejectSink, Rejected};
 use crate::io::InputFormat;
 use crate::rules::Severity;
+use crate::spec::SchemeFrom;
 use crate::validate::{Finding, Report, Sink};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -91,7 +92,7 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
                 format!(
                     "column {} against {}",
                     c.name,
-                    c.scheme.as_deref().unwrap_or("")
+                    c.scheme.as_ref().map(SchemeFrom::name).unwrap_or_default()
                 )
             })
             .collect();
@@ -108,8 +109,10 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         if let Some(c) = self.context.council {
             writeln!(out, "  council:   {} {}", c.code, c.name)?;
             for col in spec.coded_columns() {
-                let scheme = col.scheme.as_deref().unwrap_or("");
-                let listed = c.returns.iter().any(|ret| ret.scheme == scheme)
+                let Some(SchemeFrom::Fixed(scheme)) = &col.scheme else {
+                    continue;
+                };
+                let listed = c.returns.iter().any(|ret| ret.scheme == *scheme)
                     || c.local_schemes.iter().any(|s| s == scheme);
                 if !listed {
                     writeln!(

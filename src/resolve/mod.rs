@@ -8,6 +8,7 @@
 //! and conversion's rejections alike.
 
 pub mod labels;
+pub mod row;
 pub mod unknown;
 
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -19,41 +20,10 @@ use crate::text::{looks_like_excel_scientific, nearest, printable};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use crate::spec::By;
+
 /// The id that names the standard itself as a source: values are standard codes (`white.irish`).
 pub const STANDARD_ID: &str = "standard";
-
-/// How a value is matched: on the scheme's codes, or on labels (free text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum By {
-    /// The scheme's codes (for label-keyed schemes, the key is the label: see [`KeyedBy`]).
-    #[default]
-    Code,
-    /// Free text: the scheme's labels, then the curated synonyms ([`crate::labels`]).
-    Label,
-}
-
-impl By {
-    /// Every way of matching, in the order flags list them.
-    pub const ALL: [By; 2] = [By::Code, By::Label];
-
-    /// The name used in flags and summaries.
-    pub const fn name(self) -> &'static str {
-        match self {
-            By::Code => "code",
-            By::Label => "label",
-        }
-    }
-
-    /// One line saying what it matches.
-    pub const fn help(self) -> &'static str {
-        match self {
-            By::Code => "The scheme's codes",
-            By::Label => "Free text: the scheme's labels, then the curated synonyms",
-        }
-    }
-}
 
 /// How a value was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -367,4 +337,19 @@ fn find_standard_code(raw: &str) -> std::result::Result<Found<'static>, Rejectio
         matched,
         observed: false,
     })
+}
+
+/// Finds a value of `source` matched `by` code or label (labels through `synonyms`, whose scheme
+/// targets are looked up in `registry`): what conversion converts and validation checks.
+pub fn find_value<'a>(
+    registry: &'a Registry,
+    synonyms: &'a labels::Synonyms,
+    source: Source<'a>,
+    raw: &str,
+    by: By,
+) -> std::result::Result<Found<'a>, Rejection> {
+    match by {
+        By::Code => find_code(source, raw),
+        By::Label => labels::find_label(registry, synonyms, source, raw),
+    }
 }

@@ -5,6 +5,7 @@
 //! of a code written instead of the code, a code of another scheme, and only then "unknown" with
 //! the nearest codes.
 
+use super::Source;
 use crate::crosswalk::{self, Loss};
 use crate::rules::Rule;
 use crate::scheme::{Code, KeyedBy, Mapping, MatchKind, Registry, Scheme, Status};
@@ -288,7 +289,15 @@ fn unknown_code(s: &Scheme, raw: &str, why: Why<'_>) -> (String, Option<String>)
 /// The message and suggestion for an empty cell in a column of `s` (WM004), as validation and
 /// conversion both say it: the scheme's codes for declined, not obtained and not known, and how a
 /// return's specification can count an empty cell as not known.
-pub(crate) fn empty_cell(s: &Scheme) -> (String, String) {
+pub(crate) fn empty_cell(source: Source<'_>) -> (String, String) {
+    let Source::Scheme(s) = source else {
+        return (
+            "no standard code given".to_owned(),
+            "Record a standard code, or `not-known`; if the return's rules count an empty cell \
+             as not known, say so in its specification (empty: not-known)."
+                .to_owned(),
+        );
+    };
     let residual = residual_codes(s);
     let record = if residual.is_empty() {
         "Record the person's answer.".to_owned()

@@ -736,11 +736,11 @@ fn spec_error(yaml: &str) -> String {
 fn return_specifications_are_checked_with_their_place() {
     assert_eq!(
         spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\n    colour: red\n"),
-        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, required, empty"
+        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, scheme_column, council_column, dataset_column, by, required, empty"
     );
     assert_eq!(
         spec_error("columns:\n  - name: E\n    role: coded\n"),
-        "s.yaml:2:11: coded column `E` needs a `scheme`"
+        "s.yaml:2:11: coded column `E` needs a `scheme` (or `scheme_column`, or `council_column` and `dataset_column`)"
     );
     assert_eq!(
         spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\n  - name: E\n    role: id\n"),
