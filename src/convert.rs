@@ -34,9 +34,7 @@ use crate::privacy::may_show;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{self, RecordFields, RecordRejection, RowScheme, column_index};
 use crate::resolve::unknown::{Explainer, empty_cell};
-use crate::resolve::{
-    By, Found, Matched, Meaning, Rejection, Source, find_code, find_value,
-};
+use crate::resolve::{By, Found, Matched, Meaning, Rejection, Source, find_code, find_value};
 use crate::rules::Rule;
 use crate::scheme::{Registry, Relationship, Scheme};
 use crate::spec::{EmptyCell, Role, SchemeFrom};

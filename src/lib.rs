@@ -73,8 +73,8 @@ pub use privacy::{Hidden, MAX_SHOWN_CHARS, may_show, shown};
 pub use resolve::labels::{
     BUILTIN_YAML as BUILTIN_SYNONYMS_YAML, Synonym, Synonyms, Target, find_label,
 };
-pub use resolve::unknown::Explainer;
 pub use resolve::row::{RecordFields, RecordRejection, RowScheme, column_index};
+pub use resolve::unknown::Explainer;
 pub use resolve::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, find_code, find_value};
 pub use text::{fold_label, nearest, normalise_code};
 // Conversion, validation and aggregation.

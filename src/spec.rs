@@ -22,6 +22,12 @@
 //!     required: false
 //! ```
 //!
+//! A coded column of a return mixing schemes reads each record's scheme from another column
+//! (`scheme_column: Scheme`), or from the council profiles (`council_column: LA` with
+//! `dataset_column: Dataset`); `by: label` matches free text. These are `validate` and `convert`'s
+//! `--scheme-column`, `--council-column`, `--dataset-column` and `--by`, so that a specification
+//! gives both commands the same reading.
+//!
 //! ```
 //! use wm_ethnicity::{ReturnSpec, Role};
 //!
@@ -383,6 +389,43 @@ impl RawColumn {
             .map(|s| at(file, s))
     }
 
+    /// The column's role: `role`, else coded when it has a scheme, else other.
+    fn role_of(
+        &self,
+        from: Option<&SchemeFrom>,
+        file: &str,
+        name: &str,
+        loc: &Location,
+    ) -> Result<Role> {
+        Ok(match (self.role, from) {
+            (None | Some(Role::Coded), Some(_)) => Role::Coded,
+            (Some(Role::Coded), None) => {
+                return Err(invalid(
+                    loc.clone(),
+                    format!(
+                        "coded column `{name}` needs a `scheme` (or `scheme_column`, or \
+                         `council_column` and `dataset_column`)"
+                    ),
+                ));
+            }
+            (None, None) => Role::Other,
+            (Some(r), Some(_)) => {
+                return Err(invalid(
+                    self.scheme_at(file).unwrap_or_else(|| loc.clone()),
+                    format!(
+                        "column `{name}` has role `{}`: only coded columns have a scheme",
+                        match r {
+                            Role::Id => "id",
+                            Role::Date => "date",
+                            Role::Other | Role::Coded => "other",
+                        }
+                    ),
+                ));
+            }
+            (Some(r), None) => r,
+        })
+    }
+
     /// Where each record's scheme comes from: one of `scheme`, `scheme_column`, or
     /// `council_column` with `dataset_column`.
     fn scheme_from(&self, file: &str, name: &str) -> Result<Option<SchemeFrom>> {
@@ -458,33 +501,7 @@ impl RawSpec {
             }
             seen.push((name.clone(), loc.clone()));
             let from = c.scheme_from(file, &name)?;
-            let role = match (c.role, &from) {
-                (None | Some(Role::Coded), Some(_)) => Role::Coded,
-                (Some(Role::Coded), None) => {
-                    return Err(invalid(
-                        loc,
-                        format!(
-                            "coded column `{name}` needs a `scheme` (or `scheme_column`, or \
-                             `council_column` and `dataset_column`)"
-                        ),
-                    ));
-                }
-                (None, None) => Role::Other,
-                (Some(r), Some(_)) => {
-                    return Err(invalid(
-                        c.scheme_at(file).unwrap_or(loc),
-                        format!(
-                            "column `{name}` has role `{}`: only coded columns have a scheme",
-                            match r {
-                                Role::Id => "id",
-                                Role::Date => "date",
-                                Role::Other | Role::Coded => "other",
-                            }
-                        ),
-                    ));
-                }
-                (Some(r), None) => r,
-            };
+            let role = c.role_of(from.as_ref(), file, &name, &loc)?;
             if c.by.is_some() && role != Role::Coded {
                 return Err(invalid(
                     loc,

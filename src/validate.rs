@@ -767,13 +767,21 @@ enum Detail<'a> {
     Rejected(&'a Rejection),
     /// A value found (by label, or a standard code) whose meaning is a residual.
     Residual(Node),
-    Fields { found: usize, expected: usize },
+    Fields {
+        found: usize,
+        expected: usize,
+    },
     Encoding(Bad),
     Code(&'a Code),
     CodeOnDate(&'a Code, Date),
-    Duplicate { first: u32 },
+    Duplicate {
+        first: u32,
+    },
     Unknown(Why<'a>),
-    Share { residual: u64, total: u64 },
+    Share {
+        residual: u64,
+        total: u64,
+    },
     Empty(Role),
 }
 

@@ -247,16 +247,16 @@ impl<'a> RowScheme<'a> {
 
 /// Field `index` of `record`, or the rejection of a record too short to have it.
 pub fn field<R: RecordFields + ?Sized>(
-record: &R,
-index: usize,
+    record: &R,
+    index: usize,
 ) -> std::result::Result<&str, RecordRejection> {
-record.field(index).ok_or_else(|| {
-    RecordRejection::column(
-        index,
-        Rejection::new(
-            Rule::WrongFieldCount,
-            "the record has fewer fields than the header, so this column is missing",
-        ),
-    )
-})
+    record.field(index).ok_or_else(|| {
+        RecordRejection::column(
+            index,
+            Rejection::new(
+                Rule::WrongFieldCount,
+                "the record has fewer fields than the header, so this column is missing",
+            ),
+        )
+    })
 }

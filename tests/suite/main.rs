@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per concern.
 
 mod aggregate;
+mod agreement;
 mod architecture;
 mod cli;
 mod codegen;
