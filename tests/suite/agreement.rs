@@ -232,9 +232,7 @@ fn validate_takes_per_row_schemes_and_labels_from_its_flags() {
         "id,ethnicity,council,dataset\n1,White British,Birmingham,school-census\n\
          2,Pakistani,Walsall MBC,health\n3,Martian,Dudley,school-census\n4,Irish,Atlantis,health\n",
     );
-    let o = run(&[
-        "validate",
-        &labels,
+    let how = [
         "--column",
         "ethnicity",
         "--council-column",
@@ -243,9 +241,8 @@ fn validate_takes_per_row_schemes_and_labels_from_its_flags() {
         "dataset",
         "--by",
         "label",
-        "--format",
-        "jsonl",
-    ]);
+    ];
+    let o = run(&[&["validate", &labels][..], &how, &["--format", "jsonl"]].concat());
     assert_eq!(o.status.code(), Some(1));
     let rules: Vec<(u64, String)> = stdout(&o)
         .lines()
@@ -258,22 +255,24 @@ fn validate_takes_per_row_schemes_and_labels_from_its_flags() {
         })
         .collect();
     assert_eq!(rules, [(3, "CV001".to_owned()), (4, "CV004".to_owned())]);
-    // convert rejects the same records of the same file.
+    // convert rejects the same records of the same file, under the same rules.
+    let rejects = format!("{labels}.rejects.csv");
     let o = run(&[
-        "convert",
-        &labels,
-        "--column",
-        "ethnicity",
-        "--council-column",
-        "council",
-        "--dataset-column",
-        "dataset",
-        "--by",
-        "label",
-        "--output",
-        "-",
-    ]);
+        &["convert", &labels][..],
+        &how,
+        &["--output", "-", "--rejects", &rejects],
+    ]
+    .concat());
     assert_eq!(o.status.code(), Some(1));
+    let rejected: Vec<(u64, String)> = csv::Reader::from_path(&rejects)
+        .unwrap()
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| {
+            let r = r.unwrap();
+            (r["record"].parse().unwrap(), r["rule"].clone())
+        })
+        .collect();
+    assert_eq!(rejected, rules);
 }
 
 #[test]
