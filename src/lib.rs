@@ -31,6 +31,7 @@ mod convert;
 mod council;
 mod crosswalk;
 mod date;
+mod detect;
 mod error;
 mod io;
 mod output;
@@ -85,6 +86,10 @@ pub use convert::{
     Converted, Converter, OUTPUT_COLUMNS, Plan, Policy, RECODE_COLUMNS, Recoded, RecordSink,
     RejectSink, Rejected, StreamError, Summary, check_record, convert_code, convert_record,
     convert_stream, convert_value, loss_name, send_reject,
+};
+pub use detect::{
+    Candidate, CategoryRef, ColumnValues, Detection, MAX_DISTINCT_VALUES, ValueCount, Verdict,
+    detect,
 };
 pub use validate::{
     ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,

@@ -34,6 +34,8 @@ enum Command {
     Convert(cli::convert::ConvertArgs),
     /// Re-count a table of counts by code or label per node of the standard.
     Aggregate(cli::aggregate::AggregateArgs),
+    /// Which scheme could have produced a column: every scheme ranked by the values it explains.
+    Detect(cli::detect::DetectArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => cli::validate::run(a),
         Command::Convert(a) => cli::convert::run(a),
         Command::Aggregate(a) => cli::aggregate::run(a),
+        Command::Detect(a) => cli::detect::run(a),
     };
     match result {
         Ok(code) => code,

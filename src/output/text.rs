@@ -248,6 +248,14 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
                     )?;
                 }
             }
+            if o.invalid * 2 > p.records {
+                writeln!(
+                    out,
+                    "  Most values are not {} values: `wm-ethnicity detect {} --column {}` ranks \
+                     the schemes that could have produced the column.",
+                    p.scheme, r.file, p.column
+                )?;
+            }
             writeln!(out)?;
         }
         let verdict = match (r.errors, r.queries) {

@@ -18,7 +18,7 @@ const LEVELS: &[&[&str]] = &[
     &["spec"],
     &["privacy"],
     &["resolve"],
-    &["convert", "validate"],
+    &["convert", "detect", "validate"],
     &["aggregate"],
     &["output"],
 ];

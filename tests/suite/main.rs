@@ -7,6 +7,7 @@ mod cli;
 mod codegen;
 mod convert;
 mod data;
+mod detect;
 mod files;
 mod hardening;
 mod laws;
