@@ -39,7 +39,8 @@ use crate::scheme::Registry;
 use crate::spec::SchemeFrom;
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 /// Where a count ended up relative to the level asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,6 +68,10 @@ impl Placement {
 /// One row of an aggregate table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CountRow {
+    /// The row's combination of dimensions (`--group-by` columns): each column's header and
+    /// value, in the order asked; empty without dimensions. JSON gives it as an object.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "as_object")]
+    pub by: Vec<(String, String)>,
     /// The standard node.
     pub code: Node,
     /// Its label.
@@ -79,14 +84,31 @@ pub struct CountRow {
     pub placement: Placement,
 }
 
-/// A finished aggregate table. `input_total == output_total + rejected_total` always.
+fn as_object<S: serde::Serializer>(
+    by: &[(String, String)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(by.len()))?;
+    for (k, v) in by {
+        m.serialize_entry(k, v)?;
+    }
+    m.end()
+}
+
+/// A finished aggregate table. `input_total == output_total + rejected_total` always, and for
+/// every combination of dimensions the rows of that combination add up to the counts read for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CountTable {
     /// The level asked.
     pub to: Level,
-    /// The rows: every node at the level asked (for groups and categories, zeros included, so
-    /// tables from different councils line up; for detailed, the non-zero ones), then the counts
-    /// placed coarser (coarsest first), then the residual values.
+    /// The dimensions (`--group-by` columns), in the order asked; empty for one table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<String>,
+    /// The rows, combination by combination (in the order of their values): every node at the
+    /// level asked (for groups and categories, zeros included, so tables from different councils
+    /// line up; for detailed, the non-zero ones), then the counts placed coarser (coarsest
+    /// first), then the residual values.
     pub rows: Vec<CountRow>,
     /// Rows read from the input.
     pub input_rows: u64,
@@ -131,7 +153,11 @@ impl CountTable {
 #[derive(Debug, Clone)]
 pub struct Aggregator {
     to: Level,
-    counts: BTreeMap<Node, u64>,
+    dimensions: Vec<String>,
+    /// Counts by node, per combination of dimension values (the key: each value's length, `:`,
+    /// the value, so that no two combinations share a key).
+    cells: HashMap<Box<str>, BTreeMap<Node, u64>>,
+    key: String,
     input_rows: u64,
     rejected_rows: u64,
     input_total: u64,
@@ -158,6 +184,12 @@ fn add(a: &mut u64, n: u64) -> Result<()> {
 impl Aggregator {
     /// An empty aggregate at `to`: group, category or detailed.
     pub fn new(to: Level) -> Result<Aggregator> {
+        Aggregator::by(to, Vec::new())
+    }
+
+    /// An empty aggregate at `to`, one table per combination of the values of `dimensions`
+    /// (their names, as the output's headers).
+    pub fn by(to: Level, dimensions: Vec<String>) -> Result<Aggregator> {
         if to == Level::Residual {
             return Err(Error::new(
                 ErrorKind::Input(
@@ -168,7 +200,9 @@ impl Aggregator {
         }
         Ok(Aggregator {
             to,
-            counts: BTreeMap::new(),
+            dimensions,
+            cells: HashMap::new(),
+            key: String::new(),
             input_rows: 0,
             rejected_rows: 0,
             input_total: 0,
@@ -185,9 +219,44 @@ impl Aggregator {
 
     /// Places `count` for a converted value. Fails only when a total would overflow `u64`.
     pub fn add(&mut self, converted: &Converted, count: u64) -> Result<()> {
+        self.add_in::<&str>(&[], converted, count)
+    }
+
+    /// The dimensions.
+    pub fn dimensions(&self) -> &[String] {
+        &self.dimensions
+    }
+
+    /// Places `count` for a converted value in the combination `by` (one value per dimension).
+    /// Fails when a total would overflow `u64`, or `by` does not give one value per dimension.
+    pub fn add_in<S: AsRef<str>>(
+        &mut self,
+        by: &[S],
+        converted: &Converted,
+        count: u64,
+    ) -> Result<()> {
+        if by.len() != self.dimensions.len() {
+            return Err(Error::new(
+                ErrorKind::Input(format!(
+                    "{} dimension values given for {} dimensions",
+                    by.len(),
+                    self.dimensions.len()
+                )),
+                Location::default(),
+            ));
+        }
         let node = converted.code.roll_up(self.to);
         add(&mut self.input_total, count)?;
-        add(self.counts.entry(node).or_insert(0), count)?;
+        self.key.clear();
+        for v in by {
+            let v = v.as_ref();
+            let _ = write!(self.key, "{}:{v}", v.len());
+        }
+        let cell = match self.cells.get_mut(self.key.as_str()) {
+            Some(c) => c,
+            None => self.cells.entry(self.key.as_str().into()).or_default(),
+        };
+        add(cell.entry(node).or_insert(0), count)?;
         if converted.policy == Some(Policy::MostLikely) {
             add(&mut self.most_likely_total, count)?;
         }
@@ -211,49 +280,26 @@ impl Aggregator {
 
     /// The table.
     pub fn finish(self) -> CountTable {
-        let placement = |n: Node| {
-            if n.is_residual() {
-                Placement::Residual
-            } else if n.level() == self.to {
-                Placement::AsAsked
-            } else {
-                Placement::Coarser
-            }
-        };
-        let row = |n: Node, count: u64| CountRow {
-            code: n,
-            label: n.label(),
-            level: n.level(),
-            count,
-            placement: placement(n),
-        };
-        let get = |n: Node| self.counts.get(&n).copied().unwrap_or(0);
-        let mut rows: Vec<CountRow> = Vec::new();
-        if self.to == Level::Detailed {
-            rows.extend(
-                self.counts
-                    .iter()
-                    .filter(|(n, c)| placement(**n) == Placement::AsAsked && **c > 0)
-                    .map(|(n, c)| row(*n, *c)),
-            );
-        } else {
-            rows.extend(
-                Node::all()
-                    .filter(|n| n.level() == self.to)
-                    .map(|n| row(n, get(n))),
-            );
+        let mut cells: Vec<(Vec<String>, BTreeMap<Node, u64>)> = self
+            .cells
+            .into_iter()
+            .map(|(k, v)| (split_key(&k), v))
+            .collect();
+        cells.sort_by(|a, b| a.0.cmp(&b.0));
+        if cells.is_empty() && self.dimensions.is_empty() {
+            // One table with no counts still lists its nodes, with zeros.
+            cells.push((Vec::new(), BTreeMap::new()));
         }
-        rows.extend(
-            self.counts
+        let mut rows: Vec<CountRow> = Vec::new();
+        for (values, counts) in &cells {
+            let by: Vec<(String, String)> = self
+                .dimensions
                 .iter()
-                .filter(|(n, c)| placement(**n) == Placement::Coarser && **c > 0)
-                .map(|(n, c)| row(*n, *c)),
-        );
-        rows.extend(
-            Node::all()
-                .filter(|n| n.is_residual())
-                .map(|n| row(n, get(n))),
-        );
+                .cloned()
+                .zip(values.iter().cloned())
+                .collect();
+            table_rows(self.to, &by, counts, &mut rows);
+        }
         // Each total is a sum of counts already summed without overflow into input_total.
         let sum = |p: Option<Placement>| {
             rows.iter()
@@ -263,6 +309,7 @@ impl Aggregator {
         };
         CountTable {
             to: self.to,
+            dimensions: self.dimensions,
             output_total: sum(None),
             coarser_total: sum(Some(Placement::Coarser)),
             residual_total: sum(Some(Placement::Residual)),
@@ -276,6 +323,71 @@ impl Aggregator {
             standard_version: STANDARD_VERSION,
         }
     }
+}
+
+/// The values of a combination's key (see [`Aggregator`]).
+fn split_key(mut key: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    while let Some((len, rest)) = key.split_once(':') {
+        let n: usize = len.parse().unwrap_or(rest.len()).min(rest.len());
+        // Lengths are byte lengths of whole values, so `n` is a character boundary.
+        let (v, tail) = rest.split_at(n);
+        values.push(v.to_owned());
+        key = tail;
+    }
+    values
+}
+
+/// The rows of one combination `by` of a table at `to`, from its `counts`.
+fn table_rows(
+    to: Level,
+    by: &[(String, String)],
+    counts: &BTreeMap<Node, u64>,
+    rows: &mut Vec<CountRow>,
+) {
+    let placement = |n: Node| {
+        if n.is_residual() {
+            Placement::Residual
+        } else if n.level() == to {
+            Placement::AsAsked
+        } else {
+            Placement::Coarser
+        }
+    };
+    let row = |n: Node, count: u64| CountRow {
+        by: by.to_vec(),
+        code: n,
+        label: n.label(),
+        level: n.level(),
+        count,
+        placement: placement(n),
+    };
+    let get = |n: Node| counts.get(&n).copied().unwrap_or(0);
+    if to == Level::Detailed {
+        rows.extend(
+            counts
+                .iter()
+                .filter(|(n, c)| placement(**n) == Placement::AsAsked && **c > 0)
+                .map(|(n, c)| row(*n, *c)),
+        );
+    } else {
+        rows.extend(
+            Node::all()
+                .filter(|n| n.level() == to)
+                .map(|n| row(n, get(n))),
+        );
+    }
+    rows.extend(
+        counts
+            .iter()
+            .filter(|(n, c)| placement(**n) == Placement::Coarser && **c > 0)
+            .map(|(n, c)| row(*n, *c)),
+    );
+    rows.extend(
+        Node::all()
+            .filter(|n| n.is_residual())
+            .map(|n| row(n, get(n))),
+    );
 }
 
 /// Reads a count: a whole number of zero or more, spaces around it ignored, thousands separated
@@ -332,7 +444,8 @@ pub struct AggregatePlan {
     pub count_column: Option<String>,
 }
 
-/// Adds every row of `table` to `agg`. A row that cannot be placed (unknown code, bad count,
+/// Adds every row of `table` to `agg`, in the combination of its values of the aggregator's
+/// dimensions (columns of `table`, found by header). A row that cannot be placed (unknown code, bad count,
 /// wrong shape) goes to `rejects` and is counted as rejected, with its count when it could be
 /// read, so `input_total == output_total + rejected_total` holds.
 pub fn aggregate_stream(
@@ -355,13 +468,26 @@ pub fn aggregate_stream(
         Some(c) => Some(column_index(table.header(), c, &name).map_err(StreamError::Read)?),
         None => None,
     };
+    let dims = agg
+        .dimensions()
+        .iter()
+        .map(|d| column_index(table.header(), d, &name))
+        .collect::<Result<Vec<usize>>>()
+        .map_err(StreamError::Read)?;
     let mut read = converter.columns_read();
     read.extend(count);
+    read.extend(&dims);
     let header = converter.header();
+    let mut by: Vec<String> = vec![String::new(); dims.len()];
     table.try_for_each(|rec| match place_row(&converter, count, &read, rec) {
-        Ok((c, n)) => agg
-            .add(&c, n)
-            .map_err(|e| StreamError::Read(e.at_line(&name, rec.line()))),
+        Ok((c, n)) => {
+            for (v, &i) in by.iter_mut().zip(&dims) {
+                v.clear();
+                v.push_str(rec.text(i).as_deref().unwrap_or("").trim());
+            }
+            agg.add_in(&by, &c, n)
+                .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
+        }
         Err((r, n)) => agg
             .reject(n)
             .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))

@@ -12,7 +12,7 @@ use wm_ethnicity::StreamError;
 use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
-use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
+use wm_ethnicity::{RejectWriter, TABLE_COLUMNS, TableFormat, TextRejects};
 
 /// Flags of `aggregate`.
 #[derive(Args, Debug)]
@@ -43,6 +43,10 @@ pub struct AggregateArgs {
     /// The level to count at.
     #[arg(long, value_parser = args::count_level())]
     to: Level,
+    /// A column to keep as a dimension (council, year, sex, an outcome...): one table per
+    /// combination of the values of every --group-by column (may be given more than once).
+    #[arg(long = "group-by", value_name = "COLUMN")]
+    group_by: Vec<String>,
     #[command(flatten)]
     policy: args::PolicyArgs,
     /// Each row's scheme from the file.
@@ -81,6 +85,23 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
         policy: args.policy.policy,
         count_column: args.count_column.clone(),
     })
+}
+
+/// The --group-by columns, each once, none named as an output column.
+fn dimensions(group_by: &[String]) -> anyhow::Result<Vec<String>> {
+    for (i, d) in group_by.iter().enumerate() {
+        if TABLE_COLUMNS.contains(&d.as_str()) {
+            anyhow::bail!(
+                "--group-by {d}: the output has a column `{d}` of its own ({}); rename the input \
+                 column first",
+                TABLE_COLUMNS.join(", ")
+            );
+        }
+        if group_by[..i].contains(d) {
+            anyhow::bail!("--group-by {d} is given twice");
+        }
+    }
+    Ok(group_by.to_vec())
 }
 
 /// Runs `aggregate`.
@@ -126,7 +147,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let mut agg = Aggregator::new(args.to)?;
+    let mut agg = Aggregator::by(args.to, dimensions(&args.group_by)?)?;
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -210,6 +231,16 @@ fn summary(
         k(t.output_total),
         k(t.rejected_total)
     )?;
+    if !t.dimensions.is_empty() {
+        let mut combinations: Vec<&[(String, String)]> = t.rows.iter().map(|r| &r.by[..]).collect();
+        combinations.dedup();
+        writeln!(
+            out,
+            "  by:            {} ({} combinations, each with its own rows)",
+            t.dimensions.join(" × "),
+            k(combinations.len() as u64)
+        )?;
+    }
     let as_asked = t.output_total - t.coarser_total - t.residual_total;
     writeln!(out, "  {:<15}{}", format!("at {}:", t.to), k(as_asked))?;
     if t.coarser_total > 0 {

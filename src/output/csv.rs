@@ -257,18 +257,27 @@ impl<W: Write> FindingsWriter for CsvFindings<W> {
 /// The columns of a count table as CSV.
 pub const TABLE_COLUMNS: [&str; 5] = ["code", "label", "level", "count", "placement"];
 
-/// Writes a count table as CSV with [`TABLE_COLUMNS`].
+/// Writes a count table as CSV: its dimensions (`--group-by` columns) first under their
+/// headers, then [`TABLE_COLUMNS`].
 pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(w);
-    w.write_record(TABLE_COLUMNS).map_err(csv_io)?;
+    w.write_record(
+        table
+            .dimensions
+            .iter()
+            .map(String::as_str)
+            .chain(TABLE_COLUMNS),
+    )
+    .map_err(csv_io)?;
     for r in &table.rows {
-        w.write_record([
+        let count = r.count.to_string();
+        w.write_record(r.by.iter().map(|(_, v)| v.as_str()).chain([
             r.code.code(),
             r.label,
             r.level.name(),
-            &r.count.to_string(),
+            &count,
             r.placement.name(),
-        ])
+        ]))
         .map_err(csv_io)?;
     }
     w.flush()

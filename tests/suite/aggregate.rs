@@ -3,6 +3,8 @@
 
 use crate::cli::{run, stderr, stdout};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use wm_ethnicity::RejectWriter;
 use wm_ethnicity::Synonyms;
@@ -281,4 +283,157 @@ fn code_column_is_a_hidden_alias_of_column() {
     assert_eq!(new.status.code(), Some(0), "{}", stderr(&new));
     assert_eq!(stdout(&new), stdout(&old));
     assert!(stdout(&new).contains("asian.pakistani,Pakistani,category,10,as-asked"));
+}
+
+proptest! {
+    /// With dimensions, every input row lands in exactly one combination, and each
+    /// combination's rows add up to the counts read for it (issue 13, item 1).
+    #[test]
+    fn group_by_keeps_every_combination_s_total(
+        rows in prop::collection::vec(
+            (
+                prop::sample::select(vec!["Birmingham", "Walsall", "Dudley "]),
+                prop::sample::select(vec!["F", "M", ""]),
+                prop::sample::select(vec!["WBRI", "APKN", "MWBC", "REFU", "QQ", "WOTH"]),
+                0u64..1000,
+            ),
+            0..60,
+        ),
+        level in prop::sample::select(vec![Level::Group, Level::Category, Level::Detailed]),
+    ) {
+        let mut data = String::from("council,sex,ethnicity,n\n");
+        let mut want: BTreeMap<(String, String), u64> = BTreeMap::new();
+        let mut rejected = 0;
+        for (council, sex, code, n) in &rows {
+            writeln!(data, "{council},{sex},{code},{n}").unwrap();
+            if *code == "QQ" {
+                rejected += n;
+            } else {
+                *want.entry((council.trim().to_owned(), (*sex).to_owned())).or_default() += n;
+            }
+        }
+        let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+        let mut agg = Aggregator::by(level, vec!["council".into(), "sex".into()]).unwrap();
+        let plan = AggregatePlan {
+            column: "ethnicity".into(),
+            scheme: SchemeFrom::Fixed("dfe-cbds".into()),
+            by: By::Code,
+            policy: Policy::Strict,
+            count_column: Some("n".into()),
+        };
+        let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+        aggregate_stream(&mut agg, &Registry::new(), Synonyms::builtin(), table, &plan, &mut rejects).unwrap();
+        let t = agg.finish();
+        let mut got: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for r in &t.rows {
+            prop_assert_eq!(r.by.len(), 2);
+            prop_assert_eq!((&r.by[0].0[..], &r.by[1].0[..]), ("council", "sex"));
+            *got.entry((r.by[0].1.clone(), r.by[1].1.clone())).or_default() += r.count;
+        }
+        got.retain(|_, n| *n > 0);
+        want.retain(|_, n| *n > 0);
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(t.rejected_total, rejected);
+        prop_assert_eq!(t.input_total, t.output_total + t.rejected_total);
+    }
+}
+
+#[test]
+fn group_by_on_the_command_line_gives_dimension_columns_and_by_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("pupils.csv");
+    std::fs::write(
+        &f,
+        "council,fsm,ethnicity\nBirmingham,1,WBRI\nBirmingham,0,APKN\nBirmingham,1,APKN\n\
+         Walsall,0,WBRI\nWalsall,0,WIRT\n",
+    )
+    .unwrap();
+    let base = [
+        "aggregate",
+        path_str(&f),
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "ethnicity",
+        "--to",
+        "group",
+        "--group-by",
+        "council",
+        "--group-by",
+        "fsm",
+    ];
+    let o = run(&base);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        [
+            "council",
+            "fsm",
+            "code",
+            "label",
+            "level",
+            "count",
+            "placement"
+        ]
+    );
+    let rows: Vec<(String, String, String, u64)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (
+                x[0].to_owned(),
+                x[1].to_owned(),
+                x[2].to_owned(),
+                x[5].parse().unwrap(),
+            )
+        })
+        .filter(|x| x.3 > 0)
+        .collect();
+    let want = [
+        ("Birmingham", "0", "asian", 1),
+        ("Birmingham", "1", "white", 1),
+        ("Birmingham", "1", "asian", 1),
+        ("Walsall", "0", "white", 2),
+    ];
+    assert_eq!(rows.len(), want.len(), "{rows:?}");
+    for w in want {
+        assert!(
+            rows.iter()
+                .any(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str(), r.3) == w),
+            "{w:?} in {rows:?}"
+        );
+    }
+    assert!(
+        stderr(&o).contains("council × fsm (3 combinations"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[&base[..], &["--format", "json"]].concat());
+    let v = crate::cli::assert_matches_schema(&stdout(&o), "output/aggregate.schema.json");
+    assert_eq!(v["dimensions"], serde_json::json!(["council", "fsm"]));
+    assert_eq!(
+        v["rows"][0]["by"],
+        serde_json::json!({"council": "Birmingham", "fsm": "0"})
+    );
+    // A dimension may not take an output column's name, nor be given twice.
+    let o = run(&[&base[..10], &["--group-by", "code"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the output has a column `code` of its own"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[&base[..], &["--group-by", "fsm"]].concat());
+    assert!(
+        stderr(&o).contains("--group-by fsm is given twice"),
+        "{}",
+        stderr(&o)
+    );
+    // A dimension that is not a column names the file and the nearest header.
+    let o = run(&[&base[..10], &["--group-by", "counci"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no column `counci`"), "{}", stderr(&o));
 }
