@@ -27,6 +27,7 @@
 // code between modules is never a breaking change. The order, and what each module owns, is in
 // docs/architecture.md.
 mod aggregate;
+mod census;
 mod convert;
 mod council;
 mod crosswalk;
@@ -49,6 +50,10 @@ mod yaml;
 pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION, Section};
 // Coding schemes and the councils' profiles.
 pub use council::{Council, Return, builtin_council_yaml, council, councils};
+// The Census 2021 baseline.
+pub use census::{
+    CENSUS_2021_SOURCE, CENSUS_2021_TS021_CSV, Population, census_2021, census_2021_areas,
+};
 pub use scheme::{
     BUILTIN_IDS, Code, KeyedBy, Mapping, Match, MatchKind, Registry, Relationship, Scheme, Status,
     builtin_scheme, builtin_scheme_yaml,

@@ -1,10 +1,13 @@
 //! Text for people: the validation summary, and rejected rows one line each.
 
 use super::{FindingsContext, FindingsWriter};
+use crate::census::{Population, census_2021};
 use crate::convert::{RejectSink, Rejected};
 use crate::io::InputFormat;
 use crate::rules::Severity;
 use crate::spec::SchemeFrom;
+use crate::standard::{Category, Level, Node};
+use crate::validate::ColumnProfile;
 use crate::validate::{Finding, Report, Sink};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -248,6 +251,9 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
                     )?;
                 }
             }
+            if let Some(pop) = self.context.council.and_then(|c| census_2021(&c.code)) {
+                census_comparison(out, p, pop)?;
+            }
             if o.invalid * 2 > p.records {
                 writeln!(
                     out,
@@ -348,6 +354,56 @@ impl<W: Write> RejectSink for TextRejects<W> {
         }
         writeln!(out)
     }
+}
+
+/// The column's categories beside the council's Census 2021 population: the share of the
+/// column's records placed in each category (of those placed in any category) and the share of
+/// the council's usual residents, for the categories where they differ most.
+fn census_comparison(
+    out: &mut dyn Write,
+    p: &ColumnProfile,
+    pop: &Population,
+) -> std::io::Result<()> {
+    const LISTED: usize = 5;
+    let placed: u64 = p
+        .nodes
+        .iter()
+        .filter(|n| n.level == Level::Category)
+        .map(|n| n.count)
+        .sum();
+    if placed == 0 {
+        return Ok(());
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mut rows: Vec<(f64, f64, Category)> = Category::ALL
+        .into_iter()
+        .map(|c| {
+            let here = p
+                .nodes
+                .iter()
+                .find(|n| n.node == Node::Category(c))
+                .map_or(0, |n| n.count);
+            (here as f64 / placed as f64, pop.share(c), c)
+        })
+        .collect();
+    rows.sort_by(|a, b| (b.0 - b.1).abs().total_cmp(&(a.0 - a.1).abs()));
+    writeln!(
+        out,
+        "  compared with Census 2021, {} (all usual residents, every age; the return's own \
+         population may differ):",
+        pop.area_name
+    )?;
+    for (here, there, c) in rows.into_iter().take(LISTED) {
+        let node = Node::Category(c);
+        writeln!(
+            out,
+            "    {:<36} {:>5.1}% of this column, {:>5.1}% of residents",
+            fit(node.code(), 36),
+            here * 100.0,
+            there * 100.0
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

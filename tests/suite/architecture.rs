@@ -14,7 +14,7 @@ const LEVELS: &[&[&str]] = &[
     &["scheme"],
     &["crosswalk"],
     &["council"],
-    &["rules"],
+    &["rules", "census"],
     &["spec"],
     &["privacy"],
     &["resolve"],

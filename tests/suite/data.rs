@@ -257,3 +257,38 @@ fn seven_councils_with_their_ons_codes() {
         "coventry"
     );
 }
+
+/// The shipped Census 2021 baseline: every area reads (the loader checks that the 19 categories
+/// sum to the total and each group subtotal equals its categories), the seven councils are there
+/// under their codes, and the file is the shared reference byte for byte when that is beside us.
+#[test]
+fn the_census_baseline_reads_and_is_the_published_table() {
+    use wm_ethnicity::{CENSUS_2021_TS021_CSV, Category, census_2021, census_2021_areas};
+    let areas = census_2021_areas();
+    assert_eq!(areas.len(), 9);
+    for c in wm_ethnicity::councils() {
+        let p = census_2021(&c.code).unwrap_or_else(|| panic!("no baseline for {}", c.name));
+        assert_eq!(p.categories.len(), Category::ALL.len());
+        assert_eq!(census_2021(&c.short).unwrap().area_code, c.code);
+    }
+    assert_eq!(census_2021("E92000001").unwrap().area_name, "England");
+    // Published figure (Nomis TS021, Walsall, Pakistani).
+    assert_eq!(
+        census_2021("Walsall MBC")
+            .unwrap()
+            .count(Category::AsianPakistani),
+        census_2021("E08000030")
+            .unwrap()
+            .count(Category::AsianPakistani)
+    );
+    let shared = format!(
+        "{}/../shared/reference/published/census2021-ts021-wmca-councils.csv",
+        root()
+    );
+    if let Ok(text) = std::fs::read_to_string(&shared) {
+        assert_eq!(
+            text, CENSUS_2021_TS021_CSV,
+            "the shipped copy differs from {shared}"
+        );
+    }
+}

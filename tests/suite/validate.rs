@@ -6,7 +6,7 @@
 //! expected result. After a deliberate change, `WM_REGENERATE=1 cargo test --test suite validate`
 //! rewrites the results (never the flags); review the diff before committing it.
 
-use crate::cli::{assert_matches_schema, stderr, stdout};
+use crate::cli::{assert_matches_schema, run, stderr, stdout};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -1055,4 +1055,48 @@ fn findings_go_to_an_output_file_like_convert_s() {
     let o = args(&["--output", "dfe-census-bad.csv", "--force"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is the input file"), "{}", stderr(&o));
+}
+
+/// With a council named, the text summary sets the column's categories beside the council's
+/// Census 2021 population (issue 13, item 3).
+#[test]
+fn the_summary_compares_a_council_s_return_with_its_census_population() {
+    let o = run(&[
+        "validate",
+        "fixtures/returns/dfe-census-good.csv",
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "Ethnicity",
+        "--council",
+        "Sandwell",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("compared with Census 2021, Sandwell"),
+        "{text}"
+    );
+    let share = wm_ethnicity::census_2021("Sandwell")
+        .unwrap()
+        .share(wm_ethnicity::Category::AsianIndian);
+    let line = format!(
+        "{:>5.1}% of this column, {:>5.1}% of residents",
+        0.0,
+        share * 100.0
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("asian.indian") && l.contains(&line)),
+        "{line} in {text}"
+    );
+    // Without a council there is nothing to compare with.
+    let o = run(&[
+        "validate",
+        "fixtures/returns/dfe-census-good.csv",
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "Ethnicity",
+    ]);
+    assert!(!stdout(&o).contains("compared with Census 2021"));
 }
