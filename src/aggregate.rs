@@ -235,6 +235,19 @@ impl Aggregator {
         converted: &Converted,
         count: u64,
     ) -> Result<()> {
+        self.add_node(by, converted.code, count)?;
+        if converted.policy == Some(Policy::MostLikely) {
+            add(&mut self.most_likely_total, count)?;
+        }
+        if converted.observed {
+            add(&mut self.observed_total, count)?;
+        }
+        Ok(())
+    }
+
+    /// Places `count` at `node` (rolled up to the level asked) in the combination `by`: for
+    /// counts already in the standard, such as a census table. Fails as [`Aggregator::add_in`].
+    pub fn add_node<S: AsRef<str>>(&mut self, by: &[S], node: Node, count: u64) -> Result<()> {
         if by.len() != self.dimensions.len() {
             return Err(Error::new(
                 ErrorKind::Input(format!(
@@ -245,7 +258,7 @@ impl Aggregator {
                 Location::default(),
             ));
         }
-        let node = converted.code.roll_up(self.to);
+        let node = node.roll_up(self.to);
         add(&mut self.input_total, count)?;
         self.key.clear();
         for v in by {
@@ -257,12 +270,6 @@ impl Aggregator {
             None => self.cells.entry(self.key.as_str().into()).or_default(),
         };
         add(cell.entry(node).or_insert(0), count)?;
-        if converted.policy == Some(Policy::MostLikely) {
-            add(&mut self.most_likely_total, count)?;
-        }
-        if converted.observed {
-            add(&mut self.observed_total, count)?;
-        }
         self.input_rows += 1;
         Ok(())
     }

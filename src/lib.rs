@@ -37,6 +37,7 @@ mod error;
 mod io;
 mod output;
 mod privacy;
+mod rates;
 mod resolve;
 mod rules;
 mod scheme;
@@ -96,6 +97,7 @@ pub use detect::{
     Candidate, CategoryRef, ColumnValues, Detection, MAX_DISTINCT_VALUES, ValueCount, Verdict,
     detect,
 };
+pub use rates::{RateKind, RateRow, RateTable, rates};
 pub use validate::{
     ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
 };

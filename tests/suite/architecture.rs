@@ -20,6 +20,7 @@ const LEVELS: &[&[&str]] = &[
     &["resolve"],
     &["convert", "detect", "validate"],
     &["aggregate"],
+    &["rates"],
     &["output"],
 ];
 

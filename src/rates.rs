@@ -1,0 +1,316 @@
+//! Rates and ratios between ethnic groups: a numerator and a denominator per node of the
+//! standard (and per combination of dimensions), the rate with its 95% confidence interval, and
+//! the ratio to a reference node with its interval: the relative rate index used to track
+//! disproportionality.
+//!
+//! Two kinds of rate:
+//! - [`RateKind::Proportion`]: the numerator is part of the denominator (free-school-meal pupils
+//!   among all pupils). Interval: Wilson score. Ratio: the risk ratio, interval by the log method
+//!   (`se = sqrt(1/a - 1/n + 1/b - 1/m)`).
+//! - [`RateKind::PerPopulation`]: events against a population counted apart (arrests against
+//!   Census residents), per `per` people. Interval: Byar's approximation to the exact Poisson
+//!   interval. Ratio: the rate ratio, interval by the log method (`se = sqrt(1/a + 1/b)`).
+//!
+//! Nodes are compared at the level of the tables only. A count that came in coarser than asked
+//! keeps its own row, marked [`Placement::Coarser`], and gets no ratio: it is never dropped and
+//! never compared with finer nodes. A ratio needs events on both sides: with none it is absent.
+//!
+//! ```
+//! use wm_ethnicity::{Aggregator, Level, Node, Policy, RateKind, Source, builtin_scheme, convert_code, rates};
+//!
+//! let dfe = Source::from(builtin_scheme("dfe-cbds").unwrap());
+//! let count = |pairs: &[(&str, u64)]| {
+//!     let mut a = Aggregator::new(Level::Category).unwrap();
+//!     for (code, n) in pairs {
+//!         a.add(&convert_code(dfe, code, Policy::Strict).unwrap(), *n).unwrap();
+//!     }
+//!     a.finish()
+//! };
+//! let fsm = count(&[("WBRI", 20), ("APKN", 30)]);
+//! let all = count(&[("WBRI", 100), ("APKN", 75)]);
+//! let t = rates(&fsm, &all, RateKind::Proportion, Node::from_code("white.british").unwrap()).unwrap();
+//! let pakistani = t.rows.iter().find(|r| r.code.code() == "asian.pakistani").unwrap();
+//! assert_eq!(pakistani.value, Some(0.4));
+//! assert_eq!(pakistani.ratio.map(|r| (r * 100.0).round() / 100.0), Some(2.0)); // 40% against 20%
+//! ```
+
+use crate::aggregate::{CountTable, Placement};
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::standard::{Level, Node};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The normal quantile of a two-sided 95% interval.
+const Z: f64 = 1.959_963_984_540_054;
+
+/// What kind of rate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum RateKind {
+    /// The numerator is a part of the denominator: a share (0 to 1).
+    Proportion,
+    /// Events per `per` people of a population counted apart.
+    PerPopulation {
+        /// The rate is per this many people (e.g. 1000).
+        per: f64,
+    },
+}
+
+/// One row: a node (in one combination of dimensions), its counts, rate and ratio.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateRow {
+    /// The combination of dimensions, as [`crate::CountRow::by`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by: Vec<(String, String)>,
+    /// The node.
+    pub code: Node,
+    /// Its label.
+    pub label: &'static str,
+    /// Its level.
+    pub level: Level,
+    /// Whether the counts are at the level asked, coarser, or residual.
+    pub placement: Placement,
+    /// The numerator.
+    pub numerator: u64,
+    /// The denominator.
+    pub denominator: u64,
+    /// The rate (a share, or per `per` people); `None` when the denominator is 0.
+    pub value: Option<f64>,
+    /// Lower bound of its 95% interval.
+    pub lower: Option<f64>,
+    /// Upper bound of its 95% interval.
+    pub upper: Option<f64>,
+    /// The ratio of this rate to the reference node's in the same combination; `None` for the
+    /// reference itself, rows not at the level asked, and where either side has no events.
+    pub ratio: Option<f64>,
+    /// Lower bound of the ratio's 95% interval.
+    pub ratio_lower: Option<f64>,
+    /// Upper bound of the ratio's 95% interval.
+    pub ratio_upper: Option<f64>,
+}
+
+/// Rates for every node of two count tables.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateTable {
+    /// The kind of rate.
+    pub kind: RateKind,
+    /// The level compared.
+    pub to: Level,
+    /// The dimensions, as [`CountTable::dimensions`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<String>,
+    /// The reference node of the ratios.
+    pub reference: Node,
+    /// The rows, in the denominator table's order.
+    pub rows: Vec<RateRow>,
+}
+
+fn mismatch(msg: String) -> Error {
+    Error::new(ErrorKind::Input(msg), Location::default())
+}
+
+/// Rates of `numerator` over `denominator` (tables at one level, with the same dimensions), and
+/// ratios to `reference` (a node at that level). A proportion's numerator may not exceed its
+/// denominator.
+pub fn rates(
+    numerator: &CountTable,
+    denominator: &CountTable,
+    kind: RateKind,
+    reference: Node,
+) -> Result<RateTable> {
+    if numerator.to != denominator.to {
+        return Err(mismatch(format!(
+            "the numerator is counted at {} and the denominator at {}: compare at one level",
+            numerator.to, denominator.to
+        )));
+    }
+    if numerator.dimensions != denominator.dimensions {
+        return Err(mismatch(format!(
+            "the numerator has dimensions [{}] and the denominator [{}]",
+            numerator.dimensions.join(", "),
+            denominator.dimensions.join(", ")
+        )));
+    }
+    if reference.level() != denominator.to {
+        return Err(mismatch(format!(
+            "the reference {} is a {}, not a {}: give a node at the level compared",
+            reference.code(),
+            reference.level(),
+            denominator.to
+        )));
+    }
+    let key = |by: &[(String, String)], n: Node| (by.to_vec(), n);
+    let mut num: HashMap<(Vec<(String, String)>, Node), u64> = HashMap::new();
+    for r in &numerator.rows {
+        *num.entry(key(&r.by, r.code)).or_default() += r.count;
+    }
+    let mut rows = Vec::with_capacity(denominator.rows.len());
+    for r in &denominator.rows {
+        let a = num.remove(&key(&r.by, r.code)).unwrap_or(0);
+        if kind == RateKind::Proportion && a > r.count {
+            return Err(mismatch(format!(
+                "{}{}: the numerator {a} is more than the denominator {}: a proportion's \
+                 numerator must be part of its denominator",
+                r.code.code(),
+                describe_by(&r.by),
+                r.count
+            )));
+        }
+        let (value, lower, upper) = interval(kind, a, r.count);
+        rows.push(RateRow {
+            by: r.by.clone(),
+            code: r.code,
+            label: r.label,
+            level: r.level,
+            placement: r.placement,
+            numerator: a,
+            denominator: r.count,
+            value,
+            lower,
+            upper,
+            ratio: None,
+            ratio_lower: None,
+            ratio_upper: None,
+        });
+    }
+    if let Some(((by, node), n)) = num.into_iter().find(|(_, n)| *n > 0) {
+        return Err(mismatch(format!(
+            "{}{}: the numerator counts {n} where the denominator has no row",
+            node.code(),
+            describe_by(&by)
+        )));
+    }
+    let references: HashMap<Vec<(String, String)>, (u64, u64)> = rows
+        .iter()
+        .filter(|r| r.code == reference)
+        .map(|r| (r.by.clone(), (r.numerator, r.denominator)))
+        .collect();
+    for r in &mut rows {
+        if r.code == reference || r.placement != Placement::AsAsked {
+            continue;
+        }
+        if let Some(&(b, m)) = references.get(&r.by) {
+            if let Some((ratio, lo, hi)) = ratio(kind, (r.numerator, r.denominator), (b, m)) {
+                r.ratio = Some(ratio);
+                r.ratio_lower = Some(lo);
+                r.ratio_upper = Some(hi);
+            }
+        }
+    }
+    Ok(RateTable {
+        kind,
+        to: denominator.to,
+        dimensions: denominator.dimensions.clone(),
+        reference,
+        rows,
+    })
+}
+
+fn describe_by(by: &[(String, String)]) -> String {
+    if by.is_empty() {
+        String::new()
+    } else {
+        let parts: Vec<String> = by.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+/// The rate and its 95% interval; all `None` when the denominator is 0.
+#[allow(clippy::cast_precision_loss)]
+fn interval(kind: RateKind, a: u64, n: u64) -> (Option<f64>, Option<f64>, Option<f64>) {
+    if n == 0 {
+        return (None, None, None);
+    }
+    let (x, n) = (a as f64, n as f64);
+    match kind {
+        RateKind::Proportion => {
+            let (lo, hi) = wilson(x, n);
+            (Some(x / n), Some(lo), Some(hi))
+        }
+        RateKind::PerPopulation { per } => {
+            let (lo, hi) = byar(x);
+            (Some(x / n * per), Some(lo / n * per), Some(hi / n * per))
+        }
+    }
+}
+
+/// Wilson's score interval for `x` successes in `n` trials.
+fn wilson(x: f64, n: f64) -> (f64, f64) {
+    let p = x / n;
+    let z2 = Z * Z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Byar's approximation to the exact 95% Poisson interval of a count `x`.
+fn byar(x: f64) -> (f64, f64) {
+    let lower = if x == 0.0 {
+        0.0
+    } else {
+        x * (1.0 - 1.0 / (9.0 * x) - Z / (3.0 * x.sqrt())).powi(3)
+    };
+    let y = x + 1.0;
+    let upper = y * (1.0 - 1.0 / (9.0 * y) + Z / (3.0 * y.sqrt())).powi(3);
+    (lower.max(0.0), upper)
+}
+
+/// The ratio of rate `a/n` to rate `b/m`, with its 95% interval by the log method; `None` when
+/// either side has no events or no denominator.
+#[allow(clippy::cast_precision_loss)]
+fn ratio(kind: RateKind, (a, n): (u64, u64), (b, m): (u64, u64)) -> Option<(f64, f64, f64)> {
+    if a == 0 || b == 0 || n == 0 || m == 0 {
+        return None;
+    }
+    let (a, n, b, m) = (a as f64, n as f64, b as f64, m as f64);
+    let rr = (a / n) / (b / m);
+    let var = match kind {
+        RateKind::Proportion => 1.0 / a - 1.0 / n + 1.0 / b - 1.0 / m,
+        RateKind::PerPopulation { .. } => 1.0 / a + 1.0 / b,
+    };
+    let se = var.max(0.0).sqrt();
+    Some((rr, rr * (-Z * se).exp(), rr * (Z * se).exp()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 5e-5
+    }
+
+    #[test]
+    fn wilson_matches_published_values() {
+        // Newcombe (1998), Statistics in Medicine 17:857-872, table I: 81/263 gives
+        // 0.2553 to 0.3662; 15/148 gives 0.0624 to 0.1605; 0/10 gives 0 to 0.2775.
+        let (lo, hi) = wilson(81.0, 263.0);
+        assert!(close(lo, 0.2553) && close(hi, 0.3662), "{lo} {hi}");
+        let (lo, hi) = wilson(15.0, 148.0);
+        assert!(close(lo, 0.0624) && close(hi, 0.1605), "{lo} {hi}");
+        let (lo, hi) = wilson(0.0, 10.0);
+        assert!(lo == 0.0 && close(hi, 0.2775), "{lo} {hi}");
+    }
+
+    #[test]
+    fn byar_is_close_to_the_exact_poisson_interval() {
+        // Exact 95% Poisson limits for 10 events: 4.7954 to 18.3904 (Garwood); Byar's
+        // approximation is within a few hundredths at this count.
+        let (lo, hi) = byar(10.0);
+        assert!(
+            (lo - 4.7954).abs() < 0.05 && (hi - 18.3904).abs() < 0.05,
+            "{lo} {hi}"
+        );
+        assert_eq!(byar(0.0).0, 0.0);
+    }
+
+    #[test]
+    fn a_ratio_needs_events_on_both_sides() {
+        assert_eq!(ratio(RateKind::Proportion, (0, 10), (3, 10)), None);
+        let (rr, lo, hi) =
+            ratio(RateKind::PerPopulation { per: 1.0 }, (20, 1000), (10, 1000)).unwrap();
+        assert!(close(rr, 2.0));
+        // se = sqrt(1/20 + 1/10) = 0.3873; 2 exp(±1.96 se) = 0.9362 .. 4.2727
+        assert!(close(lo, 0.9362) && close(hi, 4.2727), "{lo} {hi}");
+    }
+}
