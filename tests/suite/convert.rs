@@ -32,7 +32,7 @@ fn source(id: &str) -> Source<'static> {
     Source::Scheme(builtin(id).unwrap())
 }
 
-fn registry() -> &'static Registry {
+pub fn registry() -> &'static Registry {
     static R: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
     R.get_or_init(Registry::new)
 }
@@ -525,11 +525,11 @@ fn regional(name: &str) -> String {
     format!("fixtures/regional/{name}")
 }
 
-fn tmp() -> tempfile::TempDir {
+pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-fn path_str(p: &Path) -> &str {
+pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 

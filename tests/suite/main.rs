@@ -12,4 +12,5 @@ mod laws;
 mod messages;
 mod reading;
 mod readme;
+mod rows;
 mod validate;
