@@ -263,22 +263,42 @@ fn malformed_records_are_kept_whole_in_full_rejects() {
     assert!(String::from_utf8_lossy(&rejects).contains(",WM018,"));
 }
 
-fn convert_cli(input: &Path, out: &Path, rejects: &Path) -> std::process::Output {
-    run(&[
+/// `convert` of `input`'s NHS codes in column `ethnicity`, with the flags `more`.
+fn convert_nhs(input: &Path, more: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "convert",
         path_str(input),
         "--scheme",
         "nhs-ethnic-category",
         "--column",
         "ethnicity",
-        "--with-position",
-        "--rejects-rows",
-        "full",
-        "--output",
-        path_str(out),
-        "--rejects",
-        path_str(rejects),
-    ])
+    ];
+    args.extend(more);
+    run(&args)
+}
+
+fn convert_cli(input: &Path, out: &Path, rejects: &Path) -> std::process::Output {
+    convert_nhs(
+        input,
+        &[
+            "--with-position",
+            "--rejects-rows",
+            "full",
+            "--output",
+            path_str(out),
+            "--rejects",
+            path_str(rejects),
+        ],
+    )
+}
+
+/// Asserts that a run exited with `code` and that its summary holds each of `lines`.
+fn exits_saying(o: &std::process::Output, code: i32, lines: &[&str]) {
+    let said = stdout(o);
+    assert_eq!(o.status.code(), Some(code), "{said}{}", stderr(o));
+    for l in lines {
+        assert!(said.contains(l), "{l}: {said}");
+    }
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -303,15 +323,13 @@ fn fixed_full_rejects_convert_again_to_zero_rejects_keeping_the_original_places(
     let (data, lines) = csv_input(&HEADER, &input);
     std::fs::write(p("in.csv"), &data).unwrap();
     let o = convert_cli(&p("in.csv"), &p("out.csv"), &p("rejects.csv"));
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let said = stdout(&o);
-    assert!(
-        said.contains("rows in:    6 = converted 2 + rejected 4"),
-        "{said}"
-    );
-    assert!(
-        said.contains("full rows: every column of the input, personal data as in the output"),
-        "{said}"
+    exits_saying(
+        &o,
+        1,
+        &[
+            "rows in:    6 = converted 2 + rejected 4",
+            "full rows: every column of the input, personal data as in the output",
+        ],
     );
     #[cfg(unix)]
     {
@@ -360,19 +378,14 @@ fn fixed_full_rejects_convert_again_to_zero_rejects_keeping_the_original_places(
     drop(w);
 
     let o = convert_cli(&p("fixed.csv"), &p("out2.csv"), &p("rejects2.csv"));
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    let said = stdout(&o);
-    assert!(
-        said.contains("rows in:    4 = converted 4 + rejected 0"),
-        "{said}"
-    );
-    assert!(
-        said.contains("positions:  wm_line and wm_record kept from the input"),
-        "{said}"
-    );
-    assert!(
-        said.contains("earlier run: its reject reasons (wm_column"),
-        "{said}"
+    exits_saying(
+        &o,
+        0,
+        &[
+            "rows in:    4 = converted 4 + rejected 0",
+            "positions:  wm_line and wm_record kept from the input",
+            "earlier run: its reject reasons (wm_column",
+        ],
     );
     // The same columns as the first run's files: the rejects' own wm_ columns do not repeat.
     let first_line = |f: &str| {
@@ -398,22 +411,12 @@ fn a_header_with_one_position_column_is_an_error_naming_it() {
     let input = dir.path().join("in.csv");
     std::fs::write(&input, "id,wm_record,ethnicity\n1,7,J\n").unwrap();
     for flag in ["--with-position", "--rejects-rows"] {
-        let mut args = vec![
-            "convert",
-            path_str(&input),
-            "--scheme",
-            "nhs-ethnic-category",
-            "--column",
-            "ethnicity",
-            "--output",
-            "-",
-            flag,
-        ];
         let rejects = dir.path().join("rejects.csv");
+        let mut args = vec!["--output", "-", flag];
         if flag == "--rejects-rows" {
             args.extend(["full", "--rejects", path_str(&rejects)]);
         }
-        let o = run(&args);
+        let o = convert_nhs(&input, &args);
         assert_eq!(o.status.code(), Some(2), "{flag}: {}", stdout(&o));
         let err = stderr(&o);
         assert!(
@@ -426,14 +429,7 @@ fn a_header_with_one_position_column_is_an_error_naming_it() {
         );
     }
     // Without the position columns the column is the input's like any other.
-    let o = run(&[
-        "convert",
-        path_str(&input),
-        "--scheme",
-        "nhs-ethnic-category",
-        "--column",
-        "ethnicity",
-    ]);
+    let o = convert_nhs(&input, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stdout(&o).starts_with("id,wm_record,ethnicity,wm_code,"),
@@ -464,19 +460,16 @@ fn narrow_rejects_stay_the_default_and_never_hold_another_column() {
     let input = dir.path().join("in.csv");
     let rejects = dir.path().join("rejects.csv");
     std::fs::write(&input, "id,name,ethnicity\nP-1,Secret Name,QQ\n").unwrap();
-    let o = run(&[
-        "convert",
-        path_str(&input),
-        "--scheme",
-        "nhs-ethnic-category",
-        "--column",
-        "ethnicity",
-        "--with-position",
-        "--output",
-        "-",
-        "--rejects",
-        path_str(&rejects),
-    ]);
+    let o = convert_nhs(
+        &input,
+        &[
+            "--with-position",
+            "--output",
+            "-",
+            "--rejects",
+            path_str(&rejects),
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = std::fs::read_to_string(&rejects).unwrap();
     assert!(text.starts_with("line,record,column,value,rule,"), "{text}");
