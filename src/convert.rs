@@ -587,8 +587,9 @@ impl Summary {
     }
 }
 
-/// One rejected record, as handed to a [`RejectSink`]. Holds nothing of the record but the value
-/// of the column at fault, and only when it is safe to show.
+/// One rejected record, as handed to a [`RejectSink`]. What it serialises holds nothing of the
+/// record but the value of the column at fault, and only when it is safe to show; the whole
+/// input record is there too ([`Rejected::input`]) for a sink that keeps full rows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rejected<'r> {
     /// The 1-based line the record starts on (the row number in a spreadsheet).
@@ -602,6 +603,12 @@ pub struct Rejected<'r> {
     /// Why.
     #[serde(flatten)]
     pub rejection: &'r Rejection,
+    /// The input record, every field of it (never serialised): for a sink that keeps the whole
+    /// row so that it can be fixed and converted again, such as `RejectWriter::full_rows`. It
+    /// holds every column (names, dates of birth, ids): a sink that writes it writes personal
+    /// data, as the converted output does.
+    #[serde(skip)]
+    pub input: &'r io::Record<'r>,
 }
 
 /// Where rejected records go.
@@ -722,6 +729,7 @@ pub fn send_reject<S: AsRef<str>>(
         column: r.column_name(header),
         value,
         rejection: &r.rejection,
+        input: record,
     })
 }
 

@@ -103,9 +103,10 @@ pub use validate::{
 };
 // Writers.
 pub use output::{
-    CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat, FindingsWriter,
-    JsonFindings, JsonlFindings, OutputEncoding, REJECT_COLUMNS, RecordFormat, RecordWriter,
-    RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, thousands,
+    AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
+    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS, REJECT_COLUMNS,
+    REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat,
+    TextFindings, TextRejects, check_position_columns, thousands,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -1,5 +1,6 @@
 //! Any bytes as a return, converted: never a panic; every record ends in exactly one place
-//! (converted + rejected = rows), and the output and rejects hold exactly those records.
+//! (converted + rejected = rows), and the output and rejects (narrow, or full rows with the
+//! position columns) hold exactly those records.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,7 +9,7 @@ use wm_ethnicity::Registry;
 use wm_ethnicity::{By, Converter, Plan, Policy, SchemeFrom, convert_stream};
 use wm_ethnicity::{ReadOptions, Table};
 use wm_ethnicity::Synonyms;
-use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
+use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter};
 
 const SCHEMES: [&str; 4] = ["nhs-ethnic-category", "dfe-cbds", "ons-2011-ew", "standard"];
 
@@ -63,14 +64,23 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    let mut out = RecordWriter::new(
-        Vec::new(),
-        RecordFormat::Jsonl,
-        table.header(),
-        plan.to_scheme.is_some(),
-    )
-    .expect("writing to memory");
-    let mut rejects = RejectWriter::new(Vec::new()).expect("writing to memory");
+    // Positions in the output and full-row rejects for half the inputs (every bit of `mode`
+    // is taken).
+    let added = AddedColumns {
+        recode: plan.to_scheme.is_some(),
+        position: body.len() % 2 == 1,
+    };
+    // A header with one position column but not the other is refused, naming it.
+    let Ok(mut out) = RecordWriter::new(Vec::new(), RecordFormat::Jsonl, table.header(), added)
+    else {
+        return;
+    };
+    let mut rejects = if added.position {
+        RejectWriter::full_rows(Vec::new(), table.header())
+    } else {
+        RejectWriter::new(Vec::new())
+    }
+    .expect("the header was accepted above, and memory takes every write");
     let summary = convert_stream(table, &converter, &mut out, &mut rejects, &mut |_| {})
         .expect("a table read once reads again, and memory takes every write");
     assert_eq!(summary.rows, records, "every record is read");

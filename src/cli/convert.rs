@@ -3,24 +3,30 @@
 
 use super::files::{Destination, check_outputs, stream_error};
 use super::{args, registry, synonyms, throttled};
-use clap::{Args, ValueEnum as _};
+use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter, TextRejects};
 use wm_ethnicity::{By, Level};
 use wm_ethnicity::{Converter, Plan, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{InputFormat, Table};
-use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
+use wm_ethnicity::{POSITION_COLUMNS, REJECT_REASON_COLUMNS, check_position_columns};
 
 /// Flags of `convert`.
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Output: every input column, then wm_code, wm_level, wm_group, \
-wm_category, wm_detailed, wm_relationship, wm_candidates, wm_policy, wm_source_scheme, \
-wm_source_code, wm_match, wm_observed, wm_standard_version (and wm_to_* with --to-scheme).\n\
-Rejects: line, record, column, value, rule, rule_name, reason, suggestion.\n\
+    after_help = "Output: every input column, then (with --with-position) wm_line, wm_record, \
+then wm_code, wm_level, wm_group, wm_category, wm_detailed, wm_relationship, wm_candidates, \
+wm_policy, wm_source_scheme, wm_source_code, wm_match, wm_observed, wm_standard_version (and \
+wm_to_* with --to-scheme).\n\
+Rejects: line, record, column, value, rule, rule_name, reason, suggestion; with --rejects-rows \
+full: every input column, then wm_line, wm_record, wm_column, wm_rule, wm_rule_name, \
+wm_reason, wm_suggestion (fix the rows and convert the file again with the same flags).\n\
+Output and full-row rejects hold every column of the input (names, dates of birth, ids): \
+personal data.\n\
 Exit status: 0 every row converted, 1 some rows rejected, 2 could not convert.\n\
 See docs/convert.md."
 )]
@@ -42,8 +48,16 @@ pub struct ConvertArgs {
     to_scheme: Option<String>,
     #[command(flatten)]
     output: args::OutputArgs,
+    /// Add `wm_line` and `wm_record` to every converted record: the line it starts on and its
+    /// record number in the input (an input that has both, from an earlier run, keeps its own:
+    /// the places in the original input).
+    #[arg(long)]
+    with_position: bool,
     #[command(flatten)]
     rejects: args::RejectsArgs,
+    /// What a rejected row holds in the --rejects file.
+    #[arg(long, value_enum, default_value_t, requires = "rejects")]
+    rejects_rows: RejectRows,
     /// Output format (default: from the output's extension, else the input's kind: JSON Lines
     /// for JSON Lines input, CSV otherwise).
     #[arg(long, value_enum)]
@@ -58,6 +72,17 @@ pub struct ConvertArgs {
     /// How to read the input.
     #[command(flatten)]
     input: args::InputArgs,
+}
+
+/// What a rejected row holds in the `--rejects` file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum RejectRows {
+    /// Where and why only (line, record, column, value, rule, ...): never another column.
+    #[default]
+    Narrow,
+    /// The whole input row, then where and why (`wm_line`, `wm_record`, `wm_column`, ...):
+    /// every column, personal data as in the output; fixed, the file converts again.
+    Full,
 }
 
 /// The plan from the flags and the specification, and the scheme files to load.
@@ -163,6 +188,10 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let encoding_note = table.encoding().map(|e| e.note.clone());
     let input_encoding = table.encoding().cloned();
     let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)?;
+    let full_rows = args.rejects_rows == RejectRows::Full;
+    if args.with_position || full_rows {
+        check_position_columns(table.header(), &input_name, table.header_line())?;
+    }
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.
@@ -180,15 +209,23 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
-    let recode = converter.to_scheme().is_some();
-    let mut writer = RecordWriter::new(sink, format, table.header(), recode)
+    let added = AddedColumns {
+        recode: converter.to_scheme().is_some(),
+        position: args.with_position,
+    };
+    let rerun = Rerun::of(table.header(), args.with_position || full_rows);
+    let mut writer = RecordWriter::new(sink, format, table.header(), added)
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     let columns = writer.columns().len();
     let bar = super::progress_bar(table.progress_total(), input_format, "converting");
     let mut on_record = throttled(&bar);
     let (summary, rejects_out) = if let Some(f) = rejects_file {
-        let mut rw = RejectWriter::new(f)
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
+        let rw = if full_rows {
+            RejectWriter::full_rows(f, table.header())
+        } else {
+            RejectWriter::new(f)
+        };
+        let mut rw = rw.map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
         let s = convert_stream(table, &converter, &mut writer, &mut rw, &mut on_record);
         (s, Some(rw))
     } else {
@@ -224,6 +261,8 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         columns,
         out_encoding,
         encoding_of_rejects: rejects_encoding,
+        full_rows,
+        rerun,
     };
     if output.is_some() {
         let mut out = std::io::stdout().lock();
@@ -250,6 +289,44 @@ struct SummaryText<'a> {
     columns: usize,
     out_encoding: OutputEncoding,
     encoding_of_rejects: OutputEncoding,
+    full_rows: bool,
+    rerun: Rerun,
+}
+
+/// What the input holds of an earlier run: position columns kept (when positions are written)
+/// and reject reasons dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Rerun {
+    positions: bool,
+    reasons: bool,
+}
+
+impl Rerun {
+    fn of(header: &[String], positions_written: bool) -> Rerun {
+        let has = |names: &[&str]| header.iter().any(|h| names.contains(&h.as_str()));
+        Rerun {
+            positions: positions_written && has(&POSITION_COLUMNS),
+            reasons: has(&REJECT_REASON_COLUMNS),
+        }
+    }
+
+    /// The summary's lines about the earlier run, if any.
+    fn write(self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.positions {
+            writeln!(
+                out,
+                "  positions:  wm_line and wm_record kept from the input: the places in the original input"
+            )?;
+        }
+        if self.reasons {
+            writeln!(
+                out,
+                "  earlier run: its reject reasons ({}) dropped",
+                REJECT_REASON_COLUMNS.join(", ")
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl SummaryText<'_> {
@@ -318,6 +395,7 @@ impl SummaryText<'_> {
         for (rule, n) in &s.by_rule {
             writeln!(out, "  rejected:   {} {} {}", t(*n), rule.id(), rule.name())?;
         }
+        self.rerun.write(out)?;
         let fmt = self.format.title();
         match self.output {
             Some(p) => writeln!(
@@ -332,9 +410,14 @@ impl SummaryText<'_> {
         match self.rejects {
             Some(p) => writeln!(
                 out,
-                "  rejects:    {} ({})",
+                "  rejects:    {} ({}{})",
                 p.display(),
-                self.encoding_of_rejects.title()
+                self.encoding_of_rejects.title(),
+                if self.full_rows {
+                    ", full rows: every column of the input, personal data as in the output"
+                } else {
+                    ""
+                }
             )?,
             None if s.rejected > 0 => {
                 writeln!(out, "  rejects:    listed above on standard error")?;

@@ -183,10 +183,11 @@ where
                 Shape::Ok
             }
             Err(msg) => {
+                // The line is the record's one field, as read: an invalid encoding is reported
+                // as such, and a sink keeping whole rows keeps it.
                 rec.clear();
+                rec.push_field(text);
                 if std::str::from_utf8(text).is_err() {
-                    // Keep the bytes so the invalid encoding can be reported as such.
-                    rec.push_field(text);
                     problem.clear();
                     problem.push_str("the line holds bytes that are not valid UTF-8");
                 } else {

@@ -174,8 +174,9 @@ pub enum Shape<'a> {
         /// Fields in the header.
         expected: usize,
     },
-    /// Not a record at all (a JSON Lines line that is not a JSON object); there are no fields.
-    /// The text says why, without repeating the line.
+    /// Not a record at all (a JSON Lines line that is not a JSON object); its one field is the
+    /// line as read (trimmed), not a value of any column. The text says why, without repeating
+    /// the line.
     Malformed(&'a str),
 }
 
@@ -892,7 +893,7 @@ mod tests {
             seen,
             [
                 (1, false, vec!["1".to_owned(), "x".to_owned()]),
-                (3, true, vec![]),
+                (3, true, vec!["not json".to_owned()]),
                 (4, false, vec!["true".to_owned(), String::new()]),
             ]
         );

@@ -1,6 +1,7 @@
 //! CSV with a header row: converted records, rejected rows, findings and count tables. Text a
 //! spreadsheet would run as a formula is prefixed with `'` in rejects and findings.
 
+use super::records::{POSITION_COLUMNS, Positions, invalid_input};
 use super::{FindingsWriter, RecordLayout};
 use crate::aggregate::CountTable;
 use crate::convert::{RejectSink, Rejected};
@@ -107,17 +108,42 @@ pub const REJECT_COLUMNS: [&str; 8] = [
     "suggestion",
 ];
 
-/// Writes rejected records as CSV with [`REJECT_COLUMNS`], after a `file` column when made by
-/// [`with_file_column`](RejectWriter::with_file_column) (rejects of several inputs).
+/// The columns that follow the input's in a full-row rejects file, after [`POSITION_COLUMNS`]:
+/// why the row was rejected. An input holding them (an earlier run's full-row rejects, fixed
+/// and converted again) has them dropped from the output and from its own rejects.
+pub const REJECT_REASON_COLUMNS: [&str; 5] = [
+    "wm_column",
+    "wm_rule",
+    "wm_rule_name",
+    "wm_reason",
+    "wm_suggestion",
+];
+
+/// Writes rejected records as CSV. Narrow ([`new`](RejectWriter::new)): [`REJECT_COLUMNS`], after
+/// a `file` column when made by [`with_file_column`](RejectWriter::with_file_column) (rejects of
+/// several inputs); no other column of the record. Full rows
+/// ([`full_rows`](RejectWriter::full_rows)): the input row, then [`POSITION_COLUMNS`] and
+/// [`REJECT_REASON_COLUMNS`].
 pub struct RejectWriter<W: Write> {
     w: csv::Writer<W>,
     /// The input the next rejects come from, when the file has a `file` column.
     file: Option<String>,
+    /// For full rows: the input columns written and where the positions come from.
+    rows: Option<FullRows>,
+}
+
+/// What a full-row rejects file keeps of each input record.
+struct FullRows {
+    keep: Vec<usize>,
+    positions: Positions,
+    scratch: String,
 }
 
 impl<W: Write> fmt::Debug for RejectWriter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RejectWriter").finish_non_exhaustive()
+        f.debug_struct("RejectWriter")
+            .field("full_rows", &self.rows.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -126,7 +152,11 @@ impl<W: Write> RejectWriter<W> {
     pub fn new(w: W) -> std::io::Result<Self> {
         let mut w = csv::Writer::from_writer(w);
         w.write_record(REJECT_COLUMNS).map_err(csv_io)?;
-        Ok(RejectWriter { w, file: None })
+        Ok(RejectWriter {
+            w,
+            file: None,
+            rows: None,
+        })
     }
 
     /// A writer whose first column, `file`, names the input of each reject (set with
@@ -138,6 +168,41 @@ impl<W: Write> RejectWriter<W> {
         Ok(RejectWriter {
             w,
             file: Some(String::new()),
+            rows: None,
+        })
+    }
+
+    /// A writer of full rows for records read with `header`: each reject is its input record,
+    /// every field as it was read (in the header's order, byte for byte: not made safe for a
+    /// spreadsheet, as the output is not), then [`POSITION_COLUMNS`] and
+    /// [`REJECT_REASON_COLUMNS`], so that the file, fixed, converts again with the same flags.
+    /// A record not of the header's shape (a ragged row, a JSON Lines line that is not an
+    /// object) is written with every field it had, so the reject columns are always a line's
+    /// last seven. An input that is an earlier run's full-row rejects keeps its positions (the
+    /// places in the original input) and has its reject reasons replaced. It holds every column
+    /// of the input, as the output does. The header row is written now; a header with one
+    /// position column but not the other is an [`std::io::ErrorKind::InvalidInput`] error
+    /// (`check_position_columns` names the file).
+    pub fn full_rows<S: AsRef<str>>(w: W, header: &[S]) -> std::io::Result<Self> {
+        let positions = Positions::of(header).map_err(invalid_input)?;
+        let keep = Positions::kept(header, Some(positions), |_| false);
+        // A ragged input row stays ragged: its fields are not padded, cut or moved.
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(w);
+        w.write_record(
+            keep.iter()
+                .map(|&i| header[i].as_ref())
+                .chain(POSITION_COLUMNS)
+                .chain(REJECT_REASON_COLUMNS),
+        )
+        .map_err(csv_io)?;
+        Ok(RejectWriter {
+            w,
+            file: None,
+            rows: Some(FullRows {
+                keep,
+                positions,
+                scratch: String::new(),
+            }),
         })
     }
 
@@ -156,24 +221,48 @@ impl<W: Write> RejectWriter<W> {
 
 impl<W: Write> RejectSink for RejectWriter<W> {
     fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
-        let (line, record) = (r.line.to_string(), r.record.to_string());
-        if let Some(f) = &self.file {
-            self.w
-                .write_field(cell_safe(f).as_bytes())
+        let column = cell_safe(r.column.unwrap_or(""));
+        let reason = [
+            r.rejection.rule.id().into(),
+            r.rejection.rule.name().into(),
+            cell_safe(&r.rejection.reason),
+            cell_safe(r.rejection.suggestion.as_deref().unwrap_or("")),
+        ];
+        let w = &mut self.w;
+        if let Some(rows) = &mut self.rows {
+            let input = r.input;
+            if input.shape() == io::Shape::Ok {
+                for &i in &rows.keep {
+                    w.write_field(input.bytes(i).unwrap_or_default())
+                        .map_err(csv_io)?;
+                }
+            } else {
+                for field in input.fields() {
+                    w.write_field(field).map_err(csv_io)?;
+                }
+            }
+            rows.positions
+                .for_each(input, &mut rows.scratch, |_, v| w.write_field(v))
                 .map_err(csv_io)?;
+            return w
+                .write_record(
+                    std::iter::once(&column)
+                        .chain(&reason)
+                        .map(|c| c.as_bytes()),
+                )
+                .map_err(csv_io);
         }
-        self.w
-            .write_record([
-                line.as_str(),
-                &record,
-                &cell_safe(r.column.unwrap_or("")),
-                &cell_safe(r.value.unwrap_or("")),
-                r.rejection.rule.id(),
-                r.rejection.rule.name(),
-                &cell_safe(&r.rejection.reason),
-                &cell_safe(r.rejection.suggestion.as_deref().unwrap_or("")),
-            ])
-            .map_err(csv_io)
+        if let Some(f) = &self.file {
+            w.write_field(cell_safe(f).as_bytes()).map_err(csv_io)?;
+        }
+        let (line, record) = (r.line.to_string(), r.record.to_string());
+        let value = cell_safe(r.value.unwrap_or(""));
+        w.write_record(
+            [line.as_str(), &record, &column, &value]
+                .into_iter()
+                .chain(reason.iter().map(AsRef::as_ref)),
+        )
+        .map_err(csv_io)
     }
 }
 

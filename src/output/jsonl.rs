@@ -6,7 +6,8 @@ use crate::validate::{Finding, Report, Sink};
 use std::io::Write;
 
 /// Converted records as JSON Lines: input values as strings, empty `wm_` values as `null`,
-/// `wm_candidates` as an array and `wm_observed` as a boolean.
+/// `wm_candidates` as an array, `wm_observed` as a boolean, `wm_line` and `wm_record` as
+/// numbers (as text when carried from an input where they are not whole numbers).
 pub(super) struct JsonlRecords;
 
 impl RecordLayout for JsonlRecords {
@@ -48,6 +49,9 @@ impl RecordLayout for JsonlRecords {
             }
             _ if value.is_empty() => serde_json::Value::Null,
             "wm_observed" => serde_json::Value::Bool(value == "true"),
+            "wm_line" | "wm_record" => value
+                .parse::<u64>()
+                .map_or_else(|_| serde_json::Value::from(value), serde_json::Value::from),
             _ => serde_json::Value::from(value),
         };
         json_pair(line, first, name, &value)

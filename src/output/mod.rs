@@ -13,7 +13,7 @@
 //! use wm_ethnicity::{Converter, Plan, SchemeFrom, convert_stream};
 //! use wm_ethnicity::{ReadOptions, Table};
 //! use wm_ethnicity::Synonyms;
-//! use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
+//! use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter};
 //! use wm_ethnicity::Registry;
 //!
 //! let registry = Registry::new();
@@ -22,7 +22,8 @@
 //! let table = Table::from_reader("return.csv", &input[..], &ReadOptions::default()).unwrap();
 //! let converter =
 //!     Converter::new(&registry, Synonyms::builtin(), &plan, table.header(), "return.csv").unwrap();
-//! let mut out = RecordWriter::new(Vec::new(), RecordFormat::Csv, table.header(), false).unwrap();
+//! let added = AddedColumns::default();
+//! let mut out = RecordWriter::new(Vec::new(), RecordFormat::Csv, table.header(), added).unwrap();
 //! let mut rejects = RejectWriter::new(Vec::new()).unwrap();
 //! let summary = convert_stream(table, &converter, &mut out, &mut rejects, &mut |_| {}).unwrap();
 //! assert_eq!((summary.converted, summary.rejected), (1, 1));
@@ -37,11 +38,14 @@ mod jsonl;
 mod records;
 mod text;
 
-pub use self::csv::{CsvFindings, FINDING_COLUMNS, REJECT_COLUMNS, RejectWriter, TABLE_COLUMNS};
+pub use self::csv::{
+    CsvFindings, FINDING_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RejectWriter,
+    TABLE_COLUMNS,
+};
 pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
-pub use self::records::RecordWriter;
+pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
 pub use self::text::{TextFindings, TextRejects, thousands};
 
 use crate::aggregate::CountTable;

@@ -1,8 +1,11 @@
 //! Converted records in any [`RecordFormat`]: which columns are kept and added, and the bytes
 //! of the added columns kept once made. How a line is laid out is the format's (its file).
+//! The position columns ([`POSITION_COLUMNS`]) are also the rejects' (`RejectWriter::full_rows`).
 
+use super::csv::REJECT_REASON_COLUMNS;
 use super::{RecordFormat, RecordLayout};
 use crate::convert::{Converted, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink};
+use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::resolve::Matched;
 use crate::scheme::{FxHasher, Relationship};
@@ -12,8 +15,130 @@ use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::io::Write;
 
+/// The columns saying where a record was in the input: the line it starts on and its record
+/// number (as [`io::Record::line`] and [`io::Record::number`]). Converted records carry them
+/// with [`AddedColumns::position`]; full-row rejects always do.
+pub const POSITION_COLUMNS: [&str; 2] = ["wm_line", "wm_record"];
+
+/// The columns a [`RecordWriter`] adds besides [`OUTPUT_COLUMNS`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddedColumns {
+    /// [`RECODE_COLUMNS`] after [`OUTPUT_COLUMNS`] (a conversion with a target scheme).
+    pub recode: bool,
+    /// [`POSITION_COLUMNS`] before [`OUTPUT_COLUMNS`]: where each record was in the input.
+    pub position: bool,
+}
+
+/// Where the values of the [`POSITION_COLUMNS`] come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Positions {
+    /// The record as read: its line and number.
+    Read,
+    /// The input's own position columns at these indexes (an earlier run's output or full-row
+    /// rejects): the places in the original input, kept.
+    Carried([usize; 2]),
+}
+
+impl Positions {
+    /// The positions of records read with `header`: carried when it has both position columns,
+    /// read when it has neither; the error (one sentence) when it has one, or one twice.
+    pub(super) fn of<S: AsRef<str>>(header: &[S]) -> std::result::Result<Positions, String> {
+        let at = |name: &str| {
+            let mut found = (0..header.len()).filter(|&i| header[i].as_ref() == name);
+            (found.next(), found.next())
+        };
+        let [(line, line_twice), (record, record_twice)] = POSITION_COLUMNS.map(at);
+        let twice = [
+            (line_twice, POSITION_COLUMNS[0]),
+            (record_twice, POSITION_COLUMNS[1]),
+        ];
+        if let Some((_, name)) = twice.iter().find(|(i, _)| i.is_some()) {
+            return Err(format!(
+                "the header names column `{name}` twice: rename one, so it is clear which \
+                 holds the records' places"
+            ));
+        }
+        match (line, record) {
+            (None, None) => Ok(Positions::Read),
+            (Some(l), Some(r)) => Ok(Positions::Carried([l, r])),
+            (Some(_), None) | (None, Some(_)) => {
+                let (has, lacks) = if line.is_some() {
+                    (POSITION_COLUMNS[0], POSITION_COLUMNS[1])
+                } else {
+                    (POSITION_COLUMNS[1], POSITION_COLUMNS[0])
+                };
+                Err(format!(
+                    "the header has a column `{has}` but no `{lacks}`: the position columns \
+                     would repeat it; rename `{has}`, or add `{lacks}` if both come from an \
+                     earlier run"
+                ))
+            }
+        }
+    }
+
+    /// True when column `i` of the input is a carried position column.
+    pub(super) fn carries(self, i: usize) -> bool {
+        matches!(self, Positions::Carried(c) if c.contains(&i))
+    }
+
+    /// Passes each position column with its value for `record` to `f`; `scratch` is reused.
+    pub(super) fn for_each<E>(
+        self,
+        record: &io::Record<'_>,
+        scratch: &mut String,
+        mut f: impl FnMut(&str, &str) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        use std::fmt::Write as _;
+        for (n, name) in POSITION_COLUMNS.iter().enumerate() {
+            scratch.clear();
+            match self {
+                Positions::Read => {
+                    let v = if n == 0 {
+                        record.line()
+                    } else {
+                        record.number()
+                    };
+                    let _ = write!(scratch, "{v}");
+                }
+                Positions::Carried(c) => scratch.push_str(&record.text(c[n]).unwrap_or_default()),
+            }
+            f(name, scratch)?;
+        }
+        Ok(())
+    }
+
+    /// The input columns a writer keeps: all but those `dropped`, an earlier run's reject
+    /// reasons ([`REJECT_REASON_COLUMNS`]) and, when `positions` are written, carried ones.
+    pub(super) fn kept<S: AsRef<str>>(
+        header: &[S],
+        positions: Option<Positions>,
+        dropped: impl Fn(&str) -> bool,
+    ) -> Vec<usize> {
+        (0..header.len())
+            .filter(|&i| {
+                let h = header[i].as_ref();
+                !dropped(h)
+                    && !REJECT_REASON_COLUMNS.contains(&h)
+                    && !positions.is_some_and(|p| p.carries(i))
+            })
+            .collect()
+    }
+}
+
+/// Checks that records read with `header` (of input `file`, its header on line `line`) can carry
+/// the [`POSITION_COLUMNS`]: the header has both (an earlier run's, kept as they are) or neither.
+/// The error names the column.
+pub fn check_position_columns<S: AsRef<str>>(header: &[S], file: &str, line: u64) -> Result<()> {
+    Positions::of(header)
+        .map(|_| ())
+        .map_err(|why| Error::new(ErrorKind::Input(why), Location::file(file).at(line, 1)))
+}
+
 /// Writes converted records: every input column (except earlier `wm_` output columns, which are
-/// replaced), then [`OUTPUT_COLUMNS`] (and [`RECODE_COLUMNS`]). Output is buffered internally.
+/// replaced, and an earlier run's reject reasons, which are dropped), then, with
+/// [`AddedColumns::position`], [`POSITION_COLUMNS`] (the input's own when it has them: see
+/// [`check_position_columns`]), then [`OUTPUT_COLUMNS`] (and [`RECODE_COLUMNS`]). Output is
+/// buffered internally.
 ///
 /// The added columns of a record depend only on its conversion, and a file holds few distinct
 /// conversions, so their bytes are kept once made and copied after that.
@@ -24,6 +149,7 @@ pub struct RecordWriter<W: Write> {
     keep: Vec<usize>,
     names: Vec<String>,
     recode: bool,
+    positions: Option<Positions>,
     scratch: String,
     line: Vec<u8>,
     cache: HashMap<u64, (SuffixKey, Box<[u8]>), BuildHasherDefault<FxHasher>>,
@@ -35,6 +161,7 @@ impl<W: Write> fmt::Debug for RecordWriter<W> {
             .field("format", &self.format)
             .field("columns", &self.names)
             .field("recode", &self.recode)
+            .field("positions", &self.positions)
             .finish_non_exhaustive()
     }
 }
@@ -99,18 +226,28 @@ fn is_output_column(name: &str) -> bool {
     OUTPUT_COLUMNS.contains(&name) || RECODE_COLUMNS.contains(&name)
 }
 
+/// A header that cannot take the columns asked for, as the I/O error a writer's creation gives.
+pub(super) fn invalid_input(why: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, why)
+}
+
 impl<W: Write> RecordWriter<W> {
-    /// A writer for records read with `header`; a header row, where the format has one, is
-    /// written now.
+    /// A writer for records read with `header`, adding the columns `added`; a header row, where
+    /// the format has one, is written now. With [`AddedColumns::position`], a header holding
+    /// one position column but not the other is an [`std::io::ErrorKind::InvalidInput`] error
+    /// ([`check_position_columns`] says so naming the file).
     pub fn new<S: AsRef<str>>(
         w: W,
         format: RecordFormat,
         header: &[S],
-        recode: bool,
+        added: AddedColumns,
     ) -> std::io::Result<Self> {
-        let keep: Vec<usize> = (0..header.len())
-            .filter(|&i| !is_output_column(header[i].as_ref()))
-            .collect();
+        let positions = if added.position {
+            Some(Positions::of(header).map_err(invalid_input)?)
+        } else {
+            None
+        };
+        let keep = Positions::kept(header, positions, is_output_column);
         let names: Vec<String> = keep
             .iter()
             .map(|&i| header[i].as_ref().to_owned())
@@ -121,7 +258,8 @@ impl<W: Write> RecordWriter<W> {
             layout: format.layout(),
             keep,
             names,
-            recode,
+            recode: added.recode,
+            positions,
             scratch: String::new(),
             line: Vec::new(),
             cache: HashMap::default(),
@@ -134,11 +272,13 @@ impl<W: Write> RecordWriter<W> {
 
     /// The output's column names.
     pub fn columns(&self) -> Vec<&str> {
-        let added = OUTPUT_COLUMNS.iter().chain(if self.recode {
-            &RECODE_COLUMNS[..]
+        let position: &[&str] = if self.positions.is_some() {
+            &POSITION_COLUMNS
         } else {
             &[]
-        });
+        };
+        let recode: &[&str] = if self.recode { &RECODE_COLUMNS } else { &[] };
+        let added = position.iter().chain(&OUTPUT_COLUMNS).chain(recode);
         self.names
             .iter()
             .map(String::as_str)
@@ -149,7 +289,7 @@ impl<W: Write> RecordWriter<W> {
     /// The added columns of `c`, as they follow the input columns on a line.
     fn suffix(&mut self, c: &Converted<'_>, out: &mut Vec<u8>) -> std::io::Result<()> {
         let layout = self.layout;
-        let mut first = self.keep.is_empty();
+        let mut first = self.keep.is_empty() && self.positions.is_none();
         c.for_each_output(self.recode, &mut self.scratch, |name, v| {
             let r = layout.added(out, first, name, v);
             first = false;
@@ -164,6 +304,14 @@ impl<W: Write> RecordWriter<W> {
         line.clear();
         self.layout
             .inputs(&mut line, input, &self.keep, &self.names)?;
+        if let Some(p) = self.positions {
+            let (layout, mut first) = (self.layout, self.keep.is_empty());
+            p.for_each(input, &mut self.scratch, |name, v| {
+                let r = layout.added(&mut line, first, name, v);
+                first = false;
+                r
+            })?;
+        }
         if self.recode {
             // The recoding note is not part of the cache key: always made afresh.
             self.suffix(c, &mut line)?;

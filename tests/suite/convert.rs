@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use wm_ethnicity::Loss;
 use wm_ethnicity::Rule;
+use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter};
 use wm_ethnicity::{
     BUILTIN_IDS, KeyedBy, Registry, Relationship, Status, builtin_scheme as builtin,
 };
@@ -21,7 +22,6 @@ use wm_ethnicity::{
 };
 use wm_ethnicity::{Level, Node};
 use wm_ethnicity::{ReadOptions, Table};
-use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
 use wm_ethnicity::{Synonyms, find_label};
 
 fn root() -> &'static Path {
@@ -32,7 +32,7 @@ fn source(id: &str) -> Source<'static> {
     Source::Scheme(builtin(id).unwrap())
 }
 
-fn registry() -> &'static Registry {
+pub fn registry() -> &'static Registry {
     static R: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
     R.get_or_init(Registry::new)
 }
@@ -436,7 +436,7 @@ proptest! {
         let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
         let conv = Converter::new(registry(), Synonyms::builtin(), &plan, table.header(), "t.csv").unwrap();
         let format = if jsonl { RecordFormat::Jsonl } else { RecordFormat::Csv };
-        let mut out = RecordWriter::new(Vec::new(), format, table.header(), false).unwrap();
+        let mut out = RecordWriter::new(Vec::new(), format, table.header(), AddedColumns::default()).unwrap();
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
         prop_assert_eq!(s.converted, rows.len() as u64);
@@ -475,7 +475,7 @@ proptest! {
         let table = Table::from_reader("t.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
         let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
         let conv = Converter::new(registry(), Synonyms::builtin(), &plan, table.header(), "t.csv").unwrap();
-        let mut out = RecordWriter::new(Vec::new(), RecordFormat::Csv, table.header(), false).unwrap();
+        let mut out = RecordWriter::new(Vec::new(), RecordFormat::Csv, table.header(), AddedColumns::default()).unwrap();
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
         let out = String::from_utf8(out.finish().unwrap()).unwrap();
@@ -525,11 +525,11 @@ fn regional(name: &str) -> String {
     format!("fixtures/regional/{name}")
 }
 
-fn tmp() -> tempfile::TempDir {
+pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-fn path_str(p: &Path) -> &str {
+pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 

@@ -527,9 +527,9 @@ pub(crate) mod prop {
     use wm_ethnicity::ReturnSpec;
     use wm_ethnicity::Synonyms;
     use wm_ethnicity::Validator;
+    use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter};
     use wm_ethnicity::{Converter, Plan, Policy, SchemeFrom, convert_stream};
     use wm_ethnicity::{ReadOptions, Table};
-    use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
 
     /// Bytes that make CSV and JSON Lines interesting (delimiters, quotes, line ends, braces,
     /// codes, UTF-8 and Windows-1252 text, a BOM, NUL, ESC), and now and then any byte. Shared by
@@ -651,8 +651,13 @@ pub(crate) mod prop {
         else {
             return Ok(());
         };
-        let mut out =
-            RecordWriter::new(Vec::new(), RecordFormat::Jsonl, table.header(), false).unwrap();
+        let mut out = RecordWriter::new(
+            Vec::new(),
+            RecordFormat::Jsonl,
+            table.header(),
+            AddedColumns::default(),
+        )
+        .unwrap();
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
         prop_assert_eq!(s.rows, records);

@@ -14,4 +14,5 @@ mod laws;
 mod messages;
 mod reading;
 mod readme;
+mod rows;
 mod validate;
