@@ -84,7 +84,11 @@ pub struct CountRow {
     pub placement: Placement,
 }
 
-fn as_object<S: serde::Serializer>(
+/// A cell of a table: its combination of dimensions and its node.
+pub(crate) type CellKey = (Vec<(String, String)>, Node);
+
+/// Serialises a row's combination of dimensions as a JSON object, header to value, in order.
+pub(crate) fn as_object<S: serde::Serializer>(
     by: &[(String, String)],
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
@@ -139,6 +143,73 @@ impl CountTable {
             .iter()
             .find(|r| r.code.code() == code)
             .map(|r| r.count)
+    }
+
+    /// This table summed over dimension `dim`: one combination fewer, each row the sum of the
+    /// rows that differ only in `dim`, taking only those whose value of `dim` is in `values`
+    /// (every value when `None`). Totals about the source (rows read and rejected, most-likely
+    /// and observed counts) stay the source's; `input_total` is `output_total + rejected_total`.
+    pub fn summed_over(&self, dim: &str, values: Option<&[&str]>) -> Result<CountTable> {
+        let Some(d) = self.dimensions.iter().position(|x| x == dim) else {
+            return Err(Error::new(
+                ErrorKind::Input(format!(
+                    "the table has no dimension `{dim}` (its dimensions: {})",
+                    self.dimensions.join(", ")
+                )),
+                Location::default(),
+            ));
+        };
+        let mut order: Vec<CellKey> = Vec::new();
+        let mut sums: HashMap<CellKey, (u64, CountRow)> = HashMap::new();
+        for r in &self.rows {
+            let mut by = r.by.clone();
+            let (_, value) = by.remove(d);
+            let keep = values.is_none_or(|v| v.contains(&value.as_str()));
+            let key = (by, r.code);
+            let entry = sums.entry(key.clone()).or_insert_with(|| {
+                order.push(key);
+                (0, r.clone())
+            });
+            if keep {
+                add(&mut entry.0, r.count)?;
+            }
+        }
+        let rows: Vec<CountRow> = order
+            .into_iter()
+            .filter_map(|k| sums.remove(&k))
+            .map(|(count, r)| CountRow {
+                by: r.by.into_iter().filter(|(k, _)| k != dim).collect(),
+                count,
+                ..r
+            })
+            .collect();
+        let sum = |p: Option<Placement>| {
+            rows.iter()
+                .filter(|r| p.is_none_or(|p| r.placement == p))
+                .map(|r| r.count)
+                .fold(0u64, u64::saturating_add)
+        };
+        let output_total = sum(None);
+        Ok(CountTable {
+            to: self.to,
+            dimensions: self
+                .dimensions
+                .iter()
+                .filter(|x| *x != dim)
+                .cloned()
+                .collect(),
+            output_total,
+            coarser_total: sum(Some(Placement::Coarser)),
+            residual_total: sum(Some(Placement::Residual)),
+            input_total: output_total.saturating_add(self.rejected_total),
+            rows,
+            input_rows: self.input_rows,
+            rejected_rows: self.rejected_rows,
+            rejected_total: self.rejected_total,
+            most_likely_total: self.most_likely_total,
+            observed_total: self.observed_total,
+            standard_version: self.standard_version,
+        })
     }
 
     /// The rows placed coarser than asked.

@@ -97,16 +97,16 @@ pub use detect::{
     Candidate, CategoryRef, ColumnValues, Detection, MAX_DISTINCT_VALUES, ValueCount, Verdict,
     detect,
 };
-pub use rates::{RateKind, RateRow, RateTable, rates};
+pub use rates::{CensusArea, RateKind, RateRow, RateTable, census_denominator, rates};
 pub use validate::{
     ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
 };
 // Writers.
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
-    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS, REJECT_COLUMNS,
-    REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat,
-    TextFindings, TextRejects, check_position_columns, thousands,
+    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS, RATE_COLUMNS,
+    REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS,
+    TableFormat, TextFindings, TextRejects, check_position_columns, thousands,
 };
 
 /// The README's examples, compiled and run as doctests.

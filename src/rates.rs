@@ -34,7 +34,8 @@
 //! assert_eq!(pakistani.ratio.map(|r| (r * 100.0).round() / 100.0), Some(2.0)); // 40% against 20%
 //! ```
 
-use crate::aggregate::{CountTable, Placement};
+use crate::aggregate::{Aggregator, CellKey, CountTable, Placement};
+use crate::census::{Population, census_2021};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::standard::{Level, Node};
 use serde::Serialize;
@@ -60,7 +61,10 @@ pub enum RateKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RateRow {
     /// The combination of dimensions, as [`crate::CountRow::by`].
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "crate::aggregate::as_object"
+    )]
     pub by: Vec<(String, String)>,
     /// The node.
     pub code: Node,
@@ -93,6 +97,7 @@ pub struct RateRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RateTable {
     /// The kind of rate.
+    #[serde(rename = "rate")]
     pub kind: RateKind,
     /// The level compared.
     pub to: Level,
@@ -140,7 +145,7 @@ pub fn rates(
         )));
     }
     let key = |by: &[(String, String)], n: Node| (by.to_vec(), n);
-    let mut num: HashMap<(Vec<(String, String)>, Node), u64> = HashMap::new();
+    let mut num: HashMap<CellKey, u64> = HashMap::new();
     for r in &numerator.rows {
         *num.entry(key(&r.by, r.code)).or_default() += r.count;
     }
@@ -270,6 +275,72 @@ fn ratio(kind: RateKind, (a, n): (u64, u64), (b, m): (u64, u64)) -> Option<(f64,
     };
     let se = var.max(0.0).sqrt();
     Some((rr, rr * (-Z * se).exp(), rr * (Z * se).exp()))
+}
+
+/// Where a census denominator's area comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum CensusArea<'a> {
+    /// One area for every row.
+    Fixed(&'a Population),
+    /// The value of this dimension names each combination's area (a council's code, short id or
+    /// name, `England`, `Wales`).
+    Dimension(&'a str),
+}
+
+/// The Census 2021 population (usual residents, [`crate::census_2021`]) as a denominator for
+/// `numerator`: the same level and dimensions, each combination's area from `area`. The census
+/// counts categories only: a table at group level gets the groups' sums; a table at detailed
+/// level cannot be given one. Only the area may vary: any other dimension is an error.
+pub fn census_denominator(numerator: &CountTable, area: CensusArea<'_>) -> Result<CountTable> {
+    if numerator.to == Level::Detailed {
+        return Err(mismatch(
+            "the Census 2021 baseline (TS021) counts categories: compare at category or group"
+                .to_owned(),
+        ));
+    }
+    let others: Vec<&String> = numerator
+        .dimensions
+        .iter()
+        .filter(|d| !matches!(area, CensusArea::Dimension(a) if a == d.as_str()))
+        .collect();
+    if !others.is_empty() {
+        return Err(mismatch(format!(
+            "the census has no dimension {}: only the area may vary against a census denominator",
+            others
+                .iter()
+                .map(|d| format!("`{d}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut agg = Aggregator::by(numerator.to, numerator.dimensions.clone())?;
+    let mut seen: Vec<&[(String, String)]> = Vec::new();
+    for r in &numerator.rows {
+        if seen.contains(&&r.by[..]) {
+            continue;
+        }
+        seen.push(&r.by);
+        let pop = match area {
+            CensusArea::Fixed(p) => p,
+            CensusArea::Dimension(d) => {
+                let value =
+                    r.by.iter()
+                        .find(|(k, _)| k == d)
+                        .map_or("", |(_, v)| v.as_str());
+                census_2021(value).ok_or_else(|| {
+                    mismatch(format!(
+                        "`{value}` (dimension `{d}`) is not an area of the Census 2021 baseline: \
+                         the seven councils, England or Wales"
+                    ))
+                })?
+            }
+        };
+        let by: Vec<&str> = r.by.iter().map(|(_, v)| v.as_str()).collect();
+        for (c, n) in &pop.categories {
+            agg.add_node(&by, Node::Category(*c), *n)?;
+        }
+    }
+    Ok(agg.finish())
 }
 
 #[cfg(test)]

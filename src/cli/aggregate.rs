@@ -11,6 +11,8 @@ use wm_ethnicity::Level;
 use wm_ethnicity::StreamError;
 use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
+use wm_ethnicity::{Category, Group, Node};
+use wm_ethnicity::{CensusArea, RateKind, RateTable, census_2021, census_denominator, rates};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{RejectWriter, TABLE_COLUMNS, TableFormat, TextRejects};
 
@@ -55,6 +57,9 @@ pub struct AggregateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: TableFormat,
+    /// Rates and ratios instead of counts.
+    #[command(flatten)]
+    rates: RateArgs,
     #[command(flatten)]
     output: args::OutputArgs,
     #[command(flatten)]
@@ -85,6 +90,88 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
         policy: args.policy.policy,
         count_column: args.count_column.clone(),
     })
+}
+
+/// Rates instead of counts: a numerator and a denominator per node (and combination), the rate
+/// with its 95% interval, and the ratio to a reference node (docs/convert.md, "Rates").
+#[derive(Args, Debug)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "each field is named as its flag: --rate-outcome, --rate-value, --rate-census..."
+)]
+struct RateArgs {
+    /// Rates of an outcome among the rows: the column whose values mark the numerator (e.g.
+    /// FSM); every row is in the denominator. A proportion, with a Wilson interval.
+    #[arg(long = "rate-outcome", value_name = "COLUMN", requires = "rate_value")]
+    rate_outcome: Option<String>,
+    /// A value of --rate-outcome that counts in the numerator (may be given more than once).
+    #[arg(long = "rate-value", value_name = "VALUE", requires = "rate_outcome")]
+    rate_value: Vec<String>,
+    /// Rates of the counted events per population of a Census 2021 area (a council, England or
+    /// Wales): the shipped TS021 usual residents, with a Byar interval.
+    #[arg(long = "rate-census", value_name = "AREA", conflicts_with_all = ["rate_outcome", "rate_census_column"])]
+    rate_census: Option<String>,
+    /// As --rate-census, each row's area the value of this --group-by column.
+    #[arg(
+        long = "rate-census-column",
+        value_name = "COLUMN",
+        conflicts_with = "rate_outcome"
+    )]
+    rate_census_column: Option<String>,
+    /// Rates per population are per this many people.
+    #[arg(long, default_value_t = 1000.0)]
+    per: f64,
+    /// The node the ratios compare with [default: white.british at category, white at group].
+    #[arg(long)]
+    reference: Option<String>,
+    /// The measure's name, in the output's `measure` column.
+    #[arg(long, default_value = "rate")]
+    measure: String,
+}
+
+impl RateArgs {
+    fn wanted(&self) -> bool {
+        self.rate_outcome.is_some()
+            || self.rate_census.is_some()
+            || self.rate_census_column.is_some()
+    }
+
+    /// The rate table of `counts` (aggregated with the outcome column as its last dimension,
+    /// when there is one).
+    fn table(&self, counts: &CountTable) -> anyhow::Result<RateTable> {
+        let reference = match (&self.reference, counts.to) {
+            (Some(code), _) => Node::from_code(code.trim()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--reference {code}: not a code of the standard (see `wm-ethnicity standard`)"
+                )
+            })?,
+            (None, Level::Group) => Node::Group(Group::White),
+            (None, Level::Category) => Node::Category(Category::WhiteBritish),
+            (None, _) => anyhow::bail!("give --reference: a detailed node to compare with"),
+        };
+        if let Some(outcome) = &self.rate_outcome {
+            let values: Vec<&str> = self.rate_value.iter().map(String::as_str).collect();
+            let num = counts.summed_over(outcome, Some(&values))?;
+            let den = counts.summed_over(outcome, None)?;
+            return Ok(rates(&num, &den, RateKind::Proportion, reference)?);
+        }
+        let area = match (&self.rate_census, &self.rate_census_column) {
+            (Some(a), _) => CensusArea::Fixed(census_2021(a).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--rate-census {a}: not an area of the Census 2021 baseline (the seven councils, England or Wales)"
+                )
+            })?),
+            (None, Some(c)) => CensusArea::Dimension(c),
+            (None, None) => anyhow::bail!("give --rate-outcome, --rate-census or --rate-census-column"),
+        };
+        let den = census_denominator(counts, area)?;
+        Ok(rates(
+            counts,
+            &den,
+            RateKind::PerPopulation { per: self.per },
+            reference,
+        )?)
+    }
 }
 
 /// The --group-by columns, each once, none named as an output column.
@@ -130,24 +217,21 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         .encoding(false, true, tables.iter().map(Table::encoding));
     let mut out = EncodingWriter::new(Destination::open(output, force)?, out_encoding);
     let mut rejects_file = match rejects {
-        Some(p) => Some(
+        Some(p) => {
+            let w = EncodingWriter::new(Destination::open(Some(p), force)?, rejects_encoding);
             // Rejects of several inputs name the file of each (a first column, `file`).
-            if tables.len() > 1 {
-                RejectWriter::with_file_column(EncodingWriter::new(
-                    Destination::open(Some(p), force)?,
-                    rejects_encoding,
-                ))
+            let w = if tables.len() > 1 {
+                RejectWriter::with_file_column(w)
             } else {
-                RejectWriter::new(EncodingWriter::new(
-                    Destination::open(Some(p), force)?,
-                    rejects_encoding,
-                ))
-            }
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?,
-        ),
+                RejectWriter::new(w)
+            };
+            Some(w.map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?)
+        }
         None => None,
     };
-    let mut agg = Aggregator::by(args.to, dimensions(&args.group_by)?)?;
+    let mut dims = args.group_by.clone();
+    dims.extend(args.rates.rate_outcome.iter().cloned());
+    let mut agg = Aggregator::by(args.to, dimensions(&dims)?)?;
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -171,9 +255,14 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         names.push(name);
     }
     let table = agg.finish();
-    args.format
-        .write(&mut out, &names, &table)
-        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
+    if args.rates.wanted() {
+        let rates = args.rates.table(&table)?;
+        args.format
+            .write_rates(&mut out, &names, &args.rates.measure, &rates)
+    } else {
+        args.format.write(&mut out, &names, &table)
+    }
+    .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     if let Some(rw) = rejects_file {
         rw.finish()
             .and_then(EncodingWriter::into_inner)
@@ -184,23 +273,13 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?
         .finish()?;
     let encodings = (out_encoding, rejects_encoding);
-    if output.is_some() {
-        summary(
-            &mut std::io::stdout().lock(),
-            &names,
-            &table,
-            args,
-            encodings,
-        )?;
+    // The summary goes beside the table: to standard output when the table went to a file.
+    let mut to: Box<dyn Write> = if output.is_some() {
+        Box::new(std::io::stdout().lock())
     } else {
-        summary(
-            &mut std::io::stderr().lock(),
-            &names,
-            &table,
-            args,
-            encodings,
-        )?;
-    }
+        Box::new(std::io::stderr().lock())
+    };
+    summary(&mut to, &names, &table, args, encodings)?;
     Ok(if table.rejected_rows == 0 {
         ExitCode::SUCCESS
     } else {

@@ -6,6 +6,7 @@ use super::{FindingsWriter, RecordLayout};
 use crate::aggregate::CountTable;
 use crate::convert::{RejectSink, Rejected};
 use crate::io;
+use crate::rates::RateTable;
 use crate::text::cell_safe;
 use crate::validate::{Finding, Report, Sink};
 use std::borrow::Cow;
@@ -367,6 +368,64 @@ pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result
             &count,
             r.placement.name(),
         ]))
+        .map_err(csv_io)?;
+    }
+    w.flush()
+}
+
+/// The columns of a rate table as CSV, after its dimensions.
+pub const RATE_COLUMNS: [&str; 14] = [
+    "measure",
+    "code",
+    "label",
+    "level",
+    "placement",
+    "numerator",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "reference",
+    "ratio",
+    "ratio_lower",
+    "ratio_upper",
+];
+
+/// Writes a rate table as CSV: its dimensions first, then [`RATE_COLUMNS`]; a value that cannot
+/// be computed (no denominator, no events to compare) is empty.
+pub(super) fn write_rates<W: Write>(w: W, measure: &str, table: &RateTable) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record(
+        table
+            .dimensions
+            .iter()
+            .map(String::as_str)
+            .chain(RATE_COLUMNS),
+    )
+    .map_err(csv_io)?;
+    let num = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.6}"));
+    for r in &table.rows {
+        let cells = [
+            measure.to_owned(),
+            r.code.code().to_owned(),
+            r.label.to_owned(),
+            r.level.name().to_owned(),
+            r.placement.name().to_owned(),
+            r.numerator.to_string(),
+            r.denominator.to_string(),
+            num(r.value),
+            num(r.lower),
+            num(r.upper),
+            table.reference.code().to_owned(),
+            num(r.ratio),
+            num(r.ratio_lower),
+            num(r.ratio_upper),
+        ];
+        w.write_record(
+            r.by.iter()
+                .map(|(_, v)| v.as_str())
+                .chain(cells.iter().map(String::as_str)),
+        )
         .map_err(csv_io)?;
     }
     w.flush()

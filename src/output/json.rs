@@ -2,6 +2,7 @@
 
 use super::{FindingsContext, FindingsWriter};
 use crate::aggregate::CountTable;
+use crate::rates::RateTable;
 use crate::validate::{Finding, Report, Sink};
 use serde::Serialize;
 use std::io::Write;
@@ -90,6 +91,34 @@ pub(super) fn write_table<W: Write>(
         tool: TOOL,
         version: VERSION,
         files,
+        table,
+    };
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    writeln!(w)
+}
+
+#[derive(Serialize)]
+struct RatesDoc<'a> {
+    tool: &'static str,
+    version: &'static str,
+    files: &'a [String],
+    measure: &'a str,
+    #[serde(flatten)]
+    table: &'a RateTable,
+}
+
+/// Writes a rate table as one JSON document (`schema/output/rates.schema.json`).
+pub(super) fn write_rates<W: Write>(
+    mut w: W,
+    files: &[String],
+    measure: &str,
+    table: &RateTable,
+) -> std::io::Result<()> {
+    let doc = RatesDoc {
+        tool: TOOL,
+        version: VERSION,
+        files,
+        measure,
         table,
     };
     serde_json::to_writer_pretty(&mut w, &doc)?;

@@ -39,8 +39,8 @@ mod records;
 mod text;
 
 pub use self::csv::{
-    CsvFindings, FINDING_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RejectWriter,
-    TABLE_COLUMNS,
+    CsvFindings, FINDING_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
+    RejectWriter, TABLE_COLUMNS,
 };
 pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::json::JsonFindings;
@@ -51,6 +51,7 @@ pub use self::text::{TextFindings, TextRejects, thousands};
 use crate::aggregate::CountTable;
 use crate::council::Council;
 use crate::io;
+use crate::rates::RateTable;
 use crate::spec::ReturnSpec;
 use crate::validate::{Report, Sink};
 use serde::{Deserialize, Serialize};
@@ -219,6 +220,21 @@ impl TableFormat {
         match self {
             TableFormat::Csv => self::csv::write_table(w, table),
             TableFormat::Json => json::write_table(w, files, table),
+        }
+    }
+
+    /// Writes a rate `table` of `measure`, from the inputs `files`, to `w`: the same dispatch,
+    /// for rates (`NAME::write_rates`).
+    pub fn write_rates<W: Write>(
+        self,
+        w: W,
+        files: &[String],
+        measure: &str,
+        table: &RateTable,
+    ) -> std::io::Result<()> {
+        match self {
+            TableFormat::Csv => self::csv::write_rates(w, measure, table),
+            TableFormat::Json => json::write_rates(w, files, measure, table),
         }
     }
 }

@@ -437,3 +437,128 @@ fn group_by_on_the_command_line_gives_dimension_columns_and_by_objects() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no column `counci`"), "{}", stderr(&o));
 }
+
+fn rate_rows(csv_text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    csv::Reader::from_reader(csv_text.as_bytes())
+        .deserialize()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Rates of an outcome among pupils by council, and rates per Census population, with ratios to
+/// White British (issue 13, item 2).
+#[test]
+#[allow(
+    clippy::many_single_char_names,
+    clippy::too_many_lines,
+    clippy::cast_precision_loss
+)]
+fn rates_of_an_outcome_and_per_census_population() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("fsm.csv");
+    std::fs::write(
+        &f,
+        "council,fsm,ethnicity,pupils\nBirmingham,1,WBRI,200\nBirmingham,0,WBRI,800\n\
+         Birmingham,1,APKN,300\nBirmingham,0,APKN,450\nWalsall,1,WBRI,50\nWalsall,0,WBRI,450\n\
+         Walsall,1,APKN,10\nWalsall,0,APKN,90\nWalsall,,APKN,5\n",
+    )
+    .unwrap();
+    let base = [
+        "aggregate",
+        path_str(&f),
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "ethnicity",
+        "--count-column",
+        "pupils",
+        "--group-by",
+        "council",
+    ];
+    let o = run(&[
+        &base[..],
+        &[
+            "--to",
+            "category",
+            "--rate-outcome",
+            "fsm",
+            "--rate-value",
+            "1",
+        ],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = rate_rows(&stdout(&o));
+    let get = |council: &str, code: &str| {
+        rows.iter()
+            .find(|r| r["council"] == council && r["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let p = get("Birmingham", "asian.pakistani");
+    assert_eq!((&p["numerator"][..], &p["denominator"][..]), ("300", "750"));
+    assert_eq!(p["value"], "0.400000");
+    assert_eq!(p["ratio"], "2.000000");
+    let (lo, hi): (f64, f64) = (p["lower"].parse().unwrap(), p["upper"].parse().unwrap());
+    assert!(lo < 0.4 && 0.4 < hi, "{p:?}");
+    // A pupil with no FSM value is in the denominator only.
+    let w = get("Walsall", "asian.pakistani");
+    assert_eq!((&w["numerator"][..], &w["denominator"][..]), ("10", "105"));
+    // The reference has no ratio to itself; a node with no pupils has no rate.
+    assert_eq!(get("Walsall", "white.british")["ratio"], "");
+    assert_eq!(get("Walsall", "black.african")["value"], "");
+
+    let o = run(&[
+        &base[..],
+        &[
+            "--to",
+            "group",
+            "--rate-census-column",
+            "council",
+            "--format",
+            "json",
+        ],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = crate::cli::assert_matches_schema(&stdout(&o), "output/rates.schema.json");
+    let asian = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["by"]["council"] == "Birmingham" && r["code"] == "asian")
+        .unwrap();
+    let pop = wm_ethnicity::census_2021("Birmingham").unwrap();
+    let asians: u64 = pop
+        .categories
+        .iter()
+        .filter(|(c, _)| c.group() == wm_ethnicity::Group::Asian)
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(asian["denominator"], asians);
+    assert_eq!(asian["numerator"], 750);
+    let rate = asian["value"].as_f64().unwrap();
+    assert!((rate - 750.0 / asians as f64 * 1000.0).abs() < 1e-9);
+    // Refusals: an area not in the baseline, a census at detailed level.
+    let o = run(&[&base[..], &["--to", "group", "--rate-census", "Atlantis"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not an area of the Census 2021 baseline"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        &base[..],
+        &[
+            "--to",
+            "detailed",
+            "--rate-census",
+            "Walsall",
+            "--reference",
+            "white.british",
+        ],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("counts categories"), "{}", stderr(&o));
+}
