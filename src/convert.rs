@@ -803,7 +803,8 @@ pub struct Summary {
     pub lossy: u64,
     /// Rejected records per rule, in first-seen order.
     pub by_rule: Vec<(Rule, u64)>,
-    /// Blank lines skipped between records (they are not records).
+    /// Blank lines and rows that hold nothing (`,,,,`, empty sheet rows), skipped: they are not
+    /// records.
     pub blank_lines: u64,
 }
 

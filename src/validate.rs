@@ -51,7 +51,7 @@ use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::scheme::{Code, FxHasher, MatchKind, Registry, Scheme, Status};
 use crate::spec::{EmptyCell, ReturnSpec, Role};
 use crate::standard::{Category, Group, Level, Node, Residual};
-use crate::text::{nearest, printable};
+use crate::text::{is_blank, nearest, printable};
 use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -259,7 +259,8 @@ pub struct Report {
     pub header_line: u64,
     /// Records read: every record after the header, whatever its shape.
     pub records: u64,
-    /// Blank lines (or empty sheet rows) between records; they are not records.
+    /// Blank lines and rows that hold nothing (`,,,,`, empty sheet rows) between records; they
+    /// are not records.
     pub blank_lines: u64,
     /// The version of the standard used.
     pub standard_version: &'static str,
@@ -785,14 +786,6 @@ impl At {
             record: Some(rec.number()),
         }
     }
-}
-
-fn is_blank(s: &str) -> bool {
-    // Fast path: a value starting with a visible ASCII character is not blank.
-    if s.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
-        return false;
-    }
-    s.chars().all(|c| c.is_whitespace() || c == '\u{feff}')
 }
 
 impl<'r> State<'_, 'r, '_> {

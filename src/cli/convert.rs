@@ -276,7 +276,12 @@ impl SummaryText<'_> {
             t(s.rejected)
         )?;
         if s.blank_lines > 0 {
-            writeln!(out, "  blank lines: {} (not records)", t(s.blank_lines))?;
+            writeln!(
+                out,
+                "  skipped:    {} blank or empty row{} (not records)",
+                t(s.blank_lines),
+                if s.blank_lines == 1 { "" } else { "s" }
+            )?;
         }
         writeln!(
             out,

@@ -4,7 +4,7 @@
 
 use super::{
     EncodingInfo, Fields, InputFormat, MAX_RECORD_BYTES, MAX_RECORD_FIELDS, ReadSummary, Record,
-    Source, Table, deliver, input_error, threaded::read_csv_two_threads,
+    Source, Table, deliver, holds_nothing, input_error, threaded::read_csv_two_threads,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use std::io::Read;
@@ -37,14 +37,21 @@ pub(super) fn open<'a>(
 ) -> Result<Table<'a>> {
     let mut src = CsvSource::new(reader, delimiter);
     let mut rec = Fields::default();
-    let Some((header_line, _)) = src
-        .next(&mut rec)
-        .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name)))?
-    else {
-        return Err(input_error(
-            &name,
-            "the file is empty: there is no header row",
-        ));
+    // The header is the first row that holds something: blank lines and empty rows (`,,,,`)
+    // above it are no header.
+    let header_line = loop {
+        let Some((line, _)) = src
+            .next(&mut rec)
+            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name)))?
+        else {
+            return Err(input_error(
+                &name,
+                "the file is empty: there is no header row",
+            ));
+        };
+        if !holds_nothing(rec.view()) {
+            break line;
+        }
     };
     let header = (0..rec.len())
         .filter_map(|i| rec.get(i))

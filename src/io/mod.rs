@@ -9,7 +9,12 @@
 //! streaming decoder in front of the parser, and Excel sheets are read cell by cell.
 //!
 //! Nothing is skipped silently: a record with the wrong number of fields is still handed over,
-//! with its [`Shape`] saying so; blank lines are counted in [`ReadSummary::blank_lines`].
+//! with its [`Shape`] saying so; blank lines are counted in [`ReadSummary::blank_lines`]. So are
+//! rows that hold nothing, whatever their number of fields: `,,,,` or `;;` (an Excel export's
+//! empty rows), a line of spaces, a sheet row of empty or formatted cells. Such a row holds no
+//! data, so it is no record and never a finding or a reject; in CSV and in sheets alike, every
+//! row after the header is a record or a blank row. (In JSON Lines only a blank line is blank:
+//! an object is a record whatever its values.)
 //!
 //! ```
 //! use wm_ethnicity::{ReadOptions, Table};
@@ -380,7 +385,9 @@ impl<'a> Record<'a> {
 pub struct ReadSummary {
     /// Records handed to the callback (every one, whatever its shape).
     pub records: u64,
-    /// Blank lines (or empty spreadsheet rows) between records: they are not records.
+    /// Blank lines, and rows that hold nothing (`,,,,`, empty spreadsheet rows), after the header:
+    /// they are not records. Records plus blank lines are the rows after the header up to the
+    /// last record.
     pub blank_lines: u64,
     /// True when the callback stopped the reading early.
     pub stopped: bool,
@@ -722,8 +729,18 @@ impl<'a> Table<'a> {
     }
 }
 
-/// Hands one record to `f`, counting it (and the blank lines before it) in `summary`. `place`
-/// is the record's first line, the blank lines before it, and the progress after it.
+/// True when every field of a record is blank (white space at most): a row that holds nothing.
+fn holds_nothing(fields: FieldsView<'_>) -> bool {
+    (0..fields.len()).all(|i| {
+        fields
+            .get(i)
+            .is_some_and(|b| std::str::from_utf8(b).is_ok_and(crate::text::is_blank))
+    })
+}
+
+/// Hands one record to `f`, counting it (and the blank lines before it) in `summary`; a record
+/// that holds nothing is counted as a blank row instead. `place` is the record's first line, the
+/// blank lines before it, and the progress after it.
 fn deliver<F>(
     summary: &mut ReadSummary,
     expected: usize,
@@ -736,6 +753,12 @@ where
 {
     let (line, blank, progress) = place;
     summary.blank_lines += blank;
+    if holds_nothing(fields) {
+        // A row of empty cells (`,,,,` from Excel, or a line of spaces) holds no data, whatever
+        // its number of fields: it is counted as a blank row, never a record.
+        summary.blank_lines += 1;
+        return ControlFlow::Continue(());
+    }
     summary.records += 1;
     let shape = if fields.len() == expected {
         Shape::Ok
@@ -867,6 +890,9 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a;b;c\n1,2"), b';');
         assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
         assert_eq!(sniff_delimiter(b"single\n"), b',');
+        // Blank lines, empty rows and a title say nothing: the first line with both decides.
+        assert_eq!(sniff_delimiter(b"\n,,\r\nPupil return 2024\nid;e,x;y\n"), b';');
+        assert_eq!(sniff_delimiter(b";;\n"), b',');
     }
 
     #[test]

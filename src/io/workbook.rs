@@ -459,7 +459,7 @@ impl RowBuilder {
         if col >= MAX_SHEET_COLUMNS {
             // Past Excel's last column (XFD): a corrupt cell reference. Count it as a value past
             // the header without filling millions of empty cells.
-            if v.write(&mut self.text) && !self.text.trim().is_empty() {
+            if v.write(&mut self.text) && !crate::text::is_blank(&self.text) {
                 self.nonempty = true;
                 self.used = self.used.max(MAX_SHEET_COLUMNS as usize + 1);
             }
@@ -472,7 +472,7 @@ impl RowBuilder {
         let has = v.write(&mut self.text);
         self.rec.push_field(self.text.as_bytes());
         self.next_col += 1;
-        if has && !self.text.trim().is_empty() {
+        if has && !crate::text::is_blank(&self.text) {
             self.nonempty = true;
             self.used = self.rec.len();
         }

@@ -122,11 +122,10 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         }
         let blank = match r.blank_lines {
             0 => String::new(),
-            1 => format!(" (and 1 blank {}, not a record)", line_word(r.format)),
+            1 => " (and 1 blank or empty row skipped: not a record)".to_owned(),
             n => format!(
-                " (and {} blank {}s, not records)",
-                thousands(n),
-                line_word(r.format)
+                " (and {} blank or empty rows skipped: not records)",
+                thousands(n)
             ),
         };
         writeln!(out, "  records:   {}{blank}", thousands(r.records))?;

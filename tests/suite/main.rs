@@ -12,4 +12,6 @@ mod laws;
 mod messages;
 mod reading;
 mod readme;
+mod rows;
 mod validate;
+mod xlsx;

@@ -511,7 +511,7 @@ fn the_text_summary_counts_rules_lists_first_findings_and_profiles_the_column() 
     for want in [
         "wm-ethnicity validate: dfe-census-bad.csv",
         "encoding:  utf-8 (detected: plain ASCII)",
-        "records:   14 (and 1 blank line, not a record)",
+        "records:   14 (and 1 blank or empty row skipped: not a record)",
         "Findings: 10 errors, 3 queries",
         "  WM001  unknown-code",
         "First 3 of 13 findings (line = as a text editor counts; Excel shows record + 1; --format csv or jsonl lists them all):",
