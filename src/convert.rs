@@ -858,6 +858,9 @@ pub struct Rejected<'r> {
     pub line: u64,
     /// The 1-based record number (1 = the first record after the header).
     pub record: u64,
+    /// The 1-based spreadsheet row the record is on, as Excel shows it (see
+    /// [`io::Record::row`]); `None` for JSON Lines.
+    pub row: Option<u64>,
     /// The column at fault; `None` for the whole record.
     pub column: Option<&'r str>,
     /// That column's value, when it can be shown (one line, at most 100 characters).
@@ -982,6 +985,7 @@ pub fn send_reject<S: AsRef<str>>(
     sink.reject(&Rejected {
         line: record.line(),
         record: record.number(),
+        row: record.row(),
         column: r.column_name(header),
         value,
         rejection: &r.rejection,

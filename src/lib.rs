@@ -91,7 +91,7 @@ pub use validate::{
 pub use output::{
     CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat, FindingsWriter,
     JsonFindings, JsonlFindings, OutputEncoding, REJECT_COLUMNS, RecordFormat, RecordWriter,
-    RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, thousands,
+    RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, read_as, thousands,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -6,7 +6,8 @@
 //! [`Validator::check`] is the fast path that only counts them. Either way the result is a
 //! [`Report`]: records read, counts per rule, and a data-quality profile of every coded column.
 //!
-//! A [`Finding`] carries the rule, severity, line, record number, column, the raw value of that
+//! A [`Finding`] carries the rule, severity, line, record number, spreadsheet row, column, the
+//! raw value of that
 //! column only, a message and a suggestion. It never holds another column of the record:
 //! ethnicity is special category data, and reports get emailed.
 //!
@@ -70,6 +71,9 @@ pub struct Finding {
     /// The 1-based record number (1 = first record after the header); `None` for findings about
     /// the whole file.
     pub record: Option<u64>,
+    /// The 1-based spreadsheet row the record is on: the row Excel shows when it opens the file
+    /// (see [`Record::row`]); `None` for findings about the whole file and for JSON Lines.
+    pub row: Option<u64>,
     /// The column's header name, when the finding is about one column.
     pub column: Option<String>,
     /// The raw value of that column, as in the file; `None` when there is none, or when showing
@@ -84,12 +88,13 @@ pub struct Finding {
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Finding", 9)?;
+        let mut st = s.serialize_struct("Finding", 10)?;
         st.serialize_field("rule", self.rule.id())?;
         st.serialize_field("name", self.rule.name())?;
         st.serialize_field("severity", &self.severity)?;
         st.serialize_field("line", &self.line)?;
         st.serialize_field("record", &self.record)?;
+        st.serialize_field("row", &self.row)?;
         st.serialize_field("column", &self.column)?;
         st.serialize_field("value", &self.value)?;
         st.serialize_field("message", &self.message)?;
@@ -100,10 +105,14 @@ impl Serialize for Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let (Some(line), Some(record)) = (self.line, self.record) {
-            write!(f, "line {line} (record {record})")?;
-        } else {
-            f.write_str("whole file")?;
+        // The row first, where a spreadsheet shows one: it is where a data officer looks.
+        match (self.row, self.line, self.record) {
+            (Some(row), Some(line), Some(record)) if row != line => {
+                write!(f, "row {row}, line {line} (record {record})")?;
+            }
+            (Some(row), _, Some(record)) => write!(f, "row {row} (record {record})")?,
+            (None, Some(line), Some(record)) => write!(f, "line {line} (record {record})")?,
+            _ => f.write_str("whole file")?,
         }
         if let Some(c) = &self.column {
             write!(f, ", column {}", printable(c))?;
@@ -257,6 +266,10 @@ pub struct Report {
     pub sheet: Option<String>,
     /// The line (or sheet row) of the header.
     pub header_line: u64,
+    /// The spreadsheet row of the header (see [`Table::header_row`]): the rows above it were
+    /// skipped. Not for JSON Lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u64>,
     /// Records read: every record after the header, whatever its shape.
     pub records: u64,
     /// Blank lines and rows that hold nothing (`,,,,`, empty sheet rows) between records; they
@@ -471,6 +484,7 @@ impl<'r> Validator<'r> {
             delimiter: table.delimiter().map(|d| char::from(d).to_string()),
             sheet: table.sheet().map(str::to_owned),
             header_line: table.header_line(),
+            header_row: table.header_row(),
             records: 0,
             blank_lines: 0,
             standard_version: crate::standard::STANDARD_VERSION,
@@ -772,11 +786,12 @@ type TextByValue = HashMap<Box<str>, Text, BuildHasherDefault<FxHasher>>;
 /// stays bounded whatever the file holds.
 const CACHE_ENTRIES: usize = 4096;
 
-/// Where a finding is: line and record, or the whole file.
+/// Where a finding is: line, record and row, or the whole file.
 #[derive(Clone, Copy)]
 struct At {
     line: Option<u64>,
     record: Option<u64>,
+    row: Option<u64>,
 }
 
 impl At {
@@ -784,6 +799,7 @@ impl At {
         At {
             line: Some(rec.line()),
             record: Some(rec.number()),
+            row: rec.row(),
         }
     }
 }
@@ -880,6 +896,7 @@ impl<'r> State<'_, 'r, '_> {
             severity,
             line: at.line,
             record: at.record,
+            row: at.row,
             column: column_name,
             value: shown.and_then(Result::ok).map(str::to_owned),
             message,
@@ -963,6 +980,7 @@ impl<'r> State<'_, 'r, '_> {
                     severity: global,
                     line: at.line,
                     record: at.record,
+                    row: at.row,
                     column: None,
                     value: None,
                     message: format!("the line is not a record: {why}"),
@@ -1209,6 +1227,7 @@ impl<'r> State<'_, 'r, '_> {
                     At {
                         line: None,
                         record: None,
+                        row: None,
                     },
                     Some(i),
                     Some(self.v.coded[c].scheme),

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use wm_ethnicity::Level;
 use wm_ethnicity::{Converter, Plan, SchemeFrom, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
-use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
+use wm_ethnicity::{EncodingWriter, OutputEncoding, read_as, thousands};
 use wm_ethnicity::{InputFormat, Table};
 use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
 
@@ -20,7 +20,8 @@ use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter, TextRejects};
     after_help = "Output: every input column, then wm_code, wm_level, wm_group, \
 wm_category, wm_detailed, wm_relationship, wm_candidates, wm_policy, wm_source_scheme, \
 wm_source_code, wm_match, wm_observed, wm_standard_version (and wm_to_* with --to-scheme).\n\
-Rejects: line, record, column, value, rule, rule_name, reason, suggestion.\n\
+Rejects: line, record, row, column, value, rule, rule_name, reason, suggestion (row: the row \
+Excel shows).\n\
 Exit status: 0 every row converted, 1 some rows rejected, 2 could not convert.\n\
 See docs/convert.md."
 )]
@@ -161,6 +162,13 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let input_name = table.name().to_owned();
     let input_format = table.format();
     let encoding_note = table.encoding().map(|e| e.note.clone());
+    let delimiter = table.delimiter().map(|d| char::from(d).to_string());
+    let read_as = read_as(
+        input_format,
+        delimiter.as_deref(),
+        table.sheet(),
+        (table.header_line(), table.header_row()),
+    );
     let input_encoding = table.encoding().cloned();
     let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)?;
     let format = output_format(args, input_format);
@@ -215,6 +223,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
 
     let report = SummaryText {
         input: &input_name,
+        read_as: &read_as,
         encoding: encoding_note.as_deref(),
         summary: &summary,
         plan: &plan,
@@ -241,6 +250,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
 
 struct SummaryText<'a> {
     input: &'a str,
+    read_as: &'a str,
     encoding: Option<&'a str>,
     summary: &'a Summary,
     plan: &'a Plan,
@@ -257,6 +267,7 @@ impl SummaryText<'_> {
         let s = self.summary;
         let t = thousands;
         writeln!(out, "wm-ethnicity convert: {}", self.input)?;
+        writeln!(out, "  read as:    {}", self.read_as)?;
         if let Some(e) = self.encoding {
             writeln!(out, "  encoding:   {e}")?;
         }

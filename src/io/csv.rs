@@ -4,7 +4,7 @@
 
 use super::{
     EncodingInfo, Fields, InputFormat, MAX_RECORD_BYTES, MAX_RECORD_FIELDS, ReadSummary, Record,
-    Source, Table, deliver, holds_nothing, input_error, threaded::read_csv_two_threads,
+    RowOf, Source, Table, deliver, holds_nothing, input_error, threaded::read_csv_two_threads,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use std::io::Read;
@@ -14,6 +14,8 @@ use std::ops::ControlFlow;
 pub(super) struct CsvRecords<'a> {
     src: Box<CsvSource<'a>>,
     two_threads: bool,
+    /// The spreadsheet row of the header.
+    header_row: u64,
 }
 
 impl<'a> Source<'a> for CsvRecords<'a> {
@@ -23,7 +25,10 @@ impl<'a> Source<'a> for CsvRecords<'a> {
         header: &[String],
         f: &mut dyn FnMut(&Record<'_>) -> ControlFlow<()>,
     ) -> Result<ReadSummary> {
-        read_csv(name, *self.src, header.len(), self.two_threads, f)
+        let rows = RowOf::Counted {
+            header: self.header_row,
+        };
+        read_csv(name, *self.src, (header.len(), rows), self.two_threads, f)
     }
 }
 
@@ -38,9 +43,10 @@ pub(super) fn open<'a>(
     let mut src = CsvSource::new(reader, delimiter);
     let mut rec = Fields::default();
     // The header is the first row that holds something: blank lines and empty rows (`,,,,`)
-    // above it are no header.
-    let header_line = loop {
-        let Some((line, _)) = src
+    // above it are no header. Each is a row a spreadsheet shows, and so counted.
+    let mut rows = 0u64;
+    let (header_line, header_row) = loop {
+        let Some((line, blank)) = src
             .next(&mut rec)
             .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name)))?
         else {
@@ -49,8 +55,9 @@ pub(super) fn open<'a>(
                 "the file is empty: there is no header row",
             ));
         };
+        rows += blank + 1;
         if !holds_nothing(rec.view()) {
-            break line;
+            break (line, rows);
         }
     };
     let header = (0..rec.len())
@@ -66,6 +73,7 @@ pub(super) fn open<'a>(
         format: InputFormat::Csv,
         header,
         header_line,
+        header_row: Some(header_row),
         encoding: Some(info),
         delimiter: Some(delimiter),
         sheet: None,
@@ -73,6 +81,7 @@ pub(super) fn open<'a>(
         source: Box::new(CsvRecords {
             src: Box::new(src),
             two_threads,
+            header_row,
         }),
     })
 }
@@ -307,7 +316,7 @@ pub(super) fn too_big(what: &str) -> std::io::Error {
 pub(super) fn read_csv<F>(
     name: &str,
     src: CsvSource<'_>,
-    expected: usize,
+    layout: (usize, RowOf),
     two_threads: bool,
     f: F,
 ) -> Result<ReadSummary>
@@ -315,16 +324,18 @@ where
     F: FnMut(&Record<'_>) -> ControlFlow<()>,
 {
     if two_threads {
-        read_csv_two_threads(name, src, expected, f)
+        read_csv_two_threads(name, src, layout, f)
     } else {
-        read_csv_one_thread(name, src, expected, f)
+        read_csv_one_thread(name, src, layout, f)
     }
 }
 
+/// Reads every CSV record into `f` on this thread. `layout` is the header's number of fields
+/// and how rows are counted.
 pub(super) fn read_csv_one_thread<F>(
     name: &str,
     mut src: CsvSource<'_>,
-    expected: usize,
+    (expected, rows): (usize, RowOf),
     mut f: F,
 ) -> Result<ReadSummary>
 where
@@ -338,7 +349,7 @@ where
             break;
         };
         let place = (line, blank, src.byte);
-        if deliver(&mut summary, expected, rec.view(), place, &mut f).is_break() {
+        if deliver(&mut summary, expected, rows, rec.view(), place, &mut f).is_break() {
             break;
         }
     }

@@ -101,6 +101,7 @@ pub(super) fn open<'a>(
         format: InputFormat::Jsonl,
         header,
         header_line: line,
+        header_row: None,
         encoding: Some(info),
         delimiter: None,
         sheet: None,
@@ -153,6 +154,7 @@ where
     let record = Record {
         fields: rec.view(),
         line: first_line,
+        row: None,
         number: 1,
         progress: 0,
         shape: Shape::Ok,
@@ -198,6 +200,7 @@ where
         let record = Record {
             fields: rec.view(),
             line,
+            row: None,
             number: summary.records,
             progress,
             shape,

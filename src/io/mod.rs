@@ -3,8 +3,10 @@
 //! A [`Table`] is an opened return: its header, the encoding it was read in (and why), the
 //! delimiter, the sheet. [`Table::for_each`] then hands every record to a callback as a
 //! [`Record`]: the fields by column index, the 1-based physical line the record starts on (what
-//! a text editor shows; the row number for a spreadsheet), and its record number (1 = the first
-//! record after the header). Memory does not grow with the number of records: CSV records are
+//! a text editor shows), the spreadsheet row it is on (what Excel shows: for a sheet, the sheet's
+//! row; for CSV, the header's row and one row per blank line and per record after it, a quoted
+//! value with line breaks staying in one row), and its record number (1 = the first record after
+//! the header). Memory does not grow with the number of records: CSV records are
 //! read into one reused buffer, Windows-1252 and UTF-16 input is transcoded by a
 //! streaming decoder in front of the parser, and Excel sheets are read cell by cell.
 //!
@@ -310,6 +312,7 @@ impl<'a> FieldsView<'a> {
 pub struct Record<'a> {
     fields: FieldsView<'a>,
     line: u64,
+    row: Option<u64>,
     number: u64,
     progress: u64,
     shape: Shape<'a>,
@@ -320,6 +323,15 @@ impl<'a> Record<'a> {
     /// and LF both end a line). For a spreadsheet, the row number the spreadsheet shows.
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// The 1-based spreadsheet row the record is on: the row Excel shows when it opens the file.
+    /// For a sheet, the sheet's row (the same as [`line`](Record::line)). For CSV, every row
+    /// above the header, the header, each blank line and each record before this one count one
+    /// row; a record whose quoted value holds line breaks spans several lines but one row.
+    /// `None` for JSON Lines, which no spreadsheet shows as rows.
+    pub fn row(&self) -> Option<u64> {
+        self.row
     }
 
     /// The 1-based record number: 1 is the first record after the header. Blank lines are not
@@ -399,6 +411,7 @@ pub struct Table<'a> {
     format: InputFormat,
     header: Vec<String>,
     header_line: u64,
+    header_row: Option<u64>,
     encoding: Option<EncodingInfo>,
     delimiter: Option<u8>,
     sheet: Option<String>,
@@ -621,6 +634,12 @@ impl<'a> Table<'a> {
         self.header_line
     }
 
+    /// The spreadsheet row the header is on (see [`Record::row`]); the rows above it were
+    /// skipped. `None` for JSON Lines.
+    pub fn header_row(&self) -> Option<u64> {
+        self.header_row
+    }
+
     /// The index of the column named `name`: an exact match, else the only match ignoring case
     /// and surrounding spaces.
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -738,12 +757,26 @@ fn holds_nothing(fields: FieldsView<'_>) -> bool {
     })
 }
 
+/// How a record's spreadsheet row is known.
+#[derive(Debug, Clone, Copy)]
+enum RowOf {
+    /// Counted from the header's row: every blank line, row that holds nothing and record after
+    /// it is one row (CSV).
+    Counted {
+        /// The header's row.
+        header: u64,
+    },
+    /// The record's line is its row (a sheet).
+    Line,
+}
+
 /// Hands one record to `f`, counting it (and the blank lines before it) in `summary`; a record
 /// that holds nothing is counted as a blank row instead. `place` is the record's first line, the
 /// blank lines before it, and the progress after it.
 fn deliver<F>(
     summary: &mut ReadSummary,
     expected: usize,
+    rows: RowOf,
     fields: FieldsView<'_>,
     place: (u64, u64, u64),
     f: &mut F,
@@ -760,6 +793,10 @@ where
         return ControlFlow::Continue(());
     }
     summary.records += 1;
+    let row = match rows {
+        RowOf::Counted { header } => header + summary.blank_lines + summary.records,
+        RowOf::Line => line,
+    };
     let shape = if fields.len() == expected {
         Shape::Ok
     } else {
@@ -771,6 +808,7 @@ where
     let record = Record {
         fields,
         line,
+        row: Some(row),
         number: summary.records,
         progress,
         shape,
@@ -891,7 +929,10 @@ mod tests {
         assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
         assert_eq!(sniff_delimiter(b"single\n"), b',');
         // Blank lines, empty rows and a title say nothing: the first line with both decides.
-        assert_eq!(sniff_delimiter(b"\n,,\r\nPupil return 2024\nid;e,x;y\n"), b';');
+        assert_eq!(
+            sniff_delimiter(b"\n,,\r\nPupil return 2024\nid;e,x;y\n"),
+            b';'
+        );
         assert_eq!(sniff_delimiter(b";;\n"), b',');
     }
 

@@ -3,8 +3,8 @@
 //! caught. Built with the feature `excel`.
 
 use super::{
-    Fields, InputFormat, ReadOptions, ReadSummary, Record, Source, Table, deliver, input_error,
-    io_error,
+    Fields, InputFormat, ReadOptions, ReadSummary, Record, RowOf, Source, Table, deliver,
+    input_error, io_error,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use calamine::{Data, DataRef, Reader as _};
@@ -179,6 +179,7 @@ pub(super) fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result
         format: InputFormat::Xlsx,
         header,
         header_line: u64::from(header_row) + 1,
+        header_row: Some(u64::from(header_row) + 1),
         encoding: None,
         delimiter: None,
         sheet: Some(sheet.clone()),
@@ -231,6 +232,7 @@ pub(super) fn open_range(
         format,
         header,
         header_line: u64::from(start_row) + header_index as u64 + 1,
+        header_row: Some(u64::from(start_row) + header_index as u64 + 1),
         encoding: None,
         delimiter: None,
         sheet: Some(sheet),
@@ -347,7 +349,7 @@ where
         }
     }
     let r = u64::from(row.row.unwrap_or(0)) + 1;
-    deliver(summary, expected, row.rec.view(), (r, 0, r), f)
+    deliver(summary, expected, RowOf::Line, row.rec.view(), (r, 0, r), f)
 }
 
 /// A spreadsheet cell's value, borrowed from either of calamine's cell types.

@@ -96,9 +96,10 @@ fn csv_io(e: csv::Error) -> std::io::Error {
 }
 
 /// The columns of a rejects file.
-pub const REJECT_COLUMNS: [&str; 8] = [
+pub const REJECT_COLUMNS: [&str; 9] = [
     "line",
     "record",
+    "row",
     "column",
     "value",
     "rule",
@@ -157,6 +158,7 @@ impl<W: Write> RejectWriter<W> {
 impl<W: Write> RejectSink for RejectWriter<W> {
     fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
         let (line, record) = (r.line.to_string(), r.record.to_string());
+        let row = r.row.map(|n| n.to_string()).unwrap_or_default();
         if let Some(f) = &self.file {
             self.w
                 .write_field(cell_safe(f).as_bytes())
@@ -166,6 +168,7 @@ impl<W: Write> RejectSink for RejectWriter<W> {
             .write_record([
                 line.as_str(),
                 &record,
+                &row,
                 &cell_safe(r.column.unwrap_or("")),
                 &cell_safe(r.value.unwrap_or("")),
                 r.rejection.rule.id(),
@@ -178,12 +181,13 @@ impl<W: Write> RejectSink for RejectWriter<W> {
 }
 
 /// The columns of findings as CSV.
-pub const FINDING_COLUMNS: [&str; 9] = [
+pub const FINDING_COLUMNS: [&str; 10] = [
     "rule",
     "name",
     "severity",
     "line",
     "record",
+    "row",
     "column",
     "value",
     "message",
@@ -229,12 +233,13 @@ impl<W: Write> Sink for CsvFindings<W> {
         }
         self.header()?;
         let num = |n: Option<u64>| Cow::Owned(n.map(|n| n.to_string()).unwrap_or_default());
-        let fields: [Cow<'_, str>; 9] = [
+        let fields: [Cow<'_, str>; 10] = [
             Cow::Borrowed(f.rule.id()),
             Cow::Borrowed(f.rule.name()),
             Cow::Borrowed(f.severity.name()),
             num(f.line),
             num(f.record),
+            num(f.row),
             text(f.column.as_deref()),
             text(f.value.as_deref()),
             cell_safe(&f.message),

@@ -42,7 +42,7 @@ pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 pub use self::records::RecordWriter;
-pub use self::text::{TextFindings, TextRejects, thousands};
+pub use self::text::{TextFindings, TextRejects, read_as, thousands};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;
