@@ -767,6 +767,7 @@ enum RowOf {
         header: u64,
     },
     /// The record's line is its row (a sheet).
+    #[cfg(feature = "excel")]
     Line,
 }
 
@@ -795,6 +796,7 @@ where
     summary.records += 1;
     let row = match rows {
         RowOf::Counted { header } => header + summary.blank_lines + summary.records,
+        #[cfg(feature = "excel")]
         RowOf::Line => line,
     };
     let shape = if fields.len() == expected {
