@@ -418,9 +418,14 @@ impl<'r> Validator<'r> {
             }
             let near = nearest(name, table.header().iter().map(String::as_str), 1);
             let mut msg = format!(
-                "{} {}: there is no column `{name}` in the header (line {header_line})",
+                "{} {}: there is no column `{name}` in the header ({} {header_line})",
                 Rule::MissingColumn.id(),
-                Rule::MissingColumn.name()
+                Rule::MissingColumn.name(),
+                if table.format().is_sheet() {
+                    "row"
+                } else {
+                    "line"
+                }
             );
             if let Some(n) = near.first() {
                 let _ = write!(msg, "; did you mean `{n}`?");
@@ -442,9 +447,11 @@ impl<'r> Validator<'r> {
             if more > 0 {
                 let _ = write!(msg, " and {more} more");
             }
-            let mut loc = Location::file(table.name());
-            loc.line = Some(header_line);
-            Err(Error::new(ErrorKind::Input(msg), loc))
+            let missing = ErrorKind::MissingColumn {
+                column: name.to_owned(),
+                message: msg,
+            };
+            Err(table.explain_missing(Error::new(missing, Location::file(table.name()))))
         };
         let mut coded = Vec::new();
         for c in &self.coded {

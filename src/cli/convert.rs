@@ -170,7 +170,8 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         (table.header_line(), table.header_row()),
     );
     let input_encoding = table.encoding().cloned();
-    let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)?;
+    let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)
+        .map_err(|e| table.explain_missing(e))?;
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.

@@ -32,6 +32,8 @@ impl<'a> Source<'a> for CsvRecords<'a> {
     }
 }
 
+/// Opens a CSV file: reads up to its header, the row `header_row` if given, else the first row
+/// that holds something.
 pub(super) fn open<'a>(
     name: String,
     reader: Box<dyn Read + Send + 'a>,
@@ -39,25 +41,46 @@ pub(super) fn open<'a>(
     delimiter: u8,
     size: u64,
     two_threads: bool,
+    header_row: Option<u64>,
 ) -> Result<Table<'a>> {
     let mut src = CsvSource::new(reader, delimiter);
     let mut rec = Fields::default();
-    // The header is the first row that holds something: blank lines and empty rows (`,,,,`)
-    // above it are no header. Each is a row a spreadsheet shows, and so counted.
+    // The rows above the header (blank lines, empty rows `,,,,`, a title above a given header
+    // row) are skipped, each counted as the row a spreadsheet shows.
     let mut rows = 0u64;
     let (header_line, header_row) = loop {
         let Some((line, blank)) = src
             .next(&mut rec)
             .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name)))?
         else {
-            return Err(input_error(
-                &name,
-                "the file is empty: there is no header row",
-            ));
+            return Err(match header_row {
+                Some(n) if rows > 0 => input_error(
+                    &name,
+                    format!(
+                        "the file ends at row {rows}: there is no row {n} to read the header on"
+                    ),
+                ),
+                _ => input_error(&name, "the file is empty: there is no header row"),
+            });
         };
         rows += blank + 1;
-        if !holds_nothing(rec.view()) {
-            break (line, rows);
+        let empty = holds_nothing(rec.view());
+        match header_row {
+            None if empty => {}
+            None => break (line, rows),
+            Some(n) if rows < n => {}
+            Some(n) if rows == n && !empty => break (line, rows),
+            Some(n) => {
+                let next = if empty {
+                    String::new()
+                } else {
+                    format!(" (row {rows} is the next that holds something)")
+                };
+                return Err(input_error(
+                    &name,
+                    format!("row {n} holds nothing: there is no header on it{next}"),
+                ));
+            }
         }
     };
     let header = (0..rec.len())
@@ -77,6 +100,8 @@ pub(super) fn open<'a>(
         encoding: Some(info),
         delimiter: Some(delimiter),
         sheet: None,
+        sheets: Vec::new(),
+        origin: None,
         total: size,
         source: Box::new(CsvRecords {
             src: Box::new(src),

@@ -105,6 +105,8 @@ pub(super) fn open<'a>(
         encoding: Some(info),
         delimiter: None,
         sheet: None,
+        sheets: Vec::new(),
+        origin: None,
         total: size,
         source: Box::new(JsonlRecords {
             lines,

@@ -1,5 +1,7 @@
 //! Every row of a return counted and placed: each record knows the spreadsheet row Excel shows
-//! (issue 11, item 6), and rows that hold nothing are blank rows, never records (item 12).
+//! (issue 11, item 6); a sheet is chosen by name or number and the header by its row, and a
+//! missing column's error says where the column is (item 9); rows that hold nothing are blank
+//! rows, never records (item 12).
 
 use crate::cli::{stderr, stdout};
 use crate::xlsx::write_xlsx;
@@ -321,5 +323,229 @@ fn a_sheet_record_is_on_its_sheet_row_and_json_lines_have_no_row() {
         findings[0].to_string().starts_with("line 3 (record 2)"),
         "{}",
         findings[0]
+    );
+}
+
+/// A workbook as councils send it: a cover sheet first, then the data under a title row.
+fn cover_sheet_workbook(path: &Path) {
+    write_xlsx(
+        path,
+        &[
+            (
+                "Cover",
+                &[
+                    (1, &[Some("Autumn census return")]),
+                    (3, &[Some("Prepared by the data team")]),
+                ],
+            ),
+            (
+                "Pupils",
+                &[
+                    (1, &[Some("Pupils on roll, October")]),
+                    (3, &[Some("UPN"), Some("Ethnicity")]),
+                    (4, &[Some("A1"), Some("WBRI")]),
+                    (5, &[Some("A2"), Some("QQQ")]),
+                ],
+            ),
+            ("Notes", &[(1, &[Some("Read me")])]),
+        ],
+    );
+}
+
+#[test]
+fn a_missing_column_names_the_sheet_read_and_the_flags_that_find_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    cover_sheet_workbook(&dir.path().join("r.xlsx"));
+    let coded = ["--scheme", "dfe-cbds", "--column", "Ethnicity"];
+    let with = |command: &str, extra: &[&str]| {
+        let mut args = vec![command, "r.xlsx"];
+        args.extend(coded);
+        args.extend(extra);
+        run_in(dir.path(), &args)
+    };
+    for command in ["validate", "convert"] {
+        let o = with(command, &[]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        for want in [
+            "r.xlsx:1",
+            "Sheet `Cover` was read (the other sheets: 2 `Pupils`, 3 `Notes`)",
+            "Row 3 of sheet `Pupils` has a column `Ethnicity`: try --sheet Pupils --header-row 3",
+        ] {
+            assert!(err.contains(want), "{command}: no `{want}` in {err}");
+        }
+        // The sheet read, by number: the header is still not on its first row.
+        let err = stderr(&with(command, &["--sheet", "2"]));
+        assert!(
+            err.contains("Sheet `Pupils` was read (the other sheets: 1 `Cover`, 3 `Notes`)")
+                && err.contains("Row 3 of sheet `Pupils` has a column `Ethnicity`"),
+            "{command}: {err}"
+        );
+    }
+    // The flags the error gives read the return, by the sheet's name or its number.
+    for sheet in ["Pupils", "2"] {
+        let o = with("validate", &["--sheet", sheet, "--header-row", "3"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let text = stdout(&o);
+        assert!(
+            text.contains(
+                "read as:   XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  row 5 (record 2), column Ethnicity: error WM001"),
+            "{text}"
+        );
+        let o = with(
+            "convert",
+            &[
+                "--sheet",
+                sheet,
+                "--header-row",
+                "3",
+                "-o",
+                "out.csv",
+                "--force",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let text = stdout(&o);
+        assert!(
+            text.contains(
+                "read as:    XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("rows in:    2 = converted 1 + rejected 1"),
+            "{text}"
+        );
+    }
+    let o = run_in(
+        dir.path(),
+        &[
+            "validate", "r.xlsx", "--scheme", "dfe-cbds", "--column", "Religion",
+        ],
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("there is no column `Religion` in the header (row 1)")
+            && err.contains("No row among the first 20 of any sheet has a column `Religion`"),
+        "{err}"
+    );
+    let err = stderr(&with("validate", &["--sheet", "4"]));
+    assert!(
+        err.contains(
+            "there is no sheet 4: the workbook has 3 sheets: 1 `Cover`, 2 `Pupils`, 3 `Notes`"
+        ),
+        "{err}"
+    );
+    let err = stderr(&with(
+        "validate",
+        &["--sheet", "Pupils", "--header-row", "2"],
+    ));
+    assert!(
+        err.contains("row 2 of sheet `Pupils` is empty: there is no header on it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sheet_named_with_digits_is_found_by_its_name_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            ("2024", &[(1, &[Some("Ethnicity")]), (2, &[Some("WBRI")])]),
+            ("1", &[(1, &[Some("Ethnicity")]), (2, &[Some("APKN")])]),
+        ],
+    );
+    let sheet_of = |want: &str| {
+        let opts = ReadOptions {
+            sheet: Some(want.to_owned()),
+            ..ReadOptions::default()
+        };
+        Table::open(&path, &opts).map(|t| t.sheet().unwrap().to_owned())
+    };
+    assert_eq!(sheet_of("1").unwrap(), "1");
+    assert_eq!(sheet_of("2").unwrap(), "1");
+    assert_eq!(sheet_of("2024").unwrap(), "2024");
+    let err = sheet_of("3").unwrap_err().to_string();
+    assert!(
+        err.ends_with("there is no sheet 3: the workbook has 2 sheets: 1 `2024`, 2 `1`"),
+        "{err}"
+    );
+}
+
+/// A CSV export with a title above the header; the title spans two lines.
+const TITLE_ROW: &str = "\"Pupil return\n2024\";;\n\nUPN;Ethnicity;Notes\nA1;WBRI;\nA2;QQQ;\n";
+
+#[test]
+fn a_csv_header_row_skips_and_counts_the_rows_above_it() {
+    let header_row = |n| ReadOptions {
+        header_row: n,
+        ..ReadOptions::default()
+    };
+    let table = Table::from_reader("r.csv", TITLE_ROW.as_bytes(), &header_row(Some(3))).unwrap();
+    assert_eq!(table.header(), ["UPN", "Ethnicity", "Notes"]);
+    assert_eq!((table.header_line(), table.header_row()), (4, Some(3)));
+    let mut seen = Vec::new();
+    table
+        .for_each(|r| {
+            seen.push((r.line(), r.row(), r.number()));
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(seen, [(5, Some(4), 1), (6, Some(5), 2)]);
+    let err = Table::from_reader("r.csv", TITLE_ROW.as_bytes(), &header_row(Some(2)))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "r.csv: row 2 holds nothing: there is no header on it (row 3 is the next that holds something)"
+    );
+    let err = Table::from_reader("r.csv", TITLE_ROW.as_bytes(), &header_row(Some(9)))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "r.csv: the file ends at row 5: there is no row 9 to read the header on"
+    );
+    let err = Table::from_reader("r.jsonl", &b"{\"a\": 1}\n"[..], &header_row(Some(1)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a JSON Lines file has none"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.csv"), TITLE_ROW).unwrap();
+    let coded = [
+        "validate",
+        "r.csv",
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "Ethnicity",
+    ];
+    let o = run_in(dir.path(), &coded);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Row 3 has a column `Ethnicity`: try --header-row 3"),
+        "{err}"
+    );
+    let o = run_in(dir.path(), &[&coded[..], &["--header-row", "3"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "read as:   CSV, delimiter \";\", header on row 3, line 4 (2 rows above it skipped)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  row 5, line 6 (record 2), column Ethnicity: error WM001"),
+        "{text}"
     );
 }

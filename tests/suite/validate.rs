@@ -31,6 +31,7 @@ struct Flags {
     scheme_files: Vec<String>,
     encoding: Option<String>,
     sheet: Option<String>,
+    header_row: Option<u64>,
     delimiter: Option<String>,
     max_residual_share: Option<f64>,
 }
@@ -52,6 +53,7 @@ fn flags(args: &[String]) -> Flags {
             "--scheme-file" => f.scheme_files.push(v),
             "--encoding" => f.encoding = Some(v),
             "--sheet" => f.sheet = Some(v),
+            "--header-row" => f.header_row = Some(v.parse().unwrap()),
             "--delimiter" => f.delimiter = Some(v),
             "--max-residual-share" => f.max_residual_share = Some(v.parse().unwrap()),
             other => panic!("the test harness does not know {other}"),
@@ -88,6 +90,7 @@ fn run_library(file: &str, args: &[String]) -> Value {
             encoding: f.encoding.as_deref().and_then(Encoding::from_name),
             delimiter: f.delimiter.as_deref().map(|d| d.as_bytes()[0]),
             sheet: f.sheet.clone(),
+            header_row: f.header_row,
             // The binary reads these small files on one thread; the library here parses CSV on a
             // second one, so every expected result holds for both.
             threads: Threads::Two,
@@ -672,7 +675,7 @@ fn could_not_validate_is_one_line_naming_the_file_and_exit_2() {
     );
     fails_with(
         &with("school-census.xlsx", &["--sheet", "Pupil"]),
-        "school-census.xlsx: there is no sheet `Pupil`; the sheets are: `Pupils`, `Notes`",
+        "school-census.xlsx: there is no sheet `Pupil`; the sheets are: 1 `Pupils`, 2 `Notes` (--sheet takes a name or a number)",
     );
     fails_with(
         &with("school-census.xlsx", &["--sheet", "Notes"]),
