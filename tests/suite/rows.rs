@@ -4,21 +4,54 @@
 //! rows, never records (item 12).
 
 use crate::cli::{stderr, stdout};
-use crate::xlsx::write_xlsx;
-use std::path::Path;
+use crate::xlsx::{Cell, write_xlsx};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use wm_ethnicity::{Converter, Plan, SchemeFrom, Synonyms, convert_stream};
+use wm_ethnicity::{Finding, Registry, Report, ReturnSpec, Validator};
 use wm_ethnicity::{ReadOptions, Table};
 use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
-use wm_ethnicity::{Registry, ReturnSpec, Validator};
 
-/// Runs the binary in `dir`.
-fn run_in(dir: &Path, args: &[&str]) -> Output {
+/// Runs `wm-ethnicity COMMAND FILE --scheme dfe-cbds --column Ethnicity EXTRA...` in `dir`.
+fn coded(dir: &Path, command: &str, file: &str, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wm-ethnicity"))
-        .args(args)
+        .args([
+            command,
+            file,
+            "--scheme",
+            "dfe-cbds",
+            "--column",
+            "Ethnicity",
+        ])
+        .args(extra)
         .current_dir(dir)
         .output()
         .expect("the binary runs")
+}
+
+/// Asserts that `text` holds `want`, showing `text` when not.
+fn has(text: &str, want: &str) {
+    assert!(text.contains(want), "no `{want}` in:\n{text}");
+}
+
+/// Validates `table`: the coded column Ethnicity in dfe-cbds, with ids in UPN when `ids`.
+fn validated(table: Table<'_>, ids: bool) -> (Report, Vec<Finding>) {
+    let registry = Registry::new();
+    let mut spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
+    if ids {
+        spec = spec.with_id_column("UPN");
+    }
+    Validator::new(&spec, &registry)
+        .unwrap()
+        .findings(table)
+        .unwrap()
+}
+
+/// A workbook `r.xlsx` in `dir` of one sheet, `Pupils`, holding `rows`.
+fn pupils_sheet(dir: &Path, rows: &[(u32, &[Cell<'_>])]) -> PathBuf {
+    let path = dir.join("r.xlsx");
+    write_xlsx(&path, &[("Pupils", rows)]);
+    path
 }
 
 /// An Excel CSV export: empty rows above the header, rows of empty cells between and after the
@@ -32,11 +65,7 @@ fn rows_that_hold_nothing_are_blank_rows_never_findings_or_rejects() {
     let table = open().unwrap();
     assert_eq!(table.header(), ["UPN", "Ethnicity", "Notes"]);
     assert_eq!(table.header_line(), 3);
-    let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds").with_id_column("UPN");
-    let (report, findings) = Validator::new(&spec, &registry)
-        .unwrap()
-        .findings(table)
-        .unwrap();
+    let (report, findings) = validated(table, true);
     assert!(findings.is_empty(), "{findings:?}");
     // The six rows after the header: two records, four rows that hold nothing.
     assert_eq!((report.records, report.blank_lines), (2, 4));
@@ -66,75 +95,18 @@ fn rows_that_hold_nothing_are_blank_rows_never_findings_or_rejects() {
 fn the_summaries_say_how_many_empty_rows_were_skipped() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("r.csv"), EMPTY_ROWS).unwrap();
-    let o = run_in(
-        dir.path(),
-        &[
-            "validate",
-            "r.csv",
-            "--scheme",
-            "dfe-cbds",
-            "--column",
-            "Ethnicity",
-        ],
-    );
+    let o = coded(dir.path(), "validate", "r.csv", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("records:   2 (and 4 blank or empty rows skipped: not records)"),
         "{}",
         stdout(&o)
     );
-    let o = run_in(
-        dir.path(),
-        &[
-            "convert",
-            "r.csv",
-            "--scheme",
-            "dfe-cbds",
-            "--column",
-            "Ethnicity",
-            "-o",
-            "out.csv",
-        ],
-    );
+    let o = coded(dir.path(), "convert", "r.csv", &["-o", "out.csv"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(
-        text.contains("rows in:    2 = converted 2 + rejected 0"),
-        "{text}"
-    );
-    assert!(
-        text.contains("skipped:    4 blank or empty rows (not records)"),
-        "{text}"
-    );
-}
-
-#[test]
-fn sheet_rows_of_formatted_empty_cells_are_blank_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.xlsx");
-    write_xlsx(
-        &path,
-        &[(
-            "Pupils",
-            &[
-                (1, &[Some("UPN"), Some("Ethnicity")]),
-                (2, &[Some("A1"), Some("WBRI")]),
-                (3, &[Some(""), Some(" ")]),
-                (4, &[Some("A2"), Some("APKN")]),
-                (5, &[Some(""), Some("")]),
-                (6, &[None, Some("")]),
-            ],
-        )],
-    );
-    let table = Table::open(&path, &ReadOptions::default()).unwrap();
-    let registry = Registry::new();
-    let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds").with_id_column("UPN");
-    let (report, findings) = Validator::new(&spec, &registry)
-        .unwrap()
-        .findings(table)
-        .unwrap();
-    assert!(findings.is_empty(), "{findings:?}");
-    assert_eq!((report.records, report.blank_lines), (2, 3));
+    has(&text, "rows in:    2 = converted 2 + rejected 0");
+    has(&text, "skipped:    4 blank or empty rows (not records)");
 }
 
 /// A CSV return as Excel opens it: a blank line is a row; a quoted value with a line break takes
@@ -150,7 +122,7 @@ A4,\"X\r\nY\",\r\n\
 A5,WXYZ,\r\n";
 
 /// (line, row, record) of every finding about the coded column.
-fn places(findings: &[wm_ethnicity::Finding]) -> Vec<(Option<u64>, Option<u64>, Option<u64>)> {
+fn places(findings: &[Finding]) -> Vec<(Option<u64>, Option<u64>, Option<u64>)> {
     findings
         .iter()
         .filter(|f| f.column.as_deref() == Some("Ethnicity"))
@@ -160,14 +132,9 @@ fn places(findings: &[wm_ethnicity::Finding]) -> Vec<(Option<u64>, Option<u64>, 
 
 #[test]
 fn every_finding_names_the_row_excel_shows_after_blank_lines_and_line_breaks() {
-    let registry = Registry::new();
     let opts = ReadOptions::default();
     let table = Table::from_reader("r.csv", MULTI_LINE.as_bytes(), &opts).unwrap();
-    let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
-    let (_, findings) = Validator::new(&spec, &registry)
-        .unwrap()
-        .findings(table)
-        .unwrap();
+    let (_, findings) = validated(table, true);
     // Not record + 1 (3, 4, 5, 6): the blank rows count, the broken values do not.
     assert_eq!(
         places(&findings),
@@ -182,31 +149,16 @@ fn every_finding_names_the_row_excel_shows_after_blank_lines_and_line_breaks() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("r.csv"), MULTI_LINE).unwrap();
     let validate = |format: &str| {
-        let o = run_in(
-            dir.path(),
-            &[
-                "validate",
-                "r.csv",
-                "--scheme",
-                "dfe-cbds",
-                "--column",
-                "Ethnicity",
-                "--format",
-                format,
-            ],
-        );
+        let o = coded(dir.path(), "validate", "r.csv", &["--format", format]);
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         stdout(&o)
     };
     let text = validate("text");
-    assert!(
-        text.contains("  row 5, line 6 (record 3), column Ethnicity: error WM001"),
-        "{text}"
+    has(
+        &text,
+        "  row 5, line 6 (record 3), column Ethnicity: error WM001",
     );
-    assert!(
-        text.contains("  row 4 (record 2), column Ethnicity: error WM001"),
-        "{text}"
-    );
+    has(&text, "  row 4 (record 2), column Ethnicity: error WM001");
     assert!(
         text.contains("(row = the row Excel shows; line = a text editor's line"),
         "{text}"
@@ -240,19 +192,12 @@ fn every_reject_names_the_row_excel_shows_after_blank_lines_and_line_breaks() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("r.csv"), MULTI_LINE).unwrap();
     let convert = |extra: &[&str]| {
-        let mut args = vec![
+        let o = coded(
+            dir.path(),
             "convert",
             "r.csv",
-            "--scheme",
-            "dfe-cbds",
-            "--column",
-            "Ethnicity",
-            "-o",
-            "out.csv",
-            "--force",
-        ];
-        args.extend(extra);
-        let o = run_in(dir.path(), &args);
+            &[&["-o", "out.csv", "--force"], extra].concat(),
+        );
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         stderr(&o)
     };
@@ -278,37 +223,32 @@ fn every_reject_names_the_row_excel_shows_after_blank_lines_and_line_breaks() {
         .collect();
     assert_eq!(rejects, want);
     let err = convert(&[]);
-    assert!(err.contains("r.csv:4: Ethnicity: rejected: WM001"), "{err}");
-    assert!(
-        err.contains("r.csv:6 (row 5): Ethnicity: rejected: WM001"),
-        "{err}"
-    );
+    has(&err, "r.csv:4: Ethnicity: rejected: WM001");
+    has(&err, "r.csv:6 (row 5): Ethnicity: rejected: WM001");
 }
 
 #[test]
-fn a_sheet_record_is_on_its_sheet_row_and_json_lines_have_no_row() {
+fn a_sheet_record_is_on_its_sheet_row_empty_sheet_rows_are_blank_and_json_lines_have_no_row() {
+    // Row 3 is missing (Excel shows it empty); rows 5, 7 and 8 hold only formatted or blank
+    // cells, at the end too: blank rows, neither records nor findings.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.xlsx");
-    write_xlsx(
-        &path,
-        &[(
-            "Pupils",
-            &[
-                (1, &[Some("UPN"), Some("Ethnicity")]),
-                (2, &[Some("A1"), Some("WBRI")]),
-                (4, &[Some("A2"), Some("QQQ")]),
-                (5, &[Some(""), Some("")]),
-                (6, &[Some("A3"), Some("ZZZ")]),
-            ],
-        )],
+    let path = pupils_sheet(
+        dir.path(),
+        &[
+            (1, &[Some("UPN"), Some("Ethnicity")]),
+            (2, &[Some("A1"), Some("WBRI")]),
+            (4, &[Some("A2"), Some("QQQ")]),
+            (5, &[Some(""), Some(" ")]),
+            (6, &[Some("A3"), Some("ZZZ")]),
+            (7, &[Some(""), Some("")]),
+            (8, &[None, Some("")]),
+        ],
     );
-    let registry = Registry::new();
-    let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
-    let validator = Validator::new(&spec, &registry).unwrap();
     let table = Table::open(&path, &ReadOptions::default()).unwrap();
     assert_eq!(table.header_row(), Some(1));
-    let (report, findings) = validator.findings(table).unwrap();
-    assert_eq!((report.records, report.blank_lines), (3, 2));
+    let (report, findings) = validated(table, true);
+    assert_eq!((report.records, report.blank_lines), (3, 4));
+    assert_eq!(findings.len(), 2, "{findings:?}");
     assert_eq!(
         places(&findings),
         [(Some(4), Some(4), Some(2)), (Some(6), Some(6), Some(3))]
@@ -317,7 +257,7 @@ fn a_sheet_record_is_on_its_sheet_row_and_json_lines_have_no_row() {
     let jsonl = "{\"Ethnicity\": \"WBRI\"}\n\n{\"Ethnicity\": \"QQQ\"}\n";
     let table = Table::from_reader("r.jsonl", jsonl.as_bytes(), &ReadOptions::default()).unwrap();
     assert_eq!(table.header_row(), None);
-    let (_, findings) = validator.findings(table).unwrap();
+    let (_, findings) = validated(table, false);
     assert_eq!(places(&findings), [(Some(3), None, Some(2))]);
     assert!(
         findings[0].to_string().starts_with("line 3 (record 2)"),
@@ -356,13 +296,7 @@ fn cover_sheet_workbook(path: &Path) {
 fn a_missing_column_names_the_sheet_read_and_the_flags_that_find_the_header() {
     let dir = tempfile::tempdir().unwrap();
     cover_sheet_workbook(&dir.path().join("r.xlsx"));
-    let coded = ["--scheme", "dfe-cbds", "--column", "Ethnicity"];
-    let with = |command: &str, extra: &[&str]| {
-        let mut args = vec![command, "r.xlsx"];
-        args.extend(coded);
-        args.extend(extra);
-        run_in(dir.path(), &args)
-    };
+    let with = |command: &str, extra: &[&str]| coded(dir.path(), command, "r.xlsx", extra);
     for command in ["validate", "convert"] {
         let o = with(command, &[]);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -387,16 +321,11 @@ fn a_missing_column_names_the_sheet_read_and_the_flags_that_find_the_header() {
         let o = with("validate", &["--sheet", sheet, "--header-row", "3"]);
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let text = stdout(&o);
-        assert!(
-            text.contains(
-                "read as:   XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)"
-            ),
-            "{text}"
+        has(
+            &text,
+            "read as:   XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)",
         );
-        assert!(
-            text.contains("  row 5 (record 2), column Ethnicity: error WM001"),
-            "{text}"
-        );
+        has(&text, "  row 5 (record 2), column Ethnicity: error WM001");
         let o = with(
             "convert",
             &[
@@ -411,43 +340,38 @@ fn a_missing_column_names_the_sheet_read_and_the_flags_that_find_the_header() {
         );
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let text = stdout(&o);
-        assert!(
-            text.contains(
-                "read as:    XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)"
-            ),
-            "{text}"
+        has(
+            &text,
+            "read as:    XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)",
         );
-        assert!(
-            text.contains("rows in:    2 = converted 1 + rejected 1"),
-            "{text}"
-        );
+        has(&text, "rows in:    2 = converted 1 + rejected 1");
     }
-    let o = run_in(
-        dir.path(),
-        &[
-            "validate", "r.xlsx", "--scheme", "dfe-cbds", "--column", "Religion",
-        ],
-    );
-    let err = stderr(&o);
+    // A column no sheet has: the error says it looked.
+    let registry = Registry::new();
+    let spec = ReturnSpec::coded("Religion", "dfe-cbds");
+    let table = Table::open(&dir.path().join("r.xlsx"), &ReadOptions::default()).unwrap();
+    let err = Validator::new(&spec, &registry)
+        .unwrap()
+        .check(table)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("there is no column `Religion` in the header (row 1)")
             && err.contains("No row among the first 20 of any sheet has a column `Religion`"),
         "{err}"
     );
     let err = stderr(&with("validate", &["--sheet", "4"]));
-    assert!(
-        err.contains(
-            "there is no sheet 4: the workbook has 3 sheets: 1 `Cover`, 2 `Pupils`, 3 `Notes`"
-        ),
-        "{err}"
+    has(
+        &err,
+        "there is no sheet 4: the workbook has 3 sheets: 1 `Cover`, 2 `Pupils`, 3 `Notes`",
     );
     let err = stderr(&with(
         "validate",
         &["--sheet", "Pupils", "--header-row", "2"],
     ));
-    assert!(
-        err.contains("row 2 of sheet `Pupils` is empty: there is no header on it"),
-        "{err}"
+    has(
+        &err,
+        "row 2 of sheet `Pupils` is empty: there is no header on it",
     );
 }
 
@@ -516,36 +440,23 @@ fn a_csv_header_row_skips_and_counts_the_rows_above_it() {
     let err = Table::from_reader("r.jsonl", &b"{\"a\": 1}\n"[..], &header_row(Some(1)))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("a JSON Lines file has none"), "{err}");
+    has(&err, "a JSON Lines file has none");
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("r.csv"), TITLE_ROW).unwrap();
-    let coded = [
-        "validate",
-        "r.csv",
-        "--scheme",
-        "dfe-cbds",
-        "--column",
-        "Ethnicity",
-    ];
-    let o = run_in(dir.path(), &coded);
+    let o = coded(dir.path(), "validate", "r.csv", &[]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(
-        err.contains("Row 3 has a column `Ethnicity`: try --header-row 3"),
-        "{err}"
-    );
-    let o = run_in(dir.path(), &[&coded[..], &["--header-row", "3"]].concat());
+    has(&err, "Row 3 has a column `Ethnicity`: try --header-row 3");
+    let o = coded(dir.path(), "validate", "r.csv", &["--header-row", "3"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(
-        text.contains(
-            "read as:   CSV, delimiter \";\", header on row 3, line 4 (2 rows above it skipped)"
-        ),
-        "{text}"
+    has(
+        &text,
+        "read as:   CSV, delimiter \";\", header on row 3, line 4 (2 rows above it skipped)",
     );
-    assert!(
-        text.contains("  row 5, line 6 (record 2), column Ethnicity: error WM001"),
-        "{text}"
+    has(
+        &text,
+        "  row 5, line 6 (record 2), column Ethnicity: error WM001",
     );
 }
