@@ -920,9 +920,11 @@ fn capitalise(s: &str) -> String {
 /// True when every field of a record is blank (white space at most): a row that holds nothing.
 fn holds_nothing(fields: FieldsView<'_>) -> bool {
     (0..fields.len()).all(|i| {
-        fields
-            .get(i)
-            .is_some_and(|b| std::str::from_utf8(b).is_ok_and(crate::text::is_blank))
+        // Most records start with a visible character: no need to decode anything then.
+        fields.get(i).is_some_and(|b| {
+            !b.first().is_some_and(u8::is_ascii_graphic)
+                && std::str::from_utf8(b).is_ok_and(crate::text::is_blank)
+        })
     })
 }
 

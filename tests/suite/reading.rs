@@ -1,7 +1,7 @@
 //! The CSV reader's two speed-ups change nothing a caller can see. Plain lines split without
 //! `csv-core` give the fields the `csv` crate gives. Parsing on a second thread
 //! ([`Threads::Two`]) hands the callback exactly what reading on one thread does: the same
-//! records, fields, shapes, line numbers, progress, counts and errors, in the same order; and
+//! records, fields, shapes, line and row numbers, progress, counts and errors, in the same order; and
 //! stopping early ends both threads. Rows that hold nothing (`,,`) are blank rows, not records.
 
 use crate::hardening::prop::byte;
@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::ops::ControlFlow;
 use wm_ethnicity::{ReadOptions, ReadSummary, Shape, Table, Threads};
 
-/// What the callback sees of one record: number, line, progress, shape, fields.
-type RecordSeen = (u64, u64, u64, String, Vec<Vec<u8>>);
+/// What the callback sees of one record: number, line, spreadsheet row, progress, shape, fields.
+type RecordSeen = (u64, u64, Option<u64>, u64, String, Vec<Vec<u8>>);
 
 /// Everything the callback can see of every record, then how the reading ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ fn read(bytes: &[u8], threads: Threads, stop_after: Option<u64>) -> Option<Seen>
                 other => format!("{other:?}"),
             };
             let fields = r.fields().map(<[u8]>::to_vec).collect();
-            records.push((r.number(), r.line(), r.progress(), shape, fields));
+            records.push((r.number(), r.line(), r.row(), r.progress(), shape, fields));
             if stop_after == Some(r.number()) {
                 ControlFlow::Break(())
             } else {
@@ -173,7 +173,7 @@ proptest! {
             .skip(1)
             .collect();
         let got: Vec<Vec<Vec<u8>>> = read(text.as_bytes(), Threads::One, None)
-            .map(|seen| seen.records.into_iter().map(|r| r.4).collect())
+            .map(|seen| seen.records.into_iter().map(|r| r.5).collect())
             .unwrap_or_default();
         prop_assert_eq!(got, want);
     }
