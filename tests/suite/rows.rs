@@ -4,7 +4,7 @@
 //! rows, never records (item 12).
 
 use crate::cli::{stderr, stdout};
-use crate::xlsx::{Cell, write_xlsx};
+use crate::xlsx::{Cell, Sheet, write_ods, write_xlsx};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use wm_ethnicity::{Converter, Plan, SchemeFrom, Synonyms, convert_stream};
@@ -34,17 +34,28 @@ fn has(text: &str, want: &str) {
     assert!(text.contains(want), "no `{want}` in:\n{text}");
 }
 
+/// Validates `table` against `spec`, with the built-in schemes.
+fn validate_as(
+    table: Table<'_>,
+    spec: &ReturnSpec,
+) -> wm_ethnicity::Result<(Report, Vec<Finding>)> {
+    let registry = Registry::new();
+    Validator::new(spec, &registry).unwrap().findings(table)
+}
+
 /// Validates `table`: the coded column Ethnicity in dfe-cbds, with ids in UPN when `ids`.
 fn validated(table: Table<'_>, ids: bool) -> (Report, Vec<Finding>) {
-    let registry = Registry::new();
     let mut spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
     if ids {
         spec = spec.with_id_column("UPN");
     }
-    Validator::new(&spec, &registry)
-        .unwrap()
-        .findings(table)
-        .unwrap()
+    validate_as(table, &spec).unwrap()
+}
+
+/// Why validating `table` for a coded column `column` in dfe-cbds could not start.
+fn validated_error(table: Table<'_>, column: &str) -> String {
+    let spec = ReturnSpec::coded(column, "dfe-cbds");
+    validate_as(table, &spec).unwrap_err().to_string()
 }
 
 /// A workbook `r.xlsx` in `dir` of one sheet, `Pupils`, holding `rows`.
@@ -267,35 +278,30 @@ fn a_sheet_record_is_on_its_sheet_row_empty_sheet_rows_are_blank_and_json_lines_
 }
 
 /// A workbook as councils send it: a cover sheet first, then the data under a title row.
-fn cover_sheet_workbook(path: &Path) {
-    write_xlsx(
-        path,
+const COVER_SHEET: &[Sheet<'static>] = &[
+    (
+        "Cover",
         &[
-            (
-                "Cover",
-                &[
-                    (1, &[Some("Autumn census return")]),
-                    (3, &[Some("Prepared by the data team")]),
-                ],
-            ),
-            (
-                "Pupils",
-                &[
-                    (1, &[Some("Pupils on roll, October")]),
-                    (3, &[Some("UPN"), Some("Ethnicity")]),
-                    (4, &[Some("A1"), Some("WBRI")]),
-                    (5, &[Some("A2"), Some("QQQ")]),
-                ],
-            ),
-            ("Notes", &[(1, &[Some("Read me")])]),
+            (1, &[Some("Autumn census return")]),
+            (3, &[Some("Prepared by the data team")]),
         ],
-    );
-}
+    ),
+    (
+        "Pupils",
+        &[
+            (1, &[Some("Pupils on roll, October")]),
+            (3, &[Some("UPN"), Some("Ethnicity")]),
+            (4, &[Some("A1"), Some("WBRI")]),
+            (5, &[Some("A2"), Some("QQQ")]),
+        ],
+    ),
+    ("Notes", &[(1, &[Some("Read me")])]),
+];
 
 #[test]
 fn a_missing_column_names_the_sheet_read_and_the_flags_that_find_the_header() {
     let dir = tempfile::tempdir().unwrap();
-    cover_sheet_workbook(&dir.path().join("r.xlsx"));
+    write_xlsx(&dir.path().join("r.xlsx"), COVER_SHEET);
     let with = |command: &str, extra: &[&str]| coded(dir.path(), command, "r.xlsx", extra);
     for command in ["validate", "convert"] {
         let o = with(command, &[]);
@@ -347,32 +353,54 @@ fn a_missing_column_names_the_sheet_read_and_the_flags_that_find_the_header() {
         has(&text, "rows in:    2 = converted 1 + rejected 1");
     }
     // A column no sheet has: the error says it looked.
-    let registry = Registry::new();
-    let spec = ReturnSpec::coded("Religion", "dfe-cbds");
     let table = Table::open(&dir.path().join("r.xlsx"), &ReadOptions::default()).unwrap();
-    let err = Validator::new(&spec, &registry)
-        .unwrap()
-        .check(table)
-        .unwrap_err()
-        .to_string();
+    let err = validated_error(table, "Religion");
     assert!(
         err.contains("there is no column `Religion` in the header (row 1)")
             && err.contains("No row among the first 20 of any sheet has a column `Religion`"),
         "{err}"
     );
-    let err = stderr(&with("validate", &["--sheet", "4"]));
-    has(
-        &err,
-        "there is no sheet 4: the workbook has 3 sheets: 1 `Cover`, 2 `Pupils`, 3 `Notes`",
-    );
-    let err = stderr(&with(
-        "validate",
-        &["--sheet", "Pupils", "--header-row", "2"],
-    ));
-    has(
-        &err,
-        "row 2 of sheet `Pupils` is empty: there is no header on it",
-    );
+}
+
+#[test]
+fn both_workbook_readers_choose_a_sheet_by_number_and_the_header_by_its_row() {
+    // `.xlsx` is streamed cell by cell; `.ods` (like `.xls`) is read whole: the same answers.
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("r.xlsx");
+    write_xlsx(&xlsx, COVER_SHEET);
+    let ods = dir.path().join("r.ods");
+    write_ods(&ods, COVER_SHEET);
+    for path in [xlsx, ods] {
+        let open = |sheet: &str, header_row| {
+            let opts = ReadOptions {
+                sheet: Some(sheet.to_owned()),
+                header_row,
+                ..ReadOptions::default()
+            };
+            Table::open(&path, &opts)
+        };
+        let table = open("2", Some(3)).unwrap();
+        assert_eq!(table.sheet(), Some("Pupils"));
+        assert_eq!((table.header_line(), table.header_row()), (3, Some(3)));
+        let (report, findings) = validated(table, true);
+        assert_eq!((report.records, report.blank_lines), (2, 0));
+        assert_eq!(places(&findings), [(Some(5), Some(5), Some(2))]);
+        let err = open("2", Some(2)).unwrap_err().to_string();
+        has(
+            &err,
+            "row 2 of sheet `Pupils` is empty: there is no header on it",
+        );
+        let err = open("4", None).unwrap_err().to_string();
+        has(
+            &err,
+            "there is no sheet 4: the workbook has 3 sheets: 1 `Cover`, 2 `Pupils`, 3 `Notes`",
+        );
+        let err = validated_error(open("1", None).unwrap(), "Ethnicity");
+        has(
+            &err,
+            "Row 3 of sheet `Pupils` has a column `Ethnicity`: try --sheet Pupils --header-row 3",
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! Writes small `.xlsx` workbooks for tests: the sheets, their rows at the row numbers given (a
-//! row left out is a row Excel shows empty), inline strings, and empty cells that carry only a
-//! style (what formatting leaves in a sheet). Stored without compression, as minimal OOXML.
+//! Writes small workbooks for tests, `.xlsx` and `.ods`: the sheets, their rows at the row numbers
+//! given (a row left out is a row a spreadsheet shows empty), text cells, and (in `.xlsx`) empty
+//! cells that carry only a style (what formatting leaves in a sheet). Stored without
+//! compression, as minimal OOXML or `OpenDocument`.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -145,6 +146,67 @@ pub fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) {
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, text) in files {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// Writes an `OpenDocument` spreadsheet of `sheets` to `path` (rows left out are written empty,
+/// as the format has no row numbers; a styled empty cell is an empty cell).
+pub fn write_ods(path: &Path, sheets: &[Sheet<'_>]) {
+    const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+    const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
+    const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
+    let mut body = String::new();
+    for (name, rows) in sheets {
+        write!(body, "<table:table table:name=\"{}\">", escape(name)).unwrap();
+        let mut next = 1;
+        for (r, cells) in *rows {
+            while next < *r {
+                body.push_str("<table:table-row><table:table-cell/></table:table-row>");
+                next += 1;
+            }
+            body.push_str("<table:table-row>");
+            for cell in *cells {
+                match cell {
+                    None | Some("") => body.push_str("<table:table-cell/>"),
+                    Some(text) => write!(
+                        body,
+                        "<table:table-cell office:value-type=\"string\"><text:p>{}</text:p>\
+                         </table:table-cell>",
+                        escape(text)
+                    )
+                    .unwrap(),
+                }
+            }
+            body.push_str("</table:table-row>");
+            next += 1;
+        }
+        body.push_str("</table:table>");
+    }
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <office:document-content xmlns:office=\"{OFFICE}\" xmlns:table=\"{TABLE}\" \
+         xmlns:text=\"{TEXT}\" office:version=\"1.2\"><office:body><office:spreadsheet>\
+         {body}</office:spreadsheet></office:body></office:document-content>"
+    );
+    let manifest = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+        <manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" \
+        manifest:version=\"1.2\">\
+        <manifest:file-entry manifest:full-path=\"/\" \
+        manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/>\
+        <manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>\
+        </manifest:manifest>";
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, text) in [
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", content.as_str()),
+    ] {
         zip.start_file(name, options).unwrap();
         zip.write_all(text.as_bytes()).unwrap();
     }
