@@ -61,7 +61,7 @@ pub use spec::{ColumnSpec, DEFAULT_MAX_RESIDUAL_SHARE, EmptyCell, ReturnSpec, Ro
 // Reading returns.
 pub use date::Date;
 pub use io::{
-    Encoding, EncodingInfo, EncodingSource, Field, InputFormat, MAX_RECORD_BYTES,
+    Encoding, EncodingInfo, EncodingSource, Field, HINT_ROWS, InputFormat, MAX_RECORD_BYTES,
     MAX_RECORD_FIELDS, ReadOptions, ReadSummary, Record, Shape, Table, Threads,
 };
 #[cfg(feature = "excel")]
