@@ -540,10 +540,11 @@ pub fn aggregate_stream(
         policy: plan.policy,
         ..Plan::new(plan.column.clone(), plan.scheme.clone())
     };
+    let missing = |e| StreamError::Read(table.explain_missing(e));
     let converter = Converter::new(registry, synonyms, &convert_plan, table.header(), &name)
-        .map_err(StreamError::Read)?;
+        .map_err(missing)?;
     let count = match &plan.count_column {
-        Some(c) => Some(column_index(table.header(), c, &name).map_err(StreamError::Read)?),
+        Some(c) => Some(column_index(table.header(), c, &name).map_err(missing)?),
         None => None,
     };
     let dims = agg

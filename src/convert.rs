@@ -541,7 +541,8 @@ pub struct Summary {
     pub lossy: u64,
     /// Rejected records per rule, in first-seen order.
     pub by_rule: Vec<(Rule, u64)>,
-    /// Blank lines skipped between records (they are not records).
+    /// Blank lines and rows that hold nothing (`,,,,`, empty sheet rows), skipped: they are not
+    /// records.
     pub blank_lines: u64,
 }
 
@@ -596,6 +597,9 @@ pub struct Rejected<'r> {
     pub line: u64,
     /// The 1-based record number (1 = the first record after the header).
     pub record: u64,
+    /// The 1-based spreadsheet row the record is on, as Excel shows it (see
+    /// [`io::Record::row`]); `None` for JSON Lines.
+    pub row: Option<u64>,
     /// The column at fault; `None` for the whole record.
     pub column: Option<&'r str>,
     /// That column's value, when it can be shown (one line, at most 100 characters).
@@ -726,6 +730,7 @@ pub fn send_reject<S: AsRef<str>>(
     sink.reject(&Rejected {
         line: record.line(),
         record: record.number(),
+        row: record.row(),
         column: r.column_name(header),
         value,
         rejection: &r.rejection,

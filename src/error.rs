@@ -95,9 +95,18 @@ pub enum ErrorKind {
         /// The nearest ids that exist.
         nearest: Vec<String>,
     },
-    /// An input file cannot be read as a return (not a table, unknown column, bad encoding...).
+    /// An input file cannot be read as a return (not a table, bad encoding...).
     #[error("{0}")]
     Input(String),
+    /// The header has no column of this name (see `Table::explain_missing`, which says where in
+    /// the file such a column is).
+    #[error("{message}")]
+    MissingColumn {
+        /// The column wanted.
+        column: String,
+        /// What is wrong, for a person.
+        message: String,
+    },
 }
 
 fn nearest_suffix(nearest: &[String]) -> String {

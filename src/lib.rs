@@ -70,7 +70,7 @@ pub use spec::{
 // Reading returns.
 pub use date::Date;
 pub use io::{
-    Encoding, EncodingInfo, EncodingSource, Field, InputFormat, MAX_RECORD_BYTES,
+    Encoding, EncodingInfo, EncodingSource, Field, HINT_ROWS, InputFormat, MAX_RECORD_BYTES,
     MAX_RECORD_FIELDS, ReadOptions, ReadSummary, Record, Shape, Table, Threads,
 };
 #[cfg(feature = "excel")]
@@ -106,7 +106,7 @@ pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
     FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS, RATE_COLUMNS,
     REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS,
-    TableFormat, TextFindings, TextRejects, check_position_columns, thousands,
+    TableFormat, TextFindings, TextRejects, check_position_columns, read_as, thousands,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -60,6 +60,17 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// True when `s` holds nothing a person reads as a value: only white space and byte-order marks
+/// (an empty cell, a field of spaces). Validation's empty cells and the readers' empty rows are
+/// both this one test.
+pub(crate) fn is_blank(s: &str) -> bool {
+    // Fast path: a value starting with a visible ASCII character is not blank.
+    if s.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+        return false;
+    }
+    s.chars().all(|c| c.is_whitespace() || c == '\u{feff}')
+}
+
 /// True for characters that change how a terminal or editor shows text rather than being text:
 /// control characters (C0, DEL, C1: escape sequences, bells, NUL, carriage returns) and the
 /// invisible bidirectional overrides that can make a line read differently from its bytes.

@@ -6,7 +6,8 @@
 //! [`Validator::check`] is the fast path that only counts them. Either way the result is a
 //! [`Report`]: records read, counts per rule, and a data-quality profile of every coded column.
 //!
-//! A [`Finding`] carries the rule, severity, line, record number, column, the raw value of that
+//! A [`Finding`] carries the rule, severity, line, record number, spreadsheet row, column, the
+//! raw value of that
 //! column only, a message and a suggestion. It never holds another column of the record:
 //! ethnicity is special category data, and reports get emailed.
 //!
@@ -54,7 +55,7 @@ use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::scheme::{Code, FxHasher, MatchKind, Registry, Scheme, Status};
 use crate::spec::{By, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Group, Level, Node, Residual};
-use crate::text::{nearest, printable};
+use crate::text::{is_blank, nearest, printable};
 use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -73,6 +74,9 @@ pub struct Finding {
     /// The 1-based record number (1 = first record after the header); `None` for findings about
     /// the whole file.
     pub record: Option<u64>,
+    /// The 1-based spreadsheet row the record is on: the row Excel shows when it opens the file
+    /// (see [`Record::row`]); `None` for findings about the whole file and for JSON Lines.
+    pub row: Option<u64>,
     /// The column's header name, when the finding is about one column.
     pub column: Option<String>,
     /// The raw value of that column, as in the file; `None` when there is none, or when showing
@@ -87,12 +91,13 @@ pub struct Finding {
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Finding", 9)?;
+        let mut st = s.serialize_struct("Finding", 10)?;
         st.serialize_field("rule", self.rule.id())?;
         st.serialize_field("name", self.rule.name())?;
         st.serialize_field("severity", &self.severity)?;
         st.serialize_field("line", &self.line)?;
         st.serialize_field("record", &self.record)?;
+        st.serialize_field("row", &self.row)?;
         st.serialize_field("column", &self.column)?;
         st.serialize_field("value", &self.value)?;
         st.serialize_field("message", &self.message)?;
@@ -103,10 +108,14 @@ impl Serialize for Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let (Some(line), Some(record)) = (self.line, self.record) {
-            write!(f, "line {line} (record {record})")?;
-        } else {
-            f.write_str("whole file")?;
+        // The row first, where a spreadsheet shows one: it is where a data officer looks.
+        match (self.row, self.line, self.record) {
+            (Some(row), Some(line), Some(record)) if row != line => {
+                write!(f, "row {row}, line {line} (record {record})")?;
+            }
+            (Some(row), _, Some(record)) => write!(f, "row {row} (record {record})")?,
+            (None, Some(line), Some(record)) => write!(f, "line {line} (record {record})")?,
+            _ => f.write_str("whole file")?,
         }
         if let Some(c) = &self.column {
             write!(f, ", column {}", printable(c))?;
@@ -260,9 +269,14 @@ pub struct Report {
     pub sheet: Option<String>,
     /// The line (or sheet row) of the header.
     pub header_line: u64,
+    /// The spreadsheet row of the header (see [`Table::header_row`]): the rows above it were
+    /// skipped. Not for JSON Lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u64>,
     /// Records read: every record after the header, whatever its shape.
     pub records: u64,
-    /// Blank lines (or empty sheet rows) between records; they are not records.
+    /// Blank lines and rows that hold nothing (`,,,,`, empty sheet rows) between records; they
+    /// are not records.
     pub blank_lines: u64,
     /// The version of the standard used.
     pub standard_version: &'static str,
@@ -424,9 +438,14 @@ impl<'r> Validator<'r> {
             }
             let near = nearest(name, table.header().iter().map(String::as_str), 1);
             let mut msg = format!(
-                "{} {}: there is no column `{name}` in the header (line {header_line})",
+                "{} {}: there is no column `{name}` in the header ({} {header_line})",
                 Rule::MissingColumn.id(),
-                Rule::MissingColumn.name()
+                Rule::MissingColumn.name(),
+                if table.format().is_sheet() {
+                    "row"
+                } else {
+                    "line"
+                }
             );
             if let Some(n) = near.first() {
                 let _ = write!(msg, "; did you mean `{n}`?");
@@ -448,9 +467,11 @@ impl<'r> Validator<'r> {
             if more > 0 {
                 let _ = write!(msg, " and {more} more");
             }
-            let mut loc = Location::file(table.name());
-            loc.line = Some(header_line);
-            Err(Error::new(ErrorKind::Input(msg), loc))
+            let missing = ErrorKind::MissingColumn {
+                column: name.to_owned(),
+                message: msg,
+            };
+            Err(table.explain_missing(Error::new(missing, Location::file(table.name()))))
         };
         let mut coded = Vec::new();
         for c in &self.coded {
@@ -504,6 +525,7 @@ impl<'r> Validator<'r> {
             delimiter: table.delimiter().map(|d| char::from(d).to_string()),
             sheet: table.sheet().map(str::to_owned),
             header_line: table.header_line(),
+            header_row: table.header_row(),
             records: 0,
             blank_lines: 0,
             standard_version: crate::standard::STANDARD_VERSION,
@@ -818,11 +840,12 @@ type TextByValue = HashMap<Box<str>, Text, BuildHasherDefault<FxHasher>>;
 /// stays bounded whatever the file holds.
 const CACHE_ENTRIES: usize = 4096;
 
-/// Where a finding is: line and record, or the whole file.
+/// Where a finding is: line, record and row, or the whole file.
 #[derive(Clone, Copy)]
 struct At {
     line: Option<u64>,
     record: Option<u64>,
+    row: Option<u64>,
 }
 
 impl At {
@@ -830,16 +853,9 @@ impl At {
         At {
             line: Some(rec.line()),
             record: Some(rec.number()),
+            row: rec.row(),
         }
     }
-}
-
-fn is_blank(s: &str) -> bool {
-    // Fast path: a value starting with a visible ASCII character is not blank.
-    if s.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
-        return false;
-    }
-    s.chars().all(|c| c.is_whitespace() || c == '\u{feff}')
 }
 
 impl<'r> State<'_, 'r, '_> {
@@ -938,6 +954,7 @@ impl<'r> State<'_, 'r, '_> {
             severity,
             line: at.line,
             record: at.record,
+            row: at.row,
             column: column_name,
             value: shown.and_then(Result::ok).map(str::to_owned),
             message,
@@ -1021,6 +1038,7 @@ impl<'r> State<'_, 'r, '_> {
                     severity: global,
                     line: at.line,
                     record: at.record,
+                    row: at.row,
                     column: None,
                     value: None,
                     message: format!("the line is not a record: {why}"),
@@ -1345,6 +1363,7 @@ impl<'r> State<'_, 'r, '_> {
                     At {
                         line: None,
                         record: None,
+                        row: None,
                     },
                     Some(i),
                     None,

@@ -178,9 +178,15 @@ pub struct InputArgs {
     /// report says so).
     #[arg(long, value_parser = parse_encoding)]
     encoding: Option<Encoding>,
-    /// The sheet of a workbook (default: the first).
+    /// The sheet of a workbook, by name or by number from 1 (default: the first). A sheet whose
+    /// name is all digits is found by its name before any sheet by its number.
     #[arg(long)]
     sheet: Option<String>,
+    /// The row the header is on, from 1, as Excel numbers rows (default: the first row that
+    /// holds something). The rows above it (a title, notes) are skipped and counted in the
+    /// summary. For CSV files and workbooks.
+    #[arg(long = "header-row", value_parser = clap::value_parser!(u64).range(1..))]
+    header_row: Option<u64>,
     /// The CSV delimiter: `,`, `;`, `tab` or `|` (default: sniffed from the header line).
     #[arg(long, value_parser = parse_delimiter)]
     delimiter: Option<u8>,
@@ -199,6 +205,7 @@ impl InputArgs {
             encoding: self.encoding,
             delimiter: self.delimiter,
             sheet: self.sheet.clone(),
+            header_row: self.header_row,
             threads: self.threads.unwrap_or_default(),
         }
     }

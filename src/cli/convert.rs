@@ -11,7 +11,7 @@ use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter, TextR
 use wm_ethnicity::{By, Level};
 use wm_ethnicity::{Converter, Plan, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
-use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
+use wm_ethnicity::{EncodingWriter, OutputEncoding, read_as, thousands};
 use wm_ethnicity::{InputFormat, Table};
 use wm_ethnicity::{POSITION_COLUMNS, REJECT_REASON_COLUMNS, check_position_columns};
 
@@ -22,8 +22,8 @@ use wm_ethnicity::{POSITION_COLUMNS, REJECT_REASON_COLUMNS, check_position_colum
 then wm_code, wm_level, wm_group, wm_category, wm_detailed, wm_relationship, wm_candidates, \
 wm_policy, wm_source_scheme, wm_source_code, wm_match, wm_observed, wm_standard_version (and \
 wm_to_* with --to-scheme).\n\
-Rejects: line, record, column, value, rule, rule_name, reason, suggestion; with --rejects-rows \
-full: every input column, then wm_line, wm_record, wm_column, wm_rule, wm_rule_name, \
+Rejects: line, record, row (the row Excel shows), column, value, rule, rule_name, reason, \
+suggestion; with --rejects-rows full: every input column, then wm_line, wm_record, wm_column, wm_rule, wm_rule_name, \
 wm_reason, wm_suggestion (fix the rows and convert the file again with the same flags).\n\
 Output and full-row rejects hold every column of the input (names, dates of birth, ids): \
 personal data.\n\
@@ -181,17 +181,23 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         &[("--output", output), ("--rejects", rejects)],
         std::slice::from_ref(&args.file),
     )?;
-    let opts = args.input.read_options();
-    let table = Table::open(&args.file, &opts)?;
+    let table = Table::open(&args.file, &args.input.read_options())?;
     let input_name = table.name().to_owned();
     let input_format = table.format();
     let encoding_note = table.encoding().map(|e| e.note.clone());
+    let read_as = read_as(
+        input_format,
+        table
+            .delimiter()
+            .map(|d| char::from(d).to_string())
+            .as_deref(),
+        table.sheet(),
+        (table.header_line(), table.header_row()),
+    );
     let input_encoding = table.encoding().cloned();
-    let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)?;
-    let full_rows = args.rejects_rows == RejectRows::Full;
-    if args.with_position || full_rows {
-        check_position_columns(table.header(), &input_name, table.header_line())?;
-    }
+    let converter = Converter::new(&registry, &synonyms, &plan, table.header(), &input_name)
+        .map_err(|e| table.explain_missing(e))?;
+    let full_rows = positions_checked(args, &table)?;
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.
@@ -202,13 +208,11 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     );
     let rejects_encoding = args.output.encoding(false, true, [input_encoding.as_ref()]);
     let sink = EncodingWriter::new(Destination::open(output, force)?, out_encoding);
-    let rejects_file = match rejects {
-        Some(p) => Some(EncodingWriter::new(
-            Destination::open(Some(p), force)?,
-            rejects_encoding,
-        )),
-        None => None,
-    };
+    let rejects_file = rejects
+        .map(|p| {
+            Destination::open(Some(p), force).map(|d| EncodingWriter::new(d, rejects_encoding))
+        })
+        .transpose()?;
     let added = AddedColumns {
         recode: converter.to_scheme().is_some(),
         position: args.with_position,
@@ -219,20 +223,16 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let columns = writer.columns().len();
     let bar = super::progress_bar(table.progress_total(), input_format, "converting");
     let mut on_record = throttled(&bar);
-    let (summary, rejects_out) = if let Some(f) = rejects_file {
-        let rw = if full_rows {
-            RejectWriter::full_rows(f, table.header())
-        } else {
-            RejectWriter::new(f)
-        };
-        let mut rw = rw.map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
-        let s = convert_stream(table, &converter, &mut writer, &mut rw, &mut on_record);
-        (s, Some(rw))
-    } else {
-        let mut stderr = TextRejects::new(std::io::stderr(), &input_name);
-        let s = convert_stream(table, &converter, &mut writer, &mut stderr, &mut on_record);
-        (s, None)
-    };
+    let (summary, rejects_out) = stream(
+        table,
+        &converter,
+        &mut writer,
+        rejects_file,
+        full_rows,
+        &mut on_record,
+    );
+    let rejects_out =
+        rejects_out.map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
     bar.finish_and_clear();
     let summary = summary.map_err(|e| stream_error(e, output, rejects))?;
     let sink = writer
@@ -252,6 +252,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
 
     let report = SummaryText {
         input: &input_name,
+        read_as: &read_as,
         encoding: encoding_note.as_deref(),
         summary: &summary,
         plan: &plan,
@@ -264,13 +265,13 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         full_rows,
         rerun,
     };
-    if output.is_some() {
-        let mut out = std::io::stdout().lock();
-        report.write(&mut out)?;
+    // The summary goes beside the records: to standard output when they went to a file.
+    let mut to: Box<dyn Write> = if output.is_some() {
+        Box::new(std::io::stdout().lock())
     } else {
-        let mut err = std::io::stderr().lock();
-        report.write(&mut err)?;
-    }
+        Box::new(std::io::stderr().lock())
+    };
+    report.write(&mut to)?;
     Ok(if summary.rejected == 0 {
         ExitCode::SUCCESS
     } else {
@@ -278,8 +279,58 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Whether the rejects are full rows; with them or `--with-position`, the header is checked for
+/// position columns it already has.
+fn positions_checked(args: &ConvertArgs, table: &Table<'_>) -> anyhow::Result<bool> {
+    let full_rows = args.rejects_rows == RejectRows::Full;
+    if args.with_position || full_rows {
+        check_position_columns(table.header(), table.name(), table.header_line())?;
+    }
+    Ok(full_rows)
+}
+
+/// The rejects file's writer.
+type FileRejects = RejectWriter<EncodingWriter<Destination>>;
+
+/// Converts every record of `table` into `writer`, its rejects into `rejects` (full rows when
+/// `full_rows`), else to standard error. The rejects writer is handed back to be finished.
+fn stream<W: Write>(
+    table: Table<'_>,
+    converter: &Converter<'_>,
+    writer: &mut RecordWriter<W>,
+    rejects: Option<EncodingWriter<Destination>>,
+    full_rows: bool,
+    on_record: &mut dyn FnMut(u64),
+) -> (
+    Result<Summary, StreamError>,
+    std::io::Result<Option<FileRejects>>,
+) {
+    let Some(f) = rejects else {
+        let name = table.name().to_owned();
+        let mut stderr = TextRejects::new(std::io::stderr(), &name);
+        return (
+            convert_stream(table, converter, writer, &mut stderr, on_record),
+            Ok(None),
+        );
+    };
+    let header = table.header().to_vec();
+    let rw = if full_rows {
+        RejectWriter::full_rows(f, &header)
+    } else {
+        RejectWriter::new(f)
+    };
+    match rw {
+        Ok(mut rw) => (
+            convert_stream(table, converter, writer, &mut rw, on_record),
+            Ok(Some(rw)),
+        ),
+        Err(e) => (Ok(Summary::default()), Err(e)),
+    }
+}
+
 struct SummaryText<'a> {
     input: &'a str,
+    read_as: &'a str,
     encoding: Option<&'a str>,
     summary: &'a Summary,
     plan: &'a Plan,
@@ -334,6 +385,7 @@ impl SummaryText<'_> {
         let s = self.summary;
         let t = thousands;
         writeln!(out, "wm-ethnicity convert: {}", self.input)?;
+        writeln!(out, "  read as:    {}", self.read_as)?;
         if let Some(e) = self.encoding {
             writeln!(out, "  encoding:   {e}")?;
         }
@@ -353,7 +405,12 @@ impl SummaryText<'_> {
             t(s.rejected)
         )?;
         if s.blank_lines > 0 {
-            writeln!(out, "  blank lines: {} (not records)", t(s.blank_lines))?;
+            writeln!(
+                out,
+                "  skipped:    {} blank or empty row{} (not records)",
+                t(s.blank_lines),
+                if s.blank_lines == 1 { "" } else { "s" }
+            )?;
         }
         writeln!(
             out,

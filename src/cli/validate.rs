@@ -16,8 +16,9 @@ use wm_ethnicity::{FindingsContext, FindingsFormat, FindingsWriter};
 #[derive(Args, Debug)]
 #[command(
     after_help = "Exit status: 0 no errors (queries allowed), 1 errors found, 2 could not \
-validate.\nLine numbers are physical lines as a text editor counts them; in Excel a CSV record \
-shows on row = record + 1 (one header row, no line breaks inside values). Rules: docs/rules.md."
+validate.\nEach finding gives its row (the row Excel shows, blank rows and rows above the header \
+counted, a value with line breaks in one row), its line (as a text editor counts) and its record \
+number (1 = the first after the header). Rules: docs/rules.md."
 )]
 #[command(
     mut_arg("scheme", |a| {

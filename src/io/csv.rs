@@ -4,7 +4,7 @@
 
 use super::{
     EncodingInfo, Fields, InputFormat, MAX_RECORD_BYTES, MAX_RECORD_FIELDS, ReadSummary, Record,
-    Source, Table, deliver, input_error, threaded::read_csv_two_threads,
+    RowOf, Source, Table, deliver, holds_nothing, input_error, threaded::read_csv_two_threads,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use std::io::Read;
@@ -14,6 +14,8 @@ use std::ops::ControlFlow;
 pub(super) struct CsvRecords<'a> {
     src: Box<CsvSource<'a>>,
     two_threads: bool,
+    /// The spreadsheet row of the header.
+    header_row: u64,
 }
 
 impl<'a> Source<'a> for CsvRecords<'a> {
@@ -23,10 +25,15 @@ impl<'a> Source<'a> for CsvRecords<'a> {
         header: &[String],
         f: &mut dyn FnMut(&Record<'_>) -> ControlFlow<()>,
     ) -> Result<ReadSummary> {
-        read_csv(name, *self.src, header.len(), self.two_threads, f)
+        let rows = RowOf::Counted {
+            header: self.header_row,
+        };
+        read_csv(name, *self.src, (header.len(), rows), self.two_threads, f)
     }
 }
 
+/// Opens a CSV file: reads up to its header, the row `header_row` if given, else the first row
+/// that holds something.
 pub(super) fn open<'a>(
     name: String,
     reader: Box<dyn Read + Send + 'a>,
@@ -34,17 +41,47 @@ pub(super) fn open<'a>(
     delimiter: u8,
     size: u64,
     two_threads: bool,
+    header_row: Option<u64>,
 ) -> Result<Table<'a>> {
     let mut src = CsvSource::new(reader, delimiter);
     let mut rec = Fields::default();
-    let Some((header_line, _)) = src
-        .next(&mut rec)
-        .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name)))?
-    else {
-        return Err(input_error(
-            &name,
-            "the file is empty: there is no header row",
-        ));
+    // The rows above the header (blank lines, empty rows `,,,,`, a title above a given header
+    // row) are skipped, each counted as the row a spreadsheet shows.
+    let mut rows = 0u64;
+    let (header_line, header_row) = loop {
+        let Some((line, blank)) = src
+            .next(&mut rec)
+            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name)))?
+        else {
+            return Err(match header_row {
+                Some(n) if rows > 0 => input_error(
+                    &name,
+                    format!(
+                        "the file ends at row {rows}: there is no row {n} to read the header on"
+                    ),
+                ),
+                _ => input_error(&name, "the file is empty: there is no header row"),
+            });
+        };
+        rows += blank + 1;
+        let empty = holds_nothing(rec.view());
+        match header_row {
+            None if empty => {}
+            None => break (line, rows),
+            Some(n) if rows < n => {}
+            Some(n) if rows == n && !empty => break (line, rows),
+            Some(n) => {
+                let next = if empty {
+                    String::new()
+                } else {
+                    format!(" (row {rows} is the next that holds something)")
+                };
+                return Err(input_error(
+                    &name,
+                    format!("row {n} holds nothing: there is no header on it{next}"),
+                ));
+            }
+        }
     };
     let header = (0..rec.len())
         .filter_map(|i| rec.get(i))
@@ -59,13 +96,17 @@ pub(super) fn open<'a>(
         format: InputFormat::Csv,
         header,
         header_line,
+        header_row: Some(header_row),
         encoding: Some(info),
         delimiter: Some(delimiter),
         sheet: None,
+        sheets: Vec::new(),
+        origin: None,
         total: size,
         source: Box::new(CsvRecords {
             src: Box::new(src),
             two_threads,
+            header_row,
         }),
     })
 }
@@ -300,7 +341,7 @@ pub(super) fn too_big(what: &str) -> std::io::Error {
 pub(super) fn read_csv<F>(
     name: &str,
     src: CsvSource<'_>,
-    expected: usize,
+    layout: (usize, RowOf),
     two_threads: bool,
     f: F,
 ) -> Result<ReadSummary>
@@ -308,16 +349,18 @@ where
     F: FnMut(&Record<'_>) -> ControlFlow<()>,
 {
     if two_threads {
-        read_csv_two_threads(name, src, expected, f)
+        read_csv_two_threads(name, src, layout, f)
     } else {
-        read_csv_one_thread(name, src, expected, f)
+        read_csv_one_thread(name, src, layout, f)
     }
 }
 
+/// Reads every CSV record into `f` on this thread. `layout` is the header's number of fields
+/// and how rows are counted.
 pub(super) fn read_csv_one_thread<F>(
     name: &str,
     mut src: CsvSource<'_>,
-    expected: usize,
+    (expected, rows): (usize, RowOf),
     mut f: F,
 ) -> Result<ReadSummary>
 where
@@ -331,7 +374,7 @@ where
             break;
         };
         let place = (line, blank, src.byte);
-        if deliver(&mut summary, expected, rec.view(), place, &mut f).is_break() {
+        if deliver(&mut summary, expected, rows, rec.view(), place, &mut f).is_break() {
             break;
         }
     }

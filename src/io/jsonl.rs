@@ -101,9 +101,12 @@ pub(super) fn open<'a>(
         format: InputFormat::Jsonl,
         header,
         header_line: line,
+        header_row: None,
         encoding: Some(info),
         delimiter: None,
         sheet: None,
+        sheets: Vec::new(),
+        origin: None,
         total: size,
         source: Box::new(JsonlRecords {
             lines,
@@ -153,6 +156,7 @@ where
     let record = Record {
         fields: rec.view(),
         line: first_line,
+        row: None,
         number: 1,
         progress: 0,
         shape: Shape::Ok,
@@ -199,6 +203,7 @@ where
         let record = Record {
             fields: rec.view(),
             line,
+            row: None,
             number: summary.records,
             progress,
             shape,

@@ -3,13 +3,20 @@
 //! A [`Table`] is an opened return: its header, the encoding it was read in (and why), the
 //! delimiter, the sheet. [`Table::for_each`] then hands every record to a callback as a
 //! [`Record`]: the fields by column index, the 1-based physical line the record starts on (what
-//! a text editor shows; the row number for a spreadsheet), and its record number (1 = the first
-//! record after the header). Memory does not grow with the number of records: CSV records are
+//! a text editor shows), the spreadsheet row it is on (what Excel shows: for a sheet, the sheet's
+//! row; for CSV, the header's row and one row per blank line and per record after it, a quoted
+//! value with line breaks staying in one row), and its record number (1 = the first record after
+//! the header). Memory does not grow with the number of records: CSV records are
 //! read into one reused buffer, Windows-1252 and UTF-16 input is transcoded by a
 //! streaming decoder in front of the parser, and Excel sheets are read cell by cell.
 //!
 //! Nothing is skipped silently: a record with the wrong number of fields is still handed over,
-//! with its [`Shape`] saying so; blank lines are counted in [`ReadSummary::blank_lines`].
+//! with its [`Shape`] saying so; blank lines are counted in [`ReadSummary::blank_lines`]. So are
+//! rows that hold nothing, whatever their number of fields: `,,,,` or `;;` (an Excel export's
+//! empty rows), a line of spaces, a sheet row of empty or formatted cells. Such a row holds no
+//! data, so it is no record and never a finding or a reject; in CSV and in sheets alike, every
+//! row after the header is a record or a blank row. (In JSON Lines only a blank line is blank:
+//! an object is a record whatever its values.)
 //!
 //! ```
 //! use wm_ethnicity::{ReadOptions, Table};
@@ -51,7 +58,7 @@ use encoding::{Utf8Scan, bom_info, detected_info, given_info, scan_utf8, sniff_b
 use serde::{Deserialize, Serialize};
 use sniff::{sniff_delimiter, sniff_format};
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
@@ -122,8 +129,14 @@ pub struct ReadOptions {
     pub encoding: Option<Encoding>,
     /// The CSV field delimiter; `None` sniffs comma, tab or semicolon from the header line.
     pub delimiter: Option<u8>,
-    /// The sheet of a workbook; `None` is the first sheet.
+    /// The sheet of a workbook, by name or by 1-based number (`"2"`, the second sheet); `None`
+    /// is the first sheet. A name is matched exactly, else ignoring case and surrounding spaces;
+    /// a sheet whose name is all digits is found by its name before any sheet by its number.
     pub sheet: Option<String>,
+    /// The 1-based spreadsheet row the header is on (see [`Record::row`]); the rows above it are
+    /// skipped and counted (a title, a note). `None` takes the first row that holds something.
+    /// For CSV files and sheets; JSON Lines have no header row.
+    pub header_row: Option<u64>,
     /// Whether a CSV file may be parsed on a second thread.
     pub threads: Threads,
 }
@@ -306,6 +319,7 @@ impl<'a> FieldsView<'a> {
 pub struct Record<'a> {
     fields: FieldsView<'a>,
     line: u64,
+    row: Option<u64>,
     number: u64,
     progress: u64,
     shape: Shape<'a>,
@@ -316,6 +330,15 @@ impl<'a> Record<'a> {
     /// and LF both end a line). For a spreadsheet, the row number the spreadsheet shows.
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// The 1-based spreadsheet row the record is on: the row Excel shows when it opens the file.
+    /// For a sheet, the sheet's row (the same as [`line`](Record::line)). For CSV, every row
+    /// above the header, the header, each blank line and each record before this one count one
+    /// row; a record whose quoted value holds line breaks spans several lines but one row.
+    /// `None` for JSON Lines, which no spreadsheet shows as rows.
+    pub fn row(&self) -> Option<u64> {
+        self.row
     }
 
     /// The 1-based record number: 1 is the first record after the header. Blank lines are not
@@ -381,7 +404,9 @@ impl<'a> Record<'a> {
 pub struct ReadSummary {
     /// Records handed to the callback (every one, whatever its shape).
     pub records: u64,
-    /// Blank lines (or empty spreadsheet rows) between records: they are not records.
+    /// Blank lines, and rows that hold nothing (`,,,,`, empty spreadsheet rows), after the header:
+    /// they are not records. Records plus blank lines are the rows after the header up to the
+    /// last record.
     pub blank_lines: u64,
     /// True when the callback stopped the reading early.
     pub stopped: bool,
@@ -393,9 +418,15 @@ pub struct Table<'a> {
     format: InputFormat,
     header: Vec<String>,
     header_line: u64,
+    header_row: Option<u64>,
     encoding: Option<EncodingInfo>,
     delimiter: Option<u8>,
     sheet: Option<String>,
+    /// Every sheet of the workbook, in order (empty for text files).
+    sheets: Vec<String>,
+    /// The file and the options it was opened with, to look in it again for a missing column
+    /// (`None` when read from a reader).
+    origin: Option<(std::path::PathBuf, ReadOptions)>,
     total: u64,
     source: Box<dyn Source<'a> + 'a>,
 }
@@ -437,6 +468,12 @@ fn io_error(name: &str, e: std::io::Error) -> Error {
 impl<'a> Table<'a> {
     /// Opens a return file, detecting what `opts` leaves open. Errors name the file.
     pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table<'static>> {
+        let mut table = Table::open_file(path, opts)?;
+        table.origin = Some((path.to_owned(), opts.clone()));
+        Ok(table)
+    }
+
+    fn open_file(path: &Path, opts: &ReadOptions) -> Result<Table<'static>> {
         let name = path.display().to_string();
         let mut file = File::open(path).map_err(|e| io_error(&name, e))?;
         let meta = file.metadata().map_err(|e| io_error(&name, e))?;
@@ -582,6 +619,15 @@ impl<'a> Table<'a> {
             )
         };
         if format == InputFormat::Jsonl {
+            if let Some(n) = opts.header_row {
+                return Err(input_error(
+                    &name,
+                    format!(
+                        "a header row ({n} given) is for CSV files and workbooks: a JSON Lines \
+                         file has none (its first object's keys are the columns)"
+                    ),
+                ));
+            }
             return jsonl::open(name, reader, info, size);
         }
         let delimiter = opts.delimiter.unwrap_or_else(|| {
@@ -592,7 +638,15 @@ impl<'a> Table<'a> {
                 sniff_delimiter(head)
             }
         });
-        csv::open(name, reader, info, delimiter, size, opts.threads.two(size))
+        csv::open(
+            name,
+            reader,
+            info,
+            delimiter,
+            size,
+            opts.threads.two(size),
+            opts.header_row,
+        )
     }
 
     /// The input's name, as given.
@@ -615,18 +669,23 @@ impl<'a> Table<'a> {
         self.header_line
     }
 
+    /// The spreadsheet row the header is on (see [`Record::row`]); the rows above it were
+    /// skipped. `None` for JSON Lines.
+    pub fn header_row(&self) -> Option<u64> {
+        self.header_row
+    }
+
     /// The index of the column named `name`: an exact match, else the only match ignoring case
     /// and surrounding spaces.
     pub fn column(&self, name: &str) -> Option<usize> {
         if let Some(i) = self.header.iter().position(|h| h == name) {
             return Some(i);
         }
-        let want = name.trim();
         let mut found = self
             .header
             .iter()
             .enumerate()
-            .filter(|(_, h)| h.trim().eq_ignore_ascii_case(want))
+            .filter(|(_, h)| same_name(h, name))
             .map(|(i, _)| i);
         match (found.next(), found.next()) {
             (Some(i), None) => Some(i),
@@ -638,11 +697,10 @@ impl<'a> Table<'a> {
     /// spaces): which one to read would be a guess, and the other would go unchecked.
     pub fn check_unique(header: &[impl AsRef<str>], i: usize, file: &str, line: u64) -> Result<()> {
         let name = header[i].as_ref();
-        let same = |h: &str| h.trim().eq_ignore_ascii_case(name.trim());
         match header
             .iter()
             .enumerate()
-            .find(|&(j, h)| j != i && same(h.as_ref()))
+            .find(|&(j, h)| j != i && same_name(h.as_ref(), name))
         {
             None => Ok(()),
             Some((j, other)) => Err(Error::new(
@@ -675,6 +733,114 @@ impl<'a> Table<'a> {
     /// The sheet read, for spreadsheets.
     pub fn sheet(&self) -> Option<&str> {
         self.sheet.as_deref()
+    }
+
+    /// Every sheet of the workbook, in order; empty for text files.
+    pub fn sheets(&self) -> &[String] {
+        &self.sheets
+    }
+
+    /// `e` with what the file says about it, when it is a missing column
+    /// ([`ErrorKind::MissingColumn`]; any other error comes back as it was): placed on the
+    /// header's line, and told which sheet was read, the other sheets, and the first row (among
+    /// the first [`HINT_ROWS`] of this sheet, then of the others) that has a column of that name,
+    /// with the flags that read it: `row 3 of sheet `Pupils` has a column `Ethnicity`: try
+    /// --sheet Pupils --header-row 3`. Looking again needs the file: a table read from a reader
+    /// only gets the sheet and the line.
+    #[must_use]
+    pub fn explain_missing(&self, e: Error) -> Error {
+        let ErrorKind::MissingColumn { column, message } = e.kind() else {
+            return e;
+        };
+        let mut message = message.clone();
+        if let Some(sheet) = &self.sheet {
+            let _ = write!(message, ". Sheet `{sheet}` was read");
+            let others: Vec<String> = self
+                .sheets
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| *s != sheet)
+                .map(|(i, s)| format!("{} `{s}`", i + 1))
+                .collect();
+            if !others.is_empty() {
+                let _ = write!(message, " (the other sheets: {})", others.join(", "));
+            }
+        }
+        match self.find_column(column) {
+            Some((sheet, row)) => {
+                let (place, flags) = match &sheet {
+                    Some(s) => (
+                        format!("row {row} of sheet `{s}`"),
+                        format!("--sheet {} --header-row {row}", shell_word(s)),
+                    ),
+                    None => (format!("row {row}"), format!("--header-row {row}")),
+                };
+                let _ = write!(
+                    message,
+                    ". {} has a column `{column}`: try {flags}",
+                    capitalise(&place)
+                );
+            }
+            // A workbook's other sheets were looked through too: say so.
+            None if self.origin.is_some() && self.sheets.len() > 1 => {
+                let _ = write!(
+                    message,
+                    ". No row among the first {HINT_ROWS} of any sheet has a column `{column}`"
+                );
+            }
+            None => {}
+        }
+        let mut at = e.location().clone();
+        at.line = Some(self.header_line);
+        Error::new(
+            ErrorKind::MissingColumn {
+                column: column.clone(),
+                message,
+            },
+            at,
+        )
+    }
+
+    /// The first row among the first [`HINT_ROWS`] of this table's sheet, then of the other
+    /// sheets, with a cell that names `column` (as [`Table::column`] matches names), other than
+    /// the header read: `(the sheet, if a workbook; the row)`. Only the file is read again: no
+    /// value is kept.
+    fn find_column(&self, column: &str) -> Option<(Option<String>, u64)> {
+        let (path, opts) = self.origin.as_ref()?;
+        let mut sheets: Vec<Option<String>> = vec![self.sheet.clone()];
+        sheets.extend(
+            self.sheets
+                .iter()
+                .filter(|s| Some(*s) != self.sheet.as_ref())
+                .map(|s| Some(s.clone())),
+        );
+        sheets.into_iter().find_map(|sheet| {
+            let again = ReadOptions {
+                sheet: sheet.clone(),
+                header_row: None,
+                threads: Threads::One,
+                ..opts.clone()
+            };
+            let table = Table::open_file(path, &again).ok()?;
+            let read = sheet == self.sheet;
+            let skip = |row: Option<u64>| read && row == self.header_row;
+            if table.header.iter().any(|h| same_name(h, column)) && !skip(table.header_row) {
+                return Some((sheet, table.header_row?));
+            }
+            let mut found = None;
+            let _ = table.for_each(|r| {
+                if r.row().is_none_or(|row| row > HINT_ROWS) {
+                    return ControlFlow::Break(());
+                }
+                let named = (0..r.len()).any(|i| r.text(i).is_some_and(|t| same_name(&t, column)));
+                if named && !skip(r.row()) {
+                    found = r.row();
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+            Some((sheet, found?))
+        })
     }
 
     /// The size of the input in progress units (bytes for text files, rows for sheets); 0 when
@@ -723,11 +889,67 @@ impl<'a> Table<'a> {
     }
 }
 
-/// Hands one record to `f`, counting it (and the blank lines before it) in `summary`. `place`
-/// is the record's first line, the blank lines before it, and the progress after it.
+/// How many rows of each sheet [`Table::explain_missing`] looks through for a missing column.
+pub const HINT_ROWS: u64 = 20;
+
+/// True when header names `a` and `b` name the same column: equal ignoring case and surrounding
+/// spaces.
+fn same_name(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// `s` as one word on a command line: as it is when plain, else in single quotes.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// `s` with its first letter in upper case.
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// True when every field of a record is blank (white space at most): a row that holds nothing.
+fn holds_nothing(fields: FieldsView<'_>) -> bool {
+    (0..fields.len()).all(|i| {
+        // Most records start with a visible character: no need to decode anything then.
+        fields.get(i).is_some_and(|b| {
+            !b.first().is_some_and(u8::is_ascii_graphic)
+                && std::str::from_utf8(b).is_ok_and(crate::text::is_blank)
+        })
+    })
+}
+
+/// How a record's spreadsheet row is known.
+#[derive(Debug, Clone, Copy)]
+enum RowOf {
+    /// Counted from the header's row: every blank line, row that holds nothing and record after
+    /// it is one row (CSV).
+    Counted {
+        /// The header's row.
+        header: u64,
+    },
+    /// The record's line is its row (a sheet).
+    #[cfg(feature = "excel")]
+    Line,
+}
+
+/// Hands one record to `f`, counting it (and the blank lines before it) in `summary`; a record
+/// that holds nothing is counted as a blank row instead. `place` is the record's first line, the
+/// blank lines before it, and the progress after it.
 fn deliver<F>(
     summary: &mut ReadSummary,
     expected: usize,
+    rows: RowOf,
     fields: FieldsView<'_>,
     place: (u64, u64, u64),
     f: &mut F,
@@ -737,7 +959,18 @@ where
 {
     let (line, blank, progress) = place;
     summary.blank_lines += blank;
+    if holds_nothing(fields) {
+        // A row of empty cells (`,,,,` from Excel, or a line of spaces) holds no data, whatever
+        // its number of fields: it is counted as a blank row, never a record.
+        summary.blank_lines += 1;
+        return ControlFlow::Continue(());
+    }
     summary.records += 1;
+    let row = match rows {
+        RowOf::Counted { header } => header + summary.blank_lines + summary.records,
+        #[cfg(feature = "excel")]
+        RowOf::Line => line,
+    };
     let shape = if fields.len() == expected {
         Shape::Ok
     } else {
@@ -749,6 +982,7 @@ where
     let record = Record {
         fields,
         line,
+        row: Some(row),
         number: summary.records,
         progress,
         shape,
@@ -868,6 +1102,12 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a;b;c\n1,2"), b';');
         assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
         assert_eq!(sniff_delimiter(b"single\n"), b',');
+        // Blank lines, empty rows and a title say nothing: the first line with both decides.
+        assert_eq!(
+            sniff_delimiter(b"\n,,\r\nPupil return 2024\nid;e,x;y\n"),
+            b';'
+        );
+        assert_eq!(sniff_delimiter(b";;\n"), b',');
     }
 
     #[test]

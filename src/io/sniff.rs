@@ -33,20 +33,33 @@ pub(super) fn sniff_format(path: &Path, head: &[u8]) -> InputFormat {
     }
 }
 
-/// The delimiter of the first line: the most frequent of comma, tab and semicolon outside
-/// quotes (ties: comma, then tab, then semicolon; none: comma).
+/// The delimiter of the first line that holds a value and a delimiter: the most frequent of
+/// comma, tab and semicolon outside quotes (ties: comma, then tab, then semicolon; none: comma).
+/// Lines with no value (blank lines, an Excel export's `;;;;` rows) or no delimiter (a title
+/// above the header) say nothing about it.
 pub(super) fn sniff_delimiter(head: &[u8]) -> u8 {
     let mut counts = [0usize; 3];
+    let mut value = false;
     let mut quoted = false;
     for &b in head {
         match b {
             b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
+            b'\n' | b'\r' if !quoted => {
+                if value && counts.iter().any(|&n| n > 0) {
+                    break;
+                }
+                counts = [0; 3];
+                value = false;
+            }
             b',' if !quoted => counts[0] += 1,
             b'\t' if !quoted => counts[1] += 1,
             b';' if !quoted => counts[2] += 1,
-            _ => {}
+            b' ' => {}
+            _ => value = true,
         }
+    }
+    if !value {
+        counts = [0; 3];
     }
     let mut best = 0;
     for i in 1..3 {

@@ -3,7 +3,7 @@
 
 use super::csv::CsvSource;
 use super::csv::csv_error;
-use super::{Fields, FieldsView, ReadSummary, Record, deliver};
+use super::{Fields, FieldsView, ReadSummary, Record, RowOf, deliver};
 use crate::error::Result;
 use std::ops::ControlFlow;
 
@@ -87,7 +87,7 @@ impl Batch {
 pub(super) fn read_csv_two_threads<F>(
     name: &str,
     mut src: CsvSource<'_>,
-    expected: usize,
+    (expected, rows): (usize, RowOf),
     mut f: F,
 ) -> Result<ReadSummary>
 where
@@ -130,7 +130,7 @@ where
         let full_rx = full_rx;
         for mut batch in &full_rx {
             for (fields, place) in batch.iter() {
-                if deliver(&mut summary, expected, fields, place, &mut f).is_break() {
+                if deliver(&mut summary, expected, rows, fields, place, &mut f).is_break() {
                     return Ok(());
                 }
             }

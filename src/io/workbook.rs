@@ -3,8 +3,8 @@
 //! caught. Built with the feature `excel`.
 
 use super::{
-    Fields, InputFormat, ReadOptions, ReadSummary, Record, Source, Table, deliver, input_error,
-    io_error,
+    Fields, InputFormat, ReadOptions, ReadSummary, Record, RowOf, Source, Table, deliver,
+    input_error, io_error, same_name,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use calamine::{Data, DataRef, Reader as _};
@@ -142,7 +142,9 @@ pub(super) fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result
     let mut book: calamine::Xlsx<BufReader<File>> =
         sheet_call(Location::file(&name), || calamine::open_workbook(path))?
             .map_err(|e| input_error(&name, format!("cannot read it as an Excel workbook: {e}")))?;
-    let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;
+    let sheets = book.sheet_names();
+    let sheet = pick_sheet(&name, &sheets, opts.sheet.as_deref())?;
+    let wanted = wanted_row(&name, &sheet, opts.header_row)?;
     let (header, header_row, total) = {
         let mut cells = sheet_call(Location::file(&name), || {
             book.worksheet_cells_reader(&sheet)
@@ -155,6 +157,13 @@ pub(super) fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result
             .map_err(|e| input_error(&name, format!("sheet `{sheet}`: {e}")))?
         {
             let (r, c) = cell.get_position();
+            // With a header row given, the rows above it are skipped and the reading stops
+            // after it.
+            match wanted {
+                Some(w) if r < w => continue,
+                Some(w) if r > w => break,
+                _ => {}
+            }
             if row.row != Some(r) {
                 if row.row.is_some() && row.nonempty {
                     break;
@@ -167,10 +176,7 @@ pub(super) fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result
             header = Some((row.header(), row.row.unwrap_or(0)));
         }
         let Some((header, header_row)) = header else {
-            return Err(input_error(
-                &name,
-                format!("sheet `{sheet}` is empty: there is no header row"),
-            ));
+            return Err(no_header(&name, &sheet, opts.header_row));
         };
         (header, header_row, total)
     };
@@ -179,9 +185,12 @@ pub(super) fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result
         format: InputFormat::Xlsx,
         header,
         header_line: u64::from(header_row) + 1,
+        header_row: Some(u64::from(header_row) + 1),
         encoding: None,
         delimiter: None,
         sheet: Some(sheet.clone()),
+        sheets,
+        origin: None,
         total,
         source: Box::new(XlsxRecords {
             book: Box::new(book),
@@ -200,12 +209,22 @@ pub(super) fn open_range(
     check_workbook_size(path, &name, format)?;
     let mut book = sheet_call(Location::file(&name), || calamine::open_workbook_auto(path))?
         .map_err(|e| input_error(&name, format!("cannot read it as a spreadsheet: {e}")))?;
-    let sheet = pick_sheet(&name, &book.sheet_names(), opts.sheet.as_deref())?;
+    let sheets = book.sheet_names();
+    let sheet = pick_sheet(&name, &sheets, opts.sheet.as_deref())?;
+    let wanted = wanted_row(&name, &sheet, opts.header_row)?;
     let range = sheet_call(Location::file(&name), || book.worksheet_range(&sheet))?
         .map_err(|e| input_error(&name, format!("cannot read sheet `{sheet}`: {e}")))?;
     let start_row = range.start().map_or(0, |s| s.0);
     let mut header = None;
-    for (i, cells) in range.rows().enumerate() {
+    // With a header row given, only that row (the range may start below it: then it is empty).
+    let first = match wanted {
+        Some(w) => w
+            .checked_sub(start_row)
+            .and_then(|i| usize::try_from(i).ok())
+            .unwrap_or(usize::MAX),
+        None => 0,
+    };
+    for (i, cells) in range.rows().enumerate().skip(first) {
         let mut row = RowBuilder::default();
         row.start(0);
         for (c, v) in cells.iter().enumerate() {
@@ -216,14 +235,13 @@ pub(super) fn open_range(
         }
         if row.nonempty {
             header = Some((row.header(), i));
+        }
+        if row.nonempty || wanted.is_some() {
             break;
         }
     }
     let Some((header, header_index)) = header else {
-        return Err(input_error(
-            &name,
-            format!("sheet `{sheet}` is empty: there is no header row"),
-        ));
+        return Err(no_header(&name, &sheet, opts.header_row));
     };
     let total = u64::from(range.end().map_or(0, |e| e.0)) + 1;
     Ok(Table {
@@ -231,9 +249,12 @@ pub(super) fn open_range(
         format,
         header,
         header_line: u64::from(start_row) + header_index as u64 + 1,
+        header_row: Some(u64::from(start_row) + header_index as u64 + 1),
         encoding: None,
         delimiter: None,
         sheet: Some(sheet),
+        sheets,
+        origin: None,
         total,
         source: Box::new(RangeRecords {
             range: Box::new(range),
@@ -347,7 +368,7 @@ where
         }
     }
     let r = u64::from(row.row.unwrap_or(0)) + 1;
-    deliver(summary, expected, row.rec.view(), (r, 0, r), f)
+    deliver(summary, expected, RowOf::Line, row.rec.view(), (r, 0, r), f)
 }
 
 /// A spreadsheet cell's value, borrowed from either of calamine's cell types.
@@ -459,7 +480,7 @@ impl RowBuilder {
         if col >= MAX_SHEET_COLUMNS {
             // Past Excel's last column (XFD): a corrupt cell reference. Count it as a value past
             // the header without filling millions of empty cells.
-            if v.write(&mut self.text) && !self.text.trim().is_empty() {
+            if v.write(&mut self.text) && !crate::text::is_blank(&self.text) {
                 self.nonempty = true;
                 self.used = self.used.max(MAX_SHEET_COLUMNS as usize + 1);
             }
@@ -472,7 +493,7 @@ impl RowBuilder {
         let has = v.write(&mut self.text);
         self.rec.push_field(self.text.as_bytes());
         self.next_col += 1;
-        if has && !self.text.trim().is_empty() {
+        if has && !crate::text::is_blank(&self.text) {
             self.nonempty = true;
             self.used = self.rec.len();
         }
@@ -486,33 +507,81 @@ impl RowBuilder {
     }
 }
 
+/// The 0-based sheet row of a 1-based `--header-row`, if one is given.
+fn wanted_row(name: &str, sheet: &str, header_row: Option<u64>) -> Result<Option<u32>> {
+    header_row
+        .map(|n| {
+            n.checked_sub(1)
+                .and_then(|r| u32::try_from(r).ok())
+                .ok_or_else(|| {
+                    input_error(
+                        name,
+                        format!("sheet `{sheet}` has no row {n}: rows are numbered from 1"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+/// The error for a sheet with no header: empty, or empty on the row given.
+fn no_header(name: &str, sheet: &str, header_row: Option<u64>) -> Error {
+    match header_row {
+        None => input_error(
+            name,
+            format!("sheet `{sheet}` is empty: there is no header row"),
+        ),
+        Some(n) => input_error(
+            name,
+            format!("row {n} of sheet `{sheet}` is empty: there is no header on it"),
+        ),
+    }
+}
+
+/// The sheet `want` names: a sheet of that name (exactly, else ignoring case and surrounding
+/// spaces), else, for a number, the sheet of that 1-based number; the first sheet when none is
+/// asked for. A sheet named with digits is found by its name first.
 pub(super) fn pick_sheet(name: &str, sheets: &[String], want: Option<&str>) -> Result<String> {
-    match want {
-        Some(w) => sheets
+    let listed = || {
+        sheets
             .iter()
-            .find(|s| *s == w)
-            .or_else(|| {
-                sheets
-                    .iter()
-                    .find(|s| s.trim().eq_ignore_ascii_case(w.trim()))
-            })
-            .cloned()
-            .ok_or_else(|| {
-                input_error(
-                    name,
-                    format!(
-                        "there is no sheet `{w}`; the sheets are: {}",
-                        sheets
-                            .iter()
-                            .map(|s| format!("`{s}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            }),
-        None => sheets
+            .enumerate()
+            .map(|(i, s)| format!("{} `{s}`", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(w) = want else {
+        return sheets
             .first()
             .cloned()
-            .ok_or_else(|| input_error(name, "the workbook has no sheets")),
+            .ok_or_else(|| input_error(name, "the workbook has no sheets"));
+    };
+    if let Some(s) = sheets
+        .iter()
+        .find(|s| *s == w)
+        .or_else(|| sheets.iter().find(|s| same_name(s, w)))
+    {
+        return Ok(s.clone());
     }
+    let number = w.trim();
+    if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        return match number.parse::<usize>() {
+            Ok(n @ 1..) if n <= sheets.len() => Ok(sheets[n - 1].clone()),
+            _ => Err(input_error(
+                name,
+                format!(
+                    "there is no sheet {number}: the workbook has {} sheet{}: {}",
+                    sheets.len(),
+                    if sheets.len() == 1 { "" } else { "s" },
+                    listed()
+                ),
+            )),
+        };
+    }
+    Err(input_error(
+        name,
+        format!(
+            "there is no sheet `{w}`; the sheets are: {} (--sheet takes a name or a number)",
+            listed()
+        ),
+    ))
 }

@@ -98,9 +98,10 @@ fn csv_io(e: csv::Error) -> std::io::Error {
 }
 
 /// The columns of a rejects file.
-pub const REJECT_COLUMNS: [&str; 8] = [
+pub const REJECT_COLUMNS: [&str; 9] = [
     "line",
     "record",
+    "row",
     "column",
     "value",
     "rule",
@@ -257,9 +258,10 @@ impl<W: Write> RejectSink for RejectWriter<W> {
             w.write_field(cell_safe(f).as_bytes()).map_err(csv_io)?;
         }
         let (line, record) = (r.line.to_string(), r.record.to_string());
+        let row = r.row.map(|n| n.to_string()).unwrap_or_default();
         let value = cell_safe(r.value.unwrap_or(""));
         w.write_record(
-            [line.as_str(), &record, &column, &value]
+            [line.as_str(), &record, &row, &column, &value]
                 .into_iter()
                 .chain(reason.iter().map(AsRef::as_ref)),
         )
@@ -268,12 +270,13 @@ impl<W: Write> RejectSink for RejectWriter<W> {
 }
 
 /// The columns of findings as CSV.
-pub const FINDING_COLUMNS: [&str; 9] = [
+pub const FINDING_COLUMNS: [&str; 10] = [
     "rule",
     "name",
     "severity",
     "line",
     "record",
+    "row",
     "column",
     "value",
     "message",
@@ -319,12 +322,13 @@ impl<W: Write> Sink for CsvFindings<W> {
         }
         self.header()?;
         let num = |n: Option<u64>| Cow::Owned(n.map(|n| n.to_string()).unwrap_or_default());
-        let fields: [Cow<'_, str>; 9] = [
+        let fields: [Cow<'_, str>; 10] = [
             Cow::Borrowed(f.rule.id()),
             Cow::Borrowed(f.rule.name()),
             Cow::Borrowed(f.severity.name()),
             num(f.line),
             num(f.record),
+            num(f.row),
             text(f.column.as_deref()),
             text(f.value.as_deref()),
             cell_safe(&f.message),

@@ -46,7 +46,7 @@ pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
-pub use self::text::{TextFindings, TextRejects, thousands};
+pub use self::text::{TextFindings, TextRejects, read_as, thousands};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;

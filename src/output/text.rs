@@ -7,6 +7,7 @@ use crate::io::InputFormat;
 use crate::rules::Severity;
 use crate::spec::SchemeFrom;
 use crate::standard::{Category, Level, Node};
+use crate::text::printable;
 use crate::validate::ColumnProfile;
 use crate::validate::{Finding, Report, Sink};
 use std::fmt::Write as _;
@@ -67,23 +68,11 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
     fn finish(&mut self, r: &Report) -> std::io::Result<()> {
         let (out, spec) = (&mut self.out, self.context.spec);
         writeln!(out, "wm-ethnicity validate: {}", r.file)?;
-        let mut read_as = r.format.name().to_uppercase();
-        if let Some(d) = &r.delimiter {
-            let shown = if d == "\t" {
-                "tab".to_owned()
-            } else {
-                format!("\"{d}\"")
-            };
-            let _ = write!(read_as, ", delimiter {shown}");
-        }
-        if let Some(s) = &r.sheet {
-            let _ = write!(read_as, ", sheet \"{s}\"");
-        }
-        let _ = write!(
-            read_as,
-            ", header on {} {}",
-            line_word(r.format),
-            r.header_line
+        let read_as = read_as(
+            r.format,
+            r.delimiter.as_deref(),
+            r.sheet.as_deref(),
+            (r.header_line, r.header_row),
         );
         writeln!(out, "  read as:   {read_as}")?;
         if let Some(e) = &r.encoding {
@@ -128,11 +117,10 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         }
         let blank = match r.blank_lines {
             0 => String::new(),
-            1 => format!(" (and 1 blank {}, not a record)", line_word(r.format)),
+            1 => " (and 1 blank or empty row skipped: not a record)".to_owned(),
             n => format!(
-                " (and {} blank {}s, not records)",
-                thousands(n),
-                line_word(r.format)
+                " (and {} blank or empty rows skipped: not records)",
+                thousands(n)
             ),
         };
         writeln!(out, "  records:   {}{blank}", thousands(r.records))?;
@@ -305,20 +293,57 @@ fn fit(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn line_word(format: InputFormat) -> &'static str {
-    if format.is_sheet() { "row" } else { "line" }
+/// How a table was read, for the summaries of validate and convert: the format, the delimiter,
+/// the sheet, and where the header was found (its `(line, row)`): `XLSX, sheet "Pupils", header
+/// on row 3 (2 rows above it skipped)`. The header's line is given too when a text editor counts
+/// another (`header on row 3, line 5`); JSON Lines has only lines.
+pub fn read_as(
+    format: InputFormat,
+    delimiter: Option<&str>,
+    sheet: Option<&str>,
+    (line, row): (u64, Option<u64>),
+) -> String {
+    let mut out = format.name().to_uppercase();
+    if let Some(d) = delimiter {
+        let shown = if d == "\t" {
+            "tab".to_owned()
+        } else {
+            format!("\"{d}\"")
+        };
+        let _ = write!(out, ", delimiter {shown}");
+    }
+    if let Some(s) = sheet {
+        let _ = write!(out, ", sheet \"{}\"", printable(s));
+    }
+    let Some(row) = row else {
+        let _ = write!(out, ", header on line {line}");
+        return out;
+    };
+    let _ = write!(out, ", header on row {row}");
+    if line != row && !format.is_sheet() {
+        let _ = write!(out, ", line {line}");
+    }
+    match row.saturating_sub(1) {
+        0 => {}
+        1 => out.push_str(" (1 row above it skipped)"),
+        n => {
+            let _ = write!(out, " ({} rows above it skipped)", thousands(n));
+        }
+    }
+    out
 }
 
 fn line_note(format: InputFormat) -> &'static str {
-    if format.is_sheet() {
-        "line = the sheet's row number"
-    } else {
-        "line = as a text editor counts; Excel shows record + 1"
+    match format {
+        InputFormat::Jsonl => "line = as a text editor counts",
+        f if f.is_sheet() => "row = the sheet's row number",
+        _ => "row = the row Excel shows; line = a text editor's line, where it differs",
     }
 }
 
 /// Writes rejected rows one line each, for people: `FILE:LINE: COLUMN: rejected: RULE name:
-/// reason. suggestion`.
+/// reason. suggestion`, with `(row R)` after the line when the spreadsheet row Excel shows is
+/// another number (after a value with line breaks, or with a header row given).
 #[derive(Debug)]
 pub struct TextRejects<W: Write> {
     out: W,
@@ -338,7 +363,12 @@ impl<W: Write> TextRejects<W> {
 impl<W: Write> RejectSink for TextRejects<W> {
     fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
         let out = &mut self.out;
-        write!(out, "{}:{}: ", self.file, r.line)?;
+        write!(out, "{}:{}", self.file, r.line)?;
+        // Excel's row, where it is not the line (after a value with line breaks).
+        match r.row {
+            Some(row) if row != r.line => write!(out, " (row {row}): ")?,
+            _ => write!(out, ": ")?,
+        }
         if let Some(c) = r.column {
             write!(out, "{c}: ")?;
         }

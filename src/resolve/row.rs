@@ -80,7 +80,8 @@ impl RecordRejection {
 }
 
 /// The index of column `name` in `header`: an exact match, else the only match ignoring case and
-/// surrounding spaces (as [`io::Table::column`]). The error names `file` and the nearest headers.
+/// surrounding spaces (as [`io::Table::column`]). The error ([`ErrorKind::MissingColumn`]) names
+/// `file` and the nearest headers; [`io::Table::explain_missing`] adds where the column is.
 pub fn column_index<S: AsRef<str>>(header: &[S], name: &str, file: &str) -> Result<usize> {
     if let Some(i) = header.iter().position(|h| h.as_ref() == name) {
         io::Table::check_unique(header, i, file, 1)?;
@@ -97,14 +98,17 @@ pub fn column_index<S: AsRef<str>>(header: &[S], name: &str, file: &str) -> Resu
     }
     let near = nearest(name, header.iter().map(AsRef::as_ref), 3);
     Err(Error::new(
-        ErrorKind::Input(format!(
-            "no column `{name}` in the header{}",
-            if near.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", near.join(", "))
-            }
-        )),
+        ErrorKind::MissingColumn {
+            column: name.to_owned(),
+            message: format!(
+                "no column `{name}` in the header{}",
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", near.join(", "))
+                }
+            ),
+        },
         Location::file(file).at(1, 1),
     ))
 }

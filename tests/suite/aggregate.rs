@@ -148,7 +148,7 @@ fn a_census_style_table_by_label_with_bad_rows() {
     let rules: Vec<&str> = rejects
         .lines()
         .skip(1)
-        .map(|l| l.split(',').nth(4).unwrap())
+        .map(|l| l.split(',').nth(5).unwrap())
         .collect();
     assert_eq!(rules, ["CV001", "CV008"]);
 }

@@ -772,6 +772,7 @@ fn rejected_rows_go_to_the_rejects_file_with_validations_rule_ids() {
         [
             "line",
             "record",
+            "row",
             "column",
             "value",
             "rule",
@@ -786,9 +787,9 @@ fn rejected_rows_go_to_the_rejects_file_with_validations_rule_ids() {
             let x = x.unwrap();
             (
                 x[0].to_owned(),
-                x[2].to_owned(),
                 x[3].to_owned(),
                 x[4].to_owned(),
+                x[5].to_owned(),
             )
         })
         .collect();
@@ -1285,7 +1286,7 @@ fn check_case(name: &str) {
         .records()
         .map(|r| {
             let r = r.unwrap();
-            (r[0].parse().unwrap(), r[4].to_owned())
+            (r[0].parse().unwrap(), r[5].to_owned())
         })
         .collect();
     let want: Vec<(u64, String)> = case["rejected"]

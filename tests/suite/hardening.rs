@@ -552,19 +552,27 @@ pub(crate) mod prop {
             .count() as u64
     }
 
-    /// The records the reader finds, checking on the way that they are numbered 1, 2, 3... and
-    /// that each starts on a later line than the one before. The header line comes first; in
+    /// The records the reader finds, checking on the way that they are numbered 1, 2, 3..., that
+    /// each starts on a later line than the one before, and on a later row, never past its line. The header line comes first; in
     /// JSON Lines the first object is both the header (its keys) and the first record, so that
     /// record is on the header's line.
     fn records(name: &str, bytes: &[u8]) -> Option<u64> {
         let table = Table::from_reader(name, bytes, &ReadOptions::default()).ok()?;
         let jsonl = table.format() == wm_ethnicity::InputFormat::Jsonl;
         let mut last = table.header_line();
+        let mut last_row = table.header_row();
         let mut n = 0;
         table
             .for_each(|r| {
                 n += 1;
                 assert_eq!(r.number(), n, "record numbers run 1, 2, 3...");
+                // A row spans one line or more, and rows rise from the header's; JSON Lines
+                // have none.
+                assert_eq!(r.row().is_none(), jsonl);
+                if let (Some(row), Some(before)) = (r.row(), last_row) {
+                    assert!(row > before && row <= r.line(), "row {row} after {before}");
+                }
+                last_row = r.row();
                 let first_json = jsonl && n == 1 && r.line() == last;
                 assert!(
                     r.line() > last || first_json,
@@ -1113,8 +1121,9 @@ fn a_record_over_the_field_cap_is_refused_naming_its_line() {
         err.starts_with("wide.csv:3:1: a record of more than 100000 fields"),
         "{err}"
     );
-    // Exactly at the cap: a ragged record, read and reported as such by validation.
-    let mut data = b"id,ethnicity\n".to_vec();
+    // Exactly at the cap: a ragged record, read and reported as such by validation. (Its one
+    // value makes it a record: a row of empty fields would be a blank row.)
+    let mut data = b"id,ethnicity\n1".to_vec();
     data.extend(std::iter::repeat_n(b',', fields - 1));
     data.push(b'\n');
     assert_eq!(read_all("wide.csv", &data[..]), Ok(1));

@@ -63,11 +63,11 @@ fn rejects_of_several_aggregated_files_name_the_file() {
     let text = std::fs::read_to_string(&rejects).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[0].starts_with("file,line,record,column,value,"),
+        lines[0].starts_with("file,line,record,row,column,value,"),
         "{text}"
     );
-    assert!(lines[1].starts_with("a.csv,3,2,e,QQ,"), "{text}");
-    assert!(lines[2].starts_with("b.csv,2,1,e,XX,"), "{text}");
+    assert!(lines[1].starts_with("a.csv,3,2,3,e,QQ,"), "{text}");
+    assert!(lines[2].starts_with("b.csv,2,1,2,e,XX,"), "{text}");
     // One input: no file column (the file is the one input).
     let o = Command::new(env!("CARGO_BIN_EXE_wm-ethnicity"))
         .current_dir(dir.path())

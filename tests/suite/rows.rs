@@ -1,481 +1,496 @@
-//! Output + rejects = input: converted records with their places (`--with-position`) and
-//! full-row rejects (`--rejects-rows full`) give back every input row, in order, field for field;
-//! fixed, the rejects convert again with the same flags.
+//! Every row of a return counted and placed: each record knows the spreadsheet row Excel shows
+//! (issue 11, item 6); a sheet is chosen by name or number and the header by its row, and a
+//! missing column's error says where the column is (item 9); rows that hold nothing are blank
+//! rows, never records (item 12).
 
-use crate::cli::{run, stderr, stdout};
-use crate::convert::{path_str, registry, tmp};
-use proptest::prelude::*;
-use std::collections::BTreeMap;
-use std::path::Path;
-use wm_ethnicity::{AddedColumns, OUTPUT_COLUMNS, RecordFormat, RecordWriter, RejectWriter};
-use wm_ethnicity::{Converter, Plan, SchemeFrom, Summary, Synonyms, convert_stream};
-use wm_ethnicity::{Encoding, ReadOptions, Table};
+use crate::cli::{stderr, stdout};
+use crate::xlsx::{Cell, Sheet, write_ods, write_xlsx};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter};
+use wm_ethnicity::{Converter, Plan, SchemeFrom, Synonyms, convert_stream};
+use wm_ethnicity::{Finding, Registry, Report, ReturnSpec, Validator};
+use wm_ethnicity::{ReadOptions, Table};
 
-/// The columns that follow the input's on a full-row reject: a line's last seven fields.
-const REJECT_TAIL: usize = 7;
-
-/// One row given back: its record number, its line, and its input fields as bytes.
-type Row = (u64, u64, Vec<Vec<u8>>);
-
-/// Converts `data` (input `name`, the NHS codes in column `ethnicity`) with the position columns
-/// and full-row rejects: the summary, the output in `format` and the rejects.
-fn convert_rows(
-    name: &str,
-    data: &[u8],
-    opts: &ReadOptions,
-    format: RecordFormat,
-) -> (Summary, Vec<u8>, Vec<u8>) {
-    let table = Table::from_reader(name, data, opts).unwrap();
-    let plan = Plan::new("ethnicity", SchemeFrom::Fixed("nhs-ethnic-category".into()));
-    let conv =
-        Converter::new(registry(), Synonyms::builtin(), &plan, table.header(), name).unwrap();
-    let added = AddedColumns {
-        position: true,
-        ..AddedColumns::default()
-    };
-    let mut out = RecordWriter::new(Vec::new(), format, table.header(), added).unwrap();
-    let mut rejects = RejectWriter::full_rows(Vec::new(), table.header()).unwrap();
-    let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
-    (s, out.finish().unwrap(), rejects.finish().unwrap())
-}
-
-fn number(field: &[u8]) -> u64 {
-    std::str::from_utf8(field).unwrap().parse().unwrap()
-}
-
-/// The converted records of CSV `out` whose input had `n` columns: each one's record, line and
-/// input fields (the `wm_` columns dropped).
-fn csv_output_rows(out: &[u8], n: usize) -> Vec<Row> {
-    let mut r = csv::ReaderBuilder::new().from_reader(out);
-    let header = r.byte_headers().unwrap().clone();
-    assert_eq!(&header[n], b"wm_line");
-    assert_eq!(&header[n + 1], b"wm_record");
-    assert_eq!(&header[n + 2], OUTPUT_COLUMNS[0].as_bytes());
-    r.byte_records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            let fields = rec.iter().take(n).map(<[u8]>::to_vec).collect();
-            (number(&rec[n + 1]), number(&rec[n]), fields)
-        })
-        .collect()
-}
-
-/// The converted records of JSON Lines `out`, read by the input's `columns`.
-fn jsonl_output_rows(out: &[u8], columns: &[&str]) -> Vec<Row> {
-    std::str::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            let fields = columns
-                .iter()
-                .map(|c| v[c].as_str().unwrap().as_bytes().to_vec())
-                .collect();
-            let at = |k: &str| v[k].as_u64().expect("positions are numbers in JSON Lines");
-            (at("wm_record"), at("wm_line"), fields)
-        })
-        .collect()
-}
-
-/// The full-row rejects of `rejects`: each one's record, line and input fields (every field but
-/// the last seven, as the row had them).
-fn reject_rows(rejects: &[u8], header: &[&str]) -> Vec<Row> {
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(rejects);
-    let got: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
-    let want: Vec<&str> = header
-        .iter()
-        .copied()
-        .chain([
-            "wm_line",
-            "wm_record",
-            "wm_column",
-            "wm_rule",
-            "wm_rule_name",
-            "wm_reason",
-            "wm_suggestion",
+/// Runs `wm-ethnicity COMMAND FILE --scheme dfe-cbds --column Ethnicity EXTRA...` in `dir`.
+fn coded(dir: &Path, command: &str, file: &str, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wm-ethnicity"))
+        .args([
+            command,
+            file,
+            "--scheme",
+            "dfe-cbds",
+            "--column",
+            "Ethnicity",
         ])
-        .collect();
-    assert_eq!(got, want);
-    r.byte_records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            let k = rec.len() - REJECT_TAIL;
-            let fields = rec.iter().take(k).map(<[u8]>::to_vec).collect();
-            (number(&rec[k + 1]), number(&rec[k]), fields)
-        })
-        .collect()
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
 }
 
-/// Output and rejects merged by `wm_record`: each record once, in the input's order.
-fn merged(out: Vec<Row>, rejects: Vec<Row>) -> Vec<Row> {
-    let mut all = BTreeMap::new();
-    for (record, line, fields) in out.into_iter().chain(rejects) {
-        assert!(
-            all.insert(record, (line, fields)).is_none(),
-            "record {record} is in the output and the rejects, or twice"
-        );
+/// Asserts that `text` holds `want`, showing `text` when not.
+fn has(text: &str, want: &str) {
+    assert!(text.contains(want), "no `{want}` in:\n{text}");
+}
+
+/// Validates `table` against `spec`, with the built-in schemes.
+fn validate_as(
+    table: Table<'_>,
+    spec: &ReturnSpec,
+) -> wm_ethnicity::Result<(Report, Vec<Finding>)> {
+    let registry = Registry::new();
+    Validator::new(spec, &registry).unwrap().findings(table)
+}
+
+/// Validates `table`: the coded column Ethnicity in dfe-cbds, with ids in UPN when `ids`.
+fn validated(table: Table<'_>, ids: bool) -> (Report, Vec<Finding>) {
+    let mut spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
+    if ids {
+        spec = spec.with_id_column("UPN");
     }
-    all.into_iter().map(|(r, (l, f))| (r, l, f)).collect()
+    validate_as(table, &spec).unwrap()
 }
 
-/// Writes `rows` as CSV after `header` (a ragged row as it is): the bytes and each row's line.
-fn csv_input(header: &[&str], rows: &[Vec<String>]) -> (Vec<u8>, Vec<u64>) {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    w.write_record(header).unwrap();
-    let mut lines = Vec::new();
-    for r in rows {
-        w.flush().unwrap();
-        lines.push(line_ends(w.get_ref()) + 1);
-        w.write_record(r).unwrap();
-    }
-    (w.into_inner().unwrap(), lines)
+/// Why validating `table` for a coded column `column` in dfe-cbds could not start.
+fn validated_error(table: Table<'_>, column: &str) -> String {
+    let spec = ReturnSpec::coded(column, "dfe-cbds");
+    validate_as(table, &spec).unwrap_err().to_string()
 }
 
-/// Line ends as a text editor counts them: CR LF, LF, or a lone CR.
-fn line_ends(text: &[u8]) -> u64 {
-    let ends = (0..text.len()).filter(|&i| match text[i] {
-        b'\n' => true,
-        b'\r' => text.get(i + 1) != Some(&b'\n'),
-        _ => false,
-    });
-    ends.count() as u64
+/// A workbook `r.xlsx` in `dir` of one sheet, `Pupils`, holding `rows`.
+fn pupils_sheet(dir: &Path, rows: &[(u32, &[Cell<'_>])]) -> PathBuf {
+    let path = dir.join("r.xlsx");
+    write_xlsx(&path, &[("Pupils", rows)]);
+    path
 }
 
-fn bytes(rows: &[Vec<String>]) -> Vec<Vec<Vec<u8>>> {
-    rows.iter()
-        .map(|r| r.iter().map(|f| f.as_bytes().to_vec()).collect())
-        .collect()
-}
-
-const HEADER: [&str; 4] = ["id", "name", "dob", "ethnicity"];
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-
-    /// Any CSV return (quotes, line breaks, delimiters and formula-like text in its cells, good,
-    /// bad and empty codes, ragged rows), converted with the position columns and full-row
-    /// rejects: merged by `wm_record`, with the `wm_` columns dropped, they are the input.
-    #[test]
-    fn output_and_full_rejects_give_back_the_input_row_for_row(
-        rows in prop::collection::vec(
-            (
-                "[a-z ,\"\r\n\u{e9}=-]{0,6}",
-                "[0-9/]{0,10}",
-                prop::sample::select(vec!["J", "j1", "C", "Z", "99", "", "QQ", "9.7E+14", " a "]),
-                prop::sample::select(vec![0i8, 0, 0, 0, 1, -1]),
-            ),
-            1..30,
-        ),
-        jsonl in any::<bool>(),
-    ) {
-        let input: Vec<Vec<String>> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, (name, dob, code, ragged))| {
-                let mut r = vec![format!("R{i}"), name.clone(), dob.clone(), (*code).to_owned()];
-                match ragged {
-                    1 => r.push("extra".to_owned()),
-                    -1 => {
-                        r.pop();
-                    }
-                    _ => {}
-                }
-                r
-            })
-            .collect();
-        let (data, lines) = csv_input(&HEADER, &input);
-        let format = if jsonl { RecordFormat::Jsonl } else { RecordFormat::Csv };
-        let (s, out, rejects) = convert_rows("t.csv", &data, &ReadOptions::default(), format);
-        prop_assert_eq!(s.rows, input.len() as u64);
-        let out = if jsonl { jsonl_output_rows(&out, &HEADER) } else { csv_output_rows(&out, HEADER.len()) };
-        let rejects = reject_rows(&rejects, &HEADER);
-        prop_assert_eq!((out.len() as u64, rejects.len() as u64), (s.converted, s.rejected));
-        let back = merged(out, rejects);
-        let records: Vec<u64> = back.iter().map(|r| r.0).collect();
-        prop_assert_eq!(records, (1..=input.len() as u64).collect::<Vec<_>>());
-        prop_assert_eq!(back.iter().map(|r| r.1).collect::<Vec<_>>(), lines);
-        prop_assert_eq!(back.into_iter().map(|r| r.2).collect::<Vec<_>>(), bytes(&input));
-    }
-}
+/// An Excel CSV export: empty rows above the header, rows of empty cells between and after the
+/// records, one with fewer fields than the header, and a line of spaces.
+const EMPTY_ROWS: &str = "\n;;\nUPN;Ethnicity;Notes\nA1;WBRI;x\n;;\n   \nA2;APKN;\n;;;;;\n;;\n";
 
 #[test]
-fn malformed_records_are_kept_whole_in_full_rejects() {
-    // Bytes not valid UTF-8: in a column not read (converted, kept as they were) and in the
-    // coded column (rejected, WM011, the bytes kept as they were).
-    let data = b"id,name,ethnicity\n1,Ann \xff,J\n2,Bo,J\xfe\n3,Cy,A,extra\n";
-    let opts = ReadOptions {
-        encoding: Some(Encoding::Utf8),
-        ..ReadOptions::default()
-    };
-    let (s, out, rejects) = convert_rows("t.csv", data, &opts, RecordFormat::Csv);
-    assert_eq!((s.converted, s.rejected), (1, 2));
-    let header = ["id", "name", "ethnicity"];
-    let back = merged(csv_output_rows(&out, 3), reject_rows(&rejects, &header));
-    let want: Vec<Row> = vec![
-        (
-            1,
-            2,
-            vec![b"1".to_vec(), b"Ann \xff".to_vec(), b"J".to_vec()],
-        ),
-        (2, 3, vec![b"2".to_vec(), b"Bo".to_vec(), b"J\xfe".to_vec()]),
-        (
-            3,
-            4,
-            vec![
-                b"3".to_vec(),
-                b"Cy".to_vec(),
-                b"A".to_vec(),
-                b"extra".to_vec(),
-            ],
-        ),
-    ];
-    assert_eq!(back, want);
-    let text = String::from_utf8_lossy(&rejects);
-    assert!(
-        text.contains(",WM011,") && text.contains(",WM010,"),
-        "{text}"
-    );
+fn rows_that_hold_nothing_are_blank_rows_never_findings_or_rejects() {
+    let registry = Registry::new();
+    let open = || Table::from_reader("t.csv", EMPTY_ROWS.as_bytes(), &ReadOptions::default());
+    let table = open().unwrap();
+    assert_eq!(table.header(), ["UPN", "Ethnicity", "Notes"]);
+    assert_eq!(table.header_line(), 3);
+    let (report, findings) = validated(table, true);
+    assert!(findings.is_empty(), "{findings:?}");
+    // The six rows after the header: two records, four rows that hold nothing.
+    assert_eq!((report.records, report.blank_lines), (2, 4));
 
-    // A JSON Lines line that is not an object: its text is the row's one field.
-    let data =
-        b"{\"id\":\"1\",\"ethnicity\":\"J\"}\n[1, \"x,y\"]\n{\"id\":\"3\",\"ethnicity\":\"QQ\"}\n";
-    let (s, out, rejects) = convert_rows(
-        "t.jsonl",
-        data,
-        &ReadOptions::default(),
-        RecordFormat::Jsonl,
-    );
-    assert_eq!((s.converted, s.rejected), (1, 2));
-    let back = merged(
-        jsonl_output_rows(&out, &["id", "ethnicity"]),
-        reject_rows(&rejects, &["id", "ethnicity"]),
-    );
-    let want: Vec<Row> = vec![
-        (1, 1, vec![b"1".to_vec(), b"J".to_vec()]),
-        (2, 2, vec![b"[1, \"x,y\"]".to_vec()]),
-        (3, 3, vec![b"3".to_vec(), b"QQ".to_vec()]),
-    ];
-    assert_eq!(back, want);
-    assert!(String::from_utf8_lossy(&rejects).contains(",WM018,"));
-}
-
-/// `convert` of `input`'s NHS codes in column `ethnicity`, with the flags `more`.
-fn convert_nhs(input: &Path, more: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "convert",
-        path_str(input),
-        "--scheme",
-        "nhs-ethnic-category",
-        "--column",
-        "ethnicity",
-    ];
-    args.extend(more);
-    run(&args)
-}
-
-fn convert_cli(input: &Path, out: &Path, rejects: &Path) -> std::process::Output {
-    convert_nhs(
-        input,
-        &[
-            "--with-position",
-            "--rejects-rows",
-            "full",
-            "--output",
-            path_str(out),
-            "--rejects",
-            path_str(rejects),
-        ],
+    let table = open().unwrap();
+    let plan = Plan::new("Ethnicity", SchemeFrom::Fixed("dfe-cbds".into()));
+    let conv = Converter::new(
+        &registry,
+        Synonyms::builtin(),
+        &plan,
+        table.header(),
+        "t.csv",
     )
-}
-
-/// Asserts that a run exited with `code` and that its summary holds each of `lines`.
-fn exits_saying(o: &std::process::Output, code: i32, lines: &[&str]) {
-    let said = stdout(o);
-    assert_eq!(o.status.code(), Some(code), "{said}{}", stderr(o));
-    for l in lines {
-        assert!(said.contains(l), "{l}: {said}");
-    }
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap()
+    .unwrap();
+    let mut out = RecordWriter::new(
+        Vec::new(),
+        RecordFormat::Csv,
+        table.header(),
+        AddedColumns::default(),
+    )
+    .unwrap();
+    let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+    let s = convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).unwrap();
+    assert_eq!(
+        (s.rows, s.converted, s.rejected, s.blank_lines),
+        (2, 2, 0, 4)
+    );
+    let rejects = String::from_utf8(rejects.finish().unwrap()).unwrap();
+    assert_eq!(rejects.lines().count(), 1, "only the header: {rejects}");
 }
 
 #[test]
-fn fixed_full_rejects_convert_again_to_zero_rejects_keeping_the_original_places() {
-    let dir = tmp();
-    let p = |n: &str| dir.path().join(n);
-    let input: Vec<Vec<String>> = [
-        &["1", "Ann Smith", "1980-01-02", "J"][..],
-        &["2", "Bo\nJones", "1975-05-06", "QQ"],
-        &["3", "Cy", "2001-02-03", ""],
-        &["4", "Di", "1999-09-09", "A", "extra"],
-        &["5", "=Ed", "1960-12-31", "C"],
-        &["6", "Flo", "1990-10-10", "XX"],
-    ]
-    .iter()
-    .map(|r| r.iter().map(|&f| f.to_owned()).collect())
-    .collect();
-    let (data, lines) = csv_input(&HEADER, &input);
-    std::fs::write(p("in.csv"), &data).unwrap();
-    let o = convert_cli(&p("in.csv"), &p("out.csv"), &p("rejects.csv"));
-    exits_saying(
-        &o,
-        1,
-        &[
-            "rows in:    6 = converted 2 + rejected 4",
-            "full rows: every column of the input, personal data as in the output",
-        ],
-    );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(p("rejects.csv"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(
-            mode & 0o777,
-            0o600,
-            "full rejects are readable by their owner only"
-        );
-    }
-    let out = csv_output_rows(&read(&p("out.csv")), HEADER.len());
-    let back = merged(out.clone(), reject_rows(&read(&p("rejects.csv")), &HEADER));
-    assert_eq!(back.iter().map(|r| r.1).collect::<Vec<_>>(), lines);
-    assert_eq!(
-        back.into_iter().map(|r| r.2).collect::<Vec<_>>(),
-        bytes(&input)
-    );
-
-    // Fix the coded column (and the stray field) in the rejects, keeping their wm_ columns.
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(p("rejects.csv"))
-        .unwrap();
-    let mut w = csv::Writer::from_path(p("fixed.csv")).unwrap();
-    w.write_record(r.headers().unwrap()).unwrap();
-    let mut fixed = input.clone();
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        let mut row: Vec<String> = rec.iter().map(str::to_owned).collect();
-        let tail = row.split_off(row.len() - REJECT_TAIL);
-        row.truncate(HEADER.len());
-        row[3] = match row[3].as_str() {
-            "" => "Z".to_owned(),
-            "QQ" | "XX" => "J".to_owned(),
-            other => other.to_owned(),
-        };
-        let record: usize = tail[1].parse().unwrap();
-        fixed[record - 1].clone_from(&row);
-        w.write_record(row.iter().chain(&tail)).unwrap();
-    }
-    w.flush().unwrap();
-    drop(w);
-
-    let o = convert_cli(&p("fixed.csv"), &p("out2.csv"), &p("rejects2.csv"));
-    exits_saying(
-        &o,
-        0,
-        &[
-            "rows in:    4 = converted 4 + rejected 0",
-            "positions:  wm_line and wm_record kept from the input",
-            "earlier run: its reject reasons (wm_column",
-        ],
-    );
-    // The same columns as the first run's files: the rejects' own wm_ columns do not repeat.
-    let first_line = |f: &str| {
-        let text = String::from_utf8(read(&p(f))).unwrap();
-        text.lines().next().unwrap().to_owned()
-    };
-    assert_eq!(first_line("out2.csv"), first_line("out.csv"));
-    assert_eq!(first_line("rejects2.csv"), first_line("rejects.csv"));
-    assert_eq!(reject_rows(&read(&p("rejects2.csv")), &HEADER), []);
-    // Both outputs merged by wm_record: the fixed input, row for row, at its original places.
-    let out2 = csv_output_rows(&read(&p("out2.csv")), HEADER.len());
-    let back = merged(out, out2);
-    assert_eq!(back.iter().map(|r| r.1).collect::<Vec<_>>(), lines);
-    assert_eq!(
-        back.into_iter().map(|r| r.2).collect::<Vec<_>>(),
-        bytes(&fixed)
-    );
-}
-
-#[test]
-fn a_header_with_one_position_column_is_an_error_naming_it() {
-    let dir = tmp();
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, "id,wm_record,ethnicity\n1,7,J\n").unwrap();
-    for flag in ["--with-position", "--rejects-rows"] {
-        let rejects = dir.path().join("rejects.csv");
-        let mut args = vec!["--output", "-", flag];
-        if flag == "--rejects-rows" {
-            args.extend(["full", "--rejects", path_str(&rejects)]);
-        }
-        let o = convert_nhs(&input, &args);
-        assert_eq!(o.status.code(), Some(2), "{flag}: {}", stdout(&o));
-        let err = stderr(&o);
-        assert!(
-            err.contains("in.csv:1:1: the header has a column `wm_record` but no `wm_line`"),
-            "{flag}: {err}"
-        );
-        assert!(
-            !rejects.exists() && stdout(&o).is_empty(),
-            "{flag}: nothing written"
-        );
-    }
-    // Without the position columns the column is the input's like any other.
-    let o = convert_nhs(&input, &[]);
+fn the_summaries_say_how_many_empty_rows_were_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.csv"), EMPTY_ROWS).unwrap();
+    let o = coded(dir.path(), "validate", "r.csv", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).starts_with("id,wm_record,ethnicity,wm_code,"),
+        stdout(&o).contains("records:   2 (and 4 blank or empty rows skipped: not records)"),
         "{}",
         stdout(&o)
     );
+    let o = coded(dir.path(), "convert", "r.csv", &["-o", "out.csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    has(&text, "rows in:    2 = converted 2 + rejected 0");
+    has(&text, "skipped:    4 blank or empty rows (not records)");
+}
 
-    // The library refuses as the command does, naming the column; twice is refused too.
-    for header in [
-        &["id", "wm_line", "ethnicity"][..],
-        &["wm_line", "wm_record", "wm_line"],
-    ] {
-        let added = AddedColumns {
-            position: true,
-            ..AddedColumns::default()
+/// A CSV return as Excel opens it: a blank line is a row; a quoted value with a line break takes
+/// two lines in a text editor but one row. Rows 4, 5, 8 and 9 hold codes dfe-cbds does not have.
+const MULTI_LINE: &str = "UPN,Ethnicity,Notes\r\n\
+A1,WBRI,x\r\n\
+\r\n\
+A2,QQQ,\"two\r\nlines\"\r\n\
+A3,ZZZ,\r\n\
+\r\n\
+\r\n\
+A4,\"X\r\nY\",\r\n\
+A5,WXYZ,\r\n";
+
+/// (line, row, record) of every finding about the coded column.
+fn places(findings: &[Finding]) -> Vec<(Option<u64>, Option<u64>, Option<u64>)> {
+    findings
+        .iter()
+        .filter(|f| f.column.as_deref() == Some("Ethnicity"))
+        .map(|f| (f.line, f.row, f.record))
+        .collect()
+}
+
+#[test]
+fn every_finding_names_the_row_excel_shows_after_blank_lines_and_line_breaks() {
+    let opts = ReadOptions::default();
+    let table = Table::from_reader("r.csv", MULTI_LINE.as_bytes(), &opts).unwrap();
+    let (_, findings) = validated(table, true);
+    // Not record + 1 (3, 4, 5, 6): the blank rows count, the broken values do not.
+    assert_eq!(
+        places(&findings),
+        [
+            (Some(4), Some(4), Some(2)),
+            (Some(6), Some(5), Some(3)),
+            (Some(9), Some(8), Some(4)),
+            (Some(11), Some(9), Some(5)),
+        ]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.csv"), MULTI_LINE).unwrap();
+    let validate = |format: &str| {
+        let o = coded(dir.path(), "validate", "r.csv", &["--format", format]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let text = validate("text");
+    has(
+        &text,
+        "  row 5, line 6 (record 3), column Ethnicity: error WM001",
+    );
+    has(&text, "  row 4 (record 2), column Ethnicity: error WM001");
+    assert!(
+        text.contains("(row = the row Excel shows; line = a text editor's line"),
+        "{text}"
+    );
+    let rows: Vec<String> = csv::Reader::from_reader(validate("csv").as_bytes())
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| r.unwrap()["row"].clone())
+        .collect();
+    assert_eq!(rows, ["4", "5", "8", "9"]);
+    let rows: Vec<u64> = validate("jsonl")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["row"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(rows, [4, 5, 8, 9]);
+    let json: serde_json::Value = serde_json::from_str(&validate("json")).unwrap();
+    let rows: Vec<u64> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [4, 5, 8, 9]);
+}
+
+#[test]
+fn every_reject_names_the_row_excel_shows_after_blank_lines_and_line_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.csv"), MULTI_LINE).unwrap();
+    let convert = |extra: &[&str]| {
+        let o = coded(
+            dir.path(),
+            "convert",
+            "r.csv",
+            &[&["-o", "out.csv", "--force"], extra].concat(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        stderr(&o)
+    };
+    convert(&["--rejects", "rejects.csv"]);
+    let rejects: Vec<(String, String, String)> =
+        csv::Reader::from_path(dir.path().join("rejects.csv"))
+            .unwrap()
+            .deserialize::<std::collections::HashMap<String, String>>()
+            .map(|r| {
+                let r = r.unwrap();
+                (r["line"].clone(), r["row"].clone(), r["record"].clone())
+            })
+            .collect();
+    let want = [
+        ("4", "4", "2"),
+        ("6", "5", "3"),
+        ("9", "8", "4"),
+        ("11", "9", "5"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| ((*a).into(), (*b).into(), (*c).into()))
+        .collect();
+    assert_eq!(rejects, want);
+    let err = convert(&[]);
+    has(&err, "r.csv:4: Ethnicity: rejected: WM001");
+    has(&err, "r.csv:6 (row 5): Ethnicity: rejected: WM001");
+}
+
+#[test]
+fn a_sheet_record_is_on_its_sheet_row_empty_sheet_rows_are_blank_and_json_lines_have_no_row() {
+    // Row 3 is missing (Excel shows it empty); rows 5, 7 and 8 hold only formatted or blank
+    // cells, at the end too: blank rows, neither records nor findings.
+    let dir = tempfile::tempdir().unwrap();
+    let path = pupils_sheet(
+        dir.path(),
+        &[
+            (1, &[Some("UPN"), Some("Ethnicity")]),
+            (2, &[Some("A1"), Some("WBRI")]),
+            (4, &[Some("A2"), Some("QQQ")]),
+            (5, &[Some(""), Some(" ")]),
+            (6, &[Some("A3"), Some("ZZZ")]),
+            (7, &[Some(""), Some("")]),
+            (8, &[None, Some("")]),
+        ],
+    );
+    let table = Table::open(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(table.header_row(), Some(1));
+    let (report, findings) = validated(table, true);
+    assert_eq!((report.records, report.blank_lines), (3, 4));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert_eq!(
+        places(&findings),
+        [(Some(4), Some(4), Some(2)), (Some(6), Some(6), Some(3))]
+    );
+
+    let jsonl = "{\"Ethnicity\": \"WBRI\"}\n\n{\"Ethnicity\": \"QQQ\"}\n";
+    let table = Table::from_reader("r.jsonl", jsonl.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(table.header_row(), None);
+    let (_, findings) = validated(table, false);
+    assert_eq!(places(&findings), [(Some(3), None, Some(2))]);
+    assert!(
+        findings[0].to_string().starts_with("line 3 (record 2)"),
+        "{}",
+        findings[0]
+    );
+}
+
+/// A workbook as councils send it: a cover sheet first, then the data under a title row.
+const COVER_SHEET: &[Sheet<'static>] = &[
+    (
+        "Cover",
+        &[
+            (1, &[Some("Autumn census return")]),
+            (3, &[Some("Prepared by the data team")]),
+        ],
+    ),
+    (
+        "Pupils",
+        &[
+            (1, &[Some("Pupils on roll, October")]),
+            (3, &[Some("UPN"), Some("Ethnicity")]),
+            (4, &[Some("A1"), Some("WBRI")]),
+            (5, &[Some("A2"), Some("QQQ")]),
+        ],
+    ),
+    ("Notes", &[(1, &[Some("Read me")])]),
+];
+
+#[test]
+fn a_missing_column_names_the_sheet_read_and_the_flags_that_find_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    write_xlsx(&dir.path().join("r.xlsx"), COVER_SHEET);
+    let with = |command: &str, extra: &[&str]| coded(dir.path(), command, "r.xlsx", extra);
+    for command in ["validate", "convert"] {
+        let o = with(command, &[]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        for want in [
+            "r.xlsx:1",
+            "Sheet `Cover` was read (the other sheets: 2 `Pupils`, 3 `Notes`)",
+            "Row 3 of sheet `Pupils` has a column `Ethnicity`: try --sheet Pupils --header-row 3",
+        ] {
+            assert!(err.contains(want), "{command}: no `{want}` in {err}");
+        }
+        // The sheet read, by number: the header is still not on its first row.
+        let err = stderr(&with(command, &["--sheet", "2"]));
+        assert!(
+            err.contains("Sheet `Pupils` was read (the other sheets: 1 `Cover`, 3 `Notes`)")
+                && err.contains("Row 3 of sheet `Pupils` has a column `Ethnicity`"),
+            "{command}: {err}"
+        );
+    }
+    // The flags the error gives read the return, by the sheet's name or its number.
+    for sheet in ["Pupils", "2"] {
+        let o = with("validate", &["--sheet", sheet, "--header-row", "3"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let text = stdout(&o);
+        has(
+            &text,
+            "read as:   XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)",
+        );
+        has(&text, "  row 5 (record 2), column Ethnicity: error WM001");
+        let o = with(
+            "convert",
+            &[
+                "--sheet",
+                sheet,
+                "--header-row",
+                "3",
+                "-o",
+                "out.csv",
+                "--force",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let text = stdout(&o);
+        has(
+            &text,
+            "read as:    XLSX, sheet \"Pupils\", header on row 3 (2 rows above it skipped)",
+        );
+        has(&text, "rows in:    2 = converted 1 + rejected 1");
+    }
+    // A column no sheet has: the error says it looked.
+    let table = Table::open(&dir.path().join("r.xlsx"), &ReadOptions::default()).unwrap();
+    let err = validated_error(table, "Religion");
+    assert!(
+        err.contains("there is no column `Religion` in the header (row 1)")
+            && err.contains("No row among the first 20 of any sheet has a column `Religion`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn both_workbook_readers_choose_a_sheet_by_number_and_the_header_by_its_row() {
+    // `.xlsx` is streamed cell by cell; `.ods` (like `.xls`) is read whole: the same answers.
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("r.xlsx");
+    write_xlsx(&xlsx, COVER_SHEET);
+    let ods = dir.path().join("r.ods");
+    write_ods(&ods, COVER_SHEET);
+    for path in [xlsx, ods] {
+        let open = |sheet: &str, header_row| {
+            let opts = ReadOptions {
+                sheet: Some(sheet.to_owned()),
+                header_row,
+                ..ReadOptions::default()
+            };
+            Table::open(&path, &opts)
         };
-        let e = RecordWriter::new(Vec::new(), RecordFormat::Csv, header, added).unwrap_err();
-        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
-        assert!(e.to_string().contains("`wm_line`"), "{e}");
-        let e = RejectWriter::full_rows(Vec::new(), header).unwrap_err();
-        assert!(e.to_string().contains("`wm_line`"), "{e}");
+        let table = open("2", Some(3)).unwrap();
+        assert_eq!(table.sheet(), Some("Pupils"));
+        assert_eq!((table.header_line(), table.header_row()), (3, Some(3)));
+        let (report, findings) = validated(table, true);
+        assert_eq!((report.records, report.blank_lines), (2, 0));
+        assert_eq!(places(&findings), [(Some(5), Some(5), Some(2))]);
+        let err = open("2", Some(2)).unwrap_err().to_string();
+        has(
+            &err,
+            "row 2 of sheet `Pupils` is empty: there is no header on it",
+        );
+        let err = open("4", None).unwrap_err().to_string();
+        has(
+            &err,
+            "there is no sheet 4: the workbook has 3 sheets: 1 `Cover`, 2 `Pupils`, 3 `Notes`",
+        );
+        let err = validated_error(open("1", None).unwrap(), "Ethnicity");
+        has(
+            &err,
+            "Row 3 of sheet `Pupils` has a column `Ethnicity`: try --sheet Pupils --header-row 3",
+        );
     }
 }
 
 #[test]
-fn narrow_rejects_stay_the_default_and_never_hold_another_column() {
-    let dir = tmp();
-    let input = dir.path().join("in.csv");
-    let rejects = dir.path().join("rejects.csv");
-    std::fs::write(&input, "id,name,ethnicity\nP-1,Secret Name,QQ\n").unwrap();
-    let o = convert_nhs(
-        &input,
+fn a_sheet_named_with_digits_is_found_by_its_name_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    write_xlsx(
+        &path,
         &[
-            "--with-position",
-            "--output",
-            "-",
-            "--rejects",
-            path_str(&rejects),
+            ("2024", &[(1, &[Some("Ethnicity")]), (2, &[Some("WBRI")])]),
+            ("1", &[(1, &[Some("Ethnicity")]), (2, &[Some("APKN")])]),
         ],
     );
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let text = std::fs::read_to_string(&rejects).unwrap();
-    assert!(text.starts_with("line,record,column,value,rule,"), "{text}");
+    let sheet_of = |want: &str| {
+        let opts = ReadOptions {
+            sheet: Some(want.to_owned()),
+            ..ReadOptions::default()
+        };
+        Table::open(&path, &opts).map(|t| t.sheet().unwrap().to_owned())
+    };
+    assert_eq!(sheet_of("1").unwrap(), "1");
+    assert_eq!(sheet_of("2").unwrap(), "1");
+    assert_eq!(sheet_of("2024").unwrap(), "2024");
+    let err = sheet_of("3").unwrap_err().to_string();
     assert!(
-        !text.contains("Secret Name") && !text.contains("P-1"),
-        "{text}"
+        err.ends_with("there is no sheet 3: the workbook has 2 sheets: 1 `2024`, 2 `1`"),
+        "{err}"
     );
-    assert!(!stderr(&o).contains("full rows"), "{}", stderr(&o));
+}
+
+/// A CSV export with a title above the header; the title spans two lines.
+const TITLE_ROW: &str = "\"Pupil return\n2024\";;\n\nUPN;Ethnicity;Notes\nA1;WBRI;\nA2;QQQ;\n";
+
+#[test]
+fn a_csv_header_row_skips_and_counts_the_rows_above_it() {
+    let header_row = |n| ReadOptions {
+        header_row: n,
+        ..ReadOptions::default()
+    };
+    let table = Table::from_reader("r.csv", TITLE_ROW.as_bytes(), &header_row(Some(3))).unwrap();
+    assert_eq!(table.header(), ["UPN", "Ethnicity", "Notes"]);
+    assert_eq!((table.header_line(), table.header_row()), (4, Some(3)));
+    let mut seen = Vec::new();
+    table
+        .for_each(|r| {
+            seen.push((r.line(), r.row(), r.number()));
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(seen, [(5, Some(4), 1), (6, Some(5), 2)]);
+    let err = Table::from_reader("r.csv", TITLE_ROW.as_bytes(), &header_row(Some(2)))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "r.csv: row 2 holds nothing: there is no header on it (row 3 is the next that holds something)"
+    );
+    let err = Table::from_reader("r.csv", TITLE_ROW.as_bytes(), &header_row(Some(9)))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "r.csv: the file ends at row 5: there is no row 9 to read the header on"
+    );
+    let err = Table::from_reader("r.jsonl", &b"{\"a\": 1}\n"[..], &header_row(Some(1)))
+        .unwrap_err()
+        .to_string();
+    has(&err, "a JSON Lines file has none");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.csv"), TITLE_ROW).unwrap();
+    let o = coded(dir.path(), "validate", "r.csv", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    has(&err, "Row 3 has a column `Ethnicity`: try --header-row 3");
+    let o = coded(dir.path(), "validate", "r.csv", &["--header-row", "3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    has(
+        &text,
+        "read as:   CSV, delimiter \";\", header on row 3, line 4 (2 rows above it skipped)",
+    );
+    has(
+        &text,
+        "  row 5, line 6 (record 2), column Ethnicity: error WM001",
+    );
 }

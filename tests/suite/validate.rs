@@ -31,6 +31,7 @@ struct Flags {
     scheme_files: Vec<String>,
     encoding: Option<String>,
     sheet: Option<String>,
+    header_row: Option<u64>,
     delimiter: Option<String>,
     max_residual_share: Option<f64>,
 }
@@ -52,6 +53,7 @@ fn flags(args: &[String]) -> Flags {
             "--scheme-file" => f.scheme_files.push(v),
             "--encoding" => f.encoding = Some(v),
             "--sheet" => f.sheet = Some(v),
+            "--header-row" => f.header_row = Some(v.parse().unwrap()),
             "--delimiter" => f.delimiter = Some(v),
             "--max-residual-share" => f.max_residual_share = Some(v.parse().unwrap()),
             other => panic!("the test harness does not know {other}"),
@@ -88,6 +90,7 @@ fn run_library(file: &str, args: &[String]) -> Value {
             encoding: f.encoding.as_deref().and_then(Encoding::from_name),
             delimiter: f.delimiter.as_deref().map(|d| d.as_bytes()[0]),
             sheet: f.sheet.clone(),
+            header_row: f.header_row,
             // The binary reads these small files on one thread; the library here parses CSV on a
             // second one, so every expected result holds for both.
             threads: Threads::Two,
@@ -429,6 +432,7 @@ fn csv_output_has_one_row_per_finding_and_defuses_formulas() {
             "severity",
             "line",
             "record",
+            "row",
             "column",
             "value",
             "message",
@@ -447,7 +451,11 @@ fn csv_output_has_one_row_per_finding_and_defuses_formulas() {
                 .map(|n| n.to_string())
                 .unwrap_or_default()
         );
-        assert_eq!(row[7], *f["message"].as_str().unwrap());
+        assert_eq!(
+            row[5],
+            f["row"].as_u64().map(|n| n.to_string()).unwrap_or_default()
+        );
+        assert_eq!(row[8], *f["message"].as_str().unwrap());
     }
 
     let tmp = tempfile::tempdir().unwrap();
@@ -465,10 +473,10 @@ fn csv_output_has_one_row_per_finding_and_defuses_formulas() {
     ]);
     let mut r = csv::Reader::from_reader(o.stdout.as_slice());
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-    assert_eq!(&rows[0][6], "'=HYPERLINK(\"x\")");
+    assert_eq!(&rows[0][7], "'=HYPERLINK(\"x\")");
     // -8 is a code (Does not apply), a plain number: left alone.
     assert_eq!(&rows[1][0], "WM005");
-    assert_eq!(&rows[1][6], "-8");
+    assert_eq!(&rows[1][7], "-8");
 }
 
 #[test]
@@ -486,7 +494,7 @@ fn an_empty_csv_report_still_has_its_header() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
         stdout(&o),
-        "rule,name,severity,line,record,column,value,message,suggestion\n"
+        "rule,name,severity,line,record,row,column,value,message,suggestion\n"
     );
 }
 
@@ -511,11 +519,11 @@ fn the_text_summary_counts_rules_lists_first_findings_and_profiles_the_column() 
     for want in [
         "wm-ethnicity validate: dfe-census-bad.csv",
         "encoding:  utf-8 (detected: plain ASCII)",
-        "records:   14 (and 1 blank line, not a record)",
+        "records:   14 (and 1 blank or empty row skipped: not a record)",
         "Findings: 10 errors, 3 queries",
         "  WM001  unknown-code",
-        "First 3 of 13 findings (line = as a text editor counts; Excel shows record + 1; --format csv or jsonl lists them all):",
-        "  line 3 (record 2), column Ethnicity: error WM001 unknown-code: `APNK` is not a code of dfe-cbds (DfE Common Basic Data Set (CBDS) ethnicity codes). Did you mean APKN (Pakistani), AIND (Indian) or AMPK (Mirpuri Pakistani)?",
+        "First 3 of 13 findings (row = the row Excel shows; line = a text editor's line, where it differs; --format csv or jsonl lists them all):",
+        "  row 3 (record 2), column Ethnicity: error WM001 unknown-code: `APNK` is not a code of dfe-cbds (DfE Common Basic Data Set (CBDS) ethnicity codes). Did you mean APKN (Pakistani), AIND (Indian) or AMPK (Mirpuri Pakistani)?",
         "Data quality: column Ethnicity (dfe-cbds), 14 records",
         "residual            2   14.3%  (at most 20.0% allowed)",
         "Result: 10 errors: correct them before submitting the return.",
@@ -523,7 +531,7 @@ fn the_text_summary_counts_rules_lists_first_findings_and_profiles_the_column() 
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
     assert!(!text.contains("PRIVATE"), "{text}");
-    assert_eq!(text.matches("  line ").count(), 3, "{text}");
+    assert_eq!(text.matches("  row ").count(), 3, "{text}");
 }
 
 #[test]
@@ -667,7 +675,7 @@ fn could_not_validate_is_one_line_naming_the_file_and_exit_2() {
     );
     fails_with(
         &with("school-census.xlsx", &["--sheet", "Pupil"]),
-        "school-census.xlsx: there is no sheet `Pupil`; the sheets are: `Pupils`, `Notes`",
+        "school-census.xlsx: there is no sheet `Pupil`; the sheets are: 1 `Pupils`, 2 `Notes` (--sheet takes a name or a number)",
     );
     fails_with(
         &with("school-census.xlsx", &["--sheet", "Notes"]),
