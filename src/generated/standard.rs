@@ -5,7 +5,7 @@
 #![allow(clippy::pedantic)]
 
 /// The version of the standard compiled into this crate; every output record carries it.
-pub const STANDARD_VERSION: &str = "1.0.0";
+pub const STANDARD_VERSION: &str = "1.1.0";
 
 /// The five high-level ethnic groups (ONS Census 2021).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -502,7 +502,7 @@ pub enum Detailed {
     BlackAfricanZimbabwean,
     /// Any other ethnic group (section black-african, write-in)
     BlackAfricanAnyOtherEthnicGroup,
-    /// African unspecified (section black-caribbean, write-in)
+    /// African unspecified (section black-caribbean, recoded)
     BlackCaribbeanAfricanUnspecified,
     /// Black and European (section black-caribbean, write-in)
     BlackCaribbeanBlackAndEuropean,
@@ -676,7 +676,7 @@ pub enum Detailed {
     WhiteBulgarian,
     /// Colombian (section white, write-in)
     WhiteColombian,
-    /// Cornish (section white, write-in)
+    /// Cornish (section white, recoded)
     WhiteCornish,
     /// Croatian (section white, write-in)
     WhiteCroatian,
@@ -752,7 +752,7 @@ pub enum Detailed {
     WhiteOtherMixed,
     /// Other North African (section white, write-in)
     WhiteOtherNorthAfrican,
-    /// Other Traveller (section white, write-in)
+    /// Other Traveller (section white, recoded)
     WhiteOtherTraveller,
     /// Other White, White unspecified (section white, write-in)
     WhiteOtherWhiteWhiteUnspecified,
@@ -2185,7 +2185,7 @@ pub(crate) const DETAILED_CATEGORY: [Category; 287] = [
     Category::BlackAfrican,
     Category::BlackAfrican,
     Category::BlackAfrican,
-    Category::BlackOther,
+    Category::BlackAfrican,
     Category::BlackOther,
     Category::BlackOther,
     Category::BlackOther,
@@ -2272,7 +2272,7 @@ pub(crate) const DETAILED_CATEGORY: [Category; 287] = [
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,
-    Category::WhiteOther,
+    Category::WhiteBritish,
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,
@@ -2310,7 +2310,7 @@ pub(crate) const DETAILED_CATEGORY: [Category; 287] = [
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,
-    Category::WhiteOther,
+    Category::WhiteGypsyIrishTraveller,
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,

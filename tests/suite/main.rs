@@ -10,6 +10,7 @@ mod files;
 mod hardening;
 mod laws;
 mod messages;
+mod published;
 mod reading;
 mod readme;
 mod validate;
