@@ -212,7 +212,7 @@ pub fn crosswalk<'a>(from: &'a Scheme, to: &'a Scheme) -> Vec<CrosswalkRow<'a>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::builtin_scheme as builtin;
+    use crate::scheme::{BUILTIN_IDS, builtin_scheme as builtin};
 
     #[test]
     fn dfe_wirt_falls_to_nhs_c_with_the_loss_stated() {
@@ -246,6 +246,67 @@ mod tests {
         assert_eq!(e.loss, Loss::Ambiguous);
         assert!(e.code.is_none());
         assert!(e.note.contains("no likeliest"), "{}", e.note);
+    }
+
+    fn all_crosswalks() -> impl Iterator<Item = (&'static Scheme, CrosswalkRow<'static>)> {
+        BUILTIN_IDS.into_iter().flat_map(|a| {
+            BUILTIN_IDS.into_iter().flat_map(move |b| {
+                let (from, to) = (builtin(a).unwrap(), builtin(b).unwrap());
+                crosswalk(from, to).into_iter().map(move |r| (from, r))
+            })
+        })
+    }
+
+    #[test]
+    fn not_known_refused_or_not_obtained_is_never_does_not_apply() {
+        // ONS -8 is outside the table's population, not an unknown ethnic group; ONS 2021 has no
+        // code for the unknown (census answers are imputed), so these have no target there.
+        let ons = builtin("ons-2021-ew").unwrap();
+        for (id, code) in [
+            ("nhs-ethnic-category", "99"),
+            ("nhs-ethnic-category", "Z"),
+            ("hesa", "997"),
+            ("hesa", "998"),
+            ("hesa", "999"),
+            ("police-ic", "IC9"),
+            ("police-sde", "NS"),
+            ("dfe-cbds", "NOBT"),
+            ("dfe-cbds", "REFU"),
+        ] {
+            let e = encode(ons, &builtin(id).unwrap().get(code).unwrap().map);
+            assert_eq!(
+                (e.code.map(Code::key), e.loss),
+                (None, Loss::NoTarget),
+                "{id} {code}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_residual_crosses_only_to_the_same_residual() {
+        // Declined, not obtained, not known and does not apply are different facts: a residual
+        // source gets the same residual, or (stated) not known for not obtained, or nothing.
+        for (from, r) in all_crosswalks() {
+            let Node::Residual(want) = r.via else {
+                continue;
+            };
+            let Some(code) = r.to.code else { continue };
+            let ok = match (want, code.map.target) {
+                (a, Node::Residual(b)) if a == b => r.to.loss == Loss::None,
+                (Residual::NotObtained, Node::Residual(Residual::NotKnown)) => {
+                    r.to.loss == Loss::Generalised
+                }
+                _ => false,
+            };
+            assert!(
+                ok,
+                "{} {} -> {} ({:?})",
+                from.id,
+                r.from.key(),
+                code.key(),
+                r.to.loss
+            );
+        }
     }
 
     #[test]

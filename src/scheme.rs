@@ -704,7 +704,7 @@ fn build_map(file: &str, m: RawMap) -> Result<Mapping> {
             return Err(invalid(
                 loc,
                 format!(
-                    "a residual mapping must target declined, not-obtained or not-known, not `{target}`"
+                    "a residual mapping must target declined, not-obtained, not-known or not-applicable, not `{target}`"
                 ),
             ));
         }

@@ -2992,14 +2992,17 @@ pub enum Residual {
     NotObtained,
     /// Not recorded, not asked, or the person could not be asked (NHS 99).
     NotKnown,
+    /// Outside the population the question covers, so no ethnic group is asked for (ONS -8 'Does not apply'). Not an unknown ethnic group: a count of people whose ethnicity is not known is never carried as this, nor this as not known. Added in standard 1.1.0.
+    NotApplicable,
 }
 
 impl Residual {
     /// Every value, in the standard's order.
-    pub const ALL: [Residual; 3] = [
+    pub const ALL: [Residual; 4] = [
         Residual::Declined,
         Residual::NotObtained,
         Residual::NotKnown,
+        Residual::NotApplicable,
     ];
 
     /// The standard's stable code.
@@ -3018,26 +3021,30 @@ impl Residual {
             "declined" => Some(Residual::Declined),
             "not-obtained" => Some(Residual::NotObtained),
             "not-known" => Some(Residual::NotKnown),
+            "not-applicable" => Some(Residual::NotApplicable),
             _ => None,
         }
     }
 }
 
-pub(crate) const RESIDUAL_CODES: [&str; 3] = [
+pub(crate) const RESIDUAL_CODES: [&str; 4] = [
     "declined",
     "not-obtained",
     "not-known",
+    "not-applicable",
 ];
 
-pub(crate) const RESIDUAL_LABELS: [&str; 3] = [
+pub(crate) const RESIDUAL_LABELS: [&str; 4] = [
     "Declined",
     "Not obtained",
     "Not known",
+    "Does not apply",
 ];
 
-pub(crate) const RESIDUAL_DEFINITIONS: [&str; 3] = [
+pub(crate) const RESIDUAL_DEFINITIONS: [&str; 4] = [
     "Asked and chose not to say, or could not choose (NHS Z, DfE REFU, police NS).",
     "Not asked yet; the information is still to be collected (DfE NOBT).",
     "Not recorded, not asked, or the person could not be asked (NHS 99).",
+    "Outside the population the question covers, so no ethnic group is asked for (ONS -8 'Does not apply'). Not an unknown ethnic group: a count of people whose ethnicity is not known is never carried as this, nor this as not known. Added in standard 1.1.0.",
 ];
 
