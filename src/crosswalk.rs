@@ -71,8 +71,28 @@ fn describe(code: &Code) -> String {
     }
 }
 
-/// Expresses `mapping` (a source code's place in the standard) as a code of `to`.
+/// Expresses `mapping` (a source code's place in the standard) as a code of `to`, the source being
+/// self-defined ethnicity (what the person said: every scheme but police IC, and the standard).
+/// Into an officer-observed scheme this is refused ([`Loss::NoTarget`], the note says why): an
+/// observation records appearance, not identity, and no code of it means what the person said.
 pub fn encode<'a>(to: &'a Scheme, mapping: &Mapping) -> Encoded<'a> {
+    if to.observed {
+        return Encoded {
+            code: None,
+            loss: Loss::NoTarget,
+            note: format!(
+                "{} records what an officer observed (appearance), not a person's own ethnicity: \
+                 a self-defined value is not carried into it",
+                to.id
+            ),
+        };
+    }
+    encode_observed(to, mapping)
+}
+
+/// [`encode`] for a source that is itself officer-observed (police IC): carried into any scheme
+/// with the loss stated, the record saying it was observed (`Converted::observed`).
+pub fn encode_observed<'a>(to: &'a Scheme, mapping: &Mapping) -> Encoded<'a> {
     let want = meaning(mapping);
     let want_width = width(&want);
     let best = narrowest_cover(to, &want);
@@ -197,14 +217,20 @@ pub struct CrosswalkRow<'a> {
     pub to: Encoded<'a>,
 }
 
-/// Every code of `from`, expressed in `to`.
+/// Every code of `from`, expressed in `to` ([`encode`], or [`encode_observed`] when `from` is
+/// officer-observed).
 pub fn crosswalk<'a>(from: &'a Scheme, to: &'a Scheme) -> Vec<CrosswalkRow<'a>> {
+    let into = if from.observed {
+        encode_observed
+    } else {
+        encode
+    };
     from.codes()
         .iter()
         .map(|c| CrosswalkRow {
             from: c,
             via: c.map.target,
-            to: encode(to, &c.map),
+            to: into(to, &c.map),
         })
         .collect()
 }
@@ -307,6 +333,27 @@ mod tests {
                 r.to.loss
             );
         }
+    }
+
+    #[test]
+    fn self_defined_never_becomes_officer_observed() {
+        let ic = builtin("police-ic").unwrap();
+        for id in BUILTIN_IDS.into_iter().filter(|id| *id != "police-ic") {
+            for r in crosswalk(builtin(id).unwrap(), ic) {
+                assert_eq!(r.to.loss, Loss::NoTarget, "{id} {}", r.from.key());
+                assert!(r.to.code.is_none(), "{id} {}", r.from.key());
+                assert!(r.to.note.contains("observed"), "{}", r.to.note);
+            }
+        }
+        // Police W1 (self-defined White British) in particular: not IC1.
+        let sde = builtin("police-sde").unwrap();
+        assert!(encode(ic, &sde.get("W1").unwrap().map).code.is_none());
+        // An observed code still crosses to itself, and into self-defined schemes.
+        for r in crosswalk(ic, ic) {
+            assert_eq!(r.to.loss, Loss::None, "{}", r.from.key());
+        }
+        let e = encode_observed(sde, &ic.get("IC3").unwrap().map);
+        assert_eq!(e.loss, Loss::Ambiguous);
     }
 
     #[test]

@@ -129,6 +129,20 @@ fn cross_conversion_states_each_loss() {
     assert_eq!((r.code, r.loss), ("N", Loss::Generalised));
 }
 
+#[test]
+fn a_self_defined_record_is_never_recoded_as_officer_observed() {
+    // Police W1 is what the person said; IC1 is what an officer saw: refused, saying why.
+    let sde = builtin("police-sde").unwrap();
+    let ic = builtin("police-ic").unwrap();
+    let c = convert_code(Source::Scheme(sde), "W1", Policy::MostLikely).unwrap();
+    let e = c.recode(ic).unwrap_err();
+    assert_eq!(e.rule, Rule::NoTargetCode);
+    assert!(e.reason.contains("observed"), "{}", e.reason);
+    // An observed record may still be recoded as observed.
+    let c = convert_code(Source::Scheme(ic), "IC1", Policy::Strict).unwrap();
+    assert_eq!(c.recode(ic).unwrap().code, "IC1");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Honest granularity and idempotence, on every code of every scheme.
 
