@@ -80,3 +80,32 @@ fn a_numeric_code_with_leading_zeros_is_found_normalised() {
         assert_eq!(s.lookup(c.key()).unwrap().kind, super::MatchKind::Exact);
     }
 }
+
+#[test]
+fn a_local_extension_of_nhs_c_may_be_white_british() {
+    // The PDS list files English (CA) etc. under C; C itself (2001 'Any other White') excludes
+    // British, so its local extensions carry their own, wider meaning.
+    let nhs = builtin("nhs-ethnic-category").unwrap();
+    let m = nhs.lookup("CA").unwrap();
+    assert_eq!(m.code.key(), "C");
+    assert!(
+        m.mapping()
+            .candidates
+            .contains(&crate::standard::Category::WhiteBritish)
+    );
+    assert_eq!(m.mapping().most_likely, None);
+    assert!(
+        !nhs.lookup("C")
+            .unwrap()
+            .mapping()
+            .candidates
+            .contains(&crate::standard::Category::WhiteBritish)
+    );
+}
+
+#[test]
+fn local_needs_a_local_second_character() {
+    let text = "id: t\nname: t\nauthority: t\nversion: '1'\nsource_url: 'https://example.org'\nsource: t\ncodes:\n  - code: 'A'\n    label: A\n    map: {rel: equivalent, to: white.british}\n    local: {rel: broader, to: white, candidates: [white.british, white.other], note: n}\n";
+    let e = Scheme::from_yaml(text, "t.yaml", |_| None).unwrap_err();
+    assert!(e.to_string().contains("local_second_character"), "{e}");
+}

@@ -16,10 +16,10 @@ use wm_ethnicity::{
     BUILTIN_IDS, KeyedBy, Registry, Relationship, Status, builtin_scheme as builtin,
 };
 use wm_ethnicity::{By, Matched, Source};
+use wm_ethnicity::{Category, Level, Node};
 use wm_ethnicity::{
     Converter, Plan, Policy, SchemeFrom, convert_code, convert_stream, convert_value,
 };
-use wm_ethnicity::{Level, Node};
 use wm_ethnicity::{ReadOptions, Table};
 use wm_ethnicity::{RecordFormat, RecordWriter, RejectWriter};
 use wm_ethnicity::{Synonyms, find_label};
@@ -127,6 +127,31 @@ fn cross_conversion_states_each_loss() {
     let c = convert_code(Source::Scheme(dfe), "BSOM", Policy::Strict).unwrap();
     let r = c.recode(nhs).unwrap();
     assert_eq!((r.code, r.loss), ("N", Loss::Generalised));
+}
+
+#[test]
+fn an_nhs_local_code_under_c_never_makes_a_british_person_other_white() {
+    // PDS-style CA (English), CB, CC, C2 read as nhs-ethnic-category local codes under C.
+    let nhs = Source::Scheme(builtin("nhs-ethnic-category").unwrap());
+    for code in ["CA", "CB", "CC", "C2", "CD"] {
+        for policy in [Policy::Strict, Policy::MostLikely] {
+            let c = convert_code(nhs, code, policy).unwrap();
+            assert_eq!(c.code.code(), "white", "{code} {policy:?}");
+            assert!(
+                c.candidates.contains(&Category::WhiteBritish),
+                "{code}: {:?}",
+                c.candidates
+            );
+            assert_eq!(c.matched, Matched::LocalSecondCharacter);
+        }
+    }
+    // Read through the PDS list itself, English is White British.
+    let pds = Source::Scheme(builtin("nhs-ethnic-category-extended").unwrap());
+    let c = convert_code(pds, "CA", Policy::MostLikely).unwrap();
+    assert_eq!(c.code.code(), "white.british");
+    // Other national codes' local extensions keep the code's meaning, narrower.
+    let c = convert_code(nhs, "J1", Policy::Strict).unwrap();
+    assert_eq!(c.code.code(), "asian.pakistani");
 }
 
 #[test]
