@@ -64,6 +64,58 @@ fn covers(outer: &[Node], inner: &[Node]) -> bool {
     inner.iter().all(|i| outer.iter().any(|o| o.contains(*i)))
 }
 
+/// True when `to` divides category `node` between codes: a main code of `to` (one with no
+/// parent) holds only part of it (`narrower`), as `DfE` `WIRT` (Traveller of Irish heritage) holds
+/// part of Gypsy or Irish Traveller. Then a broader code listing the category as a candidate
+/// (`DfE` `WROM`, Gypsy/Roma) holds only the rest of it, not all of it.
+fn divided(to: &Scheme, node: Node) -> bool {
+    matches!(node, Node::Category(_))
+        && to.codes().iter().any(|c| {
+            c.parent.is_none()
+                && c.map.relationship == Relationship::Narrower
+                && c.map.target == node
+        })
+}
+
+/// Whether `code` of `to` holds every node of `want`.
+fn code_covers(to: &Scheme, code: &Code, want: &[Node]) -> bool {
+    let own = meaning(&code.map);
+    // The same meaning is the same code (WROM is WROM), divided or not.
+    if own == want {
+        return true;
+    }
+    if code.map.relationship == Relationship::Broader {
+        let whole: Vec<Node> = own.into_iter().filter(|n| !divided(to, *n)).collect();
+        covers(&whole, want)
+    } else {
+        covers(&own, want)
+    }
+}
+
+/// The main codes of `to` that each hold part of `node`, where no one code holds it all (the
+/// category is [`divided`]): `DfE` `WIRT` and `WROM` for Gypsy or Irish Traveller.
+fn parts(to: &Scheme, node: Node) -> Vec<&Code> {
+    to.codes()
+        .iter()
+        .filter(|c| c.parent.is_none() && c.status == crate::scheme::Status::Active)
+        .filter(|c| {
+            meaning(&c.map)
+                .iter()
+                .any(|m| m.contains(node) || node.contains(*m))
+        })
+        .collect()
+}
+
+/// The codes of `to` that may hold `node`: the narrowest one holding all of it, or else the
+/// parts of a divided category (two or more).
+fn holders(to: &Scheme, node: Node) -> Option<Vec<&Code>> {
+    if let Some(c) = narrowest_cover(to, &[node]) {
+        return Some(vec![c]);
+    }
+    let p = parts(to, node);
+    (divided(to, node) && p.len() > 1).then_some(p)
+}
+
 fn describe(code: &Code) -> String {
     match &code.code {
         Some(c) => format!("{c} ({})", code.label),
@@ -144,45 +196,8 @@ pub fn encode_observed<'a>(to: &'a Scheme, mapping: &Mapping) -> Encoded<'a> {
             };
         }
     }
-    // A broader source: no single code covers it, but each candidate may have one.
-    if mapping.relationship == Relationship::Broader {
-        let per_candidate: Option<Vec<(Category, &Code)>> = mapping
-            .candidates
-            .iter()
-            .map(|&cat| narrowest_cover(to, &[Node::Category(cat)]).map(|c| (cat, c)))
-            .collect();
-        if let Some(choices) = per_candidate {
-            let mut listed: Vec<String> = Vec::new();
-            for (_, c) in &choices {
-                let d = describe(c);
-                if !listed.contains(&d) {
-                    listed.push(d);
-                }
-            }
-            let chosen = mapping
-                .most_likely
-                .and_then(|m| choices.iter().find(|(cat, _)| *cat == m).map(|(_, c)| *c));
-            let note = match chosen {
-                Some(c) => format!(
-                    "no single {} code holds `{}`: it could be {}; {} is the documented likeliest",
-                    to.id,
-                    mapping.target,
-                    listed.join(" or "),
-                    describe(c)
-                ),
-                None => format!(
-                    "no single {} code holds `{}`: it could be {}; no likeliest is documented",
-                    to.id,
-                    mapping.target,
-                    listed.join(" or ")
-                ),
-            };
-            return Encoded {
-                code: chosen,
-                loss: Loss::Ambiguous,
-                note,
-            };
-        }
+    if let Some(e) = ambiguous(to, mapping) {
+        return e;
     }
     Encoded {
         code: None,
@@ -191,12 +206,66 @@ pub fn encode_observed<'a>(to: &'a Scheme, mapping: &Mapping) -> Encoded<'a> {
     }
 }
 
+/// No single code of `to` covers the meaning, but each candidate (for a broader source) or each
+/// part of a category `to` divides (any source) has codes: [`Loss::Ambiguous`], listing them, with
+/// the code of the documented likeliest candidate where it has a single one.
+fn ambiguous<'a>(to: &'a Scheme, mapping: &Mapping) -> Option<Encoded<'a>> {
+    // No single code covers it, but each candidate (for a broader source) or each part of a
+    // category the target scheme divides (any source) has codes.
+    let per_candidate: Option<Vec<(Option<Category>, Vec<&Code>)>> =
+        if mapping.relationship == Relationship::Broader {
+            mapping
+                .candidates
+                .iter()
+                .map(|&cat| holders(to, Node::Category(cat)).map(|c| (Some(cat), c)))
+                .collect()
+        } else {
+            holders(to, mapping.target)
+                .filter(|p| p.len() > 1)
+                .map(|p| vec![(None, p)])
+        };
+    let choices = per_candidate?;
+    let mut listed: Vec<String> = Vec::new();
+    for c in choices.iter().flat_map(|(_, codes)| codes) {
+        let d = describe(c);
+        if !listed.contains(&d) {
+            listed.push(d);
+        }
+    }
+    let chosen = mapping.most_likely.and_then(|m| {
+        choices
+            .iter()
+            .find(|(cat, _)| *cat == Some(m))
+            .and_then(|(_, codes)| (codes.len() == 1).then(|| codes[0]))
+    });
+    let note = match chosen {
+        Some(c) => format!(
+            "no single {} code holds `{}`: it could be {}; {} is the documented likeliest",
+            to.id,
+            mapping.target,
+            listed.join(" or "),
+            describe(c)
+        ),
+        None => format!(
+            "no single {} code holds `{}`: it could be {}; no likeliest is documented",
+            to.id,
+            mapping.target,
+            listed.join(" or ")
+        ),
+    };
+    Some(Encoded {
+        code: chosen,
+        loss: Loss::Ambiguous,
+        note,
+    })
+}
+
 /// The narrowest code of `to` whose meaning covers `want`. A `narrower` code holds only part of
 /// its target, so it never covers anything: choosing it would claim detail the source lacks.
 fn narrowest_cover<'a>(to: &'a Scheme, want: &[Node]) -> Option<&'a Code> {
     to.codes()
         .iter()
-        .filter(|c| c.map.relationship != Relationship::Narrower && covers(&meaning(&c.map), want))
+        .filter(|c| c.map.relationship != Relationship::Narrower && code_covers(to, c, want))
         .min_by_key(|c| {
             (
                 width(&meaning(&c.map)),
@@ -257,16 +326,11 @@ mod tests {
         let e = encode(dfe, &nhs.get("C").unwrap().map);
         assert_eq!(e.loss, Loss::Ambiguous);
         assert_eq!(e.code.and_then(|c| c.code.as_deref()), Some("WOTH"));
-        assert!(
-            e.note.contains("WROM") && e.note.contains("WROR"),
-            "{}",
-            e.note
-        );
-        assert!(
-            !e.note.contains("WIRT"),
-            "WIRT is Irish Travellers only: {}",
-            e.note
-        );
+        // C's candidate Gypsy or Irish Traveller is divided in DfE between WIRT (Irish
+        // Travellers) and WROM (Gypsies, with Roma): both are listed.
+        for code in ["WIRT", "WROM", "WROR", "WOTH"] {
+            assert!(e.note.contains(code), "{code}: {}", e.note);
+        }
         let ic = builtin("police-ic").unwrap();
         let e = encode(nhs, &ic.get("IC1").unwrap().map);
         assert_eq!(e.loss, Loss::Ambiguous);
@@ -333,6 +397,32 @@ mod tests {
                 r.to.loss
             );
         }
+    }
+
+    #[test]
+    fn gypsy_or_irish_traveller_is_wirt_or_wrom_not_wrom() {
+        // DfE divides the category: WIRT holds Irish Travellers, WROM Gypsies (with Roma). A
+        // source that does not say which is ambiguous between them, not Gypsy/Roma.
+        let dfe = builtin("dfe-cbds").unwrap();
+        for (id, code) in [("police-sde", "W3"), ("hesa", "163"), ("ons-2021-ew", "15")] {
+            let e = encode(dfe, &builtin(id).unwrap().get(code).unwrap().map);
+            assert_eq!(
+                (e.loss, e.code.map(Code::key)),
+                (Loss::Ambiguous, None),
+                "{id} {code}"
+            );
+            assert!(
+                e.note.contains("WIRT") && e.note.contains("WROM"),
+                "{id} {code}: {}",
+                e.note
+            );
+        }
+        // WROM itself still crosses to DfE as WROM. WIRT (narrower: part of the category, the
+        // standard keeps no finer node) was WROM, a disjoint group; now it is ambiguous too.
+        let e = encode(dfe, &dfe.get("WROM").unwrap().map);
+        assert_eq!((e.code.map(Code::key), e.loss), (Some("WROM"), Loss::None));
+        let e = encode(dfe, &dfe.get("WIRT").unwrap().map);
+        assert_eq!((e.code.map(Code::key), e.loss), (None, Loss::Ambiguous));
     }
 
     #[test]

@@ -151,26 +151,23 @@ fn ts022_rolled_up_agrees_with_ts021_in_every_category() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Each ward's total in `file`: the row whose third column (the cell) is `cell`.
+fn totals(file: &str, cell: &str) -> BTreeMap<String, i32> {
+    rows(file)
+        .iter()
+        .filter(|r| &r[2] == cell)
+        .map(|r| (r[0].to_owned(), r[4].parse().unwrap()))
+        .collect()
+}
+
 #[test]
 fn the_fixtures_are_the_published_tables() {
-    // Every ward has its 294 TS022 cells and its 25 TS021 rows (total, 19 categories, 5 groups),
-    // and each table's categories add up to its own total.
-    let wards = wards();
-    let totals: BTreeMap<String, i32> = rows(TS021)
-        .iter()
-        .filter(|r| &r[2] == "0")
-        .map(|r| (r[0].to_owned(), r[4].parse().unwrap()))
-        .collect();
-    for (area, w) in &wards {
+    // Every ward has its 294 TS022 cells and its 19 TS021 categories, and each table's
+    // categories add up to its own total.
+    let (ts021, ts022) = (totals(TS021, "0"), totals(TS022, "nomis_col_001"));
+    for (area, w) in &wards() {
         assert_eq!(w.ts021.len(), 19, "{area}");
-        assert_eq!(w.ts021.values().sum::<i32>(), totals[area], "{area}");
-    }
-    let ts022_totals: BTreeMap<String, i32> = rows(TS022)
-        .iter()
-        .filter(|r| &r[2] == "nomis_col_001")
-        .map(|r| (r[0].to_owned(), r[4].parse().unwrap()))
-        .collect();
-    for (area, w) in &wards {
-        assert_eq!(w.rolled.values().sum::<i32>(), ts022_totals[area], "{area}");
+        assert_eq!(w.ts021.values().sum::<i32>(), ts021[area], "{area}");
+        assert_eq!(w.rolled.values().sum::<i32>(), ts022[area], "{area}");
     }
 }
