@@ -191,7 +191,12 @@ impl<'a> Converted<'a> {
     /// Expresses this record in scheme `to` through [`crosswalk::encode`]. A record no code of
     /// `to` contains is a [`Rule::NoTargetCode`] rejection.
     pub fn recode(&self, to: &'a Scheme) -> std::result::Result<Recoded<'a>, Rejection> {
-        let e = crosswalk::encode(to, &self.meaning().to_mapping());
+        let into = if self.observed {
+            crosswalk::encode_observed
+        } else {
+            crosswalk::encode
+        };
+        let e = into(to, &self.meaning().to_mapping());
         match (e.loss, e.code) {
             // Broader than any one target code: the crosswalk names the documented likeliest
             // code, if there is one, but only `--policy most-likely` may take it.

@@ -60,7 +60,7 @@ pub use scheme::{
     builtin_scheme, builtin_scheme_yaml,
 };
 // Any scheme into any other.
-pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, meaning};
+pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, encode_observed, meaning};
 // Errors, rules and return specifications.
 pub use error::{Error, ErrorKind, Location, Result};
 pub use rules::{Rule, Severity};

@@ -110,6 +110,11 @@ pub struct Code {
     pub note: Option<String>,
     /// Where it goes in the standard.
     pub map: Mapping,
+    /// Schemes with a local second character only: what an unlisted local extension of this code
+    /// may mean, where that is wider than `map` (NHS `C`: the PDS list itself files English,
+    /// Scottish, Welsh and Northern Irish under it). `None`: the code's own meaning, narrower.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local: Option<Mapping>,
 }
 
 impl Code {
@@ -139,6 +144,17 @@ pub struct Match<'a> {
     pub code: &'a Code,
     /// How it matched.
     pub kind: MatchKind,
+}
+
+impl<'a> Match<'a> {
+    /// The place in the standard of what matched: the code's mapping, or for a local extension
+    /// the code's `local` mapping where it has one.
+    pub fn mapping(&self) -> &'a Mapping {
+        match (&self.code.local, self.kind) {
+            (Some(local), MatchKind::LocalSecondCharacter) => local,
+            _ => &self.code.map,
+        }
+    }
 }
 
 type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
@@ -529,6 +545,8 @@ struct RawCode {
     #[serde(default)]
     note: Option<String>,
     map: RawMap,
+    #[serde(default)]
+    local: Option<RawMap>,
 }
 
 #[derive(Deserialize)]
@@ -618,6 +636,13 @@ impl RawScheme {
                 (KeyedBy::Label, None) => None,
             };
             let map = build_map(file, c.map)?;
+            if c.local.is_some() && !self.local_second_character {
+                return Err(invalid(
+                    loc,
+                    "`local` describes a local second character: the scheme needs `local_second_character: true`",
+                ));
+            }
+            let local = c.local.map(|m| build_map(file, m)).transpose()?;
             codes.push(Code {
                 code,
                 label: c.label.value,
@@ -627,6 +652,7 @@ impl RawScheme {
                 status: c.status,
                 note: c.note,
                 map,
+                local,
             });
             spans.push(Some(loc));
         }
@@ -704,7 +730,7 @@ fn build_map(file: &str, m: RawMap) -> Result<Mapping> {
             return Err(invalid(
                 loc,
                 format!(
-                    "a residual mapping must target declined, not-obtained or not-known, not `{target}`"
+                    "a residual mapping must target declined, not-obtained, not-known or not-applicable, not `{target}`"
                 ),
             ));
         }
@@ -877,11 +903,29 @@ struct BakedCode {
     valid_to: BakedDate,
     status: Status,
     note: Option<&'static str>,
+    map: BakedMap,
+    local: Option<BakedMap>,
+}
+
+/// A mapping as compiled in.
+struct BakedMap {
     rel: Relationship,
     to: Node,
     candidates: &'static [Category],
     most_likely: Option<Category>,
-    map_note: Option<&'static str>,
+    note: Option<&'static str>,
+}
+
+impl BakedMap {
+    fn build(&self) -> Mapping {
+        Mapping {
+            relationship: self.rel,
+            target: self.to,
+            candidates: self.candidates.to_vec(),
+            most_likely: self.most_likely,
+            note: self.note.map(str::to_owned),
+        }
+    }
 }
 
 impl BakedScheme {
@@ -897,13 +941,8 @@ impl BakedScheme {
                 valid_to: unbake_date(c.valid_to),
                 status: c.status,
                 note: c.note.map(str::to_owned),
-                map: Mapping {
-                    relationship: c.rel,
-                    target: c.to,
-                    candidates: c.candidates.to_vec(),
-                    most_likely: c.most_likely,
-                    note: c.map_note.map(str::to_owned),
-                },
+                map: c.map.build(),
+                local: c.local.as_ref().map(BakedMap::build),
             })
             .collect();
         let spans = vec![None; codes.len()];

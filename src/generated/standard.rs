@@ -5,7 +5,7 @@
 #![allow(clippy::pedantic)]
 
 /// The version of the standard compiled into this crate; every output record carries it.
-pub const STANDARD_VERSION: &str = "1.0.0";
+pub const STANDARD_VERSION: &str = "1.1.0";
 
 /// The five high-level ethnic groups (ONS Census 2021).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -502,7 +502,7 @@ pub enum Detailed {
     BlackAfricanZimbabwean,
     /// Any other ethnic group (section black-african, write-in)
     BlackAfricanAnyOtherEthnicGroup,
-    /// African unspecified (section black-caribbean, write-in)
+    /// African unspecified (section black-caribbean, recoded)
     BlackCaribbeanAfricanUnspecified,
     /// Black and European (section black-caribbean, write-in)
     BlackCaribbeanBlackAndEuropean,
@@ -676,7 +676,7 @@ pub enum Detailed {
     WhiteBulgarian,
     /// Colombian (section white, write-in)
     WhiteColombian,
-    /// Cornish (section white, write-in)
+    /// Cornish (section white, recoded)
     WhiteCornish,
     /// Croatian (section white, write-in)
     WhiteCroatian,
@@ -752,7 +752,7 @@ pub enum Detailed {
     WhiteOtherMixed,
     /// Other North African (section white, write-in)
     WhiteOtherNorthAfrican,
-    /// Other Traveller (section white, write-in)
+    /// Other Traveller (section white, recoded)
     WhiteOtherTraveller,
     /// Other White, White unspecified (section white, write-in)
     WhiteOtherWhiteWhiteUnspecified,
@@ -2185,7 +2185,7 @@ pub(crate) const DETAILED_CATEGORY: [Category; 287] = [
     Category::BlackAfrican,
     Category::BlackAfrican,
     Category::BlackAfrican,
-    Category::BlackOther,
+    Category::BlackAfrican,
     Category::BlackOther,
     Category::BlackOther,
     Category::BlackOther,
@@ -2272,7 +2272,7 @@ pub(crate) const DETAILED_CATEGORY: [Category; 287] = [
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,
-    Category::WhiteOther,
+    Category::WhiteBritish,
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,
@@ -2310,7 +2310,7 @@ pub(crate) const DETAILED_CATEGORY: [Category; 287] = [
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,
-    Category::WhiteOther,
+    Category::WhiteGypsyIrishTraveller,
     Category::WhiteOther,
     Category::WhiteOther,
     Category::WhiteOther,
@@ -2992,14 +2992,17 @@ pub enum Residual {
     NotObtained,
     /// Not recorded, not asked, or the person could not be asked (NHS 99).
     NotKnown,
+    /// Outside the population the question covers, so no ethnic group is asked for (ONS -8 'Does not apply'). Not an unknown ethnic group: a count of people whose ethnicity is not known is never carried as this, nor this as not known. Added in standard 1.1.0.
+    NotApplicable,
 }
 
 impl Residual {
     /// Every value, in the standard's order.
-    pub const ALL: [Residual; 3] = [
+    pub const ALL: [Residual; 4] = [
         Residual::Declined,
         Residual::NotObtained,
         Residual::NotKnown,
+        Residual::NotApplicable,
     ];
 
     /// The standard's stable code.
@@ -3018,26 +3021,30 @@ impl Residual {
             "declined" => Some(Residual::Declined),
             "not-obtained" => Some(Residual::NotObtained),
             "not-known" => Some(Residual::NotKnown),
+            "not-applicable" => Some(Residual::NotApplicable),
             _ => None,
         }
     }
 }
 
-pub(crate) const RESIDUAL_CODES: [&str; 3] = [
+pub(crate) const RESIDUAL_CODES: [&str; 4] = [
     "declined",
     "not-obtained",
     "not-known",
+    "not-applicable",
 ];
 
-pub(crate) const RESIDUAL_LABELS: [&str; 3] = [
+pub(crate) const RESIDUAL_LABELS: [&str; 4] = [
     "Declined",
     "Not obtained",
     "Not known",
+    "Does not apply",
 ];
 
-pub(crate) const RESIDUAL_DEFINITIONS: [&str; 3] = [
+pub(crate) const RESIDUAL_DEFINITIONS: [&str; 4] = [
     "Asked and chose not to say, or could not choose (NHS Z, DfE REFU, police NS).",
     "Not asked yet; the information is still to be collected (DfE NOBT).",
     "Not recorded, not asked, or the person could not be asked (NHS 99).",
+    "Outside the population the question covers, so no ethnic group is asked for (ONS -8 'Does not apply'). Not an unknown ethnic group: a count of people whose ethnicity is not known is never carried as this, nor this as not known. Added in standard 1.1.0.",
 ];
 

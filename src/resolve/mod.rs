@@ -276,7 +276,7 @@ pub fn find_code<'a>(source: Source<'a>, raw: &str) -> std::result::Result<Found
             let Some(m) = s.lookup(raw) else {
                 return Err(unknown_code(s, raw));
             };
-            let mut meaning = Meaning::of_mapping(&m.code.map);
+            let mut meaning = Meaning::of_mapping(m.mapping());
             if m.kind == MatchKind::LocalSecondCharacter
                 && meaning.relationship == Relationship::Equivalent
             {

@@ -4,7 +4,7 @@
 //! YAML loads as. Every file in `schema/schemes/` is a built-in scheme: adding one is the file
 //! plus `WM_REGENERATE=1 cargo test codegen`.
 
-use super::{Code, RawScheme, Scheme, baked, yaml};
+use super::{Code, Mapping, RawScheme, Scheme, baked, yaml};
 use crate::date::Date;
 use crate::standard::Node;
 use std::fmt::Write as _;
@@ -93,13 +93,26 @@ fn node(n: Node) -> String {
     format!("Node::{kind}({kind}::{rest}")
 }
 
-fn code(out: &mut String, c: &Code) {
-    let m = &c.map;
+/// A mapping as a `BakedMap` literal, indented for a field of a `BakedCode`.
+fn mapping(m: &Mapping) -> String {
     let candidates: Vec<String> = m
         .candidates
         .iter()
         .map(|c| format!("Category::{c:?}"))
         .collect();
+    let most_likely = m
+        .most_likely
+        .map_or_else(|| "None".to_owned(), |c| format!("Some(Category::{c:?})"));
+    format!(
+        "BakedMap {{\n                    rel: Relationship::{:?},\n                    to: {},\n                    candidates: &[{}],\n                    most_likely: {most_likely},\n                    note: {},\n                }}",
+        m.relationship,
+        node(m.target),
+        candidates.join(", "),
+        opt_str(m.note.as_deref())
+    )
+}
+
+fn code(out: &mut String, c: &Code) {
     let _ = writeln!(out, "            BakedCode {{");
     let _ = writeln!(out, "                code: {},", opt_str(c.code.as_deref()));
     let _ = writeln!(out, "                label: {:?},", c.label);
@@ -112,27 +125,13 @@ fn code(out: &mut String, c: &Code) {
     let _ = writeln!(out, "                valid_to: {},", date(c.valid_to));
     let _ = writeln!(out, "                status: Status::{:?},", c.status);
     let _ = writeln!(out, "                note: {},", opt_str(c.note.as_deref()));
+    let _ = writeln!(out, "                map: {},", mapping(&c.map));
     let _ = writeln!(
         out,
-        "                rel: Relationship::{:?},",
-        m.relationship
-    );
-    let _ = writeln!(out, "                to: {},", node(m.target));
-    let _ = writeln!(
-        out,
-        "                candidates: &[{}],",
-        candidates.join(", ")
-    );
-    let _ = writeln!(
-        out,
-        "                most_likely: {},",
-        m.most_likely
-            .map_or_else(|| "None".to_owned(), |c| format!("Some(Category::{c:?})"))
-    );
-    let _ = writeln!(
-        out,
-        "                map_note: {},",
-        opt_str(m.note.as_deref())
+        "                local: {},",
+        c.local
+            .as_ref()
+            .map_or_else(|| "None".to_owned(), |m| format!("Some({})", mapping(m)))
     );
     let _ = writeln!(out, "            }},");
 }
@@ -147,7 +146,7 @@ fn generate() -> String {
          // the built-in schemes reads this table.\n\n\
          #![cfg_attr(rustfmt, rustfmt::skip)]\n\
          #![allow(clippy::pedantic, unused_imports)]\n\n\
-         use super::{BakedCode, BakedScheme, KeyedBy, Relationship, Status};\n\
+         use super::{BakedCode, BakedMap, BakedScheme, KeyedBy, Relationship, Status};\n\
          use crate::standard::{Category, Detailed, Group, Node, Residual};\n\n",
     );
     let files = scheme_files();

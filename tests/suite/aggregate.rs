@@ -183,7 +183,8 @@ fn the_command_line_sums_tables_and_reports_the_totals() {
          white.gypsy-irish-traveller,Gypsy or Irish Traveller,category,3,coarser\n\
          declined,Declined,residual,1,residual\n\
          not-obtained,Not obtained,residual,0,residual\n\
-         not-known,Not known,residual,0,residual\n"
+         not-known,Not known,residual,0,residual\n\
+         not-applicable,Does not apply,residual,0,residual\n"
     );
     let err = stderr(&o);
     assert!(

@@ -120,7 +120,7 @@ fn a_code_starting_with_a_hyphen_is_a_value_not_a_flag() {
     ]);
     let v = assert_matches_schema(&stdout(&o), "output/lookup.schema.json");
     assert_eq!(v["results"][0]["code"], "-8");
-    assert_eq!(v["results"][0]["node"]["code"], "not-known");
+    assert_eq!(v["results"][0]["node"]["code"], "not-applicable");
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn standard_and_schemes_list_everything() {
         &stdout(&run(&["standard", "--format", "json"])),
         "output/standard.schema.json",
     );
-    assert_eq!(v["nodes"].as_array().unwrap().len(), 5 + 19 + 287 + 3);
+    assert_eq!(v["nodes"].as_array().unwrap().len(), 5 + 19 + 287 + 4);
     let v = assert_matches_schema(
         &stdout(&run(&[
             "standard", "--level", "category", "--format", "json",

@@ -266,7 +266,7 @@ pub(crate) fn generate(yaml: &str) -> String {
         "bool",
         s.detailed.iter().map(|d| match d.placement.as_str() {
             "tick-box" => "true".to_owned(),
-            "write-in" => "false".to_owned(),
+            "write-in" | "recoded" => "false".to_owned(),
             other => panic!("unknown placement {other} for {}", d.code),
         }),
     );

@@ -17,10 +17,10 @@ use wm_ethnicity::{
     BUILTIN_IDS, KeyedBy, Registry, Relationship, Status, builtin_scheme as builtin,
 };
 use wm_ethnicity::{By, Matched, Source};
+use wm_ethnicity::{Category, Level, Node};
 use wm_ethnicity::{
     Converter, Plan, Policy, SchemeFrom, convert_code, convert_stream, convert_value,
 };
-use wm_ethnicity::{Level, Node};
 use wm_ethnicity::{ReadOptions, Table};
 use wm_ethnicity::{Synonyms, find_label};
 
@@ -127,6 +127,45 @@ fn cross_conversion_states_each_loss() {
     let c = convert_code(Source::Scheme(dfe), "BSOM", Policy::Strict).unwrap();
     let r = c.recode(nhs).unwrap();
     assert_eq!((r.code, r.loss), ("N", Loss::Generalised));
+}
+
+#[test]
+fn an_nhs_local_code_under_c_never_makes_a_british_person_other_white() {
+    // PDS-style CA (English), CB, CC, C2 read as nhs-ethnic-category local codes under C.
+    let nhs = Source::Scheme(builtin("nhs-ethnic-category").unwrap());
+    for code in ["CA", "CB", "CC", "C2", "CD"] {
+        for policy in [Policy::Strict, Policy::MostLikely] {
+            let c = convert_code(nhs, code, policy).unwrap();
+            assert_eq!(c.code.code(), "white", "{code} {policy:?}");
+            assert!(
+                c.candidates.contains(&Category::WhiteBritish),
+                "{code}: {:?}",
+                c.candidates
+            );
+            assert_eq!(c.matched, Matched::LocalSecondCharacter);
+        }
+    }
+    // Read through the PDS list itself, English is White British.
+    let pds = Source::Scheme(builtin("nhs-ethnic-category-extended").unwrap());
+    let c = convert_code(pds, "CA", Policy::MostLikely).unwrap();
+    assert_eq!(c.code.code(), "white.british");
+    // Other national codes' local extensions keep the code's meaning, narrower.
+    let c = convert_code(nhs, "J1", Policy::Strict).unwrap();
+    assert_eq!(c.code.code(), "asian.pakistani");
+}
+
+#[test]
+fn a_self_defined_record_is_never_recoded_as_officer_observed() {
+    // Police W1 is what the person said; IC1 is what an officer saw: refused, saying why.
+    let sde = builtin("police-sde").unwrap();
+    let ic = builtin("police-ic").unwrap();
+    let c = convert_code(Source::Scheme(sde), "W1", Policy::MostLikely).unwrap();
+    let e = c.recode(ic).unwrap_err();
+    assert_eq!(e.rule, Rule::NoTargetCode);
+    assert!(e.reason.contains("observed"), "{}", e.reason);
+    // An observed record may still be recoded as observed.
+    let c = convert_code(Source::Scheme(ic), "IC1", Policy::Strict).unwrap();
+    assert_eq!(c.recode(ic).unwrap().code, "IC1");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -566,7 +605,7 @@ fn convert_regional(dir: &Path) -> (PathBuf, PathBuf) {
         "{summary}"
     );
     assert!(
-        summary.contains("levels:     detailed 1, category 30, group 4, residual 5"),
+        summary.contains("levels:     detailed 1, category 29, group 5, residual 5"),
         "{summary}"
     );
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
@@ -632,13 +671,15 @@ fn the_regional_sample_converts_and_aggregates_to_its_row_count() {
         }
     }
     assert_eq!(total, 52, "40 + 12 input rows");
-    assert_eq!(coarser, [("white".to_owned(), 4), ("other".to_owned(), 1)]);
+    // White: NHS C, DfE WROM, police W9, the legacy "Any other white background" and CORE 3
+    // (broader since 1.1.0: Roma had no CORE code before the 2024 logs).
+    assert_eq!(coarser, [("white".to_owned(), 5), ("other".to_owned(), 1)]);
     let summary = stderr(&o);
     assert!(
         summary.contains("totals:        input 52 = output 52 + rejected 0"),
         "{summary}"
     );
-    assert!(summary.contains("at category:   41"), "{summary}");
+    assert!(summary.contains("at category:   40"), "{summary}");
     assert!(summary.contains("residual:      6"), "{summary}");
 }
 
@@ -678,7 +719,7 @@ fn the_regional_sample_in_json_matches_its_schema() {
             .as_u64()
             .unwrap()
     };
-    // white: british 7 + irish 1 + roma 1 + other 2 + group-only 4
+    // white: british 7 + irish 1 + roma 1 + other 1 + group-only 5
     assert_eq!(
         [
             count("asian"),

@@ -13,6 +13,7 @@ mod hardening;
 mod laws;
 mod messages;
 mod positions;
+mod published;
 mod reading;
 mod readme;
 mod rows;
