@@ -104,9 +104,10 @@ pub use validate::{
 // Writers.
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
-    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS, RATE_COLUMNS,
-    REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS,
-    TableFormat, TextFindings, TextRejects, check_position_columns, read_as, thousands,
+    FindingsWriter, HtmlFindings, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS,
+    RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter,
+    TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, check_position_columns, read_as,
+    thousands,
 };
 
 /// The README's examples, compiled and run as doctests.

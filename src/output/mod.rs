@@ -33,6 +33,7 @@
 
 mod csv;
 mod encoding;
+mod html;
 mod json;
 mod jsonl;
 mod records;
@@ -43,6 +44,7 @@ pub use self::csv::{
     RejectWriter, TABLE_COLUMNS,
 };
 pub use self::encoding::{EncodingWriter, OutputEncoding};
+pub use self::html::HtmlFindings;
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
@@ -168,6 +170,9 @@ pub enum FindingsFormat {
     Jsonl,
     /// One finding per line as CSV, with a header row.
     Csv,
+    /// One self-contained HTML page: the summary, findings by rule, the data-quality profile and
+    /// the council's population beside the return (no script, nothing fetched; printable).
+    Html,
 }
 
 impl FindingsFormat {
@@ -189,6 +194,7 @@ impl FindingsFormat {
             FindingsFormat::Json => Box::new(json::JsonFindings::new(w, context)?),
             FindingsFormat::Jsonl => Box::new(jsonl::JsonlFindings::new(w)),
             FindingsFormat::Csv => Box::new(self::csv::CsvFindings::new(w)),
+            FindingsFormat::Html => Box::new(html::HtmlFindings::new(w, context)),
         })
     }
 }

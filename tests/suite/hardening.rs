@@ -806,7 +806,7 @@ fn personal_data_in_other_columns_appears_in_no_report_rejects_summary_or_error(
     std::fs::write(dir.path().join("people.jsonl"), PEOPLE_JSONL).unwrap();
     for file in ["people.csv", "people.jsonl"] {
         // validate, every format, every finding listed.
-        for format in ["text", "json", "jsonl", "csv"] {
+        for format in ["text", "json", "jsonl", "csv", "html"] {
             let (code, text) = run_in(
                 dir.path(),
                 &[

@@ -910,7 +910,7 @@ fn a_value_spanning_lines_is_never_echoed_in_messages() {
     )
     .unwrap();
     let file = path.to_str().unwrap();
-    for format in ["text", "json", "jsonl", "csv"] {
+    for format in ["text", "json", "jsonl", "csv", "html"] {
         let o = crate::cli::run(&[
             "validate",
             file,
@@ -1113,4 +1113,62 @@ fn the_summary_compares_a_council_s_return_with_its_census_population() {
         "Ethnicity",
     ]);
     assert!(!stdout(&o).contains("compared with Census 2021"));
+}
+
+/// `--format html`: one self-contained page (no script, nothing fetched), its counts those of
+/// `--format json`, values escaped, and the council's population beside the return (issue 17,
+/// item 4).
+#[test]
+fn the_html_report_is_self_contained_and_agrees_with_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("r.csv");
+    std::fs::write(
+        &path,
+        "id,ethnicity\n1,WBRI\n2,APKN\n3,<b>x</b>\n4,REFU\n5,APKN\n6,QQ\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let args = |format: &str| {
+        run(&[
+            "validate",
+            file,
+            "--scheme",
+            "dfe-cbds",
+            "--column",
+            "ethnicity",
+            "--council",
+            "Walsall",
+            "--format",
+            format,
+        ])
+    };
+    let html = stdout(&args("html"));
+    let json: Value = serde_json::from_str(&stdout(&args("json"))).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+    assert!(!html.to_lowercase().contains("<script"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;b&gt;x&lt;/b&gt;") && !html.contains("<b>x</b>"),
+        "{html}"
+    );
+    let errors = json["report"]["errors"].as_u64().unwrap();
+    assert!(
+        html.contains(&format!("{errors} errors: correct them")),
+        "{html}"
+    );
+    for r in json["report"]["rules"].as_array().unwrap() {
+        let heading = format!(
+            "<h3>{} {}: {} error",
+            r["rule"].as_str().unwrap(),
+            r["name"].as_str().unwrap(),
+            r["errors"]
+        );
+        assert!(html.contains(&heading), "{heading} in {html}");
+    }
+    assert!(html.contains("share of Walsall"), "{html}");
+    assert!(html.contains("</html>"));
 }
