@@ -75,6 +75,8 @@ pub use io::{
 };
 #[cfg(feature = "excel")]
 pub use io::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};
+#[cfg(feature = "xlsx")]
+pub use output::{MAX_XLSX_FINDINGS, XlsxFindings};
 // What may be shown of a record, and how values are matched.
 pub use privacy::{Hidden, MAX_SHOWN_CHARS, may_show, shown};
 pub use resolve::labels::{

@@ -125,6 +125,15 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let validator = Validator::new(&spec, &registry)?.with_synonyms(&synonyms);
     let output = args.output.path();
     check_outputs(&[("--output", output)], std::slice::from_ref(&args.file))?;
+    if args.format == FindingsFormat::Xlsx {
+        // A workbook is bytes, not text: to a file, as it is.
+        if output.is_none() {
+            anyhow::bail!("--format xlsx writes a workbook: give --output FILE.xlsx");
+        }
+        if args.output.output_encoding.is_some() {
+            anyhow::bail!("--output-encoding is for text: a workbook has its own");
+        }
+    }
     let opts = args.input.read_options();
     let table = Table::open(&args.file, &opts)?;
     // Create the output before reading a record: a refusal costs nothing.

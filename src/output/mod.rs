@@ -38,6 +38,8 @@ mod json;
 mod jsonl;
 mod records;
 mod text;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 pub use self::csv::{
     CsvFindings, FINDING_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
@@ -49,6 +51,8 @@ pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
 pub use self::text::{TextFindings, TextRejects, read_as, thousands};
+#[cfg(feature = "xlsx")]
+pub use self::xlsx::{MAX_XLSX_FINDINGS, XlsxFindings};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;
@@ -173,6 +177,10 @@ pub enum FindingsFormat {
     /// One self-contained HTML page: the summary, findings by rule, the data-quality profile and
     /// the council's population beside the return (no script, nothing fetched; printable).
     Html,
+    /// An Excel workbook: a summary sheet and a findings sheet (frozen header, filters, the row
+    /// as Excel shows it), every code written as text (feature `xlsx`).
+    #[cfg(feature = "xlsx")]
+    Xlsx,
 }
 
 impl FindingsFormat {
@@ -195,6 +203,8 @@ impl FindingsFormat {
             FindingsFormat::Jsonl => Box::new(jsonl::JsonlFindings::new(w)),
             FindingsFormat::Csv => Box::new(self::csv::CsvFindings::new(w)),
             FindingsFormat::Html => Box::new(html::HtmlFindings::new(w, context)),
+            #[cfg(feature = "xlsx")]
+            FindingsFormat::Xlsx => Box::new(xlsx::XlsxFindings::new(w, context)),
         })
     }
 }

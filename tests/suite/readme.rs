@@ -141,7 +141,7 @@ fn every_flag_the_command_line_section_names_exists() {
     }
     // What it says of --format.
     for (cmd, values) in [
-        (&["validate"][..], "text, json, jsonl, csv, html"),
+        (&["validate"][..], "text, json, jsonl, csv, html, xlsx"),
         (&["detect"], "text, json"),
         (&["lookup"], "text, json, jsonl, csv"),
         (&["convert"], "csv, jsonl"),

@@ -1172,3 +1172,97 @@ fn the_html_report_is_self_contained_and_agrees_with_json() {
     assert!(html.contains("share of Walsall"), "{html}");
     assert!(html.contains("</html>"));
 }
+
+/// `--format xlsx`: a workbook whose findings sheet, read back, holds the findings `--format csv`
+/// gives, codes as text; the summary sheet holds the counts (issue 17, item 5).
+#[test]
+fn the_xlsx_findings_read_back_as_the_csv_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("r.csv");
+    std::fs::write(
+        &path,
+        "id,ethnicity\n1,WBRI\n2,0101\n\n3, apkn\n4,9.76631E+14\n5,REFU\n",
+    )
+    .unwrap();
+    let book = tmp.path().join("findings.xlsx");
+    let file = path.to_str().unwrap();
+    let base = [
+        "validate",
+        file,
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "ethnicity",
+    ];
+    let o = run(&[
+        &base[..],
+        &["--format", "xlsx", "--output", book.to_str().unwrap()],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let csv_out = stdout(&run(&[&base[..], &["--format", "csv"]].concat()));
+    let want: Vec<Vec<String>> = csv::Reader::from_reader(csv_out.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert!(want.len() >= 3, "{want:?}");
+    let opts = wm_ethnicity::ReadOptions {
+        sheet: Some("Findings".into()),
+        ..Default::default()
+    };
+    let table = wm_ethnicity::Table::open(&book, &opts).unwrap();
+    assert_eq!(table.header(), wm_ethnicity::FINDING_COLUMNS);
+    let mut got = Vec::new();
+    table
+        .try_for_each(|rec| {
+            got.push(
+                (0..rec.len())
+                    .map(|i| rec.text(i).unwrap_or_default().into_owned())
+                    .collect::<Vec<String>>(),
+            );
+            Ok::<(), wm_ethnicity::Error>(())
+        })
+        .unwrap();
+    // CSV guards cells that Excel would read as formulas; the workbook holds text as it is.
+    let unguard = |s: &str| s.strip_prefix('\'').unwrap_or(s).to_owned();
+    let want: Vec<Vec<String>> = want
+        .iter()
+        .map(|r| r.iter().map(|c| unguard(c)).collect())
+        .collect();
+    assert_eq!(got, want);
+    // Codes stay text: 0101 is not 101.
+    assert!(got.iter().any(|r| r[7] == "0101"), "{got:?}");
+    let opts = wm_ethnicity::ReadOptions {
+        sheet: Some("Summary".into()),
+        ..Default::default()
+    };
+    let mut summary = Vec::new();
+    wm_ethnicity::Table::open(&book, &opts)
+        .unwrap()
+        .try_for_each(|rec| {
+            let cell = |i| rec.text(i).unwrap_or_default().into_owned();
+            summary.push((cell(0), cell(1)));
+            Ok::<(), wm_ethnicity::Error>(())
+        })
+        .unwrap();
+    assert!(
+        summary.contains(&("Records".into(), "5".into())),
+        "{summary:?}"
+    );
+    let errors = want.iter().filter(|r| r[2] == "error").count();
+    assert!(
+        summary.contains(&(
+            "Result".into(),
+            format!("{errors} errors: correct them before submitting")
+        )),
+        "{summary:?}"
+    );
+    // Without --output, or with a text encoding, a workbook is refused.
+    let o = run(&[&base[..], &["--format", "xlsx"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("give --output FILE.xlsx"),
+        "{}",
+        stderr(&o)
+    );
+}
