@@ -242,6 +242,12 @@ def run(a) -> None:
     )
     c = job("convert (output + rejects)", one, convert(files["1M"]))
     c1 = job("convert --threads 1", one, convert(files["1M"], "--threads", "1"))
+    aggregate = [
+        b, "aggregate", files["1M"], "--scheme", SCHEME, "--column", COLUMN, "--to", "category",
+        "--group-by", "council", "--output", os.path.join(out, "by-council.csv"),
+        "--rejects", os.path.join(out, "aggregate-rejects.csv"), "--force",
+    ]  # fmt: skip
+    ag = job("aggregate --group-by council --to category", one, aggregate, summary)
     pv = pc = None
     if a.pandas:
         mapping = os.path.join(out, "nhs-mapping.json")
@@ -334,6 +340,12 @@ def run(a) -> None:
         ratio("validate, text summary, 1 thread / pandas", rate(vt1), rate(pv), 5)
         ratio("convert rows/s / pandas (both write 2 files)", rate(c), rate(pc), 5)
         ratio("convert 1 thread rows/s / pandas", rate(c1), rate(pc))
+    slower = ag[0] / vt[0]
+    line(
+        "aggregate --group-by time / validate (text) time",
+        f"{slower:7.2f}x",
+        f"   (target <= 2){'  ok' if slower <= 2 else '  MISSED'}",
+    )
     ratio("second core: validate / validate on 1 thread", rate(v), rate(v1))
     ratio("second core: validate text / on 1 thread", rate(vt), rate(vt1))
     ratio("second core: convert / convert on 1 thread", rate(c), rate(c1))

@@ -306,11 +306,15 @@ impl Aggregator {
         converted: &Converted,
         count: u64,
     ) -> Result<()> {
-        self.add_node(by, converted.code, count)?;
-        if converted.policy == Some(Policy::MostLikely) {
+        self.add_placed(by, Placed::of(converted), count)
+    }
+
+    fn add_placed<S: AsRef<str>>(&mut self, by: &[S], p: Placed, count: u64) -> Result<()> {
+        self.add_node(by, p.node, count)?;
+        if p.most_likely {
             add(&mut self.most_likely_total, count)?;
         }
-        if converted.observed {
+        if p.observed {
             add(&mut self.observed_total, count)?;
         }
         Ok(())
@@ -558,13 +562,16 @@ pub fn aggregate_stream(
     read.extend(&dims);
     let header = converter.header();
     let mut by: Vec<String> = vec![String::new(); dims.len()];
-    table.try_for_each(|rec| match place_row(&converter, count, &read, rec) {
-        Ok((c, n)) => {
+    // With one scheme for every row, a value always places the same way: remember the recent
+    // ones (tables repeat a few codes; explaining an unknown one searches every scheme).
+    let mut memo = (converter.columns_read().len() == 1).then(Memo::default);
+    table.try_for_each(|rec| match place_row(&converter, count, &read, rec, memo.as_mut()) {
+        Ok((p, n)) => {
             for (v, &i) in by.iter_mut().zip(&dims) {
                 v.clear();
                 v.push_str(rec.text(i).as_deref().unwrap_or("").trim());
             }
-            agg.add_in(&by, &c, n)
+            agg.add_placed(&by, p, n)
                 .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
         }
         Err((r, n)) => agg
@@ -575,21 +582,62 @@ pub fn aggregate_stream(
     Ok(())
 }
 
-/// One row's converted value and count, or why it cannot be placed (with its count when read).
-fn place_row<'a>(
-    converter: &Converter<'a>,
+/// What the aggregate keeps of a converted value.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    node: Node,
+    most_likely: bool,
+    observed: bool,
+}
+
+impl Placed {
+    fn of(c: &Converted<'_>) -> Placed {
+        Placed {
+            node: c.code,
+            most_likely: c.policy == Some(Policy::MostLikely),
+            observed: c.observed,
+        }
+    }
+}
+
+/// How recent values placed (or why they could not be), by value; emptied when full.
+type Memo = HashMap<Box<str>, std::result::Result<Placed, RecordRejection>>;
+
+/// How many values the memo keeps.
+const MEMO_ENTRIES: usize = 4096;
+
+/// One row's placed value and count, or why it cannot be placed (with its count when read).
+/// With `memo` (one scheme for every row), a value seen before is not converted again.
+fn place_row(
+    converter: &Converter<'_>,
     count: Option<usize>,
     read: &[usize],
     rec: &io::Record<'_>,
-) -> std::result::Result<(Converted<'a>, u64), (RecordRejection, Option<u64>)> {
+    memo: Option<&mut Memo>,
+) -> std::result::Result<(Placed, u64), (RecordRejection, Option<u64>)> {
     check_record(rec, read).map_err(|r| (r, None))?;
     let n = match count {
         None => 1,
         Some(i) => parse_count(rec.text(i).as_deref().unwrap_or(""))
             .map_err(|r| (RecordRejection::column(i, r), None))?,
     };
-    let c = converter.convert(rec).map_err(|r| (r, Some(n)))?;
-    Ok((c, n))
+    let convert = || converter.convert(rec).map(|c| Placed::of(&c));
+    let placed = match (memo, rec.text(converter.value_index())) {
+        (Some(memo), Some(raw)) => {
+            if let Some(hit) = memo.get(raw.as_ref()) {
+                hit.clone()
+            } else {
+                let got = convert();
+                if memo.len() >= MEMO_ENTRIES {
+                    memo.clear();
+                }
+                memo.insert(raw.as_ref().into(), got.clone());
+                got
+            }
+        }
+        _ => convert(),
+    };
+    placed.map(|p| (p, n)).map_err(|r| (r, Some(n)))
 }
 
 #[cfg(test)]
