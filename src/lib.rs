@@ -56,8 +56,8 @@ pub use census::{
     CENSUS_2021_SOURCE, CENSUS_2021_TS021_CSV, Population, census_2021, census_2021_areas,
 };
 pub use scheme::{
-    BUILTIN_IDS, Code, KeyedBy, Mapping, Match, MatchKind, Registry, Relationship, Scheme, Status,
-    builtin_scheme, builtin_scheme_yaml,
+    BUILTIN_IDS, Code, KeyedBy, LabelMatch, Mapping, Match, MatchKind, Publication, PublishedLabel,
+    Registry, Relationship, Scheme, Status, builtin_scheme, builtin_scheme_yaml,
 };
 // Any scheme into any other.
 pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, encode_observed, meaning};

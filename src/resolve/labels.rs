@@ -322,10 +322,14 @@ pub fn find_label<'a>(
         Source::Scheme(s) => {
             if let Some(m) = s.lookup_label(raw) {
                 return Ok(Found {
-                    meaning: Meaning::of_mapping(&m.code.map),
+                    meaning: Meaning::of_mapping(m.mapping),
                     scheme: &s.id,
-                    code: m.code.key(),
-                    matched: m.kind.into(),
+                    code: m.key,
+                    matched: if m.published.is_some() {
+                        Matched::Published
+                    } else {
+                        m.kind.into()
+                    },
                     observed: s.observed,
                 });
             }
