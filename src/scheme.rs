@@ -1044,6 +1044,7 @@ impl Scheme {
 
     fn index(&mut self, file: &str, spans: &[Option<Location>]) -> Result<()> {
         let here = |i: usize| spans[i].clone().unwrap_or_else(|| Location::file(file));
+        let mut ambiguous = Vec::new();
         for (i, c) in self.codes.iter().enumerate() {
             let idx = u32::try_from(i).map_err(|_| invalid(here(i), "too many codes"))?;
             let key = match self.keyed_by {
@@ -1079,12 +1080,22 @@ impl Scheme {
             self.by_key.insert(key.into_boxed_str(), idx);
             self.by_listed.insert(c.key().into(), idx);
             let label = fold_label(&c.label);
-            if self.by_label.contains_key(label.as_str()) && self.keyed_by == KeyedBy::Code {
-                // Same label twice (e.g. a national code and its extension): keep the first,
-                // which is the coarser, listed earlier.
-                continue;
+            if let Some(&first) = self.by_label.get(label.as_str()) {
+                if self.keyed_by == KeyedBy::Code {
+                    // Same label twice with the same meaning (police O1 and A4 "Chinese"): keep
+                    // the first, listed earlier. With different meanings (NHS Scotland's older
+                    // 4Z and 5Z, both "Other"): the label names neither.
+                    let f = &self.codes[first as usize].map;
+                    if (f.target, f.relationship) != (c.map.target, c.map.relationship) {
+                        ambiguous.push(label);
+                    }
+                    continue;
+                }
             }
             self.by_label.insert(label.into_boxed_str(), idx);
+        }
+        for label in ambiguous {
+            self.by_label.remove(label.as_str());
         }
         for (i, c) in self.codes.iter().enumerate() {
             if let Some(p) = &c.parent {
