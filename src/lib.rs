@@ -50,7 +50,7 @@ mod yaml;
 // The standard.
 pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION, Section};
 // Coding schemes and the councils' profiles.
-pub use council::{Council, Return, builtin_council_yaml, council, councils};
+pub use council::{Codes, Council, Return, builtin_council_yaml, council, councils};
 // The Census 2021 baseline.
 pub use census::{
     CENSUS_2021_SOURCE, CENSUS_2021_TS021_CSV, Population, census_2021, census_2021_areas,
