@@ -28,11 +28,11 @@ pub struct Return {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Codes {
-    /// Every code of the scheme (the school census: DfE main and extended codes).
+    /// Every code of the scheme (the school census: `DfE` main and extended codes).
     #[default]
     All,
     /// Only the main codes, those without a parent (children in need, children looked after:
-    /// the 20 main DfE codes).
+    /// the 20 main `DfE` codes).
     Main,
 }
 

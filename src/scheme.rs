@@ -157,7 +157,7 @@ impl<'a> Match<'a> {
     }
 }
 
-/// A publication whose tables a scheme's authority publishes statistics under (DfE "Schools,
+/// A publication whose tables a scheme's authority publishes statistics under (`DfE` "Schools,
 /// pupils and their characteristics", ONS TS021): where its labels come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Publication {
@@ -181,7 +181,7 @@ pub struct Publication {
 }
 
 /// A label a scheme's authority publishes statistics under, kept apart from the code labels:
-/// it stands for one code of the scheme, or (DfE "Unclassified", its REFU and NOBT counted
+/// it stands for one code of the scheme, or (`DfE` "Unclassified", its REFU and NOBT counted
 /// together) has a mapping of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublishedLabel {

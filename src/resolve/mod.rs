@@ -36,7 +36,7 @@ pub enum Matched {
     Normalised,
     /// An NHS-style local code: an unlisted second character after a listed national code.
     LocalSecondCharacter,
-    /// A label the scheme's authority publishes statistics under (DfE "Black - Black African",
+    /// A label the scheme's authority publishes statistics under (`DfE` "Black - Black African",
     /// ONS "Ethnic group: White: Irish"), folded as labels are.
     Published,
     /// Through the curated synonym list.
