@@ -2,7 +2,7 @@
 //! usual returns uses. A profile is data (`schema/councils/*.yaml`); a council can load its own.
 
 use crate::error::{Error, ErrorKind, Location, Result};
-use crate::scheme::Registry;
+use crate::scheme::{Code, Registry};
 use crate::yaml;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -15,9 +15,40 @@ pub struct Return {
     pub dataset: String,
     /// The scheme id its ethnicity column uses.
     pub scheme: String,
+    /// Which of the scheme's codes the return accepts.
+    #[serde(default, skip_serializing_if = "Codes::is_all")]
+    pub codes: Codes,
     /// Where that comes from and how sure it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// Which of its scheme's codes a return accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Codes {
+    /// Every code of the scheme (the school census: `DfE` main and extended codes).
+    #[default]
+    All,
+    /// Only the main codes, those without a parent (children in need, children looked after:
+    /// the 20 main `DfE` codes).
+    Main,
+}
+
+impl Codes {
+    /// True for [`Codes::All`].
+    pub fn is_all(&self) -> bool {
+        *self == Codes::All
+    }
+
+    /// True when a return with these codes accepts `code`.
+    pub fn allow(self, code: &Code) -> bool {
+        match self {
+            Codes::All => true,
+            Codes::Main => code.parent.is_none(),
+        }
+    }
 }
 
 /// A council's profile.
@@ -150,6 +181,26 @@ pub fn builtin_council_yaml() -> &'static [(&'static str, &'static str)] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn children_in_need_and_looked_after_take_the_twenty_main_codes() {
+        // DfE CIN rule 4220 and SSDA903 rule 103 list the 20 main CBDS codes; the school
+        // census takes the extended ones too.
+        let dfe = crate::scheme::builtin_scheme("dfe-cbds").unwrap();
+        for c in councils() {
+            for r in &c.returns {
+                let want = match r.dataset.as_str() {
+                    "children-in-need" | "children-looked-after" => Codes::Main,
+                    _ => Codes::All,
+                };
+                assert_eq!(r.codes, want, "{} {}", c.short, r.dataset);
+                let allowed = dfe.codes().iter().filter(|k| r.codes.allow(k)).count();
+                if r.scheme == "dfe-cbds" {
+                    assert_eq!(allowed, if want == Codes::Main { 20 } else { 103 });
+                }
+            }
+        }
+    }
 
     #[test]
     fn councils_are_found_by_the_names_people_write() {

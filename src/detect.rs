@@ -226,15 +226,16 @@ impl<'r> Kind<'r> {
                 Some((node, exact, node.code()))
             }
             Kind::Scheme(s) => {
-                let m = match by {
-                    By::Code => s.lookup(raw)?,
-                    By::Label => s.lookup_label(raw)?,
-                };
-                Some((
-                    m.code.map.target,
-                    m.kind == crate::scheme::MatchKind::Exact,
-                    m.code.key(),
-                ))
+                let exact = |k| k == crate::scheme::MatchKind::Exact;
+                match by {
+                    By::Code => s
+                        .lookup(raw)
+                        .map(|m| (m.code.map.target, exact(m.kind), m.code.key())),
+                    // A code's label or a published label: both are the scheme's.
+                    By::Label => s
+                        .lookup_label(raw)
+                        .map(|m| (m.mapping.target, exact(m.kind), m.key)),
+                }
             }
         }
     }

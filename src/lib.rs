@@ -50,14 +50,14 @@ mod yaml;
 // The standard.
 pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION, Section};
 // Coding schemes and the councils' profiles.
-pub use council::{Council, Return, builtin_council_yaml, council, councils};
+pub use council::{Codes, Council, Return, builtin_council_yaml, council, councils};
 // The Census 2021 baseline.
 pub use census::{
     CENSUS_2021_SOURCE, CENSUS_2021_TS021_CSV, Population, census_2021, census_2021_areas,
 };
 pub use scheme::{
-    BUILTIN_IDS, Code, KeyedBy, Mapping, Match, MatchKind, Registry, Relationship, Scheme, Status,
-    builtin_scheme, builtin_scheme_yaml,
+    BUILTIN_IDS, Code, KeyedBy, LabelMatch, Mapping, Match, MatchKind, Publication, PublishedLabel,
+    Registry, Relationship, Scheme, Status, builtin_scheme, builtin_scheme_yaml,
 };
 // Any scheme into any other.
 pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, encode_observed, meaning};

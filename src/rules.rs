@@ -127,6 +127,10 @@ rules! {
     /// A line that is not a record (a JSON Lines line that is not a JSON object).
     MalformedRecord = "WM018", "malformed-record", Error,
         "The line is not a record (a JSON Lines line that is not a JSON object).";
+    /// A code of the scheme that the return does not accept (an extended `DfE` code in a children
+    /// in need return).
+    CodeNotInReturn = "WM019", "code-not-in-return", Error,
+        "A code of the scheme the return does not accept (it takes the main codes only).";
     /// The label matches no label of the scheme and no curated synonym.
     UnknownLabel = "CV001", "unknown-label", Error,
         "The label matches no label of the scheme and no curated synonym.";

@@ -157,6 +157,64 @@ impl<'a> Match<'a> {
     }
 }
 
+/// A publication whose tables a scheme's authority publishes statistics under (`DfE` "Schools,
+/// pupils and their characteristics", ONS TS021): where its labels come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Publication {
+    /// Short id the scheme file uses for it (`spc`, `ts021`).
+    pub id: String,
+    /// Its title, as published.
+    pub name: String,
+    /// Where it is published.
+    pub url: String,
+    /// The release date or edition the labels were read from, as given.
+    pub date: String,
+    /// How the labels were transcribed, and the authority of the copy read.
+    pub source: String,
+    /// The tables head each label with this (ONS `Ethnic group: `): the label matches with and
+    /// without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading_prefix: Option<String>,
+    /// True when the publication's labels are the scheme's own code labels (under
+    /// `heading_prefix`).
+    pub code_labels: bool,
+}
+
+/// A label a scheme's authority publishes statistics under, kept apart from the code labels:
+/// it stands for one code of the scheme, or (`DfE` "Unclassified", its REFU and NOBT counted
+/// together) has a mapping of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedLabel {
+    /// The label, verbatim (with its heading prefix, for the prefixed form).
+    pub label: String,
+    /// The publications (ids) it appears in.
+    pub publications: Vec<String>,
+    /// The code it stands for; `None` when it stands for several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Its place in the standard: the code's mapping, or its own.
+    pub map: Mapping,
+    /// Facts about the label from the publication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a label matched: a code's label, or a published label.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelMatch<'a> {
+    /// The code it names; `None` for a published label standing for several codes.
+    pub code: Option<&'a Code>,
+    /// The value a record carries: the code (the label, for label-keyed schemes, and for a
+    /// published label standing for several codes).
+    pub key: &'a str,
+    /// Its place in the standard.
+    pub mapping: &'a Mapping,
+    /// Exactly as listed, or folded.
+    pub kind: MatchKind,
+    /// The published label it matched, when it is not a code's own label.
+    pub published: Option<&'a PublishedLabel>,
+}
+
 type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
 
 /// Keys of up to [`SHORT`] bytes packed into one integer, so the common lookup (a code of one
@@ -254,6 +312,17 @@ pub struct Scheme {
     /// local extension of it (NHS ETHNIC CATEGORY `an2`).
     pub local_second_character: bool,
     codes: Vec<Code>,
+    /// The publications whose labels the scheme carries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub publications: Vec<Publication>,
+    /// The labels its authority publishes statistics under, every form (with and without a
+    /// heading prefix) listed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub published: Vec<PublishedLabel>,
+    /// Folded published label -> index in `published` (labels that are a code's own label are
+    /// left to `by_label`).
+    #[serde(skip)]
+    by_published: FastMap<u32>,
     /// Normalised key (code normalised, or label folded) -> index.
     #[serde(skip)]
     by_key: FastMap<u32>,
@@ -421,16 +490,37 @@ impl Scheme {
         self.lookup_without_leading_zeros(raw)
     }
 
-    /// The code whose label is `raw` (folded: case, spaces and dashes ignored).
-    pub fn lookup_label(&self, raw: &str) -> Option<Match<'_>> {
-        let i = *self.by_label.get(fold_label(raw).as_str())?;
-        let code = &self.codes[i as usize];
-        let kind = if code.label == raw {
-            MatchKind::Exact
-        } else {
-            MatchKind::Normalised
-        };
-        Some(Match { code, kind })
+    /// The code whose label is `raw`, or the published label that is (folded: case, spaces and
+    /// dashes ignored). A code's own label comes first.
+    pub fn lookup_label(&self, raw: &str) -> Option<LabelMatch<'_>> {
+        let key = fold_label(raw);
+        if let Some(&i) = self.by_label.get(key.as_str()) {
+            let code = &self.codes[i as usize];
+            return Some(LabelMatch {
+                code: Some(code),
+                key: code.key(),
+                mapping: &code.map,
+                kind: if code.label == raw {
+                    MatchKind::Exact
+                } else {
+                    MatchKind::Normalised
+                },
+                published: None,
+            });
+        }
+        let p = &self.published[*self.by_published.get(key.as_str())? as usize];
+        let code = p.code.as_deref().and_then(|c| self.get(c));
+        Some(LabelMatch {
+            code,
+            key: code.map_or(p.label.as_str(), Code::key),
+            mapping: &p.map,
+            kind: if p.label == raw {
+                MatchKind::Exact
+            } else {
+                MatchKind::Normalised
+            },
+            published: Some(p),
+        })
     }
 
     /// The code with exactly this key.
@@ -526,6 +616,38 @@ struct RawScheme {
     #[serde(default)]
     local_second_character: bool,
     codes: Vec<RawCode>,
+    #[serde(default)]
+    publications: Vec<RawPublication>,
+    #[serde(default)]
+    published_labels: Vec<RawPublished>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublication {
+    id: Spanned<String>,
+    name: String,
+    url: String,
+    date: String,
+    source: String,
+    #[serde(default)]
+    heading_prefix: Option<String>,
+    #[serde(default)]
+    code_labels: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublished {
+    label: Spanned<String>,
+    #[serde(rename = "in")]
+    publications: Vec<Spanned<String>>,
+    #[serde(default)]
+    code: Option<Spanned<CodeText>>,
+    #[serde(default)]
+    map: Option<RawMap>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -585,12 +707,28 @@ impl RawScheme {
                 };
                 Some((s.line(), s.column()))
             }
+            "publications" => {
+                let s = &self
+                    .publications
+                    .get(parts.next()?.parse::<usize>().ok()?)?
+                    .id;
+                Some((s.referenced.line(), s.referenced.column()))
+            }
+            "published_labels" => {
+                let s = &self
+                    .published_labels
+                    .get(parts.next()?.parse::<usize>().ok()?)?
+                    .label;
+                Some((s.referenced.line(), s.referenced.column()))
+            }
             _ => Some((self.id.referenced.line(), self.id.referenced.column())),
         }
     }
 
     fn build(self, file: &str, base: &dyn Fn(&str) -> Option<Scheme>) -> Result<Scheme> {
         let mut codes = Vec::new();
+        let mut publications = Vec::new();
+        let mut published = Vec::new();
         let mut spans: Vec<Option<Location>> = Vec::new();
         if let Some(ext) = &self.extends {
             let Some(b) = base(&ext.value) else {
@@ -610,6 +748,8 @@ impl RawScheme {
             }
             spans.extend(b.codes.iter().map(|_| None));
             codes.extend(b.codes);
+            publications.extend(b.publications);
+            published.extend(b.published);
         }
         for c in self.codes {
             let loc = at(file, &c.label);
@@ -670,6 +810,9 @@ impl RawScheme {
             extends: self.extends.map(|e| e.value),
             local_second_character: self.local_second_character,
             codes,
+            publications,
+            published,
+            by_published: FastMap::default(),
             by_key: FastMap::default(),
             by_label: FastMap::default(),
             by_listed: FastMap::default(),
@@ -677,6 +820,7 @@ impl RawScheme {
             listed_normal: Vec::new(),
         };
         scheme.index(file, &spans)?;
+        scheme.add_published(file, self.publications, self.published_labels)?;
         Ok(scheme)
     }
 }
@@ -771,8 +915,136 @@ fn build_map(file: &str, m: RawMap) -> Result<Mapping> {
 }
 
 impl Scheme {
+    /// Adds a file's publications and published labels: every publication a label names exists,
+    /// a label names a code of the scheme or has a mapping of its own (not both), and each form
+    /// is listed (with and without the publication's heading prefix; a `code_labels`
+    /// publication adds every code label under its prefix).
+    fn add_published(
+        &mut self,
+        file: &str,
+        publications: Vec<RawPublication>,
+        labels: Vec<RawPublished>,
+    ) -> Result<()> {
+        for p in publications {
+            if self.publications.iter().any(|q| q.id == p.id.value) {
+                return Err(invalid(
+                    at(file, &p.id),
+                    format!("publication `{}` is listed twice", p.id.value),
+                ));
+            }
+            if let Some(prefix) = p.heading_prefix.as_deref().filter(|_| p.code_labels) {
+                for c in &self.codes {
+                    self.published.push(PublishedLabel {
+                        label: format!("{prefix}{}", c.label),
+                        publications: vec![p.id.value.clone()],
+                        code: Some(c.key().to_owned()),
+                        map: c.map.clone(),
+                        note: None,
+                    });
+                }
+            }
+            self.publications.push(Publication {
+                id: p.id.value,
+                name: p.name,
+                url: p.url,
+                date: p.date,
+                source: p.source,
+                heading_prefix: p.heading_prefix,
+                code_labels: p.code_labels,
+            });
+        }
+        for l in labels {
+            let loc = at(file, &l.label);
+            let mut prefixes = Vec::new();
+            for id in &l.publications {
+                let Some(p) = self.publications.iter().find(|p| p.id == id.value) else {
+                    return Err(invalid(
+                        at(file, id),
+                        format!("`{}` is not a publication of this scheme", id.value),
+                    ));
+                };
+                prefixes.extend(p.heading_prefix.clone());
+            }
+            if l.publications.is_empty() {
+                return Err(invalid(
+                    loc,
+                    "a published label names its publications (`in`)",
+                ));
+            }
+            let (code, map) = match (l.code, l.map) {
+                (Some(code), None) => {
+                    let Some(c) = self.get(&code.value.0) else {
+                        return Err(invalid(
+                            at(file, &code),
+                            format!("`{}` is not a code of this scheme", code.value.0),
+                        ));
+                    };
+                    (Some(c.key().to_owned()), c.map.clone())
+                }
+                (None, Some(map)) => (None, build_map(file, map)?),
+                _ => {
+                    return Err(invalid(
+                        loc,
+                        "a published label names either the `code` it stands for or its own `map`",
+                    ));
+                }
+            };
+            let publications: Vec<String> = l.publications.into_iter().map(|p| p.value).collect();
+            prefixes.dedup();
+            for label in std::iter::once(l.label.value.clone())
+                .chain(prefixes.iter().map(|p| format!("{p}{}", l.label.value)))
+            {
+                self.published.push(PublishedLabel {
+                    label,
+                    publications: publications.clone(),
+                    code: code.clone(),
+                    map: map.clone(),
+                    note: l.note.clone(),
+                });
+            }
+        }
+        self.index_published(file)
+    }
+
+    /// Indexes the published labels: a form that is a code's own label must name that code, and
+    /// a form listed twice must mean the same.
+    fn index_published(&mut self, file: &str) -> Result<()> {
+        self.by_published.clear();
+        for (i, p) in self.published.iter().enumerate() {
+            let idx =
+                u32::try_from(i).map_err(|_| invalid(Location::file(file), "too many labels"))?;
+            let key = fold_label(&p.label);
+            let clash = |other: &str| {
+                invalid(
+                    Location::file(file),
+                    format!(
+                        "published label `{}` is also the label of {other}, once case, spaces and dashes are ignored",
+                        p.label
+                    ),
+                )
+            };
+            if let Some(&c) = self.by_label.get(key.as_str()) {
+                let c = &self.codes[c as usize];
+                if p.code.as_deref() == Some(c.key()) {
+                    continue;
+                }
+                return Err(clash(&format!("code `{}`", c.key())));
+            }
+            if let Some(&q) = self.by_published.get(key.as_str()) {
+                let q = &self.published[q as usize];
+                if (&q.code, &q.map) == (&p.code, &p.map) {
+                    continue;
+                }
+                return Err(clash(&format!("published label `{}`", q.label)));
+            }
+            self.by_published.insert(key.into_boxed_str(), idx);
+        }
+        Ok(())
+    }
+
     fn index(&mut self, file: &str, spans: &[Option<Location>]) -> Result<()> {
         let here = |i: usize| spans[i].clone().unwrap_or_else(|| Location::file(file));
+        let mut ambiguous = Vec::new();
         for (i, c) in self.codes.iter().enumerate() {
             let idx = u32::try_from(i).map_err(|_| invalid(here(i), "too many codes"))?;
             let key = match self.keyed_by {
@@ -808,12 +1080,22 @@ impl Scheme {
             self.by_key.insert(key.into_boxed_str(), idx);
             self.by_listed.insert(c.key().into(), idx);
             let label = fold_label(&c.label);
-            if self.by_label.contains_key(label.as_str()) && self.keyed_by == KeyedBy::Code {
-                // Same label twice (e.g. a national code and its extension): keep the first,
-                // which is the coarser, listed earlier.
-                continue;
+            if let Some(&first) = self.by_label.get(label.as_str()) {
+                if self.keyed_by == KeyedBy::Code {
+                    // Same label twice with the same meaning (police O1 and A4 "Chinese"): keep
+                    // the first, listed earlier. With different meanings (NHS Scotland's older
+                    // 4Z and 5Z, both "Other"): the label names neither.
+                    let f = &self.codes[first as usize].map;
+                    if (f.target, f.relationship) != (c.map.target, c.map.relationship) {
+                        ambiguous.push(label);
+                    }
+                    continue;
+                }
             }
             self.by_label.insert(label.into_boxed_str(), idx);
+        }
+        for label in ambiguous {
+            self.by_label.remove(label.as_str());
         }
         for (i, c) in self.codes.iter().enumerate() {
             if let Some(p) = &c.parent {
@@ -825,7 +1107,7 @@ impl Scheme {
                 }
             }
         }
-        Ok(())
+        self.index_published(file)
     }
 }
 
@@ -892,6 +1174,28 @@ struct BakedScheme {
     observed: bool,
     local_second_character: bool,
     codes: &'static [BakedCode],
+    publications: &'static [BakedPublication],
+    published: &'static [BakedPublished],
+}
+
+/// A publication of a built-in scheme as compiled in.
+struct BakedPublication {
+    id: &'static str,
+    name: &'static str,
+    url: &'static str,
+    date: &'static str,
+    source: &'static str,
+    heading_prefix: Option<&'static str>,
+    code_labels: bool,
+}
+
+/// A published label of a built-in scheme as compiled in (every form listed).
+struct BakedPublished {
+    label: &'static str,
+    publications: &'static [&'static str],
+    code: Option<&'static str>,
+    map: BakedMap,
+    note: Option<&'static str>,
 }
 
 /// A code of a built-in scheme as compiled in.
@@ -960,6 +1264,31 @@ impl BakedScheme {
             extends: None,
             local_second_character: self.local_second_character,
             codes,
+            publications: self
+                .publications
+                .iter()
+                .map(|p| Publication {
+                    id: p.id.to_owned(),
+                    name: p.name.to_owned(),
+                    url: p.url.to_owned(),
+                    date: p.date.to_owned(),
+                    source: p.source.to_owned(),
+                    heading_prefix: p.heading_prefix.map(str::to_owned),
+                    code_labels: p.code_labels,
+                })
+                .collect(),
+            published: self
+                .published
+                .iter()
+                .map(|p| PublishedLabel {
+                    label: p.label.to_owned(),
+                    publications: p.publications.iter().map(|s| (*s).to_owned()).collect(),
+                    code: p.code.map(str::to_owned),
+                    map: p.map.build(),
+                    note: p.note.map(str::to_owned),
+                })
+                .collect(),
+            by_published: FastMap::default(),
             by_key: FastMap::default(),
             by_label: FastMap::default(),
             by_listed: FastMap::default(),

@@ -343,7 +343,7 @@ mod tests {
         assert_eq!(Group::ALL.len(), 5);
         assert_eq!(Category::ALL.len(), 19);
         assert_eq!(Detailed::ALL.len(), 287);
-        assert_eq!(Residual::ALL.len(), 4);
+        assert_eq!(Residual::ALL.len(), 5);
     }
 
     #[test]

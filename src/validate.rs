@@ -43,6 +43,7 @@
 //! assert_eq!((report.errors, report.queries), (3, 2));
 //! ```
 
+use crate::council::Return;
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
@@ -52,7 +53,7 @@ use crate::resolve::row::{RecordRejection, RowScheme};
 use crate::resolve::unknown::{Explainer, Why, empty_cell, quoted_code, same_target, what};
 use crate::resolve::{Rejection, Source, find_value};
 use crate::rules::{RULE_COUNT, Rule, Severity};
-use crate::scheme::{Code, FxHasher, MatchKind, Registry, Scheme, Status};
+use crate::scheme::{Code, FxHasher, MatchKind, Registry, Relationship, Scheme, Status};
 use crate::spec::{By, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Group, Level, Node, Residual};
 use crate::text::{is_blank, nearest, printable};
@@ -795,6 +796,8 @@ enum Detail<'a> {
     },
     Encoding(Bad),
     Code(&'a Code),
+    /// A code the record's council return does not accept.
+    NotInReturn(&'a Code, &'static Return),
     CodeOnDate(&'a Code, Date),
     Duplicate {
         first: u32,
@@ -1211,7 +1214,10 @@ impl<'r> State<'_, 'r, '_> {
             return self.empty(at, i, empty, Role::Coded, scheme);
         }
         match (scheme, self.v.coded[c].by) {
-            (Some(s), By::Code) => self.check_code(at, c, i, s, raw, date),
+            (Some(s), By::Code) => {
+                let ret = from.return_of(rec);
+                self.check_code(at, c, i, s, raw, date, ret)
+            }
             (_, by) => match find_value(self.v.registry, self.v.synonyms, source, raw, by) {
                 Ok(found) => {
                     let node = found.meaning.target;
@@ -1261,6 +1267,7 @@ impl<'r> State<'_, 'r, '_> {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn check_code(
         &mut self,
         at: At,
@@ -1269,6 +1276,7 @@ impl<'r> State<'_, 'r, '_> {
         scheme: &'r Scheme,
         raw: &str,
         date: Option<Date>,
+        ret: Option<&'static Return>,
     ) -> std::io::Result<()> {
         let Some(m) = scheme.lookup(raw) else {
             self.profiles[c].out.invalid += 1;
@@ -1307,6 +1315,17 @@ impl<'r> State<'_, 'r, '_> {
                 Some(raw),
                 Detail::Code(code),
             )?,
+        }
+        if let Some(r) = ret.filter(|r| !r.codes.allow(code)) {
+            self.emit(
+                Rule::CodeNotInReturn,
+                None,
+                at,
+                Some(i),
+                Some(scheme),
+                Some(raw),
+                Detail::NotInReturn(code, r),
+            )?;
         }
         if code.status == Status::Retired {
             self.emit(
@@ -1499,8 +1518,38 @@ fn describe(
             }
             (msg, None)
         }
+        (Rule::CodeNotInReturn, Detail::NotInReturn(code, r)) => {
+            // The main code it rolls up to: its parent's parent ..., within the scheme.
+            let mut main = code;
+            while let Some(p) = main.parent.as_deref().and_then(|p| scheme?.get(p)) {
+                main = p;
+            }
+            (
+                format!(
+                    "{} is not a main code of {sid}: the {} return takes only the main codes; it rolls up to {}",
+                    quoted_code(code),
+                    r.dataset,
+                    quoted_code(main)
+                ),
+                Some(format!("Report {} in this return.", quoted_code(main))),
+            )
+        }
         (Rule::RetiredCode, Detail::Code(code)) => {
-            let replacement = scheme.and_then(|s| same_target(s, code.map.target));
+            // Its successor: the active code with the same label (police O1 -> A4), else one with
+            // the same meaning exactly. NHS Scotland's older 1E English has neither (1A is
+            // Scottish): no suggestion rather than a wrong one.
+            let replacement = scheme.and_then(|s| {
+                s.codes()
+                    .iter()
+                    .find(|c| {
+                        c.status == Status::Active && c.label == code.label && c.key() != code.key()
+                    })
+                    .or_else(|| {
+                        (code.map.relationship == Relationship::Equivalent)
+                            .then(|| same_target(s, code.map.target))
+                            .flatten()
+                    })
+            });
             (
                 format!("{} is a retired code of {sid}", quoted_code(code)),
                 replacement.map(|r| format!("Use {} instead.", quoted_code(r))),

@@ -5,7 +5,7 @@
 #![allow(clippy::pedantic)]
 
 /// The version of the standard compiled into this crate; every output record carries it.
-pub const STANDARD_VERSION: &str = "1.1.0";
+pub const STANDARD_VERSION: &str = "1.2.0";
 
 /// The five high-level ethnic groups (ONS Census 2021).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2994,15 +2994,18 @@ pub enum Residual {
     NotKnown,
     /// Outside the population the question covers, so no ethnic group is asked for (ONS -8 'Does not apply'). Not an unknown ethnic group: a count of people whose ethnicity is not known is never carried as this, nor this as not known. Added in standard 1.1.0.
     NotApplicable,
+    /// Declined or not yet obtained, and the source does not say which: the two counted together. DfE publishes pupil statistics with one row 'Unclassified' for its codes REFU (refused) and NOBT (information not yet obtained), footnoted 'Unclassified: information refused or not obtained'. Neither 'declined' nor 'not obtained' alone, and never 'not known'. Added in standard 1.2.0.
+    DeclinedOrNotObtained,
 }
 
 impl Residual {
     /// Every value, in the standard's order.
-    pub const ALL: [Residual; 4] = [
+    pub const ALL: [Residual; 5] = [
         Residual::Declined,
         Residual::NotObtained,
         Residual::NotKnown,
         Residual::NotApplicable,
+        Residual::DeclinedOrNotObtained,
     ];
 
     /// The standard's stable code.
@@ -3022,29 +3025,33 @@ impl Residual {
             "not-obtained" => Some(Residual::NotObtained),
             "not-known" => Some(Residual::NotKnown),
             "not-applicable" => Some(Residual::NotApplicable),
+            "declined-or-not-obtained" => Some(Residual::DeclinedOrNotObtained),
             _ => None,
         }
     }
 }
 
-pub(crate) const RESIDUAL_CODES: [&str; 4] = [
+pub(crate) const RESIDUAL_CODES: [&str; 5] = [
     "declined",
     "not-obtained",
     "not-known",
     "not-applicable",
+    "declined-or-not-obtained",
 ];
 
-pub(crate) const RESIDUAL_LABELS: [&str; 4] = [
+pub(crate) const RESIDUAL_LABELS: [&str; 5] = [
     "Declined",
     "Not obtained",
     "Not known",
     "Does not apply",
+    "Declined or not obtained",
 ];
 
-pub(crate) const RESIDUAL_DEFINITIONS: [&str; 4] = [
+pub(crate) const RESIDUAL_DEFINITIONS: [&str; 5] = [
     "Asked and chose not to say, or could not choose (NHS Z, DfE REFU, police NS).",
     "Not asked yet; the information is still to be collected (DfE NOBT).",
     "Not recorded, not asked, or the person could not be asked (NHS 99).",
     "Outside the population the question covers, so no ethnic group is asked for (ONS -8 'Does not apply'). Not an unknown ethnic group: a count of people whose ethnicity is not known is never carried as this, nor this as not known. Added in standard 1.1.0.",
+    "Declined or not yet obtained, and the source does not say which: the two counted together. DfE publishes pupil statistics with one row 'Unclassified' for its codes REFU (refused) and NOBT (information not yet obtained), footnoted 'Unclassified: information refused or not obtained'. Neither 'declined' nor 'not obtained' alone, and never 'not known'. Added in standard 1.2.0.",
 ];
 

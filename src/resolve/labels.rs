@@ -66,11 +66,24 @@ pub struct Synonym {
     pub source: String,
 }
 
-/// The curated synonym list: folded label to synonym.
+impl Synonym {
+    /// The scheme a synonym naming a scheme's code belongs to; `None` for a node of the standard.
+    /// A synonym is only used for values of its own scheme (or of the standard, for a node): it
+    /// never gives a value the meaning of another scheme's code.
+    pub fn scheme(&self) -> Option<&str> {
+        match &self.target {
+            Target::Code { scheme, .. } => Some(scheme),
+            Target::Node { .. } => None,
+        }
+    }
+}
+
+/// The curated synonym list: folded label to its synonyms (at most one per scheme, and one
+/// naming a node of the standard).
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     entries: Vec<Synonym>,
-    by_label: HashMap<String, usize>,
+    by_label: HashMap<String, Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -188,16 +201,23 @@ impl Synonyms {
         if key.is_empty() {
             return Err(invalid(loc, "a synonym's label is empty"));
         }
-        if let Some(&prev) = self.by_label.get(&key) {
+        let same = self.by_label.entry(key).or_default();
+        if let Some(&prev) = same
+            .iter()
+            .find(|&&i| self.entries[i].scheme() == s.scheme())
+        {
             return Err(invalid(
                 loc,
                 format!(
-                    "synonym `{}` is the same label as `{}` once case, spaces and dashes are ignored",
-                    s.label, self.entries[prev].label
+                    "synonym `{}` is the same label as `{}` once case, spaces and dashes are ignored{}",
+                    s.label,
+                    self.entries[prev].label,
+                    s.scheme()
+                        .map_or_else(String::new, |id| format!(", for the same scheme {id}"))
                 ),
             ));
         }
-        self.by_label.insert(key, self.entries.len());
+        same.push(self.entries.len());
         self.entries.push(s);
         Ok(())
     }
@@ -216,11 +236,18 @@ impl Synonyms {
         &self.entries
     }
 
-    /// The synonym for `raw`, folded.
-    pub fn get(&self, raw: &str) -> Option<&Synonym> {
-        self.by_label
-            .get(&fold_label(raw))
-            .map(|&i| &self.entries[i])
+    /// The synonym for `raw` (folded) in a value of `scheme` (`None`: the standard): the one
+    /// naming a code of that scheme (or of the scheme it extends), else the one naming a node.
+    pub fn get(&self, raw: &str, scheme: Option<&Scheme>) -> Option<&Synonym> {
+        let found = self.by_label.get(&fold_label(raw))?;
+        let own = |id: &str| scheme.is_some_and(|s| s.id == id || s.extends.as_deref() == Some(id));
+        let pick = |want: &dyn Fn(Option<&str>) -> bool| {
+            found
+                .iter()
+                .map(|&i| &self.entries[i])
+                .find(|e| want(e.scheme()))
+        };
+        pick(&|sc| sc.is_some_and(own)).or_else(|| pick(&|sc| sc.is_none()))
     }
 }
 
@@ -279,9 +306,14 @@ fn find_standard_label(raw: &str) -> Option<std::result::Result<Found<'static>, 
 fn find_synonym<'a>(
     registry: &'a Registry,
     synonyms: &'a Synonyms,
+    source: Source<'a>,
     raw: &str,
 ) -> Option<Found<'a>> {
-    let s = synonyms.get(raw)?;
+    let scheme = match source {
+        Source::Scheme(s) => Some(s),
+        Source::Standard => None,
+    };
+    let s = synonyms.get(raw, scheme)?;
     match &s.target {
         Target::Node { node } => Some(Found {
             meaning: Meaning::of_node(*node),
@@ -304,6 +336,97 @@ fn find_synonym<'a>(
     }
 }
 
+/// Detailed nodes of the standard by folded label (Somali: the African and the Caribbean
+/// background sections' write-ins): what an unmatched value means, where the standard knows.
+static DETAILED_LABELS: LazyLock<HashMap<String, Vec<Node>>> = LazyLock::new(|| {
+    let mut map: HashMap<String, Vec<Node>> = HashMap::new();
+    for n in Node::all().filter(|n| n.level() == Level::Detailed) {
+        map.entry(fold_label(n.label())).or_default().push(n);
+    }
+    map
+});
+
+/// How many labels a rejection suggests.
+const SUGGESTIONS: usize = 3;
+
+/// The labels to suggest for an unmatched `raw`, distinct in what they would give: first, where
+/// `raw` is a detailed category of the standard (Somali, Polish), the source's label that holds
+/// it most finely, for each place the standard has it; then the labels nearest in spelling
+/// (the source's own, its published labels, and the synonyms that apply to it).
+fn suggest<'a>(synonyms: &'a Synonyms, source: Source<'a>, raw: &str) -> Vec<String> {
+    // (label, what it gives): a code's key, or a node's code.
+    let mut labels: Vec<(&'a str, &'a str)> = Vec::new();
+    let scheme = match source {
+        Source::Scheme(s) => {
+            labels.extend(s.codes().iter().map(|c| (c.label.as_str(), c.key())));
+            labels.extend(s.published.iter().map(|p| {
+                (
+                    p.label.as_str(),
+                    p.code.as_deref().unwrap_or(p.label.as_str()),
+                )
+            }));
+            Some(s)
+        }
+        Source::Standard => {
+            labels.extend(Node::all().map(|n| (n.label(), n.code())));
+            None
+        }
+    };
+    // A synonym naming a node gives what a code equivalent to that node gives.
+    let node_key = |n: Node| -> &'a str {
+        scheme
+            .and_then(|s| {
+                s.codes().iter().find(|c| {
+                    c.map.target == n
+                        && c.map.relationship == crate::scheme::Relationship::Equivalent
+                })
+            })
+            .map_or(n.code(), |c| c.key())
+    };
+    for e in &synonyms.entries {
+        if synonyms
+            .get(&e.label, scheme)
+            .is_some_and(|g| std::ptr::eq(g, e))
+        {
+            labels.push(match &e.target {
+                Target::Node { node } => (e.label.as_str(), node_key(*node)),
+                Target::Code { code, .. } => (e.label.as_str(), code.as_str()),
+            });
+        }
+    }
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    // Distinct in what they give and in how they read.
+    let add = |l: &'a str, k: &'a str, out: &mut Vec<(&'a str, &'a str)>| {
+        if out.len() < SUGGESTIONS
+            && !out
+                .iter()
+                .any(|(x, y)| *y == k || fold_label(x) == fold_label(l))
+        {
+            out.push((l, k));
+        }
+    };
+    for &n in DETAILED_LABELS.get(&fold_label(raw)).into_iter().flatten() {
+        let finest = match scheme {
+            Some(s) => s
+                .codes()
+                .iter()
+                .filter(|c| c.map.target.contains(n))
+                .max_by_key(|c| (c.map.target.level(), c.parent.is_none()))
+                .map(|c| (c.label.as_str(), c.key())),
+            None => Some((n.label(), n.code())),
+        };
+        if let Some((l, k)) = finest {
+            add(l, k, &mut out);
+        }
+    }
+    for l in nearest(raw, labels.iter().map(|(l, _)| *l), labels.len()) {
+        if let Some(&(l, k)) = labels.iter().find(|(x, _)| *x == l) {
+            add(l, k, &mut out);
+        }
+    }
+    out.into_iter().map(|(l, _)| l.to_owned()).collect()
+}
+
 /// Finds a free-text label: the source's labels first, then `synonyms` (whose scheme targets are
 /// looked up in `registry`). An unmatched label is rejected with the nearest labels.
 pub fn find_label<'a>(
@@ -322,10 +445,14 @@ pub fn find_label<'a>(
         Source::Scheme(s) => {
             if let Some(m) = s.lookup_label(raw) {
                 return Ok(Found {
-                    meaning: Meaning::of_mapping(&m.code.map),
+                    meaning: Meaning::of_mapping(m.mapping),
                     scheme: &s.id,
-                    code: m.code.key(),
-                    matched: m.kind.into(),
+                    code: m.key,
+                    matched: if m.published.is_some() {
+                        Matched::Published
+                    } else {
+                        m.kind.into()
+                    },
                     observed: s.observed,
                 });
             }
@@ -337,23 +464,13 @@ pub fn find_label<'a>(
             None => None,
         },
     };
-    if let Some(f) = find_synonym(registry, synonyms, raw) {
+    if let Some(f) = find_synonym(registry, synonyms, source, raw) {
         return Ok(f);
     }
     if let Some(r) = ambiguous {
         return Err(r);
     }
-    let labels: Vec<&str> = match source {
-        Source::Scheme(s) => s.codes().iter().map(|c| c.label.as_str()).collect(),
-        Source::Standard => Node::all().map(Node::label).collect(),
-    };
-    let near = nearest(
-        raw,
-        labels
-            .into_iter()
-            .chain(synonyms.entries.iter().map(|s| s.label.as_str())),
-        3,
-    );
+    let near = suggest(synonyms, source, raw);
     Err(Rejection::new(
         Rule::UnknownLabel,
         format!(
@@ -389,6 +506,32 @@ mod tests {
     }
 
     #[test]
+    fn a_synonym_never_switches_scheme() {
+        // DfE text takes DfE's meaning (the published label), not NHS C's wider 2001 one.
+        let f = find("dfe-cbds", "White - Any other White background").unwrap();
+        assert_eq!(
+            (f.scheme, f.code, f.matched),
+            ("dfe-cbds", "WOTH", Matched::Published)
+        );
+        // A synonym naming an NHS code is not used for another scheme's values.
+        let f = find("ons-2001-ew", "Other White").unwrap();
+        assert_eq!(f.scheme, "ons-2001-ew");
+        assert!(find(STANDARD_ID, "Any other mixed background").is_err());
+        for s in Synonyms::builtin().entries() {
+            for id in crate::scheme::BUILTIN_IDS {
+                if let Ok(f) = find(id, &s.label) {
+                    assert!(
+                        f.scheme == id || f.scheme == STANDARD_ID,
+                        "{id} {}: {}",
+                        s.label,
+                        f.scheme
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn synonyms_carry_their_target_meaning() {
         let f = find("nhs-ethnic-category", "Any other white background ").unwrap();
         assert_eq!((f.scheme, f.code), ("nhs-ethnic-category", "C"));
@@ -410,10 +553,48 @@ mod tests {
     fn unmatched_labels_are_rejected_with_the_nearest() {
         let r = find("nhs-ethnic-category", "Pakistan").unwrap_err();
         assert_eq!(r.rule, Rule::UnknownLabel);
-        assert!(
-            r.nearest.iter().any(|n| n == "Pakistani"),
+        // The synonym "Pakistani" gives what NHS J gives: J's own label is suggested, once.
+        assert_eq!(r.nearest, ["Asian or Asian British - Pakistani"]);
+    }
+
+    #[test]
+    fn suggestions_are_distinct_and_ranked_by_meaning() {
+        // Somali and Polish are detailed categories of the standard: the source's label holding
+        // each most finely comes first (before "Roma" and "Irish", near in spelling only).
+        let r = find("dfe-cbds", "Somali").unwrap_err();
+        assert_eq!(r.nearest[0], "Black - Somali", "{:?}", r.nearest);
+        let r = find("ons-2011-ew", "Polish").unwrap_err();
+        assert_eq!(
+            r.nearest[0], "Any other White background",
             "{:?}",
             r.nearest
         );
+        let r = find("housing-core", "Somali").unwrap_err();
+        assert_eq!(r.nearest[0], "African", "{:?}", r.nearest);
+        // Kashmiri is two things in DfE: both are offered.
+        let r = find("dfe-cbds", "Kashmiri").unwrap_err();
+        assert!(
+            r.nearest.iter().any(|n| n == "Kashmiri other"),
+            "{:?}",
+            r.nearest
+        );
+        assert!(
+            r.nearest.iter().any(|n| n == "Kashmiri Pakistani"),
+            "{:?}",
+            r.nearest
+        );
+        // Never the same label twice, nor two labels giving the same code.
+        for (scheme, raw) in [("housing-core", "Polish"), ("dfe-cbds", "Black Carribean")] {
+            let r = find(scheme, raw).unwrap_err();
+            let mut seen: Vec<String> = r.nearest.iter().map(|n| fold_label(n)).collect();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(
+                seen.len(),
+                r.nearest.len(),
+                "{scheme} {raw}: {:?}",
+                r.nearest
+            );
+        }
     }
 }

@@ -36,6 +36,9 @@ pub enum Matched {
     Normalised,
     /// An NHS-style local code: an unlisted second character after a listed national code.
     LocalSecondCharacter,
+    /// A label the scheme's authority publishes statistics under (`DfE` "Black - Black African",
+    /// ONS "Ethnic group: White: Irish"), folded as labels are.
+    Published,
     /// Through the curated synonym list.
     Synonym,
     /// An empty cell the return's rules count as "not known" (`empty: not-known`).
@@ -49,6 +52,7 @@ impl Matched {
             Matched::Exact => "exact",
             Matched::Normalised => "normalised",
             Matched::LocalSecondCharacter => "local-second-character",
+            Matched::Published => "published",
             Matched::Synonym => "synonym",
             Matched::Empty => "empty",
         }

@@ -160,6 +160,20 @@ impl<'a> RowScheme<'a> {
         .flatten()
     }
 
+    /// The council return a record's scheme comes from (`--council-column` with
+    /// `--dataset-column`), when it does and both are known.
+    pub fn return_of<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+    ) -> Option<&'static council::Return> {
+        match self.from {
+            ResolvedFrom::Council { council, dataset } => council_return(record, council, dataset)
+                .ok()
+                .map(|(_, r)| r),
+            _ => None,
+        }
+    }
+
     /// The source of one record's value.
     pub fn source_of<R: RecordFields + ?Sized>(
         &self,
@@ -189,48 +203,8 @@ impl<'a> RowScheme<'a> {
                 })
             }
             ResolvedFrom::Council { council, dataset } => {
-                let key = field(record, council)?.trim();
-                let Some(c) = council::council(key) else {
-                    return Err(RecordRejection::column(
-                        council,
-                        Rejection::new(
-                            Rule::UnknownCouncil,
-                            if key.is_empty() {
-                                "the council cell is empty".to_owned()
-                            } else {
-                                format!(
-                                    "{} is not one of the councils (ONS code, short id or name)",
-                                    shown(key)
-                                )
-                            },
-                        )
-                        .with_nearest(nearest(
-                            key,
-                            council::councils().iter().map(|c| c.short.as_str()),
-                            3,
-                        )),
-                    ));
-                };
-                let ds = field(record, dataset)?.trim();
-                let Some(id) = c.scheme_for(ds) else {
-                    return Err(RecordRejection::column(
-                        dataset,
-                        Rejection::new(
-                            Rule::UnknownDataset,
-                            format!("{} has no return {} in its profile", c.name, shown(ds)),
-                        )
-                        .with_nearest(nearest(ds, c.returns.iter().map(|r| r.dataset.as_str()), 3))
-                        .with_suggestion(format!(
-                            "{}'s returns are: {}.",
-                            c.name,
-                            c.returns
-                                .iter()
-                                .map(|r| r.dataset.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    ));
-                };
+                let (c, r) = council_return(record, council, dataset)?;
+                let (id, ds) = (r.scheme.as_str(), r.dataset.as_str());
                 Source::get(self.registry, id).ok_or_else(|| {
                     RecordRejection::column(
                         dataset,
@@ -247,6 +221,58 @@ impl<'a> RowScheme<'a> {
             }
         }
     }
+}
+
+/// The council named in column `council` and its return named in column `dataset`, or the
+/// rejection saying which is unknown.
+fn council_return<R: RecordFields + ?Sized>(
+    record: &R,
+    council: usize,
+    dataset: usize,
+) -> std::result::Result<(&'static council::Council, &'static council::Return), RecordRejection> {
+    let key = field(record, council)?.trim();
+    let Some(c) = council::council(key) else {
+        return Err(RecordRejection::column(
+            council,
+            Rejection::new(
+                Rule::UnknownCouncil,
+                if key.is_empty() {
+                    "the council cell is empty".to_owned()
+                } else {
+                    format!(
+                        "{} is not one of the councils (ONS code, short id or name)",
+                        shown(key)
+                    )
+                },
+            )
+            .with_nearest(nearest(
+                key,
+                council::councils().iter().map(|c| c.short.as_str()),
+                3,
+            )),
+        ));
+    };
+    let ds = field(record, dataset)?.trim();
+    let Some(r) = c.returns.iter().find(|r| r.dataset == ds) else {
+        return Err(RecordRejection::column(
+            dataset,
+            Rejection::new(
+                Rule::UnknownDataset,
+                format!("{} has no return {} in its profile", c.name, shown(ds)),
+            )
+            .with_nearest(nearest(ds, c.returns.iter().map(|r| r.dataset.as_str()), 3))
+            .with_suggestion(format!(
+                "{}'s returns are: {}.",
+                c.name,
+                c.returns
+                    .iter()
+                    .map(|r| r.dataset.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        ));
+    };
+    Ok((c, r))
 }
 
 /// Field `index` of `record`, or the rejection of a record too short to have it.

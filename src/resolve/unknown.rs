@@ -98,8 +98,8 @@ impl<'r> Explainer<'r> {
             }
         }
         if scheme.keyed_by == KeyedBy::Code {
-            if let Some(m) = scheme.lookup_label(t) {
-                return (Rule::UnknownCode, Why::Label(m.code));
+            if let Some(code) = scheme.lookup_label(t).and_then(|m| m.code) {
+                return (Rule::UnknownCode, Why::Label(code));
             }
         }
         if let Some((_, code)) = self.elsewhere(scheme, t).next() {

@@ -136,6 +136,40 @@ fn code(out: &mut String, c: &Code) {
     let _ = writeln!(out, "            }},");
 }
 
+/// A scheme's publications and published labels as `BakedPublication` and `BakedPublished`
+/// literals.
+fn publications(out: &mut String, s: &Scheme) {
+    let _ = writeln!(out, "        publications: &[");
+    for p in &s.publications {
+        let _ = writeln!(
+            out,
+            "            BakedPublication {{\n                id: {:?},\n                name: {:?},\n                url: {:?},\n                date: {:?},\n                source: {:?},\n                heading_prefix: {},\n                code_labels: {},\n            }},",
+            p.id,
+            p.name,
+            p.url,
+            p.date,
+            p.source,
+            opt_str(p.heading_prefix.as_deref()),
+            p.code_labels
+        );
+    }
+    let _ = writeln!(out, "        ],");
+    let _ = writeln!(out, "        published: &[");
+    for p in &s.published {
+        let ids: Vec<String> = p.publications.iter().map(|i| format!("{i:?}")).collect();
+        let _ = writeln!(
+            out,
+            "            BakedPublished {{\n                label: {:?},\n                publications: &[{}],\n                code: {},\n                map: {},\n                note: {},\n            }},",
+            p.label,
+            ids.join(", "),
+            opt_str(p.code.as_deref()),
+            mapping(&p.map),
+            opt_str(p.note.as_deref())
+        );
+    }
+    let _ = writeln!(out, "        ],");
+}
+
 fn generate() -> String {
     let mut out = String::from(
         "// @generated from schema/schemes/*.yaml by src/scheme/codegen.rs. Do not edit by hand:\n\
@@ -146,7 +180,7 @@ fn generate() -> String {
          // the built-in schemes reads this table.\n\n\
          #![cfg_attr(rustfmt, rustfmt::skip)]\n\
          #![allow(clippy::pedantic, unused_imports)]\n\n\
-         use super::{BakedCode, BakedMap, BakedScheme, KeyedBy, Relationship, Status};\n\
+         use super::{BakedCode, BakedMap, BakedPublication, BakedPublished, BakedScheme, KeyedBy, Relationship, Status};\n\
          use crate::standard::{Category, Detailed, Group, Node, Residual};\n\n",
     );
     let files = scheme_files();
@@ -188,6 +222,7 @@ fn generate() -> String {
             code(&mut out, c);
         }
         let _ = writeln!(out, "        ],");
+        publications(&mut out, &s);
         let _ = writeln!(out, "    }},");
     }
     out.push_str("];\n");
@@ -229,6 +264,12 @@ fn builtin_schemes_are_what_their_yaml_loads_as() {
         }
         assert_eq!(got.by_key, want.by_key, "{id}");
         assert_eq!(got.by_label, want.by_label, "{id}");
+        assert_eq!(got.by_published, want.by_published, "{id}");
+        assert_eq!(
+            (&got.publications, &got.published),
+            (&want.publications, &want.published),
+            "{id}"
+        );
         assert_eq!(got.by_listed, want.by_listed, "{id}");
         assert_eq!(got.by_short, want.by_short, "{id}");
         assert_eq!(got.listed_normal, want.listed_normal, "{id}");

@@ -184,7 +184,8 @@ fn the_command_line_sums_tables_and_reports_the_totals() {
          declined,Declined,residual,1,residual\n\
          not-obtained,Not obtained,residual,0,residual\n\
          not-known,Not known,residual,0,residual\n\
-         not-applicable,Does not apply,residual,0,residual\n"
+         not-applicable,Does not apply,residual,0,residual\n\
+         declined-or-not-obtained,Declined or not obtained,residual,0,residual\n"
     );
     let err = stderr(&o);
     assert!(

@@ -196,7 +196,7 @@ fn standard_and_schemes_list_everything() {
         &stdout(&run(&["standard", "--format", "json"])),
         "output/standard.schema.json",
     );
-    assert_eq!(v["nodes"].as_array().unwrap().len(), 5 + 19 + 287 + 4);
+    assert_eq!(v["nodes"].as_array().unwrap().len(), 5 + 19 + 287 + 5);
     let v = assert_matches_schema(
         &stdout(&run(&[
             "standard", "--level", "category", "--format", "json",

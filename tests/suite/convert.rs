@@ -76,11 +76,18 @@ fn round_trip_is_the_identity_for_equivalent_codes_of_every_scheme() {
         }
     }
     assert!(checked > 500, "{checked}");
-    let expected: BTreeSet<(&str, String, String)> =
-        [("hesa", "999", "997"), ("police-sde", "O1", "A4")]
-            .into_iter()
-            .map(|(a, b, c)| (a, b.to_owned(), c.to_owned()))
-            .collect();
+    let expected: BTreeSet<(&str, String, String)> = [
+        ("hesa", "999", "997"),
+        ("police-sde", "O1", "A4"),
+        // NHS Scotland's older codes come back as their successors in the 2021 list.
+        ("nhs-scotland-ethnic-group", "1J", "1C"),
+        ("nhs-scotland-ethnic-group", "4E", "5C"),
+        ("nhs-scotland-ethnic-group", "5B", "6A"),
+        ("nhs-scotland-ethnic-group", "5Z", "6Z"),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a, b.to_owned(), c.to_owned()))
+    .collect();
     assert_eq!(exceptions, expected);
     assert_eq!(
         builtin("police-sde").unwrap().get("O1").unwrap().status,
@@ -350,12 +357,140 @@ fn legacy_labels_match_exactly_normalised_or_by_synonym() {
 }
 
 #[test]
+fn every_official_label_of_every_scheme_matches_its_own_code_exactly() {
+    for id in BUILTIN_IDS {
+        let s = builtin(id).unwrap();
+        for c in s.codes() {
+            // A label two codes of different meaning share names neither (NHS Scotland's older
+            // 4Z and 5Z, "Other").
+            if s.lookup_label(&c.label).is_none() {
+                let shared = s.codes().iter().any(|o| {
+                    o.key() != c.key()
+                        && o.label == c.label
+                        && (o.map.target, o.map.relationship) != (c.map.target, c.map.relationship)
+                });
+                assert!(shared, "{id} {} `{}` matches nothing", c.key(), c.label);
+                continue;
+            }
+            let f = find_label(registry(), Synonyms::builtin(), source(id), &c.label).unwrap();
+            // Two codes with one label (police O1 and A4, "Chinese"): the first listed, the same
+            // meaning.
+            let same = f.code == c.key()
+                || s.get(f.code).is_some_and(|o| {
+                    o.label == c.label
+                        && (o.map.target, o.map.relationship) == (c.map.target, c.map.relationship)
+                });
+            assert!(same, "{id} {} `{}` -> {}", c.key(), c.label, f.code);
+            assert_eq!(
+                (f.scheme, f.matched),
+                (id, Matched::Exact),
+                "{id} {}",
+                c.key()
+            );
+        }
+        // Every published label, in every form (with and without its heading prefix), gives the
+        // code it stands for, or its own meaning.
+        for p in &s.published {
+            let f = find_label(registry(), Synonyms::builtin(), source(id), &p.label).unwrap();
+            assert_eq!(f.scheme, id, "{id} `{}`", p.label);
+            assert_eq!(f.meaning.target, p.map.target, "{id} `{}`", p.label);
+            if let Some(code) = &p.code {
+                assert_eq!(f.code, code, "{id} `{}`", p.label);
+            }
+        }
+    }
+}
+
+#[test]
+fn dfe_published_labels_and_unclassified() {
+    let dfe =
+        |raw: &str| find_label(registry(), Synonyms::builtin(), source("dfe-cbds"), raw).unwrap();
+    let f = dfe("Black - Black African");
+    assert_eq!((f.code, f.matched), ("BAFR", Matched::Published));
+    let f = dfe("unclassified");
+    assert_eq!(f.meaning.target.code(), "declined-or-not-obtained");
+    assert_eq!(f.code, "Unclassified");
+    // The misspellings found in official files match their own code only, and only for DfE.
+    let f = dfe("Asian - Bangaladeshi");
+    assert_eq!((f.code, f.matched), ("ABAN", Matched::Synonym));
+    assert_eq!(dfe("Mixed - White and Black Carribean").code, "MWBC");
+    assert!(label("nhs-ethnic-category", "Asian - Bangaladeshi").is_err());
+    assert!(label("standard", "Mixed - White and Black Carribean").is_err());
+}
+
+/// The everyday forms of a legacy housing register (`fixtures/regional/legacy-housing-free-text.csv`):
+/// every row matches whichever of these schemes the column is declared in, and the forms issue 12
+/// names match too.
+#[test]
+fn legacy_housing_forms_match_in_every_scheme_they_are_declared_in() {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/regional/legacy-housing-free-text.csv"))
+            .unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let forms: Vec<String> = rdr.records().map(|r| r.unwrap()[1].to_owned()).collect();
+    assert_eq!(forms.len(), 30);
+    for id in [
+        "housing-core",
+        "ons-2011-ew",
+        "ons-2001-ew",
+        "dfe-cbds",
+        "nhs-ethnic-category",
+    ] {
+        for f in &forms {
+            let got = label(id, f);
+            assert!(got.is_ok(), "{id} `{f}`: {got:?}");
+            let (_, scheme, _) = got.unwrap();
+            assert!(scheme == id || scheme == "standard", "{id} `{f}`: {scheme}");
+        }
+    }
+    for (id, raw, want) in [
+        ("housing-core", "Declined to answer", "declined"),
+        ("housing-core", "N/K", "not-known"),
+        ("dfe-cbds", "Not stated", "declined"),
+        ("dfe-cbds", "Prefer not to say", "declined"),
+        ("housing-core", "English", "white.british"),
+        ("nhs-ethnic-category", "Kashmiri", "asian.other"),
+        ("nhs-ethnic-category-extended", "Kashmiri", "asian/kashmiri"),
+        ("housing-core", "Afro-Caribbean", "black.caribbean"),
+        ("dfe-cbds", "Mixed W/B Carib", "mixed.white-black-caribbean"),
+        ("housing-core", "Any other white background ", "white"),
+        (
+            "ons-2001-ew",
+            "Mixed - White and Asian",
+            "mixed.white-asian",
+        ),
+        (
+            "ons-2001-ew",
+            "Black or Black British - Any other Black background",
+            "black.other",
+        ),
+    ] {
+        assert_eq!(
+            label(id, raw).map(|f| f.0),
+            Ok(want.to_owned()),
+            "{id} `{raw}`"
+        );
+    }
+}
+
+#[test]
 fn every_synonym_resolves_and_no_synonym_shadows_its_own_target_label() {
     let syn = Synonyms::builtin();
     assert!(syn.entries().len() >= 60, "{}", syn.entries().len());
     for s in syn.entries() {
-        let f = find_label(registry(), syn, Source::Standard, &s.label);
+        // Each resolves in its own scope: the scheme whose code it names, or the standard. A
+        // synonym naming a scheme's code is used (not shadowed by that scheme's own labels).
+        let src = s.scheme().map_or(Source::Standard, source);
+        let f = find_label(registry(), syn, src, &s.label);
         assert!(f.is_ok(), "{}: {:?}", s.label, f.err());
+        if s.scheme().is_some() {
+            assert_eq!(
+                f.unwrap().matched,
+                Matched::Synonym,
+                "{} is never used",
+                s.label
+            );
+        }
         assert!(!s.source.trim().is_empty());
     }
     // The file is checked against its JSON Schema and the standard when loaded.

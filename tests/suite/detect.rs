@@ -56,6 +56,35 @@ fn a_column_of_every_label_of_a_scheme_names_that_scheme() {
 }
 
 #[test]
+fn a_column_of_each_publications_labels_names_that_scheme() {
+    // DfE pupil statistics ("Black - Black African", "Unclassified"), ONS KS201EW, TS021 and
+    // TS022 headings: each publication's labels are its scheme's, by label.
+    let mut seen = 0;
+    for id in BUILTIN_IDS {
+        let s = builtin_scheme(id).unwrap();
+        for p in &s.publications {
+            let values = column(
+                s.published
+                    .iter()
+                    .filter(|l| l.publications.contains(&p.id))
+                    .map(|l| l.label.as_str()),
+            );
+            let best = best(&values);
+            assert_eq!(best, [(id.to_string(), By::Label)], "{id} {}", p.id);
+            let d = detect(&Registry::new(), &values);
+            assert!(
+                d.unexplained.is_empty(),
+                "{id} {}: {:?}",
+                p.id,
+                d.unexplained
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 6, "{seen} publications");
+}
+
+#[test]
 fn a_column_mixing_two_schemes_is_called_mixed() {
     let values = column([
         "WBRI", "APKN", "WIRT", "MWBC", "AIND", "BCRB", "WBRI", "APKN", "J", "A", "H", "J",

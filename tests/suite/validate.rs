@@ -212,6 +212,8 @@ fixtures! {
     fixture_returns_jsonl => "returns-jsonl",
     fixture_school_census_xlsx => "school-census-xlsx",
     fixture_missing_column => "missing-column",
+    fixture_dfe_cin_extended_codes => "dfe-cin-extended-codes",
+    fixture_nhs_scotland_older_codes => "nhs-scotland-older-codes",
 }
 
 #[test]
