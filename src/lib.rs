@@ -28,6 +28,7 @@
 // docs/architecture.md.
 mod aggregate;
 mod census;
+mod characteristic;
 mod convert;
 mod council;
 mod crosswalk;
@@ -49,6 +50,12 @@ mod yaml;
 
 // The standard.
 pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION, Section};
+// Characteristics other than ethnicity.
+pub use characteristic::{
+    BUILTIN as BUILTIN_CLASSIFICATIONS, Characteristic, CharacteristicColumn, CharacteristicSet,
+    ClassCode, Classification, Classifications, MAX_AGE, Reader as CharacteristicReader, Unread,
+    Value as CharacteristicValue,
+};
 // Coding schemes and the councils' profiles.
 pub use council::{Council, Return, builtin_council_yaml, council, councils};
 // The Census 2021 baseline.

@@ -127,6 +127,13 @@ rules! {
     /// A line that is not a record (a JSON Lines line that is not a JSON object).
     MalformedRecord = "WM018", "malformed-record", Error,
         "The line is not a record (a JSON Lines line that is not a JSON object).";
+    /// A characteristic column (sex, age, religion, ...) holds a value its classification does
+    /// not have.
+    UnknownCharacteristicCode = "WM019", "unknown-characteristic-code", Error,
+        "A characteristic column holds a value that is not a code or label of its classification.";
+    /// An age column holds something that is not an age (or a date of birth that gives none).
+    InvalidAge = "WM020", "invalid-age", Error,
+        "An age column holds something that is not an age in whole years, or a date of birth that gives none.";
     /// The label matches no label of the scheme and no curated synonym.
     UnknownLabel = "CV001", "unknown-label", Error,
         "The label matches no label of the scheme and no curated synonym.";

@@ -43,6 +43,7 @@
 //! assert_eq!((report.errors, report.queries), (3, 2));
 //! ```
 
+use crate::characteristic::{Classifications, Reader};
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
@@ -320,6 +321,16 @@ struct Coded {
     required: bool,
 }
 
+/// A characteristic column to check: its header, its classification, what an empty cell means,
+/// and whether it must be present.
+#[derive(Debug)]
+struct CharacteristicCheck {
+    name: String,
+    reader: Reader<'static>,
+    empty: EmptyCell,
+    required: bool,
+}
+
 /// Checks returns against a specification. See the [module docs](self).
 #[derive(Debug)]
 pub struct Validator<'r> {
@@ -329,6 +340,8 @@ pub struct Validator<'r> {
     id: Option<(String, EmptyCell, bool)>,
     date: Option<(String, EmptyCell, bool)>,
     others: Vec<(String, bool)>,
+    /// The characteristic columns (sex, age, ...), each with its reader.
+    characteristics: Vec<CharacteristicCheck>,
     severity: [Option<Severity>; RULE_COUNT],
     max_residual_share: f64,
     spec_name: Option<String>,
@@ -344,6 +357,7 @@ impl<'r> Validator<'r> {
         let mut id = None;
         let mut date = None;
         let mut others = Vec::new();
+        let mut characteristics = Vec::new();
         for c in &spec.columns {
             match c.role {
                 Role::Coded => {
@@ -367,6 +381,23 @@ impl<'r> Validator<'r> {
                 Role::Id => id = Some((c.name.clone(), c.empty, c.required)),
                 Role::Date => date = Some((c.name.clone(), c.empty, c.required)),
                 Role::Other => others.push((c.name.clone(), c.required)),
+                Role::Characteristic(_) => {
+                    let column = c.characteristic().ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Invalid(format!(
+                                "characteristic column `{}` has no scheme",
+                                c.name
+                            )),
+                            Location::default(),
+                        )
+                    })?;
+                    characteristics.push(CharacteristicCheck {
+                        name: c.name.clone(),
+                        reader: Classifications::builtin().reader(&column)?,
+                        empty: c.empty,
+                        required: c.required,
+                    });
+                }
             }
         }
         if coded.is_empty() {
@@ -386,6 +417,7 @@ impl<'r> Validator<'r> {
             id,
             date,
             others,
+            characteristics,
             severity,
             max_residual_share: spec.max_residual_share,
             spec_name: spec.name.clone(),
@@ -494,6 +526,11 @@ impl<'r> Validator<'r> {
         for (n, req) in &self.others {
             find(n, *req)?;
         }
+        let characteristics = self
+            .characteristics
+            .iter()
+            .map(|c| find(&c.name, c.required))
+            .collect::<Result<Vec<_>>>()?;
         let mut declared = vec![false; table.header().len()];
         let scheme_columns = coded.iter().flatten().flat_map(|(_, s)| s.columns());
         for i in coded
@@ -503,6 +540,7 @@ impl<'r> Validator<'r> {
             .chain(scheme_columns)
             .chain(id)
             .chain(date)
+            .chain(characteristics.iter().flatten().copied())
         {
             declared[i] = true;
         }
@@ -510,6 +548,7 @@ impl<'r> Validator<'r> {
             coded,
             id,
             date,
+            characteristics,
             declared,
             absent,
         })
@@ -609,6 +648,8 @@ struct Binding<'r> {
     coded: Vec<Option<(usize, RowScheme<'r>)>>,
     id: Option<usize>,
     date: Option<usize>,
+    /// Each characteristic column's index.
+    characteristics: Vec<Option<usize>>,
     /// True for header columns the specification names.
     declared: Vec<bool>,
     absent: Vec<String>,
@@ -895,6 +936,7 @@ impl<'r> State<'_, 'r, '_> {
         let cacheable = !matches!(
             rule,
             Rule::DuplicateId
+                | Rule::InvalidAge
                 | Rule::NotValidOnDate
                 | Rule::ResidualShare
                 | Rule::WrongFieldCount
@@ -1023,7 +1065,39 @@ impl<'r> State<'_, 'r, '_> {
                 self.check_coded(rec, at, c, i, from, date)?;
             }
         }
+        for c in 0..self.v.characteristics.len() {
+            if let Some(i) = self.binding.characteristics[c] {
+                self.check_characteristic(rec, at, c, i)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Checks characteristic column `c` (at index `i`) as conversion reads it. An age or a date
+    /// of birth is never shown.
+    fn check_characteristic(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        c: usize,
+        i: usize,
+    ) -> std::io::Result<()> {
+        let Some(raw) = self.field(rec, at, i)? else {
+            return Ok(());
+        };
+        let check = &self.v.characteristics[c];
+        let role = Role::Characteristic(check.reader.characteristic());
+        if is_blank(raw) {
+            return self.empty(at, i, check.empty, role, None);
+        }
+        match check.reader.read(raw) {
+            Ok(_) => Ok(()),
+            Err(u) => {
+                let value = may_show(role, raw).ok();
+                let r = Rejection::from(u);
+                self.emit(r.rule, None, at, Some(i), None, value, Detail::Rejected(&r))
+            }
+        }
     }
 
     fn emit_malformed(&mut self, at: At, why: &str) -> std::io::Result<()> {
@@ -1436,6 +1510,13 @@ fn describe(
                 let (message, suggestion) = empty_cell(s.map_or(Source::Standard, Source::Scheme));
                 (message, Some(suggestion))
             }
+            (Role::Characteristic(k), _) => (
+                format!("no {k} given"),
+                Some(format!(
+                    "Record the {k}, or, if an empty cell means \"not known\" in this return, \
+                     say so in the specification (`empty: not-known`)."
+                )),
+            ),
             (Role::Id, _) => (
                 "no record id given".to_owned(),
                 Some("Every record needs an id so that it can be found and corrected.".to_owned()),

@@ -3,6 +3,7 @@
 mod aggregate;
 mod agreement;
 mod architecture;
+mod characteristics;
 mod cli;
 mod codegen;
 mod convert;
