@@ -25,6 +25,7 @@
 //! assert_eq!(table.count("asian.pakistani"), Some(40));
 //! ```
 
+use crate::characteristic::{Characteristic, CharacteristicColumn};
 use crate::convert::{
     Converted, Converter, Plan, Policy, RejectSink, StreamError, check_record, send_reject,
 };
@@ -520,6 +521,11 @@ pub struct AggregatePlan {
     /// The column holding each row's count; `None` counts every row as 1 (a table of records,
     /// such as the output of `convert`).
     pub count_column: Option<String>,
+    /// Other characteristics read through their classifications: a dimension named as a
+    /// characteristic's output column (`wm_sex`, `wm_age_band`, ...) that is not a column of the
+    /// table takes each row's standard value, so `M`, `1` and `Male` from different sources
+    /// land on one value.
+    pub characteristics: Vec<CharacteristicColumn>,
 }
 
 /// Adds every row of `table` to `agg`, in the combination of its values of the aggregator's
@@ -538,6 +544,7 @@ pub fn aggregate_stream(
     let convert_plan = Plan {
         by: plan.by,
         policy: plan.policy,
+        characteristics: plan.characteristics.clone(),
         ..Plan::new(plan.column.clone(), plan.scheme.clone())
     };
     let missing = |e| StreamError::Read(table.explain_missing(e));
@@ -547,22 +554,37 @@ pub fn aggregate_stream(
         Some(c) => Some(column_index(table.header(), c, &name).map_err(missing)?),
         None => None,
     };
+    let carried = converter.characteristics();
     let dims = agg
         .dimensions()
         .iter()
-        .map(|d| column_index(table.header(), d, &name))
-        .collect::<Result<Vec<usize>>>()
+        .map(|d| {
+            let standard = carried
+                .iter()
+                .find(|k| k.column() == d && table.column(d).is_none());
+            match standard {
+                Some(k) => Ok(Dimension::Characteristic(k)),
+                None => column_index(table.header(), d, &name).map(Dimension::Column),
+            }
+        })
+        .collect::<Result<Vec<Dimension>>>()
         .map_err(StreamError::Read)?;
     let mut read = converter.columns_read();
     read.extend(count);
-    read.extend(&dims);
+    read.extend(dims.iter().filter_map(|d| match d {
+        Dimension::Column(i) => Some(*i),
+        Dimension::Characteristic(_) => None,
+    }));
     let header = converter.header();
     let mut by: Vec<String> = vec![String::new(); dims.len()];
     table.try_for_each(|rec| match place_row(&converter, count, &read, rec) {
         Ok((c, n)) => {
-            for (v, &i) in by.iter_mut().zip(&dims) {
+            for (v, d) in by.iter_mut().zip(&dims) {
                 v.clear();
-                v.push_str(rec.text(i).as_deref().unwrap_or("").trim());
+                match *d {
+                    Dimension::Column(i) => v.push_str(rec.text(i).as_deref().unwrap_or("").trim()),
+                    Dimension::Characteristic(k) => v.push_str(c.characteristic(k).unwrap_or("")),
+                }
             }
             agg.add_in(&by, &c, n)
                 .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
@@ -573,6 +595,15 @@ pub fn aggregate_stream(
             .and_then(|()| send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)),
     })?;
     Ok(())
+}
+
+/// Where a dimension's value comes from.
+#[derive(Debug, Clone, Copy)]
+enum Dimension {
+    /// A column of the table, as written.
+    Column(usize),
+    /// A characteristic's standard value, read through its classification.
+    Characteristic(Characteristic),
 }
 
 /// One row's converted value and count, or why it cannot be placed (with its count when read).

@@ -49,6 +49,10 @@ pub struct AggregateArgs {
     /// combination of the values of every --group-by column (may be given more than once).
     #[arg(long = "group-by", value_name = "COLUMN")]
     group_by: Vec<String>,
+    /// Characteristics read through their classifications: `--group-by wm_sex` (`wm_age_band`,
+    /// `wm_religion`, ...) then groups by each row's standard value.
+    #[command(flatten)]
+    characteristics: args::CharacteristicArgs,
     #[command(flatten)]
     policy: args::PolicyArgs,
     /// Each row's scheme from the file.
@@ -89,6 +93,7 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
         by,
         policy: args.policy.policy,
         count_column: args.count_column.clone(),
+        characteristics: args.characteristics.characteristics.clone(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The classifications of characteristics other than ethnicity (schema/characteristics/): every
 //! shipped file reads and checks, names its source, and a broken file is refused with its place.
 
+use std::fmt::Write as _;
 use wm_ethnicity::{BUILTIN_CLASSIFICATIONS, Characteristic, Classifications};
 
 #[test]
@@ -74,4 +75,142 @@ fn broken_classifications_are_refused() {
             .to_string();
         assert!(e.contains(want) && e.contains("local.yaml"), "{e}");
     }
+}
+
+/// A person's expected council, sex, age band and category (`None`: rejected).
+type Expected = Option<(String, &'static str, String, &'static str)>;
+
+/// A synthetic regional file: seven councils, ethnicity in NHS or `DfE` codes (a scheme column),
+/// sex as NHS codes or labels, dates of birth, religion and disability as Census labels. Row
+/// `i` is made from `i` alone, so the test can say what each row means without the crate.
+fn regional_file(rows: usize) -> (String, Vec<Expected>) {
+    const COUNCILS: [&str; 7] = [
+        "E08000025",
+        "E08000026",
+        "E08000027",
+        "E08000028",
+        "E08000029",
+        "E08000030",
+        "E08000031",
+    ];
+    // (scheme, code, category) in two codings each.
+    const ETHNICITY: [(&str, &str, &str); 4] = [
+        ("nhs-ethnic-category", "A", "white.british"),
+        ("dfe-cbds", "WBRI", "white.british"),
+        ("nhs-ethnic-category", "J", "asian.pakistani"),
+        ("dfe-cbds", "APKN", "asian.pakistani"),
+    ];
+    // (as written, standard value)
+    const SEX: [(&str, &str); 5] = [
+        ("1", "male"),
+        ("Female", "female"),
+        ("2", "female"),
+        ("male", "male"),
+        ("X", "not-known"),
+    ];
+    let mut csv = String::from("Council,Scheme,Ethnicity,Gender,DOB,Religion,Disability\n");
+    let mut expected = Vec::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..rows {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let council = COUNCILS[i % 7];
+        let (scheme, code, category) = ETHNICITY[(x % 4) as usize];
+        let (sex_raw, sex) = SEX[((x >> 8) % 5) as usize];
+        let year = 1925 + (x >> 16) % 96; // born 1925..=2020
+        let (month, day) = (1 + (x >> 24) % 12, 1 + (x >> 32) % 28);
+        let before_birthday = u64::from((month, day) > (3, 21));
+        let age = 2021 - year - before_birthday;
+        let band = if age >= 85 {
+            "85+".to_owned()
+        } else {
+            format!("{}-{}", age / 5 * 5, age / 5 * 5 + 4)
+        };
+        // Every 50th person's sex is a code no classification has: rejected, never counted.
+        let sex_raw = if i % 50 == 49 { "Q" } else { sex_raw };
+        let _ = writeln!(
+            csv,
+            "{council},{scheme},{code},{sex_raw},{year}-{month:02}-{day:02},Muslim,\"Not disabled under the Equality Act\""
+        );
+        expected.push((i % 50 != 49).then(|| (council.to_owned(), sex, band, category)));
+    }
+    (csv, expected)
+}
+
+#[test]
+fn a_cross_tab_by_council_sex_age_band_and_category_matches_an_independent_count() {
+    use std::collections::BTreeMap;
+    use wm_ethnicity::{
+        AggregatePlan, Aggregator, By, CharacteristicColumn, Level, Placement, Policy, ReadOptions,
+        Registry, RejectWriter, SchemeFrom, Synonyms, Table, aggregate_stream,
+    };
+    let (csv, expected) = regional_file(700);
+    let table =
+        Table::from_reader("regional.csv", csv.as_bytes(), &ReadOptions::default()).unwrap();
+    let characteristics = [
+        "Gender=nhs-person-stated-gender",
+        "DOB=census-2021-age-18@2021-03-21",
+        "Religion=census-2021-religion",
+        "Disability=census-2021-disability",
+    ]
+    .map(|c| CharacteristicColumn::parse(c).unwrap())
+    .to_vec();
+    let plan = AggregatePlan {
+        column: "Ethnicity".into(),
+        scheme: SchemeFrom::Column("Scheme".into()),
+        by: By::Code,
+        policy: Policy::Strict,
+        count_column: None,
+        characteristics,
+    };
+    let dims = ["Council", "wm_sex", "wm_age_band"]
+        .map(str::to_owned)
+        .to_vec();
+    let mut agg = Aggregator::by(Level::Category, dims).unwrap();
+    let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+    let registry = Registry::new();
+    aggregate_stream(
+        &mut agg,
+        &registry,
+        Synonyms::builtin(),
+        table,
+        &plan,
+        &mut rejects,
+    )
+    .unwrap();
+    let t = agg.finish();
+    let rejected = expected.iter().filter(|e| e.is_none()).count() as u64;
+    assert_eq!(t.input_rows, 700);
+    assert_eq!(t.rejected_rows, rejected);
+    assert_eq!(t.output_total + t.rejected_total, t.input_total);
+    let rejects = String::from_utf8(rejects.finish().unwrap()).unwrap();
+    assert_eq!(
+        rejects.matches("WM019").count() as u64,
+        rejected,
+        "{rejects}"
+    );
+    assert!(rejects.contains("Gender"), "the reject names the column");
+
+    let mut want: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
+    for (council, sex, band, category) in expected.into_iter().flatten() {
+        *want
+            .entry((council, sex.to_owned(), band, category.to_owned()))
+            .or_default() += 1;
+    }
+    let mut got: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
+    for r in t.rows.iter().filter(|r| r.count > 0) {
+        assert_eq!(r.placement, Placement::AsAsked);
+        let v = |k: &str| r.by.iter().find(|(d, _)| d == k).unwrap().1.clone();
+        got.insert(
+            (
+                v("Council"),
+                v("wm_sex"),
+                v("wm_age_band"),
+                r.code.code().to_owned(),
+            ),
+            r.count,
+        );
+    }
+    assert_eq!(got, want);
 }
