@@ -504,6 +504,17 @@ static CLASSIFICATION_SCHEMA: yaml::Schema =
         yaml::compile(include_str!("../schema/characteristic.schema.json"))
     });
 
+/// What a finding or a rejection says of an empty cell in a `k` column, and what to do.
+pub(crate) fn empty_cell(k: Characteristic) -> (String, String) {
+    (
+        format!("no {k} given: the cell is empty"),
+        format!(
+            "Record the {k}, or, if an empty cell means \"not known\" in this return, say so in \
+             the specification (`empty: not-known`)."
+        ),
+    )
+}
+
 /// The oldest age read as an age; an older one is an error (WM020).
 pub const MAX_AGE: u16 = 130;
 

@@ -580,13 +580,10 @@ fn read_characteristic<'a, R: RecordFields + ?Sized>(
     let k = reader.characteristic();
     if raw.trim().is_empty() {
         if !empty_not_known {
+            let (reason, suggestion) = crate::characteristic::empty_cell(k);
             return Err(RecordRejection::column(
                 i,
-                Rejection::new(Rule::EmptyValue, format!("no {k} given: the cell is empty"))
-                    .with_suggestion(format!(
-                        "Record the {k}, or, if an empty cell means \"not known\" in this \
-                         return, say so in the specification (`empty: not-known`)."
-                    )),
+                Rejection::new(Rule::EmptyValue, reason).with_suggestion(suggestion),
             ));
         }
         let r = Residual::NotKnown;

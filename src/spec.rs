@@ -323,6 +323,25 @@ impl ReturnSpec {
         self
     }
 
+    /// This specification with a characteristic column read as `column` says (its header, its
+    /// classification, its reference date), replacing a column of that name. Fails when the
+    /// classification is not built in.
+    pub fn with_characteristic(mut self, column: &CharacteristicColumn) -> Result<Self> {
+        let reader = Classifications::builtin().reader(column)?;
+        let mut c = ColumnSpec::new(
+            &column.column,
+            Role::Characteristic(reader.characteristic()),
+        );
+        c.scheme = Some(SchemeFrom::Fixed(column.scheme.clone()));
+        c.birth_date_on = column.birth_date_on;
+        if column.empty_not_known {
+            c.empty = EmptyCell::NotKnown;
+        }
+        self.columns.retain(|x| x.name != column.column);
+        self.columns.push(c);
+        Ok(self)
+    }
+
     fn set_role_column(&mut self, role: Role, name: String) {
         if let Some(c) = self.columns.iter_mut().find(|c| c.role == role) {
             c.name = name;

@@ -1510,13 +1510,10 @@ fn describe(
                 let (message, suggestion) = empty_cell(s.map_or(Source::Standard, Source::Scheme));
                 (message, Some(suggestion))
             }
-            (Role::Characteristic(k), _) => (
-                format!("no {k} given"),
-                Some(format!(
-                    "Record the {k}, or, if an empty cell means \"not known\" in this return, \
-                     say so in the specification (`empty: not-known`)."
-                )),
-            ),
+            (Role::Characteristic(k), _) => {
+                let (message, suggestion) = crate::characteristic::empty_cell(k);
+                (message, Some(suggestion))
+            }
             (Role::Id, _) => (
                 "no record id given".to_owned(),
                 Some("Every record needs an id so that it can be found and corrected.".to_owned()),

@@ -214,3 +214,91 @@ fn a_cross_tab_by_council_sex_age_band_and_category_matches_an_independent_count
     }
     assert_eq!(got, want);
 }
+
+const RETURN: &str = "fixtures/returns/intersectional.csv";
+
+#[test]
+fn validate_takes_characteristic_columns_and_never_shows_a_date_of_birth() {
+    use crate::cli::{run, stdout};
+    let o = run(&[
+        "validate",
+        RETURN,
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "Ethnicity",
+        "--characteristic",
+        "Gender=nhs-person-stated-gender",
+        "--characteristic",
+        "DOB=census-2021-age-18@2021-03-21",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for dob in ["31/02/1990", "2022-01-01", "1980-05-02"] {
+        assert!(!out.contains(dob), "a date of birth is shown: {out}");
+    }
+    assert_eq!(
+        out.matches("\"rule\":\"WM020\",\"name\":\"invalid-age\",\"severity\"")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("\"rule\":\"WM019\",\"name\":\"unknown-characteristic-code\",\"severity\"")
+            .count(),
+        1,
+        "{out}"
+    );
+}
+
+#[test]
+fn converting_twice_changes_nothing() {
+    use crate::cli::{run, stderr};
+    let dir = tempfile::tempdir().unwrap();
+    let once = dir.path().join("once.csv");
+    let twice = dir.path().join("twice.csv");
+    let flags = [
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "Ethnicity",
+        "--characteristic",
+        "Gender=nhs-person-stated-gender",
+        "--characteristic",
+        "Religion=census-2021-religion",
+        "--characteristic",
+        "Disability=census-2021-disability",
+    ];
+    let convert = |input: &str, output: &std::path::Path| {
+        let mut args = vec!["convert", input];
+        args.extend(flags);
+        args.extend(["--output", output.to_str().unwrap()]);
+        run(&args)
+    };
+    let o = convert(RETURN, &once);
+    // One record's sex (`M`), one's religion (`Jedi`) and one empty religion are rejected,
+    // naming the column.
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Gender: rejected: WM019")
+            && err.contains("Religion: rejected: WM019")
+            && err.contains("Religion: rejected: WM004"),
+        "{err}"
+    );
+    let first = std::fs::read_to_string(&once).unwrap();
+    assert!(
+        first
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",wm_sex,wm_religion,wm_disability"),
+        "{first}"
+    );
+    assert_eq!(first.lines().count(), 1 + 3);
+    let o = convert(once.to_str().unwrap(), &twice);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&twice).unwrap(), first);
+}
