@@ -31,6 +31,7 @@ use crate::convert::{
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
+use crate::multiple::{Answer, MultipleCounter};
 use crate::privacy::shown;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{RecordRejection, column_index};
@@ -665,5 +666,82 @@ mod tests {
         let mut agg = Aggregator::new(Level::Group).unwrap();
         agg.add(&c, u64::MAX).unwrap();
         assert!(agg.add(&c, 1).is_err());
+    }
+}
+
+/// Persons with one or more ethnicities each (a cell split on `separator`), counted three ways
+/// at `level` (see [`crate::multiple`]): every row is a person, counted or rejected.
+#[derive(Debug)]
+pub struct PersonCount<'p> {
+    /// The counts so far.
+    pub counter: MultipleCounter<'p>,
+    /// The level answers are counted at (each rolled up to it, never finer than known).
+    pub level: Level,
+    /// What separates ethnicities in a cell, e.g. `;`.
+    pub separator: String,
+    /// Rows read.
+    pub rows: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+}
+
+/// Counts every row of `table` as one person into `pc`: its value cell split on the separator,
+/// each value converted as `convert` converts one; a row that cannot be (a value unknown, too
+/// many values, a characteristic unreadable) goes to `rejects`. `rows == persons + rejected`.
+pub fn persons_stream(
+    pc: &mut PersonCount<'_>,
+    registry: &Registry,
+    synonyms: &Synonyms,
+    table: io::Table<'_>,
+    plan: &AggregatePlan,
+    rejects: &mut dyn RejectSink,
+) -> std::result::Result<(), StreamError> {
+    let name = table.name().to_owned();
+    let convert_plan = Plan {
+        by: plan.by,
+        policy: plan.policy,
+        characteristics: plan.characteristics.clone(),
+        ..Plan::new(plan.column.clone(), plan.scheme.clone())
+    };
+    let converter = Converter::new(registry, synonyms, &convert_plan, table.header(), &name)
+        .map_err(|e| StreamError::Read(table.explain_missing(e)))?;
+    let read = converter.columns_read();
+    let header = converter.header();
+    table.try_for_each(|rec| {
+        pc.rows += 1;
+        let values =
+            check_record(rec, &read).and_then(|()| converter.convert_each(rec, &pc.separator));
+        let answers: Vec<Answer<'static>> = match &values {
+            Ok(values) => values.iter().map(|c| answer(c.code, pc.level)).collect(),
+            Err(_) => Vec::new(),
+        };
+        match values {
+            Ok(_) => pc.counter.add(&answers).map_err(|e| {
+                StreamError::Read(Error::new(ErrorKind::Input(e), Location::default()))
+            }),
+            Err(r) => {
+                pc.rejected += 1;
+                send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// A converted node as an answer at `level`: its code rolled up, then the codes holding it.
+fn answer(node: Node, level: Level) -> Answer<'static> {
+    let n = node.roll_up(level);
+    let mut lineage = vec![n.code()];
+    for up in [n.category().map(Node::Category), n.group().map(Node::Group)]
+        .into_iter()
+        .flatten()
+    {
+        if !lineage.contains(&up.code()) {
+            lineage.push(up.code());
+        }
+    }
+    Answer {
+        lineage,
+        residual: n.is_residual(),
     }
 }

@@ -34,6 +34,7 @@ use crate::characteristic::{
 use crate::crosswalk::{self, Loss};
 use crate::error::{Error, Result};
 use crate::io;
+use crate::multiple::MAX_ETHNICITIES;
 use crate::privacy::may_show;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{self, RecordFields, RecordRejection, RowScheme, column_index};
@@ -502,6 +503,77 @@ impl<'a> Converter<'a> {
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let source = self.scheme.source_of(record)?;
         let raw = row::field(record, self.value)?;
+        let mut c = self.convert_one(source, raw)?;
+        c.characteristics = self.read_characteristics(record)?;
+        Ok(c)
+    }
+
+    /// Converts a record whose value column holds several ethnicities split by `separator`
+    /// (`;`), in order, each as [`Converter::convert`] converts one; the record's characteristics
+    /// are carried by the first. A value that cannot be converted rejects the record, its reason
+    /// saying which value it was ("value 2 of 3"); more than
+    /// [`crate::multiple::MAX_ETHNICITIES`] values reject it too.
+    pub fn convert_each<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+        separator: &str,
+    ) -> std::result::Result<Vec<Converted<'a>>, RecordRejection> {
+        let source = self.scheme.source_of(record)?;
+        let raw = row::field(record, self.value)?;
+        let values: Vec<&str> = if raw.trim().is_empty() {
+            vec![raw]
+        } else {
+            raw.split(separator).collect()
+        };
+        if values.len() > MAX_ETHNICITIES {
+            return Err(RecordRejection::column(
+                self.value,
+                Rejection::new(
+                    Rule::TooManyEthnicities,
+                    format!(
+                        "{} ethnicities separated by `{separator}`: a person gives at most \
+                         {MAX_ETHNICITIES}",
+                        values.len()
+                    ),
+                ),
+            ));
+        }
+        let n = values.len();
+        let mut out = Vec::with_capacity(n);
+        for (k, v) in values.into_iter().enumerate() {
+            let c = self.convert_one(source, v).map_err(|mut r| {
+                if n > 1 {
+                    r.rejection.reason = format!("value {} of {n}: {}", k + 1, r.rejection.reason);
+                }
+                r
+            })?;
+            out.push(c);
+        }
+        if let Some(first) = out.first_mut() {
+            first.characteristics = self.read_characteristics(record)?;
+        }
+        Ok(out)
+    }
+
+    /// The characteristics of `record`, in the plan's order.
+    fn read_characteristics<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+    ) -> std::result::Result<Vec<CharacteristicValue<'a>>, RecordRejection> {
+        self.characteristics
+            .iter()
+            .map(|&(i, reader, empty_not_known)| {
+                read_characteristic(record, i, reader, empty_not_known)
+            })
+            .collect()
+    }
+
+    /// One value of the value column in `source`: found, the policy applied, recoded if asked.
+    fn convert_one(
+        &self,
+        source: Source<'a>,
+        raw: &str,
+    ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let c = if raw.trim().is_empty() {
             if self.empty != EmptyCell::NotKnown {
                 let (reason, suggestion) = empty_cell(source);
@@ -529,17 +601,12 @@ impl<'a> Converter<'a> {
             )
             .map_err(|r| RecordRejection::column(self.value, self.explain(source, raw, r)))?
         };
-        let mut c = match self.to {
+        match self.to {
             Some(to) => c
                 .recoded(to)
-                .map_err(|r| RecordRejection::column(self.value, r))?,
-            None => c,
-        };
-        for &(i, reader, empty_not_known) in &self.characteristics {
-            c.characteristics
-                .push(read_characteristic(record, i, reader, empty_not_known)?);
+                .map_err(|r| RecordRejection::column(self.value, r)),
+            None => Ok(c),
         }
-        Ok(c)
     }
 
     /// An unknown code explained as validation explains it (WM001, WM002, WM007, WM008, WM014).

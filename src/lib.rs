@@ -36,6 +36,7 @@ mod date;
 mod detect;
 mod error;
 mod io;
+mod multiple;
 mod output;
 mod privacy;
 mod rates;
@@ -55,6 +56,11 @@ pub use characteristic::{
     BUILTIN as BUILTIN_CLASSIFICATIONS, Characteristic, CharacteristicColumn, CharacteristicSet,
     ClassCode, Classification, Classifications, MAX_AGE, Reader as CharacteristicReader, Unread,
     Value as CharacteristicValue,
+};
+// Several ethnicities per person.
+pub use multiple::{
+    Answer, BUILTIN_PRIORITIES, DEFAULT_PRIORITY, MAX_ETHNICITIES, MultipleCounter, MultipleCounts,
+    Priority, TWO_OR_MORE,
 };
 // Coding schemes and the councils' profiles.
 pub use council::{Council, Return, builtin_council_yaml, council, councils};
@@ -93,7 +99,8 @@ pub use resolve::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, find_
 pub use text::{fold_label, nearest, normalise_code};
 // Conversion, validation and aggregation.
 pub use aggregate::{
-    AggregatePlan, Aggregator, CountRow, CountTable, Placement, aggregate_stream, parse_count,
+    AggregatePlan, Aggregator, CountRow, CountTable, PersonCount, Placement, aggregate_stream,
+    parse_count, persons_stream,
 };
 pub use convert::{
     Converted, Converter, OUTPUT_COLUMNS, Plan, Policy, RECODE_COLUMNS, Recoded, RecordSink,
@@ -111,9 +118,10 @@ pub use validate::{
 // Writers.
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
-    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS, RATE_COLUMNS,
-    REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS,
-    TableFormat, TextFindings, TextRejects, check_position_columns, read_as, thousands,
+    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, PERSON_COLUMNS, POSITION_COLUMNS,
+    RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter,
+    TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, check_position_columns, read_as,
+    thousands, write_persons_csv,
 };
 
 /// The README's examples, compiled and run as doctests.

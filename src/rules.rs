@@ -159,6 +159,9 @@ rules! {
     /// An aggregate table's count is not a whole number of zero or more.
     BadCount = "CV008", "bad-count", Error,
         "A count is not a whole number of zero or more.";
+    /// A cell holds more ethnicities (split on the declared separator) than a person may give.
+    TooManyEthnicities = "CV009", "too-many-ethnicities", Error,
+        "A cell holds more ethnicities (split on the declared separator) than a person may give (6).";
 }
 
 impl Rule {

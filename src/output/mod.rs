@@ -35,6 +35,7 @@ mod csv;
 mod encoding;
 mod json;
 mod jsonl;
+mod persons;
 mod records;
 mod text;
 
@@ -45,6 +46,7 @@ pub use self::csv::{
 pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
+pub use self::persons::{PERSON_COLUMNS, write_persons_csv};
 pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
 pub use self::text::{TextFindings, TextRejects, read_as, thousands};
 

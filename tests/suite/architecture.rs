@@ -15,7 +15,7 @@ const LEVELS: &[&[&str]] = &[
     &["crosswalk"],
     &["council"],
     &["rules", "census"],
-    &["characteristic"],
+    &["characteristic", "multiple"],
     &["spec"],
     &["privacy"],
     &["resolve"],

@@ -13,6 +13,7 @@ mod files;
 mod hardening;
 mod laws;
 mod messages;
+mod multiple;
 mod positions;
 mod published;
 mod reading;
