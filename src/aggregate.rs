@@ -529,6 +529,26 @@ pub struct AggregatePlan {
     pub characteristics: Vec<CharacteristicColumn>,
 }
 
+impl AggregatePlan {
+    /// The converter of this plan's column (and characteristics) for `table`; a missing column
+    /// is explained as the table explains it.
+    fn converter<'a>(
+        &self,
+        registry: &'a Registry,
+        synonyms: &'a Synonyms,
+        table: &io::Table<'_>,
+    ) -> std::result::Result<Converter<'a>, StreamError> {
+        let plan = Plan {
+            by: self.by,
+            policy: self.policy,
+            characteristics: self.characteristics.clone(),
+            ..Plan::new(self.column.clone(), self.scheme.clone())
+        };
+        Converter::new(registry, synonyms, &plan, table.header(), table.name())
+            .map_err(|e| StreamError::Read(table.explain_missing(e)))
+    }
+}
+
 /// Adds every row of `table` to `agg`, in the combination of its values of the aggregator's
 /// dimensions (columns of `table`, found by header). A row that cannot be placed (unknown code, bad count,
 /// wrong shape) goes to `rejects` and is counted as rejected, with its count when it could be
@@ -542,15 +562,8 @@ pub fn aggregate_stream(
     rejects: &mut dyn RejectSink,
 ) -> std::result::Result<(), StreamError> {
     let name = table.name().to_owned();
-    let convert_plan = Plan {
-        by: plan.by,
-        policy: plan.policy,
-        characteristics: plan.characteristics.clone(),
-        ..Plan::new(plan.column.clone(), plan.scheme.clone())
-    };
     let missing = |e| StreamError::Read(table.explain_missing(e));
-    let converter = Converter::new(registry, synonyms, &convert_plan, table.header(), &name)
-        .map_err(missing)?;
+    let converter = plan.converter(registry, synonyms, &table)?;
     let count = match &plan.count_column {
         Some(c) => Some(column_index(table.header(), c, &name).map_err(missing)?),
         None => None,
@@ -696,15 +709,7 @@ pub fn persons_stream(
     plan: &AggregatePlan,
     rejects: &mut dyn RejectSink,
 ) -> std::result::Result<(), StreamError> {
-    let name = table.name().to_owned();
-    let convert_plan = Plan {
-        by: plan.by,
-        policy: plan.policy,
-        characteristics: plan.characteristics.clone(),
-        ..Plan::new(plan.column.clone(), plan.scheme.clone())
-    };
-    let converter = Converter::new(registry, synonyms, &convert_plan, table.header(), &name)
-        .map_err(|e| StreamError::Read(table.explain_missing(e)))?;
+    let converter = plan.converter(registry, synonyms, &table)?;
     let read = converter.columns_read();
     let header = converter.header();
     table.try_for_each(|rec| {
