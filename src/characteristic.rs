@@ -382,57 +382,47 @@ impl Classifications {
             }
         }
         if let Some(to) = &c.maps_to {
-            {
-                let standard = self
-                    .get(to)
-                    .filter(|s| s.maps_to.is_none())
-                    .ok_or_else(|| format!("`maps_to: {to}` names no standard loaded before it"))?;
-                if standard.characteristic != c.characteristic {
-                    return Err(format!(
-                        "`maps_to: {to}` is a {} standard, not {}",
-                        standard.characteristic, c.characteristic
-                    ));
-                }
-                for code in &c.codes {
-                    match (&code.value, &code.residual) {
-                        (Some(v), None) if standard.codes.iter().any(|s| s.code == *v) => {}
-                        (None, Some(_)) => {}
-                        (Some(v), None) => {
-                            return Err(format!(
-                                "code `{}`: `{v}` is not a code of {to}",
-                                code.code
-                            ));
-                        }
-                        _ => {
-                            return Err(format!(
-                                "code `{}`: give one of `value` or `residual`",
-                                code.code
-                            ));
-                        }
+            let standard = self
+                .get(to)
+                .filter(|s| s.maps_to.is_none())
+                .ok_or_else(|| format!("`maps_to: {to}` names no standard loaded before it"))?;
+            if standard.characteristic != c.characteristic {
+                return Err(format!(
+                    "`maps_to: {to}` is a {} standard, not {}",
+                    standard.characteristic, c.characteristic
+                ));
+            }
+            for code in &c.codes {
+                match (&code.value, &code.residual) {
+                    (Some(v), None) if standard.codes.iter().any(|s| s.code == *v) => {}
+                    (None, Some(_)) => {}
+                    (Some(v), None) => {
+                        return Err(format!("code `{}`: `{v}` is not a code of {to}", code.code));
+                    }
+                    _ => {
+                        return Err(format!(
+                            "code `{}`: give one of `value` or `residual`",
+                            code.code
+                        ));
                     }
                 }
             }
         } else {
-            {
-                for code in &c.codes {
-                    if code.value.is_some() {
-                        return Err(format!(
-                            "code `{}`: a standard's codes are its values (no `value`)",
-                            code.code
-                        ));
-                    }
-                    if let Some(p) = &code.parent {
-                        if !c.codes.iter().any(|x| x.code == *p) {
-                            return Err(format!(
-                                "code `{}`: parent `{p}` is not a code",
-                                code.code
-                            ));
-                        }
+            for code in &c.codes {
+                if code.value.is_some() {
+                    return Err(format!(
+                        "code `{}`: a standard's codes are its values (no `value`)",
+                        code.code
+                    ));
+                }
+                if let Some(p) = &code.parent {
+                    if !c.codes.iter().any(|x| x.code == *p) {
+                        return Err(format!("code `{}`: parent `{p}` is not a code", code.code));
                     }
                 }
-                if c.characteristic == Characteristic::Age {
-                    check_bands(c)?;
-                }
+            }
+            if c.characteristic == Characteristic::Age {
+                check_bands(c)?;
             }
         }
         Ok(())

@@ -134,6 +134,12 @@ rules! {
     /// An age column holds something that is not an age (or a date of birth that gives none).
     InvalidAge = "WM020", "invalid-age", Error,
         "An age column holds something that is not an age in whole years, or a date of birth that gives none.";
+    /// A cell of several ethnicities gives the same one twice.
+    RepeatedEthnicity = "WM021", "repeated-ethnicity", Query,
+        "A cell of several ethnicities gives the same value twice; it counts once.";
+    /// A cell of several ethnicities gives a residual value beside an ethnic group.
+    ResidualBesideEthnicity = "WM022", "residual-beside-ethnicity", Query,
+        "A cell of several ethnicities gives a residual value (declined, not known) beside an ethnic group.";
     /// The label matches no label of the scheme and no curated synonym.
     UnknownLabel = "CV001", "unknown-label", Error,
         "The label matches no label of the scheme and no curated synonym.";

@@ -216,6 +216,10 @@ pub struct ColumnSpec {
     pub required: bool,
     /// What an empty cell means.
     pub empty: EmptyCell,
+    /// For a coded column that may hold several ethnicities per person: what separates them in
+    /// a cell (`separator: ";"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub separator: Option<String>,
     /// For an age column holding dates of birth: the date ages are taken on
     /// (`reference_date`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -234,6 +238,7 @@ impl ColumnSpec {
             by: By::Code,
             required: true,
             empty: EmptyCell::Error,
+            separator: None,
             birth_date_on: None,
             scheme_at: None,
         }
@@ -492,6 +497,8 @@ struct RawColumn {
     empty: Option<EmptyCell>,
     #[serde(default)]
     reference_date: Option<Spanned<String>>,
+    #[serde(default)]
+    separator: Option<String>,
 }
 
 impl RawColumn {
@@ -544,6 +551,43 @@ impl RawColumn {
                 ));
             }
             (Some(r), None) => r,
+        })
+    }
+
+    /// The reference date of an age column of dates of birth; `reference_date` on any other
+    /// column, or `separator` on a column that is not coded, is an error.
+    fn birth_date_on(
+        &self,
+        role: Role,
+        file: &str,
+        name: &str,
+        loc: &Location,
+    ) -> Result<Option<Date>> {
+        if self.separator.is_some() && role != Role::Coded {
+            return Err(invalid(
+                loc.clone(),
+                format!("column `{name}` has a `separator` but is not a coded column"),
+            ));
+        }
+        Ok(match &self.reference_date {
+            None => None,
+            Some(d) if role == Role::Characteristic(Characteristic::Age) => {
+                Some(Date::parse(&d.value).ok_or_else(|| {
+                    invalid(
+                        at(file, d),
+                        format!("column `{name}`: `reference_date` is not a date (YYYY-MM-DD)"),
+                    )
+                })?)
+            }
+            Some(d) => {
+                return Err(invalid(
+                    at(file, d),
+                    format!(
+                        "column `{name}`: `reference_date` is for an age column of dates of \
+                         birth (`role: age`)"
+                    ),
+                ));
+            }
         })
     }
 
@@ -641,29 +685,11 @@ impl RawSpec {
                     ));
                 }
             }
-            let birth_date_on = match &c.reference_date {
-                None => None,
-                Some(d) if role == Role::Characteristic(Characteristic::Age) => {
-                    Some(Date::parse(&d.value).ok_or_else(|| {
-                        invalid(
-                            at(file, d),
-                            format!("column `{name}`: `reference_date` is not a date (YYYY-MM-DD)"),
-                        )
-                    })?)
-                }
-                Some(d) => {
-                    return Err(invalid(
-                        at(file, d),
-                        format!(
-                            "column `{name}`: `reference_date` is for an age column of dates of \
-                             birth (`role: age`)"
-                        ),
-                    ));
-                }
-            };
+            let birth_date_on = c.birth_date_on(role, file, &name, &loc)?;
             columns.push(ColumnSpec {
                 name,
                 role,
+                separator: c.separator.clone(),
                 birth_date_on,
                 scheme_at: c.scheme_at(file),
                 scheme: from,

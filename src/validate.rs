@@ -47,6 +47,7 @@ use crate::characteristic::{Classifications, Reader};
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
+use crate::multiple::MAX_ETHNICITIES;
 use crate::privacy::may_show;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{RecordRejection, RowScheme};
@@ -319,6 +320,8 @@ struct Coded {
     by: By,
     empty: EmptyCell,
     required: bool,
+    /// What separates several ethnicities in a cell, if the column may hold several.
+    separator: Option<String>,
 }
 
 /// A characteristic column to check: its header, its classification, what an empty cell means,
@@ -376,6 +379,7 @@ impl<'r> Validator<'r> {
                         by: c.by,
                         empty: c.empty,
                         required: c.required,
+                        separator: c.separator.clone(),
                     });
                 }
                 Role::Id => id = Some((c.name.clone(), c.empty, c.required)),
@@ -936,6 +940,7 @@ impl<'r> State<'_, 'r, '_> {
         let cacheable = !matches!(
             rule,
             Rule::DuplicateId
+                | Rule::RepeatedEthnicity
                 | Rule::InvalidAge
                 | Rule::NotValidOnDate
                 | Rule::ResidualShare
@@ -1284,6 +1289,134 @@ impl<'r> State<'_, 'r, '_> {
             }
             return self.empty(at, i, empty, Role::Coded, scheme);
         }
+        if let Some(sep) = self.v.coded[c].separator.as_deref() {
+            if raw.contains(sep) {
+                return self.check_several(rec, at, (c, i), source, raw, sep, date);
+            }
+        }
+        self.check_value(rec, at, (c, i), source, raw, date)
+    }
+
+    /// A cell of several ethnicities split on `sep`: more than [`MAX_ETHNICITIES`] is an error
+    /// (CV009); a repeated value and a residual beside an ethnic group are queries (WM021,
+    /// WM022); then each value is checked as a cell of one is. The profile counts the record
+    /// once, by its first value.
+    #[allow(clippy::too_many_arguments)]
+    fn check_several(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        (c, i): (usize, usize),
+        source: Source<'r>,
+        raw: &str,
+        sep: &str,
+        date: Option<Date>,
+    ) -> std::io::Result<()> {
+        let scheme = match source {
+            Source::Scheme(s) => Some(s),
+            Source::Standard => None,
+        };
+        let values: Vec<&str> = raw.split(sep).collect();
+        let n = values.len();
+        let about = |rule: Rule, reason: String| Rejection::new(rule, reason);
+        if n > MAX_ETHNICITIES {
+            self.profiles[c].out.invalid += 1;
+            let r = about(
+                Rule::TooManyEthnicities,
+                format!(
+                    "{n} ethnicities separated by `{sep}`: a person gives at most {MAX_ETHNICITIES}"
+                ),
+            );
+            return self.emit(
+                r.rule,
+                None,
+                at,
+                Some(i),
+                scheme,
+                Some(raw),
+                Detail::Rejected(&r),
+            );
+        }
+        let (mut real, mut residual) = (false, false);
+        for (k, v) in values.iter().enumerate() {
+            if let Some(j) = values[..k]
+                .iter()
+                .position(|w| w.trim().eq_ignore_ascii_case(v.trim()))
+            {
+                let r = about(
+                    Rule::RepeatedEthnicity,
+                    format!(
+                        "value {} of {n} repeats value {}: it counts once",
+                        k + 1,
+                        j + 1
+                    ),
+                );
+                self.emit(
+                    r.rule,
+                    None,
+                    at,
+                    Some(i),
+                    scheme,
+                    Some(raw),
+                    Detail::Rejected(&r),
+                )?;
+            }
+            if let Ok(f) = find_value(
+                self.v.registry,
+                self.v.synonyms,
+                source,
+                v,
+                self.v.coded[c].by,
+            ) {
+                residual |= f.meaning.target.is_residual();
+                real |= !f.meaning.target.is_residual();
+            }
+        }
+        if real && residual {
+            let r = about(
+                Rule::ResidualBesideEthnicity,
+                "a residual value (declined, not known, ...) is given beside an ethnic group: the \
+                 residual is not counted"
+                    .to_owned(),
+            );
+            self.emit(
+                r.rule,
+                None,
+                at,
+                Some(i),
+                scheme,
+                Some(raw),
+                Detail::Rejected(&r),
+            )?;
+        }
+        for (k, v) in values.into_iter().enumerate() {
+            let first = self.profiles[c].clone();
+            if is_blank(v) {
+                self.empty(at, i, self.v.coded[c].empty, Role::Coded, scheme)?;
+            } else {
+                self.check_value(rec, at, (c, i), source, v, date)?;
+            }
+            if k > 0 {
+                self.profiles[c] = first;
+            }
+        }
+        Ok(())
+    }
+
+    /// One value of coded column `c` (at index `i`) in `source`.
+    fn check_value(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        (c, i): (usize, usize),
+        source: Source<'r>,
+        raw: &str,
+        date: Option<Date>,
+    ) -> std::io::Result<()> {
+        let scheme = match source {
+            Source::Scheme(s) => Some(s),
+            Source::Standard => None,
+        };
         match (scheme, self.v.coded[c].by) {
             (Some(s), By::Code) => self.check_code(at, c, i, s, raw, date),
             (_, by) => match find_value(self.v.registry, self.v.synonyms, source, raw, by) {

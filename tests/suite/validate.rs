@@ -213,6 +213,7 @@ fixtures! {
     fixture_school_census_xlsx => "school-census-xlsx",
     fixture_missing_column => "missing-column",
     fixture_intersectional => "intersectional",
+    fixture_several_ethnicities => "several-ethnicities",
 }
 
 #[test]
@@ -745,7 +746,7 @@ fn spec_error(yaml: &str) -> String {
 fn return_specifications_are_checked_with_their_place() {
     assert_eq!(
         spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\n    colour: red\n"),
-        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, scheme_column, council_column, dataset_column, by, required, empty, reference_date"
+        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, scheme_column, council_column, dataset_column, by, required, empty, reference_date, separator"
     );
     assert_eq!(
         spec_error("columns:\n  - name: E\n    role: coded\n"),
