@@ -1278,10 +1278,7 @@ impl<'r> State<'_, 'r, '_> {
             return Ok(());
         };
         let empty = self.v.coded[c].empty;
-        let scheme = match source {
-            Source::Scheme(s) => Some(s),
-            Source::Standard => None,
-        };
+        let scheme = scheme_of(source);
         if is_blank(raw) {
             match empty {
                 EmptyCell::NotKnown => self.profiles[c].add(Node::Residual(Residual::NotKnown)),
@@ -1312,29 +1309,18 @@ impl<'r> State<'_, 'r, '_> {
         sep: &str,
         date: Option<Date>,
     ) -> std::io::Result<()> {
-        let scheme = match source {
-            Source::Scheme(s) => Some(s),
-            Source::Standard => None,
-        };
+        let scheme = scheme_of(source);
         let values: Vec<&str> = raw.split(sep).collect();
         let n = values.len();
-        let about = |rule: Rule, reason: String| Rejection::new(rule, reason);
+        let cell = (at, i, scheme, raw);
         if n > MAX_ETHNICITIES {
             self.profiles[c].out.invalid += 1;
-            let r = about(
+            return self.emit_about(
+                cell,
                 Rule::TooManyEthnicities,
                 format!(
                     "{n} ethnicities separated by `{sep}`: a person gives at most {MAX_ETHNICITIES}"
                 ),
-            );
-            return self.emit(
-                r.rule,
-                None,
-                at,
-                Some(i),
-                scheme,
-                Some(raw),
-                Detail::Rejected(&r),
             );
         }
         let (mut real, mut residual) = (false, false);
@@ -1343,50 +1329,26 @@ impl<'r> State<'_, 'r, '_> {
                 .iter()
                 .position(|w| w.trim().eq_ignore_ascii_case(v.trim()))
             {
-                let r = about(
-                    Rule::RepeatedEthnicity,
-                    format!(
-                        "value {} of {n} repeats value {}: it counts once",
-                        k + 1,
-                        j + 1
-                    ),
+                let why = format!(
+                    "value {} of {n} repeats value {}: it counts once",
+                    k + 1,
+                    j + 1
                 );
-                self.emit(
-                    r.rule,
-                    None,
-                    at,
-                    Some(i),
-                    scheme,
-                    Some(raw),
-                    Detail::Rejected(&r),
-                )?;
+                self.emit_about(cell, Rule::RepeatedEthnicity, why)?;
             }
-            if let Ok(f) = find_value(
-                self.v.registry,
-                self.v.synonyms,
-                source,
-                v,
-                self.v.coded[c].by,
-            ) {
+            let by = self.v.coded[c].by;
+            if let Ok(f) = find_value(self.v.registry, self.v.synonyms, source, v, by) {
                 residual |= f.meaning.target.is_residual();
                 real |= !f.meaning.target.is_residual();
             }
         }
         if real && residual {
-            let r = about(
+            self.emit_about(
+                cell,
                 Rule::ResidualBesideEthnicity,
                 "a residual value (declined, not known, ...) is given beside an ethnic group: the \
                  residual is not counted"
                     .to_owned(),
-            );
-            self.emit(
-                r.rule,
-                None,
-                at,
-                Some(i),
-                scheme,
-                Some(raw),
-                Detail::Rejected(&r),
             )?;
         }
         for (k, v) in values.into_iter().enumerate() {
@@ -1403,6 +1365,25 @@ impl<'r> State<'_, 'r, '_> {
         Ok(())
     }
 
+    /// A finding about a whole cell (`at`, column `i`, its scheme and value) under `rule`.
+    fn emit_about(
+        &mut self,
+        (at, i, scheme, raw): (At, usize, Option<&'r Scheme>, &str),
+        rule: Rule,
+        reason: String,
+    ) -> std::io::Result<()> {
+        let r = Rejection::new(rule, reason);
+        self.emit(
+            rule,
+            None,
+            at,
+            Some(i),
+            scheme,
+            Some(raw),
+            Detail::Rejected(&r),
+        )
+    }
+
     /// One value of coded column `c` (at index `i`) in `source`.
     fn check_value(
         &mut self,
@@ -1413,10 +1394,7 @@ impl<'r> State<'_, 'r, '_> {
         raw: &str,
         date: Option<Date>,
     ) -> std::io::Result<()> {
-        let scheme = match source {
-            Source::Scheme(s) => Some(s),
-            Source::Standard => None,
-        };
+        let scheme = scheme_of(source);
         match (scheme, self.v.coded[c].by) {
             (Some(s), By::Code) => self.check_code(at, c, i, s, raw, date),
             (_, by) => match find_value(self.v.registry, self.v.synonyms, source, raw, by) {
@@ -1784,6 +1762,14 @@ fn describe(
             ),
         ),
         (r, _) => (r.summary().to_owned(), None),
+    }
+}
+
+/// The scheme of a source (none for the standard's own codes).
+fn scheme_of(source: Source<'_>) -> Option<&Scheme> {
+    match source {
+        Source::Scheme(s) => Some(s),
+        Source::Standard => None,
     }
 }
 
