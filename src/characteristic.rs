@@ -505,7 +505,7 @@ pub(crate) fn empty_cell(k: Characteristic) -> (String, String) {
     )
 }
 
-/// The oldest age read as an age; an older one is an error (WM020).
+/// The oldest age read as an age; an older one is an error (WM021).
 pub const MAX_AGE: u16 = 130;
 
 /// A characteristic column's classification bound for reading values. See

@@ -636,7 +636,7 @@ impl<'a> Converter<'a> {
 
 /// Column `i` of `record` read through `reader`: an empty cell is the residual "not known" when
 /// `empty_not_known`, else rejected (WM004); a value that cannot be read is rejected naming the
-/// characteristic (WM019, WM020).
+/// characteristic (WM020, WM021).
 fn read_characteristic<'a, R: RecordFields + ?Sized>(
     record: &R,
     i: usize,

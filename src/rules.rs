@@ -129,16 +129,16 @@ rules! {
         "The line is not a record (a JSON Lines line that is not a JSON object).";
     /// A characteristic column (sex, age, religion, ...) holds a value its classification does
     /// not have.
-    UnknownCharacteristicCode = "WM019", "unknown-characteristic-code", Error,
+    UnknownCharacteristicCode = "WM020", "unknown-characteristic-code", Error,
         "A characteristic column holds a value that is not a code or label of its classification.";
     /// An age column holds something that is not an age (or a date of birth that gives none).
-    InvalidAge = "WM020", "invalid-age", Error,
+    InvalidAge = "WM021", "invalid-age", Error,
         "An age column holds something that is not an age in whole years, or a date of birth that gives none.";
     /// A cell of several ethnicities gives the same one twice.
-    RepeatedEthnicity = "WM021", "repeated-ethnicity", Query,
+    RepeatedEthnicity = "WM022", "repeated-ethnicity", Query,
         "A cell of several ethnicities gives the same value twice; it counts once.";
     /// A cell of several ethnicities gives a residual value beside an ethnic group.
-    ResidualBesideEthnicity = "WM022", "residual-beside-ethnicity", Query,
+    ResidualBesideEthnicity = "WM023", "residual-beside-ethnicity", Query,
         "A cell of several ethnicities gives a residual value (declined, not known) beside an ethnic group.";
     /// The label matches no label of the scheme and no curated synonym.
     UnknownLabel = "CV001", "unknown-label", Error,

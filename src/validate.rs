@@ -1295,8 +1295,8 @@ impl<'r> State<'_, 'r, '_> {
     }
 
     /// A cell of several ethnicities split on `sep`: more than [`MAX_ETHNICITIES`] is an error
-    /// (CV009); a repeated value and a residual beside an ethnic group are queries (WM021,
-    /// WM022); then each value is checked as a cell of one is. The profile counts the record
+    /// (CV009); a repeated value and a residual beside an ethnic group are queries (WM022,
+    /// WM023); then each value is checked as a cell of one is. The profile counts the record
     /// once, by its first value.
     #[allow(clippy::too_many_arguments)]
     fn check_several(

@@ -181,7 +181,7 @@ fn a_cross_tab_by_council_sex_age_band_and_category_matches_an_independent_count
     assert_eq!(t.output_total + t.rejected_total, t.input_total);
     let rejects = String::from_utf8(rejects.finish().unwrap()).unwrap();
     assert_eq!(
-        rejects.matches("WM019").count() as u64,
+        rejects.matches("WM020").count() as u64,
         rejected,
         "{rejects}"
     );
@@ -240,13 +240,13 @@ fn validate_takes_characteristic_columns_and_never_shows_a_date_of_birth() {
         assert!(!out.contains(dob), "a date of birth is shown: {out}");
     }
     assert_eq!(
-        out.matches("\"rule\":\"WM020\",\"name\":\"invalid-age\",\"severity\"")
+        out.matches("\"rule\":\"WM021\",\"name\":\"invalid-age\",\"severity\"")
             .count(),
         2,
         "{out}"
     );
     assert_eq!(
-        out.matches("\"rule\":\"WM019\",\"name\":\"unknown-characteristic-code\",\"severity\"")
+        out.matches("\"rule\":\"WM020\",\"name\":\"unknown-characteristic-code\",\"severity\"")
             .count(),
         1,
         "{out}"
@@ -278,8 +278,8 @@ fn converting_twice_changes_nothing() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(
-        err.contains("Gender: rejected: WM019")
-            && err.contains("Religion: rejected: WM019")
+        err.contains("Gender: rejected: WM020")
+            && err.contains("Religion: rejected: WM020")
             && err.contains("Religion: rejected: WM004"),
         "{err}"
     );
