@@ -25,11 +25,14 @@
 //! assert_eq!(table.count("asian.pakistani"), Some(40));
 //! ```
 
+use crate::characteristic::Value as CharacteristicValue;
+use crate::characteristic::{Characteristic, CharacteristicColumn};
 use crate::convert::{
     Converted, Converter, Plan, Policy, RejectSink, StreamError, check_record, send_reject,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
+use crate::multiple::{Answer, MultipleCounter};
 use crate::privacy::shown;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{RecordRejection, column_index};
@@ -306,10 +309,10 @@ impl Aggregator {
         converted: &Converted,
         count: u64,
     ) -> Result<()> {
-        self.add_placed(by, Placed::of(converted), count)
+        self.add_placed(by, &Placed::of(converted.clone()), count)
     }
 
-    fn add_placed<S: AsRef<str>>(&mut self, by: &[S], p: Placed, count: u64) -> Result<()> {
+    fn add_placed<S: AsRef<str>>(&mut self, by: &[S], p: &Placed<'_>, count: u64) -> Result<()> {
         self.add_node(by, p.node, count)?;
         if p.most_likely {
             add(&mut self.most_likely_total, count)?;
@@ -524,6 +527,31 @@ pub struct AggregatePlan {
     /// The column holding each row's count; `None` counts every row as 1 (a table of records,
     /// such as the output of `convert`).
     pub count_column: Option<String>,
+    /// Other characteristics read through their classifications: a dimension named as a
+    /// characteristic's output column (`wm_sex`, `wm_age_band`, ...) that is not a column of the
+    /// table takes each row's standard value, so `M`, `1` and `Male` from different sources
+    /// land on one value.
+    pub characteristics: Vec<CharacteristicColumn>,
+}
+
+impl AggregatePlan {
+    /// The converter of this plan's column (and characteristics) for `table`; a missing column
+    /// is explained as the table explains it.
+    fn converter<'a>(
+        &self,
+        registry: &'a Registry,
+        synonyms: &'a Synonyms,
+        table: &io::Table<'_>,
+    ) -> std::result::Result<Converter<'a>, StreamError> {
+        let plan = Plan {
+            by: self.by,
+            policy: self.policy,
+            characteristics: self.characteristics.clone(),
+            ..Plan::new(self.column.clone(), self.scheme.clone())
+        };
+        Converter::new(registry, synonyms, &plan, table.header(), table.name())
+            .map_err(|e| StreamError::Read(table.explain_missing(e)))
+    }
 }
 
 /// Adds every row of `table` to `agg`, in the combination of its values of the aggregator's
@@ -539,89 +567,124 @@ pub fn aggregate_stream(
     rejects: &mut dyn RejectSink,
 ) -> std::result::Result<(), StreamError> {
     let name = table.name().to_owned();
-    let convert_plan = Plan {
-        by: plan.by,
-        policy: plan.policy,
-        ..Plan::new(plan.column.clone(), plan.scheme.clone())
-    };
     let missing = |e| StreamError::Read(table.explain_missing(e));
-    let converter = Converter::new(registry, synonyms, &convert_plan, table.header(), &name)
-        .map_err(missing)?;
+    let converter = plan.converter(registry, synonyms, &table)?;
     let count = match &plan.count_column {
         Some(c) => Some(column_index(table.header(), c, &name).map_err(missing)?),
         None => None,
     };
+    let carried = converter.characteristics();
     let dims = agg
         .dimensions()
         .iter()
-        .map(|d| column_index(table.header(), d, &name))
-        .collect::<Result<Vec<usize>>>()
+        .map(|d| {
+            let standard = carried
+                .iter()
+                .find(|k| k.column() == d && table.column(d).is_none());
+            match standard {
+                Some(k) => Ok(Dimension::Characteristic(k)),
+                None => column_index(table.header(), d, &name).map(Dimension::Column),
+            }
+        })
+        .collect::<Result<Vec<Dimension>>>()
         .map_err(StreamError::Read)?;
     let mut read = converter.columns_read();
     read.extend(count);
-    read.extend(&dims);
+    read.extend(dims.iter().filter_map(|d| match d {
+        Dimension::Column(i) => Some(*i),
+        Dimension::Characteristic(_) => None,
+    }));
     let header = converter.header();
     let mut by: Vec<String> = vec![String::new(); dims.len()];
-    // With one scheme for every row, a value always places the same way: remember the recent
-    // ones (tables repeat a few codes; explaining an unknown one searches every scheme).
+    // With one scheme for every row and nothing else read, a value always places the same way:
+    // remember the recent ones (tables repeat a few codes; explaining an unknown one searches
+    // every scheme).
     let mut memo = (converter.columns_read().len() == 1).then(Memo::default);
-    table.try_for_each(|rec| match place_row(&converter, count, &read, rec, memo.as_mut()) {
-        Ok((p, n)) => {
-            for (v, &i) in by.iter_mut().zip(&dims) {
-                v.clear();
-                v.push_str(rec.text(i).as_deref().unwrap_or("").trim());
+    table.try_for_each(
+        |rec| match place_row(&converter, count, &read, rec, memo.as_mut()) {
+            Ok((p, n)) => {
+                for (v, d) in by.iter_mut().zip(&dims) {
+                    v.clear();
+                    match *d {
+                        Dimension::Column(i) => {
+                            v.push_str(rec.text(i).as_deref().unwrap_or("").trim());
+                        }
+                        Dimension::Characteristic(k) => {
+                            v.push_str(p.characteristic(k).unwrap_or(""));
+                        }
+                    }
+                }
+                agg.add_placed(&by, &p, n)
+                    .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
             }
-            agg.add_placed(&by, p, n)
+            Err((r, n)) => agg
+                .reject(n)
                 .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
-        }
-        Err((r, n)) => agg
-            .reject(n)
-            .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
-            .and_then(|()| send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)),
-    })?;
+                .and_then(|()| send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)),
+        },
+    )?;
     Ok(())
 }
 
-/// What the aggregate keeps of a converted value.
+/// Where a dimension's value comes from.
 #[derive(Debug, Clone, Copy)]
-struct Placed {
+enum Dimension {
+    /// A column of the table, as written.
+    Column(usize),
+    /// A characteristic's standard value, read through its classification.
+    Characteristic(Characteristic),
+}
+
+/// What the aggregate keeps of a converted value.
+#[derive(Debug, Clone)]
+struct Placed<'a> {
     node: Node,
     most_likely: bool,
     observed: bool,
+    characteristics: Vec<CharacteristicValue<'a>>,
 }
 
-impl Placed {
-    fn of(c: &Converted<'_>) -> Placed {
+impl<'a> Placed<'a> {
+    fn of(c: Converted<'a>) -> Placed<'a> {
         Placed {
             node: c.code,
             most_likely: c.policy == Some(Policy::MostLikely),
             observed: c.observed,
+            characteristics: c.characteristics,
         }
+    }
+
+    /// The standard value of characteristic `k`, as [`Converted::characteristic`].
+    fn characteristic(&self, k: Characteristic) -> Option<&'a str> {
+        self.characteristics
+            .iter()
+            .find(|v| v.characteristic == k)
+            .map(|v| v.code)
     }
 }
 
 /// How recent values placed (or why they could not be), by value; emptied when full.
-type Memo = HashMap<Box<str>, std::result::Result<Placed, RecordRejection>>;
+type Memo<'a> = HashMap<Box<str>, std::result::Result<Placed<'a>, RecordRejection>>;
 
 /// How many values the memo keeps.
 const MEMO_ENTRIES: usize = 4096;
 
 /// One row's placed value and count, or why it cannot be placed (with its count when read).
 /// With `memo` (one scheme for every row), a value seen before is not converted again.
-fn place_row(
-    converter: &Converter<'_>,
+fn place_row<'a>(
+    converter: &Converter<'a>,
     count: Option<usize>,
     read: &[usize],
     rec: &io::Record<'_>,
-    memo: Option<&mut Memo>,
-) -> std::result::Result<(Placed, u64), (RecordRejection, Option<u64>)> {
+    memo: Option<&mut Memo<'a>>,
+) -> std::result::Result<(Placed<'a>, u64), (RecordRejection, Option<u64>)> {
     check_record(rec, read).map_err(|r| (r, None))?;
     let n = match count {
         None => 1,
         Some(i) => parse_count(rec.text(i).as_deref().unwrap_or(""))
             .map_err(|r| (RecordRejection::column(i, r), None))?,
     };
-    let convert = || converter.convert(rec).map(|c| Placed::of(&c));
+    let convert = || converter.convert(rec).map(Placed::of);
     let placed = match (memo, rec.text(converter.value_index())) {
         (Some(memo), Some(raw)) => {
             if let Some(hit) = memo.get(raw.as_ref()) {
@@ -682,5 +745,74 @@ mod tests {
         let mut agg = Aggregator::new(Level::Group).unwrap();
         agg.add(&c, u64::MAX).unwrap();
         assert!(agg.add(&c, 1).is_err());
+    }
+}
+
+/// Persons with one or more ethnicities each (a cell split on `separator`), counted three ways
+/// at `level` (see [`crate::multiple`]): every row is a person, counted or rejected.
+#[derive(Debug)]
+pub struct PersonCount<'p> {
+    /// The counts so far.
+    pub counter: MultipleCounter<'p>,
+    /// The level answers are counted at (each rolled up to it, never finer than known).
+    pub level: Level,
+    /// What separates ethnicities in a cell, e.g. `;`.
+    pub separator: String,
+    /// Rows read.
+    pub rows: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+}
+
+/// Counts every row of `table` as one person into `pc`: its value cell split on the separator,
+/// each value converted as `convert` converts one; a row that cannot be (a value unknown, too
+/// many values, a characteristic unreadable) goes to `rejects`. `rows == persons + rejected`.
+pub fn persons_stream(
+    pc: &mut PersonCount<'_>,
+    registry: &Registry,
+    synonyms: &Synonyms,
+    table: io::Table<'_>,
+    plan: &AggregatePlan,
+    rejects: &mut dyn RejectSink,
+) -> std::result::Result<(), StreamError> {
+    let converter = plan.converter(registry, synonyms, &table)?;
+    let read = converter.columns_read();
+    let header = converter.header();
+    table.try_for_each(|rec| {
+        pc.rows += 1;
+        let values =
+            check_record(rec, &read).and_then(|()| converter.convert_each(rec, &pc.separator));
+        let answers: Vec<Answer<'static>> = match &values {
+            Ok(values) => values.iter().map(|c| answer(c.code, pc.level)).collect(),
+            Err(_) => Vec::new(),
+        };
+        match values {
+            Ok(_) => pc.counter.add(&answers).map_err(|e| {
+                StreamError::Read(Error::new(ErrorKind::Input(e), Location::default()))
+            }),
+            Err(r) => {
+                pc.rejected += 1;
+                send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// A converted node as an answer at `level`: its code rolled up, then the codes holding it.
+fn answer(node: Node, level: Level) -> Answer<'static> {
+    let n = node.roll_up(level);
+    let mut lineage = vec![n.code()];
+    for up in [n.category().map(Node::Category), n.group().map(Node::Group)]
+        .into_iter()
+        .flatten()
+    {
+        if !lineage.contains(&up.code()) {
+            lineage.push(up.code());
+        }
+    }
+    Answer {
+        lineage,
+        residual: n.is_residual(),
     }
 }

@@ -27,9 +27,14 @@
 //! assert_eq!(c.policy, Some(Policy::MostLikely));
 //! ```
 
+use crate::characteristic::{
+    Characteristic, CharacteristicColumn, CharacteristicSet, Classifications, Reader,
+    Value as CharacteristicValue,
+};
 use crate::crosswalk::{self, Loss};
 use crate::error::{Error, Result};
 use crate::io;
+use crate::multiple::MAX_ETHNICITIES;
 use crate::privacy::may_show;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{self, RecordFields, RecordRejection, RowScheme, column_index};
@@ -139,6 +144,10 @@ pub struct Converted<'a> {
     /// The record in another scheme, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Recoded<'a>>,
+    /// The record's other characteristics (sex, age band, ...) in their standard values, in
+    /// the order of the plan's characteristic columns.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub characteristics: Vec<CharacteristicValue<'a>>,
 }
 
 impl<'a> Found<'a> {
@@ -168,11 +177,20 @@ impl<'a> Found<'a> {
             observed: self.observed,
             standard_version: STANDARD_VERSION,
             to: None,
+            characteristics: Vec::new(),
         }
     }
 }
 
 impl<'a> Converted<'a> {
+    /// The standard value of characteristic `k` (its code), when the record carries it.
+    pub fn characteristic(&self, k: Characteristic) -> Option<&'a str> {
+        self.characteristics
+            .iter()
+            .find(|v| v.characteristic == k)
+            .map(|v| v.code)
+    }
+
     /// The meaning this record carries: what the policy emitted. Under a most-likely choice that is
     /// the chosen category; otherwise the source's own meaning (with its candidates).
     pub fn meaning(&self) -> Meaning<'a> {
@@ -358,6 +376,9 @@ pub struct Plan {
     /// What an empty cell means (a return specification's `empty`): `not-known` converts it to
     /// the residual value "not known"; anything else rejects it (WM004).
     pub empty: EmptyCell,
+    /// Other characteristics to carry in each record in their standard values (`wm_sex`,
+    /// `wm_age_band`, ...): a record whose characteristic cannot be read is rejected, naming it.
+    pub characteristics: Vec<CharacteristicColumn>,
 }
 
 impl Plan {
@@ -370,6 +391,7 @@ impl Plan {
             policy: Policy::Strict,
             to_scheme: None,
             empty: EmptyCell::Error,
+            characteristics: Vec::new(),
         }
     }
 }
@@ -385,6 +407,9 @@ pub struct Converter<'a> {
     policy: Policy,
     to: Option<&'a Scheme>,
     empty: EmptyCell,
+    /// Each characteristic column: its index, its reader, and whether an empty cell is "not
+    /// known".
+    characteristics: Vec<(usize, Reader<'a>, bool)>,
     columns: Vec<String>,
     explainer: Explainer<'a>,
 }
@@ -406,6 +431,25 @@ impl<'a> Converter<'a> {
             Some(id) => Some(registry.require(id).map_err(at_file)?),
             None => None,
         };
+        let mut characteristics: Vec<(usize, Reader<'a>, bool)> = Vec::new();
+        for c in &plan.characteristics {
+            let reader = Classifications::builtin().reader(c).map_err(at_file)?;
+            if characteristics
+                .iter()
+                .any(|(_, r, _)| r.characteristic() == reader.characteristic())
+            {
+                return Err(Error::new(
+                    crate::error::ErrorKind::Invalid(format!(
+                        "column `{}`: a record carries one {} column",
+                        c.column,
+                        reader.characteristic()
+                    )),
+                    crate::error::Location::file(file),
+                ));
+            }
+            let i = column_index(header, &c.column, file)?;
+            characteristics.push((i, reader, c.empty_not_known));
+        }
         Ok(Converter {
             registry,
             synonyms,
@@ -415,6 +459,7 @@ impl<'a> Converter<'a> {
             policy: plan.policy,
             to,
             empty: plan.empty,
+            characteristics,
             columns: header.iter().map(|h| h.as_ref().to_owned()).collect(),
             explainer: Explainer::new(registry),
         })
@@ -429,7 +474,16 @@ impl<'a> Converter<'a> {
     pub fn columns_read(&self) -> Vec<usize> {
         let mut v = vec![self.value];
         v.extend(self.scheme.columns());
+        v.extend(self.characteristics.iter().map(|(i, _, _)| *i));
         v
+    }
+
+    /// The characteristics each converted record carries.
+    pub fn characteristics(&self) -> CharacteristicSet {
+        self.characteristics
+            .iter()
+            .map(|(_, r, _)| r.characteristic())
+            .collect()
     }
 
     /// The target scheme of `--to-scheme`, if any.
@@ -449,6 +503,77 @@ impl<'a> Converter<'a> {
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let source = self.scheme.source_of(record)?;
         let raw = row::field(record, self.value)?;
+        let mut c = self.convert_one(source, raw)?;
+        c.characteristics = self.read_characteristics(record)?;
+        Ok(c)
+    }
+
+    /// Converts a record whose value column holds several ethnicities split by `separator`
+    /// (`;`), in order, each as [`Converter::convert`] converts one; the record's characteristics
+    /// are carried by the first. A value that cannot be converted rejects the record, its reason
+    /// saying which value it was ("value 2 of 3"); more than
+    /// [`crate::multiple::MAX_ETHNICITIES`] values reject it too.
+    pub fn convert_each<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+        separator: &str,
+    ) -> std::result::Result<Vec<Converted<'a>>, RecordRejection> {
+        let source = self.scheme.source_of(record)?;
+        let raw = row::field(record, self.value)?;
+        let values: Vec<&str> = if raw.trim().is_empty() {
+            vec![raw]
+        } else {
+            raw.split(separator).collect()
+        };
+        if values.len() > MAX_ETHNICITIES {
+            return Err(RecordRejection::column(
+                self.value,
+                Rejection::new(
+                    Rule::TooManyEthnicities,
+                    format!(
+                        "{} ethnicities separated by `{separator}`: a person gives at most \
+                         {MAX_ETHNICITIES}",
+                        values.len()
+                    ),
+                ),
+            ));
+        }
+        let n = values.len();
+        let mut out = Vec::with_capacity(n);
+        for (k, v) in values.into_iter().enumerate() {
+            let c = self.convert_one(source, v).map_err(|mut r| {
+                if n > 1 {
+                    r.rejection.reason = format!("value {} of {n}: {}", k + 1, r.rejection.reason);
+                }
+                r
+            })?;
+            out.push(c);
+        }
+        if let Some(first) = out.first_mut() {
+            first.characteristics = self.read_characteristics(record)?;
+        }
+        Ok(out)
+    }
+
+    /// The characteristics of `record`, in the plan's order.
+    fn read_characteristics<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+    ) -> std::result::Result<Vec<CharacteristicValue<'a>>, RecordRejection> {
+        self.characteristics
+            .iter()
+            .map(|&(i, reader, empty_not_known)| {
+                read_characteristic(record, i, reader, empty_not_known)
+            })
+            .collect()
+    }
+
+    /// One value of the value column in `source`: found, the policy applied, recoded if asked.
+    fn convert_one(
+        &self,
+        source: Source<'a>,
+        raw: &str,
+    ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let c = if raw.trim().is_empty() {
             if self.empty != EmptyCell::NotKnown {
                 let (reason, suggestion) = empty_cell(source);
@@ -507,6 +632,38 @@ impl<'a> Converter<'a> {
             nearest: r.nearest,
         }
     }
+}
+
+/// Column `i` of `record` read through `reader`: an empty cell is the residual "not known" when
+/// `empty_not_known`, else rejected (WM004); a value that cannot be read is rejected naming the
+/// characteristic (WM020, WM021).
+fn read_characteristic<'a, R: RecordFields + ?Sized>(
+    record: &R,
+    i: usize,
+    reader: Reader<'a>,
+    empty_not_known: bool,
+) -> std::result::Result<CharacteristicValue<'a>, RecordRejection> {
+    let raw = row::field(record, i)?;
+    let k = reader.characteristic();
+    if raw.trim().is_empty() {
+        if !empty_not_known {
+            let (reason, suggestion) = crate::characteristic::empty_cell(k);
+            return Err(RecordRejection::column(
+                i,
+                Rejection::new(Rule::EmptyValue, reason).with_suggestion(suggestion),
+            ));
+        }
+        let r = Residual::NotKnown;
+        return Ok(CharacteristicValue {
+            characteristic: k,
+            code: r.code(),
+            label: r.label(),
+            residual: Some(r),
+        });
+    }
+    reader
+        .read(raw)
+        .map_err(|u| RecordRejection::column(i, Rejection::from(u)))
 }
 
 /// Converts one record given as `(column name, value)` pairs: a convenience for services that

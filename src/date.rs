@@ -58,6 +58,16 @@ impl Date {
             u8::try_from(num(d)?).ok()?,
         )
     }
+
+    /// Whole years from this date to `on` (an age on `on` of someone born on this date); `None`
+    /// when `on` is earlier.
+    pub fn years_to(self, on: Date) -> Option<u16> {
+        if on < self {
+            return None;
+        }
+        let before_birthday = (on.month, on.day) < (self.month, self.day);
+        Some(on.year - self.year - u16::from(before_birthday))
+    }
 }
 
 impl fmt::Display for Date {
@@ -92,5 +102,14 @@ mod tests {
         assert_eq!(Date::parse("2023-02-29"), None);
         assert_eq!(Date::parse("29/02/2024"), Date::new(2024, 2, 29));
         assert_eq!(Date::parse("yesterday"), None);
+    }
+
+    #[test]
+    fn years_to_counts_whole_years() {
+        let born = Date::new(2010, 3, 21).unwrap();
+        assert_eq!(born.years_to(Date::new(2021, 3, 20).unwrap()), Some(10));
+        assert_eq!(born.years_to(Date::new(2021, 3, 21).unwrap()), Some(11));
+        assert_eq!(born.years_to(Date::new(2010, 3, 21).unwrap()), Some(0));
+        assert_eq!(born.years_to(Date::new(2010, 3, 20).unwrap()), None);
     }
 }

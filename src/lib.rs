@@ -28,6 +28,7 @@
 // docs/architecture.md.
 mod aggregate;
 mod census;
+mod characteristic;
 mod convert;
 mod council;
 mod crosswalk;
@@ -35,6 +36,7 @@ mod date;
 mod detect;
 mod error;
 mod io;
+mod multiple;
 mod output;
 mod privacy;
 mod rates;
@@ -49,6 +51,17 @@ mod yaml;
 
 // The standard.
 pub use standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION, Section};
+// Characteristics other than ethnicity.
+pub use characteristic::{
+    BUILTIN as BUILTIN_CLASSIFICATIONS, Characteristic, CharacteristicColumn, CharacteristicSet,
+    ClassCode, Classification, Classifications, MAX_AGE, Reader as CharacteristicReader, Unread,
+    Value as CharacteristicValue,
+};
+// Several ethnicities per person.
+pub use multiple::{
+    Answer, BUILTIN_PRIORITIES, DEFAULT_PRIORITY, MAX_ETHNICITIES, MultipleCounter, MultipleCounts,
+    Priority, TWO_OR_MORE,
+};
 // Coding schemes and the councils' profiles.
 pub use council::{Codes, Council, Return, builtin_council_yaml, council, councils};
 // The Census 2021 baseline.
@@ -88,7 +101,8 @@ pub use resolve::{Found, Matched, Meaning, Rejection, STANDARD_ID, Source, find_
 pub use text::{fold_label, nearest, normalise_code};
 // Conversion, validation and aggregation.
 pub use aggregate::{
-    AggregatePlan, Aggregator, CountRow, CountTable, Placement, aggregate_stream, parse_count,
+    AggregatePlan, Aggregator, CountRow, CountTable, PersonCount, Placement, aggregate_stream,
+    parse_count, persons_stream,
 };
 pub use convert::{
     Converted, Converter, OUTPUT_COLUMNS, Plan, Policy, RECODE_COLUMNS, Recoded, RecordSink,
@@ -106,10 +120,10 @@ pub use validate::{
 // Writers.
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
-    FindingsWriter, HtmlFindings, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS,
-    RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter,
-    TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, check_position_columns, read_as,
-    thousands,
+    FindingsWriter, HtmlFindings, JsonFindings, JsonlFindings, OutputEncoding, PERSON_COLUMNS,
+    POSITION_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat,
+    RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects,
+    check_position_columns, read_as, thousands, write_persons_csv,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -12,6 +12,7 @@
 //!
 //! `docs/rules.md` ("What a finding never shows") and `docs/threat-model.md` say the same.
 
+use crate::characteristic::Characteristic;
 use crate::spec::Role;
 
 /// The longest value a message shows, in characters.
@@ -27,6 +28,8 @@ pub enum Hidden {
     TooLong,
     /// The column is an id or a date (or any column not checked): its values identify people.
     NotACodedColumn,
+    /// The column holds ages or dates of birth: they identify people.
+    AgeOrBirthDate,
 }
 
 impl Hidden {
@@ -41,13 +44,16 @@ impl Hidden {
             Hidden::NotACodedColumn => {
                 "is in an id, date or other column, whose values identify people"
             }
+            Hidden::AgeOrBirthDate => "is an age or a date of birth, which identify people",
         }
     }
 }
 
 /// The value of a column of `role`, when a message may show it.
 pub fn may_show(role: Role, value: &str) -> Result<&str, Hidden> {
-    if role != Role::Coded {
+    if role == Role::Characteristic(Characteristic::Age) {
+        Err(Hidden::AgeOrBirthDate)
+    } else if !matches!(role, Role::Coded | Role::Characteristic(_)) {
         Err(Hidden::NotACodedColumn)
     } else if value.contains(['\n', '\r']) {
         Err(Hidden::SpansLines)
@@ -91,6 +97,10 @@ mod tests {
             assert_eq!(may_show(role, "A123"), Err(Hidden::NotACodedColumn));
             assert_eq!(may_show(role, ""), Err(Hidden::NotACodedColumn));
         }
+        let age = Role::Characteristic(Characteristic::Age);
+        assert_eq!(may_show(age, "2010-03-22"), Err(Hidden::AgeOrBirthDate));
+        let sex = Role::Characteristic(Characteristic::Sex);
+        assert_eq!(may_show(sex, "Q"), Ok("Q"));
     }
 
     #[test]

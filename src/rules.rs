@@ -131,6 +131,19 @@ rules! {
     /// in need return).
     CodeNotInReturn = "WM019", "code-not-in-return", Error,
         "A code of the scheme the return does not accept (it takes the main codes only).";
+    /// A characteristic column (sex, age, religion, ...) holds a value its classification does
+    /// not have.
+    UnknownCharacteristicCode = "WM020", "unknown-characteristic-code", Error,
+        "A characteristic column holds a value that is not a code or label of its classification.";
+    /// An age column holds something that is not an age (or a date of birth that gives none).
+    InvalidAge = "WM021", "invalid-age", Error,
+        "An age column holds something that is not an age in whole years, or a date of birth that gives none.";
+    /// A cell of several ethnicities gives the same one twice.
+    RepeatedEthnicity = "WM022", "repeated-ethnicity", Query,
+        "A cell of several ethnicities gives the same value twice; it counts once.";
+    /// A cell of several ethnicities gives a residual value beside an ethnic group.
+    ResidualBesideEthnicity = "WM023", "residual-beside-ethnicity", Query,
+        "A cell of several ethnicities gives a residual value (declined, not known) beside an ethnic group.";
     /// The label matches no label of the scheme and no curated synonym.
     UnknownLabel = "CV001", "unknown-label", Error,
         "The label matches no label of the scheme and no curated synonym.";
@@ -156,6 +169,9 @@ rules! {
     /// An aggregate table's count is not a whole number of zero or more.
     BadCount = "CV008", "bad-count", Error,
         "A count is not a whole number of zero or more.";
+    /// A cell holds more ethnicities (split on the declared separator) than a person may give.
+    TooManyEthnicities = "CV009", "too-many-ethnicities", Error,
+        "A cell holds more ethnicities (split on the declared separator) than a person may give (6).";
 }
 
 impl Rule {

@@ -37,6 +37,8 @@
 //! assert_eq!(spec.columns[1].role, Role::Id);
 //! ```
 
+use crate::characteristic::{Characteristic, CharacteristicColumn, Classifications};
+use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::rules::{Rule, Severity};
 use crate::scheme::Registry;
@@ -52,8 +54,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MAX_RESIDUAL_SHARE: f64 = 0.2;
 
 /// What a column is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Role {
     /// Holds codes of a coding scheme.
@@ -64,6 +65,47 @@ pub enum Role {
     Date,
     /// Only required to be present.
     Other,
+    /// Holds a characteristic other than ethnicity (`sex`, `age`, `religion`, ...), read through
+    /// a classification of it ([`crate::characteristic`]).
+    Characteristic(Characteristic),
+}
+
+impl Role {
+    /// The name used in specifications: `coded`, `id`, `date`, `other`, or the characteristic's
+    /// name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Role::Coded => "coded",
+            Role::Id => "id",
+            Role::Date => "date",
+            Role::Other => "other",
+            Role::Characteristic(c) => c.name(),
+        }
+    }
+
+    /// The role named `name`.
+    pub fn from_name(name: &str) -> Option<Role> {
+        match name {
+            "coded" => Some(Role::Coded),
+            "id" => Some(Role::Id),
+            "date" => Some(Role::Date),
+            "other" => Some(Role::Other),
+            _ => Characteristic::from_name(name).map(Role::Characteristic),
+        }
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Role::from_name(&s).ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a role")))
+    }
 }
 
 /// What an empty cell means in a column.
@@ -174,6 +216,14 @@ pub struct ColumnSpec {
     pub required: bool,
     /// What an empty cell means.
     pub empty: EmptyCell,
+    /// For a coded column that may hold several ethnicities per person: what separates them in
+    /// a cell (`separator: ";"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub separator: Option<String>,
+    /// For an age column holding dates of birth: the date ages are taken on
+    /// (`reference_date`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date_on: Option<Date>,
     #[serde(skip)]
     scheme_at: Option<Location>,
 }
@@ -188,7 +238,26 @@ impl ColumnSpec {
             by: By::Code,
             required: true,
             empty: EmptyCell::Error,
+            separator: None,
+            birth_date_on: None,
             scheme_at: None,
+        }
+    }
+
+    /// A characteristic column as validation and conversion read it: its header, its
+    /// classification, its reference date; `None` unless it is a characteristic column with one
+    /// scheme.
+    pub fn characteristic(&self) -> Option<CharacteristicColumn> {
+        match (self.role, &self.scheme) {
+            (Role::Characteristic(_), Some(SchemeFrom::Fixed(scheme))) => {
+                Some(CharacteristicColumn {
+                    column: self.name.clone(),
+                    scheme: scheme.clone(),
+                    birth_date_on: self.birth_date_on,
+                    empty_not_known: self.empty == EmptyCell::NotKnown,
+                })
+            }
+            _ => None,
         }
     }
 }
@@ -259,6 +328,25 @@ impl ReturnSpec {
         self
     }
 
+    /// This specification with a characteristic column read as `column` says (its header, its
+    /// classification, its reference date), replacing a column of that name. Fails when the
+    /// classification is not built in.
+    pub fn with_characteristic(mut self, column: &CharacteristicColumn) -> Result<Self> {
+        let reader = Classifications::builtin().reader(column)?;
+        let mut c = ColumnSpec::new(
+            &column.column,
+            Role::Characteristic(reader.characteristic()),
+        );
+        c.scheme = Some(SchemeFrom::Fixed(column.scheme.clone()));
+        c.birth_date_on = column.birth_date_on;
+        if column.empty_not_known {
+            c.empty = EmptyCell::NotKnown;
+        }
+        self.columns.retain(|x| x.name != column.column);
+        self.columns.push(c);
+        Ok(self)
+    }
+
     fn set_role_column(&mut self, role: Role, name: String) {
         if let Some(c) = self.columns.iter_mut().find(|c| c.role == role) {
             c.name = name;
@@ -280,6 +368,11 @@ impl ReturnSpec {
     /// The coded columns, in order.
     pub fn coded_columns(&self) -> impl Iterator<Item = &ColumnSpec> {
         self.columns.iter().filter(|c| c.role == Role::Coded)
+    }
+
+    /// The characteristic columns (sex, age, religion, ...), in order.
+    pub fn characteristic_columns(&self) -> impl Iterator<Item = CharacteristicColumn> + '_ {
+        self.columns.iter().filter_map(ColumnSpec::characteristic)
     }
 
     /// The severity of `rule` under this specification; `None` when turned off.
@@ -316,6 +409,31 @@ impl ReturnSpec {
     /// Checks that every coded column's scheme exists in `registry`, naming the place in the
     /// specification file when it does not.
     pub fn check_schemes(&self, registry: &Registry) -> Result<()> {
+        for c in self
+            .columns
+            .iter()
+            .filter(|c| matches!(c.role, Role::Characteristic(_)))
+        {
+            let Some(column) = c.characteristic() else {
+                continue;
+            };
+            let loc = || c.scheme_at.clone().unwrap_or_default();
+            let reader = Classifications::builtin()
+                .reader(&column)
+                .map_err(|e| Error::new(ErrorKind::Invalid(e.kind().to_string()), loc()))?;
+            if Role::Characteristic(reader.characteristic()) != c.role {
+                return Err(Error::new(
+                    ErrorKind::Invalid(format!(
+                        "column `{}` has role `{}` but `{}` classifies {}",
+                        c.name,
+                        c.role.name(),
+                        column.scheme,
+                        reader.characteristic()
+                    )),
+                    loc(),
+                ));
+            }
+        }
         for c in self.coded_columns() {
             if let Some(SchemeFrom::Fixed(id)) = &c.scheme {
                 if id == "standard" {
@@ -377,6 +495,10 @@ struct RawColumn {
     required: Option<bool>,
     #[serde(default)]
     empty: Option<EmptyCell>,
+    #[serde(default)]
+    reference_date: Option<Spanned<String>>,
+    #[serde(default)]
+    separator: Option<String>,
 }
 
 impl RawColumn {
@@ -409,20 +531,63 @@ impl RawColumn {
                 ));
             }
             (None, None) => Role::Other,
+            (Some(Role::Characteristic(c)), Some(SchemeFrom::Fixed(_))) => Role::Characteristic(c),
+            (Some(Role::Characteristic(c)), _) => {
+                return Err(invalid(
+                    self.scheme_at(file).unwrap_or_else(|| loc.clone()),
+                    format!(
+                        "{c} column `{name}` needs a `scheme`: one classification of {c} (see \
+                         schema/characteristics/)"
+                    ),
+                ));
+            }
             (Some(r), Some(_)) => {
                 return Err(invalid(
                     self.scheme_at(file).unwrap_or_else(|| loc.clone()),
                     format!(
                         "column `{name}` has role `{}`: only coded columns have a scheme",
-                        match r {
-                            Role::Id => "id",
-                            Role::Date => "date",
-                            Role::Other | Role::Coded => "other",
-                        }
+                        r.name()
                     ),
                 ));
             }
             (Some(r), None) => r,
+        })
+    }
+
+    /// The reference date of an age column of dates of birth; `reference_date` on any other
+    /// column, or `separator` on a column that is not coded, is an error.
+    fn birth_date_on(
+        &self,
+        role: Role,
+        file: &str,
+        name: &str,
+        loc: &Location,
+    ) -> Result<Option<Date>> {
+        if self.separator.is_some() && role != Role::Coded {
+            return Err(invalid(
+                loc.clone(),
+                format!("column `{name}` has a `separator` but is not a coded column"),
+            ));
+        }
+        Ok(match &self.reference_date {
+            None => None,
+            Some(d) if role == Role::Characteristic(Characteristic::Age) => {
+                Some(Date::parse(&d.value).ok_or_else(|| {
+                    invalid(
+                        at(file, d),
+                        format!("column `{name}`: `reference_date` is not a date (YYYY-MM-DD)"),
+                    )
+                })?)
+            }
+            Some(d) => {
+                return Err(invalid(
+                    at(file, d),
+                    format!(
+                        "column `{name}`: `reference_date` is for an age column of dates of \
+                         birth (`role: age`)"
+                    ),
+                ));
+            }
         })
     }
 
@@ -520,9 +685,12 @@ impl RawSpec {
                     ));
                 }
             }
+            let birth_date_on = c.birth_date_on(role, file, &name, &loc)?;
             columns.push(ColumnSpec {
                 name,
                 role,
+                separator: c.separator.clone(),
+                birth_date_on,
                 scheme_at: c.scheme_at(file),
                 scheme: from,
                 by: c.by.unwrap_or_default(),

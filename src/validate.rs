@@ -43,10 +43,12 @@
 //! assert_eq!((report.errors, report.queries), (3, 2));
 //! ```
 
+use crate::characteristic::{Classifications, Reader};
 use crate::council::Return;
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io::{EncodingInfo, Field, InputFormat, Record, Shape, Table};
+use crate::multiple::MAX_ETHNICITIES;
 use crate::privacy::may_show;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{RecordRejection, RowScheme};
@@ -319,6 +321,18 @@ struct Coded {
     by: By,
     empty: EmptyCell,
     required: bool,
+    /// What separates several ethnicities in a cell, if the column may hold several.
+    separator: Option<String>,
+}
+
+/// A characteristic column to check: its header, its classification, what an empty cell means,
+/// and whether it must be present.
+#[derive(Debug)]
+struct CharacteristicCheck {
+    name: String,
+    reader: Reader<'static>,
+    empty: EmptyCell,
+    required: bool,
 }
 
 /// Checks returns against a specification. See the [module docs](self).
@@ -330,6 +344,8 @@ pub struct Validator<'r> {
     id: Option<(String, EmptyCell, bool)>,
     date: Option<(String, EmptyCell, bool)>,
     others: Vec<(String, bool)>,
+    /// The characteristic columns (sex, age, ...), each with its reader.
+    characteristics: Vec<CharacteristicCheck>,
     severity: [Option<Severity>; RULE_COUNT],
     max_residual_share: f64,
     spec_name: Option<String>,
@@ -345,6 +361,7 @@ impl<'r> Validator<'r> {
         let mut id = None;
         let mut date = None;
         let mut others = Vec::new();
+        let mut characteristics = Vec::new();
         for c in &spec.columns {
             match c.role {
                 Role::Coded => {
@@ -363,11 +380,29 @@ impl<'r> Validator<'r> {
                         by: c.by,
                         empty: c.empty,
                         required: c.required,
+                        separator: c.separator.clone(),
                     });
                 }
                 Role::Id => id = Some((c.name.clone(), c.empty, c.required)),
                 Role::Date => date = Some((c.name.clone(), c.empty, c.required)),
                 Role::Other => others.push((c.name.clone(), c.required)),
+                Role::Characteristic(_) => {
+                    let column = c.characteristic().ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Invalid(format!(
+                                "characteristic column `{}` has no scheme",
+                                c.name
+                            )),
+                            Location::default(),
+                        )
+                    })?;
+                    characteristics.push(CharacteristicCheck {
+                        name: c.name.clone(),
+                        reader: Classifications::builtin().reader(&column)?,
+                        empty: c.empty,
+                        required: c.required,
+                    });
+                }
             }
         }
         if coded.is_empty() {
@@ -387,6 +422,7 @@ impl<'r> Validator<'r> {
             id,
             date,
             others,
+            characteristics,
             severity,
             max_residual_share: spec.max_residual_share,
             spec_name: spec.name.clone(),
@@ -495,6 +531,11 @@ impl<'r> Validator<'r> {
         for (n, req) in &self.others {
             find(n, *req)?;
         }
+        let characteristics = self
+            .characteristics
+            .iter()
+            .map(|c| find(&c.name, c.required))
+            .collect::<Result<Vec<_>>>()?;
         let mut declared = vec![false; table.header().len()];
         let scheme_columns = coded.iter().flatten().flat_map(|(_, s)| s.columns());
         for i in coded
@@ -504,6 +545,7 @@ impl<'r> Validator<'r> {
             .chain(scheme_columns)
             .chain(id)
             .chain(date)
+            .chain(characteristics.iter().flatten().copied())
         {
             declared[i] = true;
         }
@@ -511,6 +553,7 @@ impl<'r> Validator<'r> {
             coded,
             id,
             date,
+            characteristics,
             declared,
             absent,
         })
@@ -610,6 +653,8 @@ struct Binding<'r> {
     coded: Vec<Option<(usize, RowScheme<'r>)>>,
     id: Option<usize>,
     date: Option<usize>,
+    /// Each characteristic column's index.
+    characteristics: Vec<Option<usize>>,
     /// True for header columns the specification names.
     declared: Vec<bool>,
     absent: Vec<String>,
@@ -898,6 +943,8 @@ impl<'r> State<'_, 'r, '_> {
         let cacheable = !matches!(
             rule,
             Rule::DuplicateId
+                | Rule::RepeatedEthnicity
+                | Rule::InvalidAge
                 | Rule::NotValidOnDate
                 | Rule::ResidualShare
                 | Rule::WrongFieldCount
@@ -1026,7 +1073,39 @@ impl<'r> State<'_, 'r, '_> {
                 self.check_coded(rec, at, c, i, from, date)?;
             }
         }
+        for c in 0..self.v.characteristics.len() {
+            if let Some(i) = self.binding.characteristics[c] {
+                self.check_characteristic(rec, at, c, i)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Checks characteristic column `c` (at index `i`) as conversion reads it. An age or a date
+    /// of birth is never shown.
+    fn check_characteristic(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        c: usize,
+        i: usize,
+    ) -> std::io::Result<()> {
+        let Some(raw) = self.field(rec, at, i)? else {
+            return Ok(());
+        };
+        let check = &self.v.characteristics[c];
+        let role = Role::Characteristic(check.reader.characteristic());
+        if is_blank(raw) {
+            return self.empty(at, i, check.empty, role, None);
+        }
+        match check.reader.read(raw) {
+            Ok(_) => Ok(()),
+            Err(u) => {
+                let value = may_show(role, raw).ok();
+                let r = Rejection::from(u);
+                self.emit(r.rule, None, at, Some(i), None, value, Detail::Rejected(&r))
+            }
+        }
     }
 
     fn emit_malformed(&mut self, at: At, why: &str) -> std::io::Result<()> {
@@ -1202,10 +1281,9 @@ impl<'r> State<'_, 'r, '_> {
             return Ok(());
         };
         let empty = self.v.coded[c].empty;
-        let scheme = match source {
-            Source::Scheme(s) => Some(s),
-            Source::Standard => None,
-        };
+        let scheme = scheme_of(source);
+        // The council return the record belongs to: which codes it takes (WM019).
+        let ret = from.return_of(rec);
         if is_blank(raw) {
             match empty {
                 EmptyCell::NotKnown => self.profiles[c].add(Node::Residual(Residual::NotKnown)),
@@ -1213,11 +1291,118 @@ impl<'r> State<'_, 'r, '_> {
             }
             return self.empty(at, i, empty, Role::Coded, scheme);
         }
-        match (scheme, self.v.coded[c].by) {
-            (Some(s), By::Code) => {
-                let ret = from.return_of(rec);
-                self.check_code(at, c, i, s, raw, date, ret)
+        if let Some(sep) = self.v.coded[c].separator.as_deref() {
+            if raw.contains(sep) {
+                return self.check_several(rec, at, (c, i), (source, ret), raw, sep, date);
             }
+        }
+        self.check_value(rec, at, (c, i), (source, ret), raw, date)
+    }
+
+    /// A cell of several ethnicities split on `sep`: more than [`MAX_ETHNICITIES`] is an error
+    /// (CV009); a repeated value and a residual beside an ethnic group are queries (WM022,
+    /// WM023); then each value is checked as a cell of one is. The profile counts the record
+    /// once, by its first value.
+    #[allow(clippy::too_many_arguments)]
+    fn check_several(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        (c, i): (usize, usize),
+        (source, ret): (Source<'r>, Option<&'static Return>),
+        raw: &str,
+        sep: &str,
+        date: Option<Date>,
+    ) -> std::io::Result<()> {
+        let scheme = scheme_of(source);
+        let values: Vec<&str> = raw.split(sep).collect();
+        let n = values.len();
+        let cell = (at, i, scheme, raw);
+        if n > MAX_ETHNICITIES {
+            self.profiles[c].out.invalid += 1;
+            return self.emit_about(
+                cell,
+                Rule::TooManyEthnicities,
+                format!(
+                    "{n} ethnicities separated by `{sep}`: a person gives at most {MAX_ETHNICITIES}"
+                ),
+            );
+        }
+        let (mut real, mut residual) = (false, false);
+        for (k, v) in values.iter().enumerate() {
+            if let Some(j) = values[..k]
+                .iter()
+                .position(|w| w.trim().eq_ignore_ascii_case(v.trim()))
+            {
+                let why = format!(
+                    "value {} of {n} repeats value {}: it counts once",
+                    k + 1,
+                    j + 1
+                );
+                self.emit_about(cell, Rule::RepeatedEthnicity, why)?;
+            }
+            let by = self.v.coded[c].by;
+            if let Ok(f) = find_value(self.v.registry, self.v.synonyms, source, v, by) {
+                residual |= f.meaning.target.is_residual();
+                real |= !f.meaning.target.is_residual();
+            }
+        }
+        if real && residual {
+            self.emit_about(
+                cell,
+                Rule::ResidualBesideEthnicity,
+                "a residual value (declined, not known, ...) is given beside an ethnic group: the \
+                 residual is not counted"
+                    .to_owned(),
+            )?;
+        }
+        for (k, v) in values.into_iter().enumerate() {
+            let first = self.profiles[c].clone();
+            if is_blank(v) {
+                self.empty(at, i, self.v.coded[c].empty, Role::Coded, scheme)?;
+            } else {
+                self.check_value(rec, at, (c, i), (source, ret), v, date)?;
+            }
+            if k > 0 {
+                self.profiles[c] = first;
+            }
+        }
+        Ok(())
+    }
+
+    /// A finding about a whole cell (`at`, column `i`, its scheme and value) under `rule`.
+    fn emit_about(
+        &mut self,
+        (at, i, scheme, raw): (At, usize, Option<&'r Scheme>, &str),
+        rule: Rule,
+        reason: String,
+    ) -> std::io::Result<()> {
+        let r = Rejection::new(rule, reason);
+        self.emit(
+            rule,
+            None,
+            at,
+            Some(i),
+            scheme,
+            Some(raw),
+            Detail::Rejected(&r),
+        )
+    }
+
+    /// One value of coded column `c` (at index `i`) in `source`, of the council return `ret`
+    /// when known.
+    fn check_value(
+        &mut self,
+        rec: &Record<'_>,
+        at: At,
+        (c, i): (usize, usize),
+        (source, ret): (Source<'r>, Option<&'static Return>),
+        raw: &str,
+        date: Option<Date>,
+    ) -> std::io::Result<()> {
+        let scheme = scheme_of(source);
+        match (scheme, self.v.coded[c].by) {
+            (Some(s), By::Code) => self.check_code(at, c, i, s, raw, date, ret),
             (_, by) => match find_value(self.v.registry, self.v.synonyms, source, raw, by) {
                 Ok(found) => {
                     let node = found.meaning.target;
@@ -1455,6 +1640,10 @@ fn describe(
                 let (message, suggestion) = empty_cell(s.map_or(Source::Standard, Source::Scheme));
                 (message, Some(suggestion))
             }
+            (Role::Characteristic(k), _) => {
+                let (message, suggestion) = crate::characteristic::empty_cell(k);
+                (message, Some(suggestion))
+            }
             (Role::Id, _) => (
                 "no record id given".to_owned(),
                 Some("Every record needs an id so that it can be found and corrected.".to_owned()),
@@ -1622,6 +1811,14 @@ fn describe(
             ),
         ),
         (r, _) => (r.summary().to_owned(), None),
+    }
+}
+
+/// The scheme of a source (none for the standard's own codes).
+fn scheme_of(source: Source<'_>) -> Option<&Scheme> {
+    match source {
+        Source::Scheme(s) => Some(s),
+        Source::Standard => None,
     }
 }
 

@@ -69,6 +69,7 @@ fuzz_target!(|data: &[u8]| {
     let added = AddedColumns {
         recode: plan.to_scheme.is_some(),
         position: body.len() % 2 == 1,
+        ..AddedColumns::default()
     };
     // A header with one position column but not the other is refused, naming it.
     let Ok(mut out) = RecordWriter::new(Vec::new(), RecordFormat::Jsonl, table.header(), added)

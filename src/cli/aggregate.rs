@@ -13,6 +13,10 @@ use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
 use wm_ethnicity::{Category, Group, Node};
 use wm_ethnicity::{CensusArea, RateKind, RateTable, census_2021, census_denominator, rates};
+use wm_ethnicity::{
+    DEFAULT_PRIORITY, MultipleCounter, PersonCount, Priority, RejectSink, persons_stream,
+    write_persons_csv,
+};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{RejectWriter, TABLE_COLUMNS, TableFormat, TextRejects};
 
@@ -49,6 +53,10 @@ pub struct AggregateArgs {
     /// combination of the values of every --group-by column (may be given more than once).
     #[arg(long = "group-by", value_name = "COLUMN")]
     group_by: Vec<String>,
+    /// Characteristics read through their classifications: `--group-by wm_sex` (`wm_age_band`,
+    /// `wm_religion`, ...) then groups by each row's standard value.
+    #[command(flatten)]
+    characteristics: args::CharacteristicArgs,
     #[command(flatten)]
     policy: args::PolicyArgs,
     /// Each row's scheme from the file.
@@ -60,6 +68,17 @@ pub struct AggregateArgs {
     /// Rates and ratios instead of counts.
     #[command(flatten)]
     rates: RateArgs,
+    /// Several ethnicities per person: every row is one person whose cell holds up to 6
+    /// ethnicities split by SEP (e.g. `;`); the output is then the three person counts
+    /// (total response, prioritised, sole/combination) as CSV (docs/convert.md).
+    #[arg(long, value_name = "SEP", conflicts_with_all = ["group_by", "count_column"])]
+    separator: Option<String>,
+    /// With --separator: the priority order of prioritised output (schema/priorities/).
+    #[arg(long, default_value = DEFAULT_PRIORITY, requires = "separator")]
+    priority: String,
+    /// With --separator: combinations held by fewer persons pool into `two-or-more`.
+    #[arg(long, default_value_t = 10, requires = "separator")]
+    combination_threshold: u64,
     #[command(flatten)]
     output: args::OutputArgs,
     #[command(flatten)]
@@ -89,6 +108,7 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
         by,
         policy: args.policy.policy,
         count_column: args.count_column.clone(),
+        characteristics: args.characteristics.characteristics.clone(),
     })
 }
 
@@ -232,27 +252,41 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let mut dims = args.group_by.clone();
     dims.extend(args.rates.rate_outcome.iter().cloned());
     let mut agg = Aggregator::by(args.to, dimensions(&dims)?)?;
+    let Some(priority) = Priority::builtin(&args.priority) else {
+        anyhow::bail!(
+            "--priority {}: no such order (see schema/priorities/)",
+            args.priority
+        );
+    };
+    let mut persons = args.separator.as_ref().map(|sep| PersonCount {
+        counter: MultipleCounter::new(priority, args.combination_threshold),
+        level: args.to,
+        separator: sep.clone(),
+        rows: 0,
+        rejected: 0,
+    });
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
         let bar = super::progress_bar(table.progress_total(), table.format(), "aggregating");
-        let result = match &mut rejects_file {
+        let mut stderr_rejects = TextRejects::new(std::io::stderr(), &name);
+        let rw: &mut dyn RejectSink = match &mut rejects_file {
             Some(rw) => {
                 rw.set_file(&name);
-                aggregate_stream(&mut agg, &registry, &synonyms, table, &plan, rw)
+                rw
             }
-            None => aggregate_stream(
-                &mut agg,
-                &registry,
-                &synonyms,
-                table,
-                &plan,
-                &mut TextRejects::new(std::io::stderr(), &name),
-            ),
+            None => &mut stderr_rejects,
+        };
+        let result = match &mut persons {
+            Some(pc) => persons_stream(pc, &registry, &synonyms, table, &plan, rw),
+            None => aggregate_stream(&mut agg, &registry, &synonyms, table, &plan, rw),
         };
         bar.finish_and_clear();
         result.map_err(|e| stream_error(e, output, rejects))?;
         names.push(name);
+    }
+    if let Some(pc) = persons {
+        return finish_persons(pc, priority, out, rejects_file, (output, rejects));
     }
     let table = agg.finish();
     if args.rates.wanted() {
@@ -263,15 +297,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         args.format.write(&mut out, &names, &table)
     }
     .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
-    if let Some(rw) = rejects_file {
-        rw.finish()
-            .and_then(EncodingWriter::into_inner)
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?
-            .finish()?;
-    }
-    out.into_inner()
-        .map_err(|e| stream_error(StreamError::Write(e), output, None))?
-        .finish()?;
+    finish_files(out, rejects_file, output, rejects)?;
     let encodings = (out_encoding, rejects_encoding);
     // The summary goes beside the table: to standard output when the table went to a file.
     let mut to: Box<dyn Write> = if output.is_some() {
@@ -285,6 +311,56 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Writes the three person counts of `--separator`, and says how they reconcile.
+fn finish_persons(
+    pc: PersonCount<'_>,
+    priority: &Priority,
+    mut out: EncodingWriter<Destination>,
+    rejects_file: Option<RejectWriter<EncodingWriter<Destination>>>,
+    (output, rejects): (Option<&std::path::Path>, Option<&std::path::Path>),
+) -> anyhow::Result<ExitCode> {
+    let counts = pc.counter.finish();
+    write_persons_csv(&mut out, &counts, priority)
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
+    finish_files(out, rejects_file, output, rejects)?;
+    writeln!(
+        std::io::stderr().lock(),
+        "wm-ethnicity aggregate: {} rows = {} persons + {} rejected; {} persons with repeated \
+         answers or a residual beside an ethnicity counted once; total response counts each \
+         person in every group given (it adds up to more than the persons), prioritised ({}) \
+         and combination each add up to the persons",
+        pc.rows,
+        counts.persons,
+        pc.rejected,
+        counts.reduced,
+        priority.id
+    )?;
+    Ok(if pc.rejected == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Puts the rejects in place, then the output.
+fn finish_files(
+    out: EncodingWriter<Destination>,
+    rejects_file: Option<RejectWriter<EncodingWriter<Destination>>>,
+    output: Option<&std::path::Path>,
+    rejects: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(rw) = rejects_file {
+        rw.finish()
+            .and_then(EncodingWriter::into_inner)
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?
+            .finish()?;
+    }
+    out.into_inner()
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?
+        .finish()?;
+    Ok(())
 }
 
 fn summary(

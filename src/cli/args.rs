@@ -9,6 +9,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use wm_ethnicity::By;
+use wm_ethnicity::CharacteristicColumn;
 use wm_ethnicity::Level;
 use wm_ethnicity::{Encoding, ReadOptions, Threads};
 use wm_ethnicity::{EncodingInfo, OutputEncoding};
@@ -80,6 +81,17 @@ impl RowSchemeArgs {
             _ => None,
         }
     }
+}
+
+/// Other characteristics carried beside ethnicity.
+#[derive(Args, Debug)]
+pub struct CharacteristicArgs {
+    /// A characteristic column and its classification, e.g. `Gender=nhs-person-stated-gender`,
+    /// `Religion=census-2021-religion`, or for dates of birth the date ages are taken on,
+    /// `DOB=census-2021-age-18@2021-03-21` (may be given more than once; see
+    /// schema/characteristics/). Its standard value is written as `wm_sex`, `wm_age_band`, ...
+    #[arg(long = "characteristic", value_name = "COLUMN=SCHEME[@DATE]", value_parser = CharacteristicColumn::parse)]
+    pub characteristics: Vec<CharacteristicColumn>,
 }
 
 /// What to do with codes broader than one category.

@@ -21,7 +21,8 @@ use wm_ethnicity::{POSITION_COLUMNS, REJECT_REASON_COLUMNS, check_position_colum
     after_help = "Output: every input column, then (with --with-position) wm_line, wm_record, \
 then wm_code, wm_level, wm_group, wm_category, wm_detailed, wm_relationship, wm_candidates, \
 wm_policy, wm_source_scheme, wm_source_code, wm_match, wm_observed, wm_standard_version (and \
-wm_to_* with --to-scheme).\n\
+wm_to_* with --to-scheme; then wm_sex, wm_gender_identity, wm_age_band, wm_religion, \
+wm_disability for each --characteristic).\n\
 Rejects: line, record, row (the row Excel shows), column, value, rule, rule_name, reason, \
 suggestion; with --rejects-rows full: every input column, then wm_line, wm_record, wm_column, wm_rule, wm_rule_name, \
 wm_reason, wm_suggestion (fix the rows and convert the file again with the same flags).\n\
@@ -38,6 +39,8 @@ pub struct ConvertArgs {
     coded: args::CodedArgs,
     #[command(flatten)]
     by: args::ByArgs,
+    #[command(flatten)]
+    characteristics: args::CharacteristicArgs,
     #[command(flatten)]
     policy: args::PolicyArgs,
     /// Each row's scheme from the file.
@@ -141,6 +144,11 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         policy: args.policy.policy,
         to_scheme: args.to_scheme.clone(),
         empty: coded.map_or(EmptyCell::Error, |c| c.empty),
+        characteristics: spec
+            .iter()
+            .flat_map(ReturnSpec::characteristic_columns)
+            .chain(args.characteristics.characteristics.iter().cloned())
+            .collect(),
         ..Plan::new(column, scheme)
     };
     Ok((plan, files))
@@ -182,8 +190,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         std::slice::from_ref(&args.file),
     )?;
     let table = Table::open(&args.file, &args.input.read_options())?;
-    let input_name = table.name().to_owned();
-    let input_format = table.format();
+    let (input_name, input_format) = (table.name().to_owned(), table.format());
     let encoding_note = table.encoding().map(|e| e.note.clone());
     let read_as = read_as(
         input_format,
@@ -215,6 +222,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let added = AddedColumns {
         recode: converter.to_scheme().is_some(),
+        characteristics: converter.characteristics(),
         position: args.with_position,
     };
     let rerun = Rerun::of(table.header(), args.with_position || full_rows);

@@ -53,6 +53,9 @@ pub struct ValidateArgs {
     /// Columns, schemes, required columns and the return's rules, from a file.
     #[command(flatten)]
     spec: args::SpecArgs,
+    /// Characteristic columns checked beside ethnicity.
+    #[command(flatten)]
+    characteristics: args::CharacteristicArgs,
     #[command(flatten)]
     schemes: args::SchemeFileArgs,
     #[command(flatten)]
@@ -104,6 +107,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(x) = args.max_residual_share {
         spec.max_residual_share = x;
+    }
+    for c in &args.characteristics.characteristics {
+        spec = spec.with_characteristic(c)?;
     }
     let council = match args.council.as_deref().or(spec.council.as_deref()) {
         None => None,

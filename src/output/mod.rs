@@ -36,6 +36,7 @@ mod encoding;
 mod html;
 mod json;
 mod jsonl;
+mod persons;
 mod records;
 mod text;
 #[cfg(feature = "xlsx")]
@@ -49,6 +50,7 @@ pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::html::HtmlFindings;
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
+pub use self::persons::{PERSON_COLUMNS, write_persons_csv};
 pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
 pub use self::text::{TextFindings, TextRejects, read_as, thousands};
 #[cfg(feature = "xlsx")]

@@ -4,6 +4,7 @@
 
 use super::csv::REJECT_REASON_COLUMNS;
 use super::{RecordFormat, RecordLayout};
+use crate::characteristic::{Characteristic, CharacteristicSet};
 use crate::convert::{Converted, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
@@ -27,6 +28,9 @@ pub struct AddedColumns {
     pub recode: bool,
     /// [`POSITION_COLUMNS`] before [`OUTPUT_COLUMNS`]: where each record was in the input.
     pub position: bool,
+    /// The characteristics' standard values (`wm_sex`, `wm_age_band`, ...) last, in
+    /// [`Characteristic::ALL`] order.
+    pub characteristics: CharacteristicSet,
 }
 
 /// Where the values of the [`POSITION_COLUMNS`] come from.
@@ -150,6 +154,7 @@ pub struct RecordWriter<W: Write> {
     names: Vec<String>,
     recode: bool,
     positions: Option<Positions>,
+    characteristics: CharacteristicSet,
     scratch: String,
     line: Vec<u8>,
     cache: HashMap<u64, (SuffixKey, Box<[u8]>), BuildHasherDefault<FxHasher>>,
@@ -247,7 +252,10 @@ impl<W: Write> RecordWriter<W> {
         } else {
             None
         };
-        let keep = Positions::kept(header, positions, is_output_column);
+        let set = added.characteristics;
+        let keep = Positions::kept(header, positions, |h| {
+            is_output_column(h) || set.iter().any(|k| k.column() == h)
+        });
         let names: Vec<String> = keep
             .iter()
             .map(|&i| header[i].as_ref().to_owned())
@@ -260,6 +268,7 @@ impl<W: Write> RecordWriter<W> {
             names,
             recode: added.recode,
             positions,
+            characteristics: set,
             scratch: String::new(),
             line: Vec::new(),
             cache: HashMap::default(),
@@ -279,10 +288,16 @@ impl<W: Write> RecordWriter<W> {
         };
         let recode: &[&str] = if self.recode { &RECODE_COLUMNS } else { &[] };
         let added = position.iter().chain(&OUTPUT_COLUMNS).chain(recode);
+        let set = self.characteristics;
+        let characteristics = Characteristic::ALL
+            .iter()
+            .filter(move |k| set.contains(**k))
+            .map(|k| k.column());
         self.names
             .iter()
             .map(String::as_str)
             .chain(added.copied())
+            .chain(characteristics)
             .collect()
     }
 
@@ -328,6 +343,10 @@ impl<W: Write> RecordWriter<W> {
                     }
                 }
             }
+        }
+        for k in self.characteristics.iter() {
+            let v = c.characteristic(k).unwrap_or("");
+            self.layout.added(&mut line, false, k.column(), v)?;
         }
         self.layout.end(&mut line);
         let r = self.w.write_all(&line);

@@ -11,6 +11,7 @@ pub mod labels;
 pub mod row;
 pub mod unknown;
 
+use crate::characteristic::Unread;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::privacy::shown;
 use crate::rules::Rule;
@@ -204,6 +205,16 @@ pub struct Rejection {
     /// The nearest codes or labels, for "did you mean".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nearest: Vec<String>,
+}
+
+impl From<Unread> for Rejection {
+    fn from(u: Unread) -> Self {
+        let r = Rejection::new(u.rule, u.reason);
+        match u.suggestion {
+            Some(s) => r.with_suggestion(s),
+            None => r,
+        }
+    }
 }
 
 impl Rejection {

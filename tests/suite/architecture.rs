@@ -15,6 +15,7 @@ const LEVELS: &[&[&str]] = &[
     &["crosswalk"],
     &["council"],
     &["rules", "census"],
+    &["characteristic", "multiple"],
     &["spec"],
     &["privacy"],
     &["resolve"],

@@ -1428,6 +1428,7 @@ convert_cases! {
     case_to_dfe => "to-dfe",
     case_to_nhs => "to-nhs",
     case_counts => "counts",
+    case_several_ethnicities => "several-ethnicities",
 }
 
 /// A case's file, parsed.

@@ -3,6 +3,7 @@
 mod aggregate;
 mod agreement;
 mod architecture;
+mod characteristics;
 mod cli;
 mod codegen;
 mod convert;
@@ -12,6 +13,7 @@ mod files;
 mod hardening;
 mod laws;
 mod messages;
+mod multiple;
 mod positions;
 mod published;
 mod reading;

@@ -214,6 +214,8 @@ fixtures! {
     fixture_missing_column => "missing-column",
     fixture_dfe_cin_extended_codes => "dfe-cin-extended-codes",
     fixture_nhs_scotland_older_codes => "nhs-scotland-older-codes",
+    fixture_intersectional => "intersectional",
+    fixture_several_ethnicities => "several-ethnicities",
 }
 
 #[test]
@@ -746,7 +748,7 @@ fn spec_error(yaml: &str) -> String {
 fn return_specifications_are_checked_with_their_place() {
     assert_eq!(
         spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\n    colour: red\n"),
-        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, scheme_column, council_column, dataset_column, by, required, empty"
+        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, scheme_column, council_column, dataset_column, by, required, empty, reference_date, separator"
     );
     assert_eq!(
         spec_error("columns:\n  - name: E\n    role: coded\n"),

@@ -1,0 +1,299 @@
+//! The classifications of characteristics other than ethnicity (schema/characteristics/): every
+//! shipped file reads and checks, names its source, and a broken file is refused with its place.
+
+use std::fmt::Write as _;
+use wm_ethnicity::{BUILTIN_CLASSIFICATIONS, Characteristic, Classifications};
+
+#[test]
+fn every_shipped_classification_reads_and_names_its_source() {
+    let classes = Classifications::builtin();
+    assert_eq!(classes.all().len(), BUILTIN_CLASSIFICATIONS.len());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/characteristics");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = BUILTIN_CLASSIFICATIONS
+        .iter()
+        .map(|(f, _)| (*f).to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "every file in schema/characteristics/ is listed in BUILTIN"
+    );
+    for c in classes.all() {
+        assert!(c.source.starts_with("https://"), "{}: source", c.id);
+        assert!(!c.codes.is_empty(), "{}", c.id);
+    }
+    for k in [
+        Characteristic::Sex,
+        Characteristic::Age,
+        Characteristic::Religion,
+        Characteristic::Disability,
+    ] {
+        assert!(
+            classes
+                .all()
+                .iter()
+                .any(|c| c.characteristic == k && c.maps_to.is_none()),
+            "no standard for {k}"
+        );
+    }
+}
+
+#[test]
+fn broken_classifications_are_refused() {
+    let mut classes = Classifications::builtin().clone();
+    let cases = [
+        (
+            "id: x\ncharacteristic: sex\nmaps_to: census-2021-sex\ntitle: t\nauthority: a\nsource: s\ncodes:\n  - {code: A, label: A, value: woman}\n",
+            "not a code of census-2021-sex",
+        ),
+        (
+            "id: y\ncharacteristic: sex\nmaps_to: census-2021-religion\ntitle: t\nauthority: a\nsource: s\ncodes:\n  - {code: A, label: A, value: christian}\n",
+            "religion standard",
+        ),
+        (
+            "id: z\ncharacteristic: age\ntitle: t\nauthority: a\nsource: s\ncodes:\n  - {code: a, label: a, from: 0, to: 4}\n  - {code: b, label: b, from: 6}\n",
+            "starts at 6, not 5",
+        ),
+        (
+            "id: census-2021-sex\ncharacteristic: sex\ntitle: t\nauthority: a\nsource: s\ncodes:\n  - {code: a, label: a}\n",
+            "already defined",
+        ),
+        (
+            "id: w\ncharacteristic: sex\ntitle: t\nauthority: a\nsource: s\ncodes:\n  - {code: a, label: a}\n  - {code: a, label: b}\n",
+            "listed twice",
+        ),
+    ];
+    for (text, want) in cases {
+        let e = classes
+            .add_yaml(text, "local.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want) && e.contains("local.yaml"), "{e}");
+    }
+}
+
+/// A person's expected council, sex, age band and category (`None`: rejected).
+type Expected = Option<(String, &'static str, String, &'static str)>;
+
+/// A synthetic regional file: seven councils, ethnicity in NHS or `DfE` codes (a scheme column),
+/// sex as NHS codes or labels, dates of birth, religion and disability as Census labels. Row
+/// `i` is made from `i` alone, so the test can say what each row means without the crate.
+fn regional_file(rows: usize) -> (String, Vec<Expected>) {
+    // (scheme, code, category) in two codings each.
+    const ETHNICITY: [(&str, &str, &str); 4] = [
+        ("nhs-ethnic-category", "A", "white.british"),
+        ("dfe-cbds", "WBRI", "white.british"),
+        ("nhs-ethnic-category", "J", "asian.pakistani"),
+        ("dfe-cbds", "APKN", "asian.pakistani"),
+    ];
+    // (as written, standard value)
+    const SEX: [(&str, &str); 5] = [
+        ("1", "male"),
+        ("Female", "female"),
+        ("2", "female"),
+        ("male", "male"),
+        ("X", "not-known"),
+    ];
+    let councils: Vec<&str> = wm_ethnicity::councils()
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    let mut csv = String::from("Council,Scheme,Ethnicity,Gender,DOB,Religion,Disability\n");
+    let mut expected = Vec::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..rows {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let council = councils[i % 7];
+        let (scheme, code, category) = ETHNICITY[(x % 4) as usize];
+        let (sex_raw, sex) = SEX[((x >> 8) % 5) as usize];
+        let year = 1925 + (x >> 16) % 96; // born 1925..=2020
+        let (month, day) = (1 + (x >> 24) % 12, 1 + (x >> 32) % 28);
+        let before_birthday = u64::from((month, day) > (3, 21));
+        let age = 2021 - year - before_birthday;
+        let band = if age >= 85 {
+            "85+".to_owned()
+        } else {
+            format!("{}-{}", age / 5 * 5, age / 5 * 5 + 4)
+        };
+        // Every 50th person's sex is a code no classification has: rejected, never counted.
+        let sex_raw = if i % 50 == 49 { "Q" } else { sex_raw };
+        let _ = writeln!(
+            csv,
+            "{council},{scheme},{code},{sex_raw},{year}-{month:02}-{day:02},Muslim,\"Not disabled under the Equality Act\""
+        );
+        expected.push((i % 50 != 49).then(|| (council.to_owned(), sex, band, category)));
+    }
+    (csv, expected)
+}
+
+#[test]
+fn a_cross_tab_by_council_sex_age_band_and_category_matches_an_independent_count() {
+    use std::collections::BTreeMap;
+    use wm_ethnicity::{
+        AggregatePlan, Aggregator, By, CharacteristicColumn, Level, Placement, Policy, ReadOptions,
+        Registry, RejectWriter, SchemeFrom, Synonyms, Table, aggregate_stream,
+    };
+    let (csv, expected) = regional_file(700);
+    let table =
+        Table::from_reader("regional.csv", csv.as_bytes(), &ReadOptions::default()).unwrap();
+    let characteristics = [
+        "Gender=nhs-person-stated-gender",
+        "DOB=census-2021-age-18@2021-03-21",
+        "Religion=census-2021-religion",
+        "Disability=census-2021-disability",
+    ]
+    .map(|c| CharacteristicColumn::parse(c).unwrap())
+    .to_vec();
+    let plan = AggregatePlan {
+        column: "Ethnicity".into(),
+        scheme: SchemeFrom::Column("Scheme".into()),
+        by: By::Code,
+        policy: Policy::Strict,
+        count_column: None,
+        characteristics,
+    };
+    let dims = ["Council", "wm_sex", "wm_age_band"]
+        .map(str::to_owned)
+        .to_vec();
+    let mut agg = Aggregator::by(Level::Category, dims).unwrap();
+    let mut rejects = RejectWriter::new(Vec::new()).unwrap();
+    let registry = Registry::new();
+    aggregate_stream(
+        &mut agg,
+        &registry,
+        Synonyms::builtin(),
+        table,
+        &plan,
+        &mut rejects,
+    )
+    .unwrap();
+    let t = agg.finish();
+    let rejected = expected.iter().filter(|e| e.is_none()).count() as u64;
+    assert_eq!(t.input_rows, 700);
+    assert_eq!(t.rejected_rows, rejected);
+    assert_eq!(t.output_total + t.rejected_total, t.input_total);
+    let rejects = String::from_utf8(rejects.finish().unwrap()).unwrap();
+    assert_eq!(
+        rejects.matches("WM020").count() as u64,
+        rejected,
+        "{rejects}"
+    );
+    assert!(rejects.contains("Gender"), "the reject names the column");
+
+    let mut want: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
+    for (council, sex, band, category) in expected.into_iter().flatten() {
+        *want
+            .entry((council, sex.to_owned(), band, category.to_owned()))
+            .or_default() += 1;
+    }
+    let mut got: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
+    for r in t.rows.iter().filter(|r| r.count > 0) {
+        assert_eq!(r.placement, Placement::AsAsked);
+        let v = |k: &str| r.by.iter().find(|(d, _)| d == k).unwrap().1.clone();
+        got.insert(
+            (
+                v("Council"),
+                v("wm_sex"),
+                v("wm_age_band"),
+                r.code.code().to_owned(),
+            ),
+            r.count,
+        );
+    }
+    assert_eq!(got, want);
+}
+
+const RETURN: &str = "fixtures/returns/intersectional.csv";
+
+/// The return's ethnicity column and its sex column.
+const FLAGS: [&str; 6] = [
+    "--scheme",
+    "nhs-ethnic-category",
+    "--column",
+    "Ethnicity",
+    "--characteristic",
+    "Gender=nhs-person-stated-gender",
+];
+
+#[test]
+fn validate_takes_characteristic_columns_and_never_shows_a_date_of_birth() {
+    use crate::cli::{run, stdout};
+    let mut args = vec!["validate", RETURN];
+    args.extend(FLAGS);
+    args.extend([
+        "--characteristic",
+        "DOB=census-2021-age-18@2021-03-21",
+        "--format",
+        "json",
+    ]);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for dob in ["31/02/1990", "2022-01-01", "1980-05-02"] {
+        assert!(!out.contains(dob), "a date of birth is shown: {out}");
+    }
+    assert_eq!(
+        out.matches("\"rule\":\"WM021\",\"name\":\"invalid-age\",\"severity\"")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("\"rule\":\"WM020\",\"name\":\"unknown-characteristic-code\",\"severity\"")
+            .count(),
+        1,
+        "{out}"
+    );
+}
+
+#[test]
+fn converting_twice_changes_nothing() {
+    use crate::cli::{run, stderr};
+    let dir = tempfile::tempdir().unwrap();
+    let once = dir.path().join("once.csv");
+    let twice = dir.path().join("twice.csv");
+    let flags = [
+        "--characteristic",
+        "Religion=census-2021-religion",
+        "--characteristic",
+        "Disability=census-2021-disability",
+    ];
+    let convert = |input: &str, output: &std::path::Path| {
+        let mut args = vec!["convert", input];
+        args.extend(FLAGS);
+        args.extend(flags);
+        args.extend(["--output", output.to_str().unwrap()]);
+        run(&args)
+    };
+    let o = convert(RETURN, &once);
+    // One record's sex (`M`), one's religion (`Jedi`) and one empty religion are rejected,
+    // naming the column.
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Gender: rejected: WM020")
+            && err.contains("Religion: rejected: WM020")
+            && err.contains("Religion: rejected: WM004"),
+        "{err}"
+    );
+    let first = std::fs::read_to_string(&once).unwrap();
+    assert!(
+        first
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",wm_sex,wm_religion,wm_disability"),
+        "{first}"
+    );
+    assert_eq!(first.lines().count(), 1 + 3);
+    let o = convert(once.to_str().unwrap(), &twice);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&twice).unwrap(), first);
+}

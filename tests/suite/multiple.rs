@@ -1,0 +1,116 @@
+//! Several ethnicities per person: the three outputs and their laws, the region's default order
+//! checked against the Census, and the NZ level-1 prioritisation reproduced from its published
+//! order (the order is data, not code).
+
+use proptest::prelude::*;
+use wm_ethnicity::{
+    Answer, BUILTIN_PRIORITIES, DEFAULT_PRIORITY, MultipleCounter, Priority, TWO_OR_MORE,
+    census_2021, councils,
+};
+
+fn nz_person(codes: &[&'static str]) -> Vec<Answer<'static>> {
+    codes.iter().map(|c| Answer::code(c, *c == "9")).collect()
+}
+
+#[test]
+fn the_nz_level_1_prioritised_rule_reproduces() {
+    let nz = Priority::builtin("nz-level-1").unwrap();
+    // (answers, prioritised level-1 group): Māori, Pacific Peoples, Asian, MELAA, Other,
+    // European, in that order.
+    let people: [(&[&str], &str); 7] = [
+        (&["1", "2"], "2"), // European and Māori: Māori
+        (&["4", "3"], "3"), // Asian and Pacific Peoples: Pacific Peoples
+        (&["1", "4"], "4"), // European and Asian: Asian
+        (&["6", "5"], "5"), // Other and MELAA: MELAA
+        (&["1", "6"], "6"), // European and Other: Other
+        (&["1"], "1"),      // European alone
+        (&["9", "1"], "1"), // a residual beside a real answer is dropped
+    ];
+    let mut counter = MultipleCounter::new(nz, 1);
+    for (answers, _) in people {
+        counter.add(&nz_person(answers)).unwrap();
+    }
+    let counts = counter.finish();
+    for code in ["1", "2", "3", "4", "5", "6"] {
+        let want = people.iter().filter(|(_, p)| *p == code).count() as u64;
+        assert_eq!(
+            counts.prioritised.get(code).copied().unwrap_or(0),
+            want,
+            "{code}"
+        );
+    }
+    assert_eq!(counts.persons, 7);
+    assert_eq!(counts.reduced, 1);
+    assert_eq!(counts.total_response.values().sum::<u64>(), 12);
+}
+
+#[test]
+fn the_regional_default_ranks_the_smallest_group_first_by_the_census() {
+    let p = Priority::builtin(DEFAULT_PRIORITY).unwrap();
+    let mut totals: Vec<(u64, &str)> = ["asian", "black", "mixed", "white", "other"]
+        .into_iter()
+        .map(|g| {
+            let n = councils()
+                .iter()
+                .map(|c| {
+                    census_2021(&c.code)
+                        .unwrap()
+                        .categories
+                        .iter()
+                        .filter(|(cat, _)| cat.group().code() == g)
+                        .map(|(_, n)| n)
+                        .sum::<u64>()
+                })
+                .sum();
+            (n, g)
+        })
+        .collect();
+    totals.sort_unstable();
+    let order: Vec<&str> = totals.into_iter().map(|(_, g)| g).collect();
+    assert_eq!(p.order, order);
+    assert_eq!(BUILTIN_PRIORITIES.len(), 2);
+}
+
+#[test]
+fn small_combinations_pool_and_too_many_answers_are_refused() {
+    let nz = Priority::builtin("nz-level-1").unwrap();
+    let mut counter = MultipleCounter::new(nz, 2);
+    for p in [&["1", "2"][..], &["1", "2"], &["3", "4"], &["1"]] {
+        counter.add(&nz_person(p)).unwrap();
+    }
+    assert!(counter.add(&nz_person(&["1"; 7])).is_err());
+    assert!(counter.add(&[]).is_err());
+    let c = counter.finish();
+    assert_eq!(c.combination.get("2+1"), Some(&2));
+    assert_eq!(c.combination.get(TWO_OR_MORE), Some(&1)); // Pacific and Asian: one person
+    assert_eq!(c.combination.values().sum::<u64>(), c.persons);
+}
+
+proptest! {
+    #[test]
+    fn the_three_outputs_reconcile_to_persons(
+        people in prop::collection::vec(prop::collection::vec(0usize..7, 1..=6), 0..60),
+        threshold in 0u64..4,
+    ) {
+        const CODES: [&str; 7] = ["1", "2", "3", "4", "5", "6", "9"];
+        let nz = Priority::builtin("nz-level-1").unwrap();
+        let mut counter = MultipleCounter::new(nz, threshold);
+        let mut one_each = true;
+        for p in &people {
+            let answers: Vec<Answer<'static>> =
+                p.iter().map(|&i| Answer::code(CODES[i], CODES[i] == "9")).collect();
+            one_each &= MultipleCounter::reduce(&answers).0.len() == 1;
+            counter.add(&answers).unwrap();
+        }
+        let c = counter.finish();
+        let persons = people.len() as u64;
+        prop_assert_eq!(c.persons, persons);
+        prop_assert_eq!(c.prioritised.values().sum::<u64>(), persons);
+        prop_assert_eq!(c.combination.values().sum::<u64>(), persons);
+        let total: u64 = c.total_response.values().sum();
+        prop_assert!(total >= persons);
+        if one_each {
+            prop_assert_eq!(total, persons);
+        }
+    }
+}
