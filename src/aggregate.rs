@@ -38,12 +38,11 @@ use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{RecordRejection, column_index};
 use crate::resolve::{By, Rejection};
 use crate::rules::Rule;
-use crate::scheme::Registry;
+use crate::scheme::{FxHasher, Registry};
 use crate::spec::SchemeFrom;
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 
 /// Where a count ended up relative to the level asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -228,10 +227,10 @@ impl CountTable {
 pub struct Aggregator {
     to: Level,
     dimensions: Vec<String>,
-    /// Counts by node, per combination of dimension values (the key: each value's length, `:`,
-    /// the value, so that no two combinations share a key).
-    cells: HashMap<Box<str>, BTreeMap<Node, u64>>,
-    key: String,
+    /// Counts by node, per combination of dimension values (the key: each value's byte length
+    /// as 4 bytes, then the value, so that no two combinations share a key).
+    cells: HashMap<Box<[u8]>, BTreeMap<Node, u64>, Fx>,
+    key: Vec<u8>,
     input_rows: u64,
     rejected_rows: u64,
     input_total: u64,
@@ -275,8 +274,8 @@ impl Aggregator {
         Ok(Aggregator {
             to,
             dimensions,
-            cells: HashMap::new(),
-            key: String::new(),
+            cells: HashMap::default(),
+            key: Vec::new(),
             input_rows: 0,
             rejected_rows: 0,
             input_total: 0,
@@ -341,11 +340,13 @@ impl Aggregator {
         self.key.clear();
         for v in by {
             let v = v.as_ref();
-            let _ = write!(self.key, "{}:{v}", v.len());
+            let len = u32::try_from(v.len()).map_err(|_| overflow())?;
+            self.key.extend_from_slice(&len.to_le_bytes());
+            self.key.extend_from_slice(v.as_bytes());
         }
-        let cell = match self.cells.get_mut(self.key.as_str()) {
+        let cell = match self.cells.get_mut(self.key.as_slice()) {
             Some(c) => c,
-            None => self.cells.entry(self.key.as_str().into()).or_default(),
+            None => self.cells.entry(self.key.as_slice().into()).or_default(),
         };
         add(cell.entry(node).or_insert(0), count)?;
         self.input_rows += 1;
@@ -411,13 +412,13 @@ impl Aggregator {
 }
 
 /// The values of a combination's key (see [`Aggregator`]).
-fn split_key(mut key: &str) -> Vec<String> {
+fn split_key(mut key: &[u8]) -> Vec<String> {
     let mut values = Vec::new();
-    while let Some((len, rest)) = key.split_once(':') {
-        let n: usize = len.parse().unwrap_or(rest.len()).min(rest.len());
-        // Lengths are byte lengths of whole values, so `n` is a character boundary.
+    while let Some((len, rest)) = key.split_first_chunk::<4>() {
+        let n = (u32::from_le_bytes(*len) as usize).min(rest.len());
         let (v, tail) = rest.split_at(n);
-        values.push(v.to_owned());
+        // Each value was a whole `&str`.
+        values.push(String::from_utf8_lossy(v).into_owned());
         key = tail;
     }
     values
@@ -635,6 +636,10 @@ enum Dimension {
     Characteristic(Characteristic),
 }
 
+/// The hasher of the aggregate's maps (keys are the file's own values, no adversary to fear
+/// beyond a slower run).
+type Fx = std::hash::BuildHasherDefault<FxHasher>;
+
 /// What the aggregate keeps of a converted value.
 #[derive(Debug, Clone)]
 struct Placed<'a> {
@@ -664,7 +669,7 @@ impl<'a> Placed<'a> {
 }
 
 /// How recent values placed (or why they could not be), by value; emptied when full.
-type Memo<'a> = HashMap<Box<str>, std::result::Result<Placed<'a>, RecordRejection>>;
+type Memo<'a> = HashMap<Box<str>, std::result::Result<Placed<'a>, RecordRejection>, Fx>;
 
 /// How many values the memo keeps.
 const MEMO_ENTRIES: usize = 4096;
