@@ -43,7 +43,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// Where a count ended up relative to the level asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Placement {
     /// At the level asked.
@@ -82,9 +82,15 @@ pub struct CountRow {
     pub count: u64,
     /// Whether it is at the level asked.
     pub placement: Placement,
+    /// The sum of the record keys of the records counted here, when the aggregate was made
+    /// with record keys ([`Aggregator::with_record_keys`]): what cell-key perturbation needs.
+    /// Never written out: a cell key and the ptable give the perturbation away.
+    #[serde(skip)]
+    pub record_keys: Option<u64>,
 }
 
-fn as_object<S: serde::Serializer>(
+/// Serialises a row's combination of dimensions as an object.
+pub(crate) fn as_object<S: serde::Serializer>(
     by: &[(String, String)],
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
@@ -154,9 +160,11 @@ impl CountTable {
 pub struct Aggregator {
     to: Level,
     dimensions: Vec<String>,
-    /// Counts by node, per combination of dimension values (the key: each value's length, `:`,
-    /// the value, so that no two combinations share a key).
-    cells: HashMap<Box<str>, BTreeMap<Node, u64>>,
+    /// Counts (and sums of record keys) by node, per combination of dimension values (the key:
+    /// each value's length, `:`, the value, so that no two combinations share a key).
+    cells: HashMap<Box<str>, BTreeMap<Node, Tally>>,
+    /// Whether every record brings a record key ([`Aggregator::with_record_keys`]).
+    keyed: bool,
     key: String,
     input_rows: u64,
     rejected_rows: u64,
@@ -164,6 +172,13 @@ pub struct Aggregator {
     rejected_total: u64,
     most_likely_total: u64,
     observed_total: u64,
+}
+
+/// A cell's count and the sum of its records' keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    count: u64,
+    keys: u64,
 }
 
 fn overflow() -> Error {
@@ -202,6 +217,7 @@ impl Aggregator {
             to,
             dimensions,
             cells: HashMap::new(),
+            keyed: false,
             key: String::new(),
             input_rows: 0,
             rejected_rows: 0,
@@ -210,6 +226,16 @@ impl Aggregator {
             most_likely_total: 0,
             observed_total: 0,
         })
+    }
+
+    /// The same aggregate of records, each bringing a record key (a whole number, random per
+    /// record, kept with the record: ONS cell-key perturbation). Every cell then carries the sum
+    /// of its records' keys ([`CountRow::record_keys`]); records are added one at a time with
+    /// [`Aggregator::add_keyed`].
+    #[must_use]
+    pub fn with_record_keys(mut self) -> Aggregator {
+        self.keyed = true;
+        self
     }
 
     /// The level asked.
@@ -235,7 +261,34 @@ impl Aggregator {
         converted: &Converted,
         count: u64,
     ) -> Result<()> {
-        self.add_node(by, converted.code, count)?;
+        self.unkeyed()?;
+        self.place(by, converted.code, count, 0)?;
+        self.flags(converted, count)
+    }
+
+    /// Places one record with record key `key` for a converted value in the combination `by`,
+    /// in an aggregate made [`with_record_keys`](Aggregator::with_record_keys). Fails as
+    /// [`Aggregator::add_in`], and on an aggregate made without record keys.
+    pub fn add_keyed<S: AsRef<str>>(
+        &mut self,
+        by: &[S],
+        converted: &Converted,
+        key: u64,
+    ) -> Result<()> {
+        if !self.keyed {
+            return Err(Error::new(
+                ErrorKind::Input(
+                    "a record key was given to an aggregate made without record keys".to_owned(),
+                ),
+                Location::default(),
+            ));
+        }
+        self.place(by, converted.code, 1, key)?;
+        self.flags(converted, 1)
+    }
+
+    /// The counts of records placed by a most-likely choice or from observed codes.
+    fn flags(&mut self, converted: &Converted, count: u64) -> Result<()> {
         if converted.policy == Some(Policy::MostLikely) {
             add(&mut self.most_likely_total, count)?;
         }
@@ -248,6 +301,26 @@ impl Aggregator {
     /// Places `count` at `node` (rolled up to the level asked) in the combination `by`: for
     /// counts already in the standard, such as a census table. Fails as [`Aggregator::add_in`].
     pub fn add_node<S: AsRef<str>>(&mut self, by: &[S], node: Node, count: u64) -> Result<()> {
+        self.unkeyed()?;
+        self.place(by, node, count, 0)
+    }
+
+    /// An error for a count without a record key in an aggregate made with record keys.
+    fn unkeyed(&self) -> Result<()> {
+        if self.keyed {
+            return Err(Error::new(
+                ErrorKind::Input(
+                    "this aggregate counts records with record keys: give each record's key"
+                        .to_owned(),
+                ),
+                Location::default(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Places `count` records whose keys sum to `keys` at `node` in the combination `by`.
+    fn place<S: AsRef<str>>(&mut self, by: &[S], node: Node, count: u64, keys: u64) -> Result<()> {
         if by.len() != self.dimensions.len() {
             return Err(Error::new(
                 ErrorKind::Input(format!(
@@ -269,7 +342,9 @@ impl Aggregator {
             Some(c) => c,
             None => self.cells.entry(self.key.as_str().into()).or_default(),
         };
-        add(cell.entry(node).or_insert(0), count)?;
+        let tally = cell.entry(node).or_default();
+        add(&mut tally.count, count)?;
+        add(&mut tally.keys, keys)?;
         self.input_rows += 1;
         Ok(())
     }
@@ -287,7 +362,7 @@ impl Aggregator {
 
     /// The table.
     pub fn finish(self) -> CountTable {
-        let mut cells: Vec<(Vec<String>, BTreeMap<Node, u64>)> = self
+        let mut cells: Vec<(Vec<String>, BTreeMap<Node, Tally>)> = self
             .cells
             .into_iter()
             .map(|(k, v)| (split_key(&k), v))
@@ -305,7 +380,7 @@ impl Aggregator {
                 .cloned()
                 .zip(values.iter().cloned())
                 .collect();
-            table_rows(self.to, &by, counts, &mut rows);
+            table_rows(self.to, &by, counts, self.keyed, &mut rows);
         }
         // Each total is a sum of counts already summed without overflow into input_total.
         let sum = |p: Option<Placement>| {
@@ -349,7 +424,8 @@ fn split_key(mut key: &str) -> Vec<String> {
 fn table_rows(
     to: Level,
     by: &[(String, String)],
-    counts: &BTreeMap<Node, u64>,
+    counts: &BTreeMap<Node, Tally>,
+    keyed: bool,
     rows: &mut Vec<CountRow>,
 ) {
     let placement = |n: Node| {
@@ -361,20 +437,21 @@ fn table_rows(
             Placement::Coarser
         }
     };
-    let row = |n: Node, count: u64| CountRow {
+    let row = |n: Node, t: Tally| CountRow {
         by: by.to_vec(),
         code: n,
         label: n.label(),
         level: n.level(),
-        count,
+        count: t.count,
         placement: placement(n),
+        record_keys: keyed.then_some(t.keys),
     };
-    let get = |n: Node| counts.get(&n).copied().unwrap_or(0);
+    let get = |n: Node| counts.get(&n).copied().unwrap_or_default();
     if to == Level::Detailed {
         rows.extend(
             counts
                 .iter()
-                .filter(|(n, c)| placement(**n) == Placement::AsAsked && **c > 0)
+                .filter(|(n, c)| placement(**n) == Placement::AsAsked && c.count > 0)
                 .map(|(n, c)| row(*n, *c)),
         );
     } else {
@@ -387,7 +464,7 @@ fn table_rows(
     rows.extend(
         counts
             .iter()
-            .filter(|(n, c)| placement(**n) == Placement::Coarser && **c > 0)
+            .filter(|(n, c)| placement(**n) == Placement::Coarser && c.count > 0)
             .map(|(n, c)| row(*n, *c)),
     );
     rows.extend(
@@ -449,6 +526,10 @@ pub struct AggregatePlan {
     /// The column holding each row's count; `None` counts every row as 1 (a table of records,
     /// such as the output of `convert`).
     pub count_column: Option<String>,
+    /// The column holding each record's record key (a whole number of zero or more), for
+    /// cell-key perturbation: records only (no `count_column`), into an aggregator made
+    /// [`with_record_keys`](Aggregator::with_record_keys).
+    pub record_key_column: Option<String>,
 }
 
 /// Adds every row of `table` to `agg`, in the combination of its values of the aggregator's
@@ -471,10 +552,24 @@ pub fn aggregate_stream(
     };
     let converter = Converter::new(registry, synonyms, &convert_plan, table.header(), &name)
         .map_err(StreamError::Read)?;
-    let count = match &plan.count_column {
-        Some(c) => Some(column_index(table.header(), c, &name).map_err(StreamError::Read)?),
-        None => None,
+    let column = |c: &Option<String>| match c {
+        Some(c) => column_index(table.header(), c, &name)
+            .map(Some)
+            .map_err(StreamError::Read),
+        None => Ok(None),
     };
+    let count = column(&plan.count_column)?;
+    let record_key = column(&plan.record_key_column)?;
+    if record_key.is_some() && count.is_some() {
+        return Err(StreamError::Read(Error::new(
+            ErrorKind::Input(
+                "record keys belong to records: give --record-key-column or --count-column, \
+                 not both"
+                    .to_owned(),
+            ),
+            Location::file(&name),
+        )));
+    }
     let dims = agg
         .dimensions()
         .iter()
@@ -483,6 +578,7 @@ pub fn aggregate_stream(
         .map_err(StreamError::Read)?;
     let mut read = converter.columns_read();
     read.extend(count);
+    read.extend(record_key);
     read.extend(&dims);
     let header = converter.header();
     let mut by: Vec<String> = vec![String::new(); dims.len()];
@@ -492,8 +588,21 @@ pub fn aggregate_stream(
                 v.clear();
                 v.push_str(rec.text(i).as_deref().unwrap_or("").trim());
             }
-            agg.add_in(&by, &c, n)
-                .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
+            match record_key {
+                Some(i) => parse_record_key(rec.text(i).as_deref().unwrap_or(""))
+                    .map_err(|why| {
+                        Error::new(
+                            ErrorKind::Input(format!(
+                                "column `{}`: {why}",
+                                table_header_name(header, i)
+                            )),
+                            Location::default(),
+                        )
+                    })
+                    .and_then(|key| agg.add_keyed(&by, &c, key)),
+                None => agg.add_in(&by, &c, n),
+            }
+            .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
         }
         Err((r, n)) => agg
             .reject(n)
@@ -501,6 +610,26 @@ pub fn aggregate_stream(
             .and_then(|()| send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)),
     })?;
     Ok(())
+}
+
+/// The header of column `i`.
+fn table_header_name(header: &[String], i: usize) -> &str {
+    header.get(i).map_or("", String::as_str)
+}
+
+/// Reads a record key: a whole number of zero or more. A record without one stops the run:
+/// cell-key perturbation needs every record's key.
+fn parse_record_key(raw: &str) -> std::result::Result<u64, String> {
+    let t = raw.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(k) = t.parse() {
+            return Ok(k);
+        }
+    }
+    Err(format!(
+        "{} is not a record key (a whole number of zero or more, one per record)",
+        shown(raw)
+    ))
 }
 
 /// One row's converted value and count, or why it cannot be placed (with its count when read).

@@ -98,6 +98,10 @@ pub enum ErrorKind {
     /// An input file cannot be read as a return (not a table, unknown column, bad encoding...).
     #[error("{0}")]
     Input(String),
+    /// A table cannot be published under its disclosure policy (its audit failed, or the
+    /// policy cannot be applied to it).
+    #[error("{0}")]
+    Disclosure(String),
 }
 
 fn nearest_suffix(nearest: &[String]) -> String {

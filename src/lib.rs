@@ -33,6 +33,7 @@ mod council;
 mod crosswalk;
 mod date;
 mod detect;
+mod disclosure;
 mod error;
 mod io;
 mod output;
@@ -98,15 +99,21 @@ pub use detect::{
     detect,
 };
 pub use rates::{RateKind, RateRow, RateTable, rates};
+// Disclosure control.
+pub use disclosure::{
+    Audit, CKM_DEFAULT_THRESHOLD, CellBounds, CellStatus, Disclosure, DisclosurePolicy, Ptable,
+    PublishedRate, PublishedRow, PublishedTable, RowKind, Symbol, Totals, audit, published_rates,
+};
 pub use validate::{
     ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
 };
 // Writers.
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
-    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS, REJECT_COLUMNS,
-    REJECT_REASON_COLUMNS, RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat,
-    TextFindings, TextRejects, check_position_columns, thousands,
+    FindingsWriter, JsonFindings, JsonlFindings, OutputEncoding, POSITION_COLUMNS,
+    PUBLISHED_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat, RecordWriter,
+    RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, check_position_columns,
+    thousands,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -11,8 +11,9 @@ use wm_ethnicity::Level;
 use wm_ethnicity::StreamError;
 use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
+use wm_ethnicity::{DisclosurePolicy, PUBLISHED_COLUMNS, PublishedTable};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
-use wm_ethnicity::{RejectWriter, TABLE_COLUMNS, TableFormat, TextRejects};
+use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
 
 /// Flags of `aggregate`.
 #[derive(Args, Debug)]
@@ -20,7 +21,10 @@ use wm_ethnicity::{RejectWriter, TABLE_COLUMNS, TableFormat, TextRejects};
     after_help = "Totals are preserved exactly: input total = output total + rejected \
 total. A count that cannot be placed as finely as asked stays at the level it has \
 (placement `coarser`); residual values are kept apart (placement `residual`).\n\
-Exit status: 0 every row placed, 1 some rows rejected, 2 could not aggregate.\n\
+With --disclosure the table is published under a policy (none, suppress:N, round:N, \
+nhs-secondary-care, ons-ckm:PTABLE) with its subtotals, totals and margins; a table whose \
+suppression audit fails is not written.\n\
+Exit status: 0 every row placed, 1 some rows rejected, 2 could not aggregate (or publish).\n\
 See docs/convert.md."
 )]
 #[command(mut_arg("column", |a| a.alias("code-column")))]
@@ -40,6 +44,14 @@ pub struct AggregateArgs {
     /// The header of the column holding counts; without it every row counts 1.
     #[arg(long = "count-column")]
     count_column: Option<String>,
+    /// The column of each record's record key (a whole number, random per record), for
+    /// `--disclosure ons-ckm:PTABLE`; records only (not with --count-column).
+    #[arg(long = "record-key-column", value_name = "COLUMN")]
+    record_key_column: Option<String>,
+    /// Publish the table under a disclosure policy: none, suppress:N, round:N,
+    /// nhs-secondary-care, ons-ckm:PTABLE or ons-ckm:THRESHOLD:PTABLE (see docs/convert.md).
+    #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
+    disclosure: Option<DisclosurePolicy>,
     /// The level to count at.
     #[arg(long, value_parser = args::count_level())]
     to: Level,
@@ -68,6 +80,10 @@ pub struct AggregateArgs {
     input: args::InputArgs,
 }
 
+fn parse_policy(text: &str) -> Result<DisclosurePolicy, String> {
+    DisclosurePolicy::parse(text).map_err(|e| e.to_string())
+}
+
 /// The plan from the flags.
 fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
     let (column, by) = match (&args.coded.column, &args.label_column) {
@@ -84,17 +100,18 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
         by,
         policy: args.policy.policy,
         count_column: args.count_column.clone(),
+        record_key_column: args.record_key_column.clone(),
     })
 }
 
 /// The --group-by columns, each once, none named as an output column.
 fn dimensions(group_by: &[String]) -> anyhow::Result<Vec<String>> {
     for (i, d) in group_by.iter().enumerate() {
-        if TABLE_COLUMNS.contains(&d.as_str()) {
+        if PUBLISHED_COLUMNS.contains(&d.as_str()) {
             anyhow::bail!(
                 "--group-by {d}: the output has a column `{d}` of its own ({}); rename the input \
                  column first",
-                TABLE_COLUMNS.join(", ")
+                PUBLISHED_COLUMNS.join(", ")
             );
         }
         if group_by[..i].contains(d) {
@@ -148,6 +165,12 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut agg = Aggregator::by(args.to, dimensions(&args.group_by)?)?;
+    if args.record_key_column.is_some() {
+        if !matches!(args.disclosure, Some(DisclosurePolicy::OnsCkm(_))) {
+            anyhow::bail!("--record-key-column is for --disclosure ons-ckm:PTABLE");
+        }
+        agg = agg.with_record_keys();
+    }
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -171,9 +194,20 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         names.push(name);
     }
     let table = agg.finish();
-    args.format
-        .write(&mut out, &names, &table)
-        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
+    // Published under a policy: an audit that fails stops the run before anything is written.
+    let published = match &args.disclosure {
+        Some(policy) => Some(
+            policy
+                .apply(&table)
+                .map_err(|e| anyhow::anyhow!("the table is not written: {e}"))?,
+        ),
+        None => None,
+    };
+    match &published {
+        Some(p) => args.format.write_published(&mut out, &names, p),
+        None => args.format.write(&mut out, &names, &table),
+    }
+    .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     if let Some(rw) = rejects_file {
         rw.finish()
             .and_then(EncodingWriter::into_inner)
@@ -184,11 +218,12 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?
         .finish()?;
     let encodings = (out_encoding, rejects_encoding);
+    let published = published.as_ref();
     if output.is_some() {
         summary(
             &mut std::io::stdout().lock(),
             &names,
-            &table,
+            (&table, published),
             args,
             encodings,
         )?;
@@ -196,7 +231,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         summary(
             &mut std::io::stderr().lock(),
             &names,
-            &table,
+            (&table, published),
             args,
             encodings,
         )?;
@@ -211,7 +246,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
 fn summary(
     out: &mut dyn Write,
     names: &[String],
-    t: &CountTable,
+    (t, published): (&CountTable, Option<&PublishedTable>),
     args: &AggregateArgs,
     encodings: (OutputEncoding, OutputEncoding),
 ) -> std::io::Result<()> {
@@ -274,6 +309,9 @@ fn summary(
             k(t.observed_total)
         )?;
     }
+    if let Some(p) = published {
+        disclosure_summary(out, p)?;
+    }
     if let Some(p) = args.output.path() {
         writeln!(
             out,
@@ -288,6 +326,49 @@ fn summary(
             "  rejects:       {} ({})",
             p.display(),
             encodings.1.title()
+        )?;
+    }
+    Ok(())
+}
+
+/// The summary's lines about the disclosure policy and its audit (the figures above them are
+/// the exact ones, for the person running the tool, not for publication).
+fn disclosure_summary(out: &mut dyn Write, p: &PublishedTable) -> std::io::Result<()> {
+    let d = &p.disclosure;
+    let k = thousands;
+    writeln!(out, "  disclosure:    {}: {}", d.policy, d.description)?;
+    writeln!(
+        out,
+        "  published:     {} cells with subtotals, totals and margins; withheld {} primary + {} \
+         secondary (c); totals {}",
+        k(p.rows.len() as u64),
+        k(d.primary),
+        k(d.secondary),
+        d.totals_note
+    )?;
+    if let Some(a) = &d.audit {
+        let narrowest = match a.narrowest() {
+            Some((c, w)) => {
+                let r = &p.rows[c.row];
+                let by: Vec<String> = r.by.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(
+                    "; narrowest interval an attacker gets: width {w} ({} {}{})",
+                    r.code.map_or("total", |n| n.code()),
+                    r.kind.name(),
+                    if by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", by.join(", "))
+                    }
+                )
+            }
+            None if a.cells.is_empty() => String::new(),
+            None => "; every interval is unbounded".to_owned(),
+        };
+        writeln!(
+            out,
+            "  audit:         passed: none of {} withheld cells can be worked out exactly{narrowest}",
+            k(a.cells.len() as u64)
         )?;
     }
     Ok(())

@@ -5,6 +5,7 @@ use super::records::{POSITION_COLUMNS, Positions, invalid_input};
 use super::{FindingsWriter, RecordLayout};
 use crate::aggregate::CountTable;
 use crate::convert::{RejectSink, Rejected};
+use crate::disclosure::PublishedTable;
 use crate::io;
 use crate::text::cell_safe;
 use crate::validate::{Finding, Report, Sink};
@@ -366,6 +367,57 @@ pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result
             r.level.name(),
             &count,
             r.placement.name(),
+        ]))
+        .map_err(csv_io)?;
+    }
+    w.flush()
+}
+
+/// The columns of a published table as CSV (after its dimensions): [`TABLE_COLUMNS`], then
+/// `status` (why each count is what it is) and `margin` (the dimensions a row sums over, `+`
+/// between them; their columns say `Total`).
+pub const PUBLISHED_COLUMNS: [&str; 7] = [
+    "code",
+    "label",
+    "level",
+    "count",
+    "placement",
+    "status",
+    "margin",
+];
+
+/// Writes a table published under a disclosure policy as CSV: its dimensions first, then
+/// [`PUBLISHED_COLUMNS`]; a withheld count is its GSS symbol. The policy goes with the summary.
+pub(super) fn write_published<W: Write>(w: W, table: &PublishedTable) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record(
+        table
+            .dimensions
+            .iter()
+            .map(String::as_str)
+            .chain(PUBLISHED_COLUMNS),
+    )
+    .map_err(csv_io)?;
+    for r in &table.rows {
+        let count = match (r.count, r.symbol) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(s)) => s.code().to_owned(),
+            (None, None) => String::new(),
+        };
+        let dims = table.dimensions.iter().map(|d| {
+            r.by.iter()
+                .find(|(k, _)| k == d)
+                .map_or("Total", |(_, v)| v.as_str())
+        });
+        let margin = r.margin.join("+");
+        w.write_record(dims.chain([
+            r.code.map_or("total", |c| c.code()),
+            r.label,
+            r.level.map_or("total", |l| l.name()),
+            &count,
+            r.kind.name(),
+            r.status.name(),
+            &margin,
         ]))
         .map_err(csv_io)?;
     }

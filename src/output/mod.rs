@@ -39,8 +39,8 @@ mod records;
 mod text;
 
 pub use self::csv::{
-    CsvFindings, FINDING_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RejectWriter,
-    TABLE_COLUMNS,
+    CsvFindings, FINDING_COLUMNS, PUBLISHED_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
+    RejectWriter, TABLE_COLUMNS,
 };
 pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::json::JsonFindings;
@@ -50,6 +50,7 @@ pub use self::text::{TextFindings, TextRejects, thousands};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;
+use crate::disclosure::PublishedTable;
 use crate::io;
 use crate::spec::ReturnSpec;
 use crate::validate::{Report, Sink};
@@ -219,6 +220,20 @@ impl TableFormat {
         match self {
             TableFormat::Csv => self::csv::write_table(w, table),
             TableFormat::Json => json::write_table(w, files, table),
+        }
+    }
+
+    /// Writes `table`, published under a disclosure policy, as [`TableFormat::write`] writes a
+    /// count table; its dispatch line is `TableFormat::Name => NAME::write_published(..),`.
+    pub fn write_published<W: Write>(
+        self,
+        w: W,
+        files: &[String],
+        table: &PublishedTable,
+    ) -> std::io::Result<()> {
+        match self {
+            TableFormat::Csv => self::csv::write_published(w, table),
+            TableFormat::Json => json::write_published(w, files, table),
         }
     }
 }

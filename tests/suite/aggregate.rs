@@ -122,6 +122,7 @@ fn a_census_style_table_by_label_with_bad_rows() {
         by: By::Label,
         policy: Policy::Strict,
         count_column: Some("count".into()),
+        record_key_column: None,
     };
     let mut agg = Aggregator::new(Level::Category).unwrap();
     let mut rejects = RejectWriter::new(Vec::new()).unwrap();
@@ -320,6 +321,7 @@ proptest! {
             by: By::Code,
             policy: Policy::Strict,
             count_column: Some("n".into()),
+            record_key_column: None,
         };
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         aggregate_stream(&mut agg, &Registry::new(), Synonyms::builtin(), table, &plan, &mut rejects).unwrap();

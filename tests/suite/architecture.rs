@@ -21,6 +21,7 @@ const LEVELS: &[&[&str]] = &[
     &["convert", "detect", "validate"],
     &["aggregate"],
     &["rates"],
+    &["disclosure"],
     &["output"],
 ];
 
