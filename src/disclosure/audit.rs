@@ -3,11 +3,12 @@
 //! linear programming in exact rational arithmetic (the simplex method with Bland's rule, on
 //! 128-bit fractions; an overflow stops the audit with an error, never a wrong answer).
 //!
-//! A cell is protected when some table of whole counts, consistent with everything published,
-//! gives it another value than its true one: the audit proves it with the optimal vertex of the
-//! lower or the upper bound when that vertex is whole and differs (or when the upper bound is
-//! unbounded). A cell whose only other values are fractional is counted as not protected: the
-//! audit errs on the side of suppressing more.
+//! A cell is protected when its interval holds a whole value other than its true one: the
+//! smallest value consistent with the published cells is at least 1 below it, or the largest at
+//! least 1 above it (or there is no largest). The interval is the one of the linear relaxation
+//! (counts as real numbers at least 0), as tau-Argus audits; the property test in
+//! `tests/suite/disclosure.rs` checks it against an attacker who enumerates every table of
+//! whole counts.
 
 use super::grid::Grid;
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -100,10 +101,6 @@ impl Q {
         self.n.signum()
     }
 
-    fn is_whole(self) -> bool {
-        self.d == 1
-    }
-
     #[allow(clippy::cast_precision_loss)]
     fn to_f64(self) -> f64 {
         self.n as f64 / self.d as f64
@@ -121,8 +118,8 @@ struct Tableau {
 
 /// How a maximisation ended.
 enum Optimum {
-    /// The maximum, and the vertex (one value per column) that reaches it.
-    At(Q, Vec<Q>),
+    /// The maximum.
+    At(Q),
     Unbounded,
 }
 
@@ -167,13 +164,11 @@ impl Tableau {
                 }
             }
             let Some(j) = entering else {
-                let mut x = vec![Q::ZERO; self.columns];
                 let mut value = Q::ZERO;
                 for (r, &b) in self.basis.iter().enumerate() {
-                    x[b] = self.rows[r][rhs];
-                    value = value.add(cost[b].mul(x[b])?)?;
+                    value = value.add(cost[b].mul(self.rows[r][rhs])?)?;
                 }
-                return Ok(Optimum::At(value, x));
+                return Ok(Optimum::At(value));
             };
             let mut leaving: Option<(usize, Q)> = None;
             for (r, row) in self.rows.iter().enumerate() {
@@ -209,8 +204,8 @@ pub struct CellBounds {
     pub lower: f64,
     /// The largest; `None` when there is no largest.
     pub upper: Option<f64>,
-    /// Whether a table of whole counts consistent with the published cells gives it another
-    /// value than its true one (see the module's documentation).
+    /// Whether the interval holds a whole value other than the cell's true one (see the
+    /// module's documentation).
     pub protected: bool,
 }
 
@@ -248,8 +243,8 @@ impl Audit {
 
 /// The method, as the audit names it.
 pub(super) const METHOD: &str = "exact linear programming (rational simplex) over every \
-additive relation of the table, counts at least 0; protected when a whole-count table \
-consistent with the published cells gives the cell another value";
+additive relation of the table, counts at least 0; protected when the interval holds a whole \
+value other than the true one";
 
 /// Audits `withheld` (one flag per cell of `grid`): the interval of every withheld cell.
 /// `row_of[cell]` is the cell's row in the published table.
@@ -321,13 +316,16 @@ pub(super) fn audit(grid: &Grid, withheld: &[bool], row_of: &[usize]) -> Result<
             let hi = tableau.maximise(&cost, members.len())?;
             cost[k] = Q::int(-1);
             let lo = tableau.maximise(&cost, members.len())?;
-            let other = |x: &[Q]| x.iter().all(|q| q.is_whole()) && x[k] != truth;
-            let (upper, up_other) = match &hi {
-                Optimum::At(v, x) => (Some(v.to_f64()), other(x)),
+            // Another whole value within the attacker's interval: at least one below or above.
+            let (upper, above) = match &hi {
+                Optimum::At(v) => (Some(v.to_f64()), v.compare(truth.add(Q::ONE)?)?.is_ge()),
                 Optimum::Unbounded => (None, true),
             };
-            let (lower, lo_other) = match &lo {
-                Optimum::At(v, x) => (Q::ZERO.sub(*v)?.to_f64(), other(x)),
+            let (lower, below) = match &lo {
+                Optimum::At(v) => {
+                    let lo = Q::ZERO.sub(*v)?;
+                    (lo.to_f64(), lo.compare(truth.sub(Q::ONE)?)?.is_le())
+                }
                 // A count cannot be below 0: a minimum always exists.
                 Optimum::Unbounded => return Err(arithmetic()),
             };
@@ -335,7 +333,7 @@ pub(super) fn audit(grid: &Grid, withheld: &[bool], row_of: &[usize]) -> Result<
                 row: row_of[cell],
                 lower,
                 upper,
-                protected: up_other || lo_other,
+                protected: above || below,
             });
         }
     }
@@ -378,7 +376,7 @@ fn feasible(
         *c = Q::int(-1);
     }
     match t.maximise(&cost, columns)? {
-        Optimum::At(v, _) if v.signum() == 0 => {}
+        Optimum::At(v) if v.signum() == 0 => {}
         // The true table satisfies every equation: infeasible means an inconsistent grid.
         _ => {
             return Err(Error::new(

@@ -136,8 +136,10 @@ pub enum CellStatus {
     /// The true count perturbed (cell-key perturbation).
     Perturbed,
     /// Withheld: a small count (primary suppression).
+    #[serde(rename = "suppressed-primary")]
     Primary,
     /// Withheld so that a withheld cell cannot be worked out from the others (secondary).
+    #[serde(rename = "suppressed-secondary")]
     Secondary,
     /// Withheld: below the threshold after perturbation.
     BelowThreshold,
