@@ -164,13 +164,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let mut agg = Aggregator::by(args.to, dimensions(&args.group_by)?)?;
-    if args.record_key_column.is_some() {
-        if !matches!(args.disclosure, Some(DisclosurePolicy::OnsCkm(_))) {
-            anyhow::bail!("--record-key-column is for --disclosure ons-ckm:PTABLE");
-        }
-        agg = agg.with_record_keys();
-    }
+    let mut agg = aggregator(args)?;
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -194,15 +188,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         names.push(name);
     }
     let table = agg.finish();
-    // Published under a policy: an audit that fails stops the run before anything is written.
-    let published = match &args.disclosure {
-        Some(policy) => Some(
-            policy
-                .apply(&table)
-                .map_err(|e| anyhow::anyhow!("the table is not written: {e}"))?,
-        ),
-        None => None,
-    };
+    let published = publish(args, &table)?;
     match &published {
         Some(p) => args.format.write_published(&mut out, &names, p),
         None => args.format.write(&mut out, &names, &table),
@@ -218,29 +204,44 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?
         .finish()?;
     let encodings = (out_encoding, rejects_encoding);
-    let published = published.as_ref();
-    if output.is_some() {
-        summary(
-            &mut std::io::stdout().lock(),
-            &names,
-            (&table, published),
-            args,
-            encodings,
-        )?;
+    // The summary goes to standard output when the table went to a file.
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let to: &mut dyn Write = if output.is_some() {
+        &mut stdout
     } else {
-        summary(
-            &mut std::io::stderr().lock(),
-            &names,
-            (&table, published),
-            args,
-            encodings,
-        )?;
-    }
+        &mut stderr
+    };
+    summary(to, &names, (&table, published.as_ref()), args, encodings)?;
     Ok(if table.rejected_rows == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The aggregator the flags ask for: its dimensions, and record keys for `ons-ckm`.
+fn aggregator(args: &AggregateArgs) -> anyhow::Result<Aggregator> {
+    let agg = Aggregator::by(args.to, dimensions(&args.group_by)?)?;
+    if args.record_key_column.is_none() {
+        return Ok(agg);
+    }
+    if !matches!(args.disclosure, Some(DisclosurePolicy::OnsCkm(_))) {
+        anyhow::bail!("--record-key-column is for --disclosure ons-ckm:PTABLE");
+    }
+    Ok(agg.with_record_keys())
+}
+
+/// The table published under --disclosure: an audit that fails stops the run before anything
+/// is written.
+fn publish(args: &AggregateArgs, table: &CountTable) -> anyhow::Result<Option<PublishedTable>> {
+    args.disclosure
+        .as_ref()
+        .map(|policy| {
+            policy
+                .apply(table)
+                .map_err(|e| anyhow::anyhow!("the table is not written: {e}"))
+        })
+        .transpose()
 }
 
 fn summary(
@@ -333,28 +334,32 @@ fn summary(
 
 /// The summary's lines about the disclosure policy and its audit (the figures above them are
 /// the exact ones, for the person running the tool, not for publication).
-fn disclosure_summary(out: &mut dyn Write, p: &PublishedTable) -> std::io::Result<()> {
-    let d = &p.disclosure;
+fn disclosure_summary(out: &mut dyn Write, table: &PublishedTable) -> std::io::Result<()> {
+    let d = &table.disclosure;
     let k = thousands;
     writeln!(out, "  disclosure:    {}: {}", d.policy, d.description)?;
     writeln!(
         out,
         "  published:     {} cells with subtotals, totals and margins; withheld {} primary + {} \
          secondary (c); totals {}",
-        k(p.rows.len() as u64),
+        k(table.rows.len() as u64),
         k(d.primary),
         k(d.secondary),
         d.totals_note
     )?;
     if let Some(a) = &d.audit {
         let narrowest = match a.narrowest() {
-            Some((c, w)) => {
-                let r = &p.rows[c.row];
-                let by: Vec<String> = r.by.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            Some((cell, width)) => {
+                let row = &table.rows[cell.row];
+                let by: Vec<String> = row
+                    .by
+                    .iter()
+                    .map(|(name, value)| format!("{name}={value}"))
+                    .collect();
                 format!(
-                    "; narrowest interval an attacker gets: width {w} ({} {}{})",
-                    r.code.map_or("total", |n| n.code()),
-                    r.kind.name(),
+                    "; narrowest interval an attacker gets: width {width} ({} {}{})",
+                    row.code.map_or("total", |n| n.code()),
+                    row.kind.name(),
                     if by.is_empty() {
                         String::new()
                     } else {

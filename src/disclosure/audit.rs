@@ -78,12 +78,14 @@ impl Q {
         self.mul(Q::new(o.d, o.n)?)
     }
 
-    fn sub(self, o: Q) -> Result<Q> {
-        let g = gcd(self.d, o.d).max(1);
-        let l = (self.d / g).checked_mul(o.d).ok_or_else(arithmetic)?;
-        let a = self.n.checked_mul(l / self.d).ok_or_else(arithmetic)?;
-        let b = o.n.checked_mul(l / o.d).ok_or_else(arithmetic)?;
-        Q::new(a.checked_sub(b).ok_or_else(arithmetic)?, l)
+    fn sub(self, other: Q) -> Result<Q> {
+        let common = gcd(self.d, other.d).max(1);
+        let lcm = (self.d / common)
+            .checked_mul(other.d)
+            .ok_or_else(arithmetic)?;
+        let left = self.n.checked_mul(lcm / self.d).ok_or_else(arithmetic)?;
+        let right = other.n.checked_mul(lcm / other.d).ok_or_else(arithmetic)?;
+        Q::new(left.checked_sub(right).ok_or_else(arithmetic)?, lcm)
     }
 
     fn add(self, o: Q) -> Result<Q> {
@@ -246,6 +248,15 @@ pub(super) const METHOD: &str = "exact linear programming (rational simplex) ove
 additive relation of the table, counts at least 0; protected when the interval holds a whole \
 value other than the true one";
 
+/// The root of `i` in the union-find forest `c`.
+fn find(c: &mut [usize], mut i: usize) -> usize {
+    while c[i] != i {
+        c[i] = c[c[i]];
+        i = c[i];
+    }
+    i
+}
+
 /// Audits `withheld` (one flag per cell of `grid`): the interval of every withheld cell.
 /// `row_of[cell]` is the cell's row in the published table.
 pub(super) fn audit(grid: &Grid, withheld: &[bool], row_of: &[usize]) -> Result<Audit> {
@@ -276,13 +287,6 @@ pub(super) fn audit(grid: &Grid, withheld: &[bool], row_of: &[usize]) -> Result<
         }
     }
     let mut component: Vec<usize> = (0..vars.len()).collect();
-    fn find(c: &mut [usize], mut i: usize) -> usize {
-        while c[i] != i {
-            c[i] = c[c[i]];
-            i = c[i];
-        }
-        i
-    }
     for (coef, _) in &equations {
         for w in coef.windows(2) {
             let (a, b) = (find(&mut component, w[0].0), find(&mut component, w[1].0));

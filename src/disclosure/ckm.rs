@@ -1,4 +1,4 @@
-//! Cell-key perturbation as ONS's `cell-key-perturbation` package (PyPI, 3.1.0) does it: a
+//! Cell-key perturbation as ONS's `cell-key-perturbation` package (`PyPI`, 3.1.0) does it: a
 //! cell's key is the sum of its records' keys modulo one more than the ptable's largest `ckey`;
 //! its perturbation cell value (`pcv`) is its count up to 750, and `(count - 1) mod 250 + 501`
 //! above (the ptable's rows 501 to 750 reused); the perturbation is the ptable's `pvalue` at

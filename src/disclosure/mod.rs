@@ -542,7 +542,7 @@ fn suppress(
             .filter(|&c| !withheld[c] && grid.cells[c].count > 0)
             .min_by_key(|&c| rank(c))
     };
-    let mut withhold = |withheld: &mut [bool], c: usize| {
+    let mut secondary = |withheld: &mut [bool], c: usize| {
         withheld[c] = true;
         cells[c] = (None, Some(Symbol::C), CellStatus::Secondary);
     };
@@ -554,7 +554,7 @@ fn suppress(
             for r in 0..grid.relations.len() {
                 if members(r).filter(|&c| withheld[c]).count() == 1 {
                     if let Some(c) = best_in(&withheld, r) {
-                        withhold(&mut withheld, c);
+                        secondary(&mut withheld, c);
                         changed = true;
                     }
                 }
@@ -575,7 +575,7 @@ fn suppress(
             .filter_map(|&r| best_in(&withheld, r))
             .min_by_key(|&c| rank(c));
         match more {
-            Some(c) => withhold(&mut withheld, c),
+            Some(c) => secondary(&mut withheld, c),
             None => {
                 return Err(policy_error(
                     "secondary suppression cannot protect every withheld cell of this table: \

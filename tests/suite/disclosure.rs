@@ -4,6 +4,7 @@
 use crate::cli::{run, stderr, stdout};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use wm_ethnicity::{
     Aggregator, CountTable, DisclosurePolicy, Level, Node, PublishedTable, RowKind, audit,
@@ -46,6 +47,50 @@ fn members(t: &PublishedTable, base: &[usize]) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// Tries every value of the hidden base cells from the `k`th on, calling `on_solution` for every
+/// filling that meets `checks`; false when the budget ran out.
+#[allow(clippy::too_many_arguments)]
+fn go(
+    k: usize,
+    hidden: &[usize],
+    bounds: &HashMap<usize, u64>,
+    checks: &[(Vec<usize>, i64)],
+    value: &mut HashMap<usize, u64>,
+    budget: &mut u64,
+    on_solution: &mut dyn FnMut(&HashMap<usize, u64>),
+) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    // Prune: no published row may be exceeded; a fully assigned one must be met.
+    for (h, left) in checks {
+        let mut sum = 0i64;
+        let mut all = true;
+        for b in h {
+            match value.get(b) {
+                Some(&v) => sum += i64::try_from(v).unwrap(),
+                None => all = false,
+            }
+        }
+        if sum > *left || (all && sum != *left) {
+            return true;
+        }
+    }
+    if k == hidden.len() {
+        on_solution(value);
+        return true;
+    }
+    for v in 0..=bounds[&hidden[k]] {
+        value.insert(hidden[k], v);
+        if !go(k + 1, hidden, bounds, checks, value, budget, on_solution) {
+            return false;
+        }
+    }
+    value.remove(&hidden[k]);
+    true
+}
+
 /// For every withheld row, whether an attacker enumerating every filling of the withheld base
 /// cells with whole counts (each at most `bound`) consistent with the published rows finds
 /// only one value for it. `None` when the search is too large.
@@ -72,7 +117,7 @@ fn brute_force(t: &PublishedTable, truth: &[u64], bound: u64) -> Option<HashMap<
                 .collect();
             if !h.is_empty() {
                 let rest: u64 = m.iter().filter_map(|b| known.get(b)).sum();
-                checks.push((h, v as i64 - rest as i64));
+                checks.push((h, i64::try_from(v).unwrap() - i64::try_from(rest).unwrap()));
             }
         }
     }
@@ -93,47 +138,6 @@ fn brute_force(t: &PublishedTable, truth: &[u64], bound: u64) -> Option<HashMap<
             (b, least.unwrap_or(bound))
         })
         .collect();
-    #[allow(clippy::too_many_arguments)]
-    fn go(
-        k: usize,
-        hidden: &[usize],
-        bounds: &HashMap<usize, u64>,
-        checks: &[(Vec<usize>, i64)],
-        value: &mut HashMap<usize, u64>,
-        budget: &mut u64,
-        on_solution: &mut dyn FnMut(&HashMap<usize, u64>),
-    ) -> bool {
-        if *budget == 0 {
-            return false;
-        }
-        *budget -= 1;
-        // Prune: no published row may be exceeded; a fully assigned one must be met.
-        for (h, left) in checks {
-            let mut sum = 0i64;
-            let mut all = true;
-            for b in h {
-                match value.get(b) {
-                    Some(&v) => sum += v as i64,
-                    None => all = false,
-                }
-            }
-            if sum > *left || (all && sum != *left) {
-                return true;
-            }
-        }
-        if k == hidden.len() {
-            on_solution(value);
-            return true;
-        }
-        for v in 0..=bounds[&hidden[k]] {
-            value.insert(hidden[k], v);
-            if !go(k + 1, hidden, bounds, checks, value, budget, on_solution) {
-                return false;
-            }
-        }
-        value.remove(&hidden[k]);
-        true
-    }
     let complete = go(
         0,
         &hidden,
@@ -474,7 +478,7 @@ impl Lcg {
     }
 }
 
-/// Microdata: council, category, group, record_key; skewed so that there are small and large
+/// Microdata: `council`, `category`, `group`, `record_key`; skewed so that there are small and large
 /// cells.
 fn microdata(records: usize) -> String {
     let nodes: [(&str, u64); 9] = [
@@ -492,7 +496,7 @@ fn microdata(records: usize) -> String {
     let mut rng = Lcg(2025);
     let mut s = String::from("council,category,group,record_key\n");
     for _ in 0..records {
-        let council = ["Birmingham", "Coventry", "Dudley"][rng.next(3) as usize];
+        let council = ["Birmingham", "Coventry", "Dudley"][usize::try_from(rng.next(3)).unwrap()];
         let mut w = rng.next(weight);
         let node = nodes
             .iter()
@@ -508,7 +512,7 @@ fn microdata(records: usize) -> String {
             .0;
         let n = Node::from_code(node).unwrap();
         let group = n.group().map_or(node, |g| g.code());
-        s.push_str(&format!("{council},{node},{group},{}\n", rng.next(256)));
+        writeln!(s, "{council},{node},{group},{}", rng.next(256)).unwrap();
     }
     s
 }
@@ -520,7 +524,7 @@ fn keyed_ptable() -> String {
     for pcv in 1..=750i64 {
         for ckey in 0..=255i64 {
             let p = ((ckey * 7 + pcv * 3) % 5 - 2).max(-pcv);
-            s.push_str(&format!("{pcv},{ckey},{p}\n"));
+            writeln!(s, "{pcv},{ckey},{p}").unwrap();
         }
     }
     s
@@ -629,7 +633,9 @@ fn compare(python: &Path, dir: &Path, ptable: &Path, threshold: i64) -> (usize, 
     (compared, perturbed, withheld)
 }
 
+/// Prints how many cells were compared (and the skip, when `PyPI` cannot be reached).
 #[test]
+#[allow(clippy::print_stderr)]
 fn ons_ckm_reproduces_the_cell_key_perturbation_package() {
     let python = match ckm_python() {
         Ok(p) => p,
