@@ -52,6 +52,14 @@ fn add(a: Option<u64>, b: Option<u64>) -> Result<Option<u64>> {
     }
 }
 
+/// The combination `c` summed over the dimensions whose bit is set in `mask`.
+fn summed(c: &[Option<String>], mask: usize) -> Vec<Option<String>> {
+    c.iter()
+        .enumerate()
+        .map(|(i, v)| if mask >> i & 1 == 1 { None } else { v.clone() })
+        .collect()
+}
+
 impl Grid {
     /// The grid of `table`.
     pub fn of(table: &CountTable) -> Result<Grid> {
@@ -72,11 +80,7 @@ impl Grid {
         let mut margins: Vec<Vec<Option<String>>> = Vec::new();
         for c in &base {
             for mask in 1..(1usize << dims) {
-                let m: Vec<Option<String>> = c
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| if mask >> i & 1 == 1 { None } else { v.clone() })
-                    .collect();
+                let m = summed(c, mask);
                 if !index.contains_key(&m) {
                     index.insert(m.clone(), usize::MAX);
                     margins.push(m);
@@ -100,11 +104,7 @@ impl Grid {
             let key = Key::Cell(r.placement, r.code);
             let keys = if keyed { r.record_keys } else { None };
             for mask in 0..(1usize << dims) {
-                let m: Vec<Option<String>> = c
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| if mask >> i & 1 == 1 { None } else { v.clone() })
-                    .collect();
+                let m = summed(&c, mask);
                 let e = sums[index[&m]].entry(key).or_insert((0, keys.map(|_| 0)));
                 e.0 = e.0.checked_add(r.count).ok_or_else(overflow)?;
                 e.1 = add(e.1, keys)?;

@@ -344,21 +344,30 @@ impl<W: Write> FindingsWriter for CsvFindings<W> {
     }
 }
 
+/// A CSV writer whose header row, written now, is the `dimensions` then `columns`.
+fn table_writer<W: Write>(
+    w: W,
+    dimensions: &[String],
+    columns: &[&str],
+) -> std::io::Result<csv::Writer<W>> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record(
+        dimensions
+            .iter()
+            .map(String::as_str)
+            .chain(columns.iter().copied()),
+    )
+    .map_err(csv_io)?;
+    Ok(w)
+}
+
 /// The columns of a count table as CSV.
 pub const TABLE_COLUMNS: [&str; 5] = ["code", "label", "level", "count", "placement"];
 
 /// Writes a count table as CSV: its dimensions (`--group-by` columns) first under their
 /// headers, then [`TABLE_COLUMNS`].
 pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(w);
-    w.write_record(
-        table
-            .dimensions
-            .iter()
-            .map(String::as_str)
-            .chain(TABLE_COLUMNS),
-    )
-    .map_err(csv_io)?;
+    let mut w = table_writer(w, &table.dimensions, &TABLE_COLUMNS)?;
     for r in &table.rows {
         let count = r.count.to_string();
         w.write_record(r.by.iter().map(|(_, v)| v.as_str()).chain([
@@ -389,15 +398,7 @@ pub const PUBLISHED_COLUMNS: [&str; 7] = [
 /// Writes a table published under a disclosure policy as CSV: its dimensions first, then
 /// [`PUBLISHED_COLUMNS`]; a withheld count is its GSS symbol. The policy goes with the summary.
 pub(super) fn write_published<W: Write>(w: W, table: &PublishedTable) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(w);
-    w.write_record(
-        table
-            .dimensions
-            .iter()
-            .map(String::as_str)
-            .chain(PUBLISHED_COLUMNS),
-    )
-    .map_err(csv_io)?;
+    let mut w = table_writer(w, &table.dimensions, &PUBLISHED_COLUMNS)?;
     for r in &table.rows {
         let count = match (r.count, r.symbol) {
             (Some(n), _) => n.to_string(),
