@@ -13,7 +13,7 @@
 //!   counts no one, so there is no one in it to identify (what a 0 tells about a whole group of
 //!   people, attribute disclosure, is not what this policy protects). Then secondary
 //!   suppression: while some relation `whole = sum of parts` has exactly one withheld cell, the
-//!   smallest non-zero published cell of that relation is withheld too (cells of the table
+//!   smallest non-zero published cell of that relation (a 0 when it has no other) is withheld too (cells of the table
 //!   before subtotals, subtotals before totals, finer margins before coarser); then the audit
 //!   ([`Audit`]) runs, and while it finds a withheld cell an attacker can compute exactly, one
 //!   more cell of a relation holding it is withheld and the whole repeats. Totals are kept
@@ -537,10 +537,14 @@ fn suppress(
         let (whole, parts) = &grid.relations[r];
         std::iter::once(*whole).chain(parts.iter().copied())
     };
+    // A non-zero cell if the relation has one; a 0 only when it has no other (withholding
+    // every cell of the relations protects them all, so this always ends).
     let best_in = |withheld: &[bool], r: usize| {
-        members(r)
-            .filter(|&c| !withheld[c] && grid.cells[c].count > 0)
+        let open = || members(r).filter(|&c| !withheld[c]);
+        open()
+            .filter(|&c| grid.cells[c].count > 0)
             .min_by_key(|&c| rank(c))
+            .or_else(|| open().min_by_key(|&c| rank(c)))
     };
     let mut secondary = |withheld: &mut [bool], c: usize| {
         withheld[c] = true;

@@ -675,3 +675,30 @@ fn ons_ckm_reproduces_the_cell_key_perturbation_package() {
         "{n} {perturbed} {withheld}"
     );
 }
+
+#[test]
+fn rates_of_withheld_counts_are_withheld() {
+    // Numerator: Pakistani 3 (withheld under suppress:10, with a secondary), White British 20.
+    let mut num = vec![0; NODES.len()];
+    num[0] = 30;
+    num[1] = 3;
+    num[4] = 20;
+    let mut den = vec![0; NODES.len()];
+    den[0] = 60;
+    den[1] = 50;
+    den[4] = 100;
+    let policy = DisclosurePolicy::Suppress { threshold: 10 };
+    let (n, d) = (
+        policy.apply(&table(0, &num)).unwrap(),
+        policy.apply(&table(0, &den)).unwrap(),
+    );
+    let reference = Node::from_code("white.british").unwrap();
+    let rows = wm_ethnicity::published_rates(&n, &d, wm_ethnicity::RateKind::Proportion, reference)
+        .unwrap();
+    let row = |code: &str| rows.iter().find(|r| r.code.code() == code).unwrap();
+    let pakistani = row("asian.pakistani");
+    assert_eq!(pakistani.symbol, Some(wm_ethnicity::Symbol::C));
+    assert!(pakistani.rate.is_none());
+    let british = row("white.british").rate.as_ref().unwrap();
+    assert_eq!(british.value, Some(0.2));
+}
