@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where a count ended up relative to the level asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Placement {
     /// At the level asked.
@@ -84,6 +84,11 @@ pub struct CountRow {
     pub count: u64,
     /// Whether it is at the level asked.
     pub placement: Placement,
+    /// The sum of the record keys of the records counted here, when the aggregate was made
+    /// with record keys ([`Aggregator::with_record_keys`]): what cell-key perturbation needs.
+    /// Never written out: a cell key and the ptable give the perturbation away.
+    #[serde(skip)]
+    pub record_keys: Option<u64>,
 }
 
 /// A cell of a table: its combination of dimensions and its node.
@@ -229,7 +234,9 @@ pub struct Aggregator {
     dimensions: Vec<String>,
     /// Counts by node, per combination of dimension values (the key: each value's byte length
     /// as 4 bytes, then the value, so that no two combinations share a key).
-    cells: HashMap<Box<[u8]>, BTreeMap<Node, u64>, Fx>,
+    cells: HashMap<Box<[u8]>, BTreeMap<Node, Tally>, Fx>,
+    /// Whether every record brings a record key ([`Aggregator::with_record_keys`]).
+    keyed: bool,
     key: Vec<u8>,
     input_rows: u64,
     rejected_rows: u64,
@@ -237,6 +244,13 @@ pub struct Aggregator {
     rejected_total: u64,
     most_likely_total: u64,
     observed_total: u64,
+}
+
+/// A cell's count and the sum of its records' keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    count: u64,
+    keys: u64,
 }
 
 fn overflow() -> Error {
@@ -275,6 +289,7 @@ impl Aggregator {
             to,
             dimensions,
             cells: HashMap::default(),
+            keyed: false,
             key: Vec::new(),
             input_rows: 0,
             rejected_rows: 0,
@@ -283,6 +298,16 @@ impl Aggregator {
             most_likely_total: 0,
             observed_total: 0,
         })
+    }
+
+    /// The same aggregate of records, each bringing a record key (a whole number, random per
+    /// record, kept with the record: ONS cell-key perturbation). Every cell then carries the sum
+    /// of its records' keys ([`CountRow::record_keys`]); records are added one at a time with
+    /// [`Aggregator::add_keyed`].
+    #[must_use]
+    pub fn with_record_keys(mut self) -> Aggregator {
+        self.keyed = true;
+        self
     }
 
     /// The level asked.
@@ -308,11 +333,42 @@ impl Aggregator {
         converted: &Converted,
         count: u64,
     ) -> Result<()> {
-        self.add_placed(by, &Placed::of(converted.clone()), count)
+        self.add_placed(by, &Placed::of(converted.clone()), count, None)
     }
 
-    fn add_placed<S: AsRef<str>>(&mut self, by: &[S], p: &Placed<'_>, count: u64) -> Result<()> {
-        self.add_node(by, p.node, count)?;
+    /// Places one record with record key `key` for a converted value in the combination `by`,
+    /// in an aggregate made [`with_record_keys`](Aggregator::with_record_keys). Fails as
+    /// [`Aggregator::add_in`], and on an aggregate made without record keys.
+    pub fn add_keyed<S: AsRef<str>>(
+        &mut self,
+        by: &[S],
+        converted: &Converted,
+        key: u64,
+    ) -> Result<()> {
+        self.add_placed(by, &Placed::of(converted.clone()), 1, Some(key))
+    }
+
+    /// Places `count` records of `p` (one with its record key `key`, in a keyed aggregate).
+    fn add_placed<S: AsRef<str>>(
+        &mut self,
+        by: &[S],
+        p: &Placed<'_>,
+        count: u64,
+        key: Option<u64>,
+    ) -> Result<()> {
+        match key {
+            None => self.add_node(by, p.node, count)?,
+            Some(_) if !self.keyed => {
+                return Err(Error::new(
+                    ErrorKind::Input(
+                        "a record key was given to an aggregate made without record keys"
+                            .to_owned(),
+                    ),
+                    Location::default(),
+                ));
+            }
+            Some(k) => self.place(by, p.node, count, k)?,
+        }
         if p.most_likely {
             add(&mut self.most_likely_total, count)?;
         }
@@ -325,6 +381,26 @@ impl Aggregator {
     /// Places `count` at `node` (rolled up to the level asked) in the combination `by`: for
     /// counts already in the standard, such as a census table. Fails as [`Aggregator::add_in`].
     pub fn add_node<S: AsRef<str>>(&mut self, by: &[S], node: Node, count: u64) -> Result<()> {
+        self.unkeyed()?;
+        self.place(by, node, count, 0)
+    }
+
+    /// An error for a count without a record key in an aggregate made with record keys.
+    fn unkeyed(&self) -> Result<()> {
+        if self.keyed {
+            return Err(Error::new(
+                ErrorKind::Input(
+                    "this aggregate counts records with record keys: give each record's key"
+                        .to_owned(),
+                ),
+                Location::default(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Places `count` records whose keys sum to `keys` at `node` in the combination `by`.
+    fn place<S: AsRef<str>>(&mut self, by: &[S], node: Node, count: u64, keys: u64) -> Result<()> {
         if by.len() != self.dimensions.len() {
             return Err(Error::new(
                 ErrorKind::Input(format!(
@@ -348,7 +424,9 @@ impl Aggregator {
             Some(c) => c,
             None => self.cells.entry(self.key.as_slice().into()).or_default(),
         };
-        add(cell.entry(node).or_insert(0), count)?;
+        let tally = cell.entry(node).or_default();
+        add(&mut tally.count, count)?;
+        add(&mut tally.keys, keys)?;
         self.input_rows += 1;
         Ok(())
     }
@@ -366,7 +444,7 @@ impl Aggregator {
 
     /// The table.
     pub fn finish(self) -> CountTable {
-        let mut cells: Vec<(Vec<String>, BTreeMap<Node, u64>)> = self
+        let mut cells: Vec<(Vec<String>, BTreeMap<Node, Tally>)> = self
             .cells
             .into_iter()
             .map(|(k, v)| (split_key(&k), v))
@@ -384,7 +462,7 @@ impl Aggregator {
                 .cloned()
                 .zip(values.iter().cloned())
                 .collect();
-            table_rows(self.to, &by, counts, &mut rows);
+            table_rows(self.to, &by, counts, self.keyed, &mut rows);
         }
         // Each total is a sum of counts already summed without overflow into input_total.
         let sum = |p: Option<Placement>| {
@@ -428,7 +506,8 @@ fn split_key(mut key: &[u8]) -> Vec<String> {
 fn table_rows(
     to: Level,
     by: &[(String, String)],
-    counts: &BTreeMap<Node, u64>,
+    counts: &BTreeMap<Node, Tally>,
+    keyed: bool,
     rows: &mut Vec<CountRow>,
 ) {
     let placement = |n: Node| {
@@ -440,20 +519,21 @@ fn table_rows(
             Placement::Coarser
         }
     };
-    let row = |n: Node, count: u64| CountRow {
+    let row = |n: Node, t: Tally| CountRow {
         by: by.to_vec(),
         code: n,
         label: n.label(),
         level: n.level(),
-        count,
+        count: t.count,
         placement: placement(n),
+        record_keys: keyed.then_some(t.keys),
     };
-    let get = |n: Node| counts.get(&n).copied().unwrap_or(0);
+    let get = |n: Node| counts.get(&n).copied().unwrap_or_default();
     if to == Level::Detailed {
         rows.extend(
             counts
                 .iter()
-                .filter(|(n, c)| placement(**n) == Placement::AsAsked && **c > 0)
+                .filter(|(n, c)| placement(**n) == Placement::AsAsked && c.count > 0)
                 .map(|(n, c)| row(*n, *c)),
         );
     } else {
@@ -466,7 +546,7 @@ fn table_rows(
     rows.extend(
         counts
             .iter()
-            .filter(|(n, c)| placement(**n) == Placement::Coarser && **c > 0)
+            .filter(|(n, c)| placement(**n) == Placement::Coarser && c.count > 0)
             .map(|(n, c)| row(*n, *c)),
     );
     rows.extend(
@@ -528,6 +608,10 @@ pub struct AggregatePlan {
     /// The column holding each row's count; `None` counts every row as 1 (a table of records,
     /// such as the output of `convert`).
     pub count_column: Option<String>,
+    /// The column holding each record's record key (a whole number of zero or more), for
+    /// cell-key perturbation: records only (no `count_column`), into an aggregator made
+    /// [`with_record_keys`](Aggregator::with_record_keys).
+    pub record_key_column: Option<String>,
     /// Other characteristics read through their classifications: a dimension named as a
     /// characteristic's output column (`wm_sex`, `wm_age_band`, ...) that is not a column of the
     /// table takes each row's standard value, so `M`, `1` and `Male` from different sources
@@ -570,10 +654,24 @@ pub fn aggregate_stream(
     let name = table.name().to_owned();
     let missing = |e| StreamError::Read(table.explain_missing(e));
     let converter = plan.converter(registry, synonyms, &table)?;
-    let count = match &plan.count_column {
-        Some(c) => Some(column_index(table.header(), c, &name).map_err(missing)?),
-        None => None,
+    let column = |c: &Option<String>| match c {
+        Some(c) => column_index(table.header(), c, &name)
+            .map(Some)
+            .map_err(missing),
+        None => Ok(None),
     };
+    let count = column(&plan.count_column)?;
+    let record_key = column(&plan.record_key_column)?;
+    if record_key.is_some() && count.is_some() {
+        return Err(StreamError::Read(Error::new(
+            ErrorKind::Input(
+                "record keys belong to records: give --record-key-column or --count-column, \
+                 not both"
+                    .to_owned(),
+            ),
+            Location::file(&name),
+        )));
+    }
     let carried = converter.characteristics();
     let dims = agg
         .dimensions()
@@ -591,6 +689,7 @@ pub fn aggregate_stream(
         .map_err(StreamError::Read)?;
     let mut read = converter.columns_read();
     read.extend(count);
+    read.extend(record_key);
     read.extend(dims.iter().filter_map(|d| match d {
         Dimension::Column(i) => Some(*i),
         Dimension::Characteristic(_) => None,
@@ -615,7 +714,20 @@ pub fn aggregate_stream(
                         }
                     }
                 }
-                agg.add_placed(&by, &p, n)
+                let key = record_key
+                    .map(|i| {
+                        parse_record_key(rec.text(i).as_deref().unwrap_or("")).map_err(|why| {
+                            Error::new(
+                                ErrorKind::Input(format!(
+                                    "column `{}`: {why}",
+                                    table_header_name(header, i)
+                                )),
+                                Location::default(),
+                            )
+                        })
+                    })
+                    .transpose();
+                key.and_then(|key| agg.add_placed(&by, &p, n, key))
                     .map_err(|e| StreamError::Read(e.at_line(&name, rec.line())))
             }
             Err((r, n)) => agg
@@ -625,6 +737,26 @@ pub fn aggregate_stream(
         },
     )?;
     Ok(())
+}
+
+/// The header of column `i`.
+fn table_header_name(header: &[String], i: usize) -> &str {
+    header.get(i).map_or("", String::as_str)
+}
+
+/// Reads a record key: a whole number of zero or more. A record without one stops the run:
+/// cell-key perturbation needs every record's key.
+fn parse_record_key(raw: &str) -> std::result::Result<u64, String> {
+    let t = raw.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(k) = t.parse() {
+            return Ok(k);
+        }
+    }
+    Err(format!(
+        "{} is not a record key (a whole number of zero or more, one per record)",
+        shown(raw)
+    ))
 }
 
 /// Where a dimension's value comes from.

@@ -107,6 +107,10 @@ pub enum ErrorKind {
         /// What is wrong, for a person.
         message: String,
     },
+    /// A table cannot be published under its disclosure policy (its audit failed, or the
+    /// policy cannot be applied to it).
+    #[error("{0}")]
+    Disclosure(String),
 }
 
 fn nearest_suffix(nearest: &[String]) -> String {

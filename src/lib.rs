@@ -34,6 +34,7 @@ mod council;
 mod crosswalk;
 mod date;
 mod detect;
+mod disclosure;
 mod error;
 mod io;
 mod multiple;
@@ -114,6 +115,11 @@ pub use detect::{
     detect,
 };
 pub use rates::{CensusArea, RateKind, RateRow, RateTable, census_denominator, rates};
+// Disclosure control.
+pub use disclosure::{
+    Audit, CKM_DEFAULT_THRESHOLD, CellBounds, CellStatus, Disclosure, DisclosurePolicy, Ptable,
+    PublishedRate, PublishedRow, PublishedTable, RowKind, Symbol, Totals, audit, published_rates,
+};
 pub use validate::{
     ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
 };
@@ -121,9 +127,9 @@ pub use validate::{
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
     FindingsWriter, HtmlFindings, JsonFindings, JsonlFindings, OutputEncoding, PERSON_COLUMNS,
-    POSITION_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS, RecordFormat,
-    RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings, TextRejects,
-    check_position_columns, read_as, thousands, write_persons_csv,
+    POSITION_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
+    RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings,
+    TextRejects, check_position_columns, read_as, thousands, write_persons_csv,
 };
 
 /// The README's examples, compiled and run as doctests.

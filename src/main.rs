@@ -33,7 +33,7 @@ enum Command {
     /// Convert records (codes or free text) into the standard, or into another scheme.
     Convert(cli::convert::ConvertArgs),
     /// Re-count a table of counts by code or label per node of the standard.
-    Aggregate(cli::aggregate::AggregateArgs),
+    Aggregate(Box<cli::aggregate::AggregateArgs>),
     /// Which scheme could have produced a column: every scheme ranked by the values it explains.
     Detect(cli::detect::DetectArgs),
 }

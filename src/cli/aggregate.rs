@@ -17,8 +17,9 @@ use wm_ethnicity::{
     DEFAULT_PRIORITY, MultipleCounter, PersonCount, Priority, RejectSink, persons_stream,
     write_persons_csv,
 };
+use wm_ethnicity::{DisclosurePolicy, PUBLISHED_COLUMNS, PublishedTable};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
-use wm_ethnicity::{RejectWriter, TABLE_COLUMNS, TableFormat, TextRejects};
+use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
 
 /// Flags of `aggregate`.
 #[derive(Args, Debug)]
@@ -26,7 +27,10 @@ use wm_ethnicity::{RejectWriter, TABLE_COLUMNS, TableFormat, TextRejects};
     after_help = "Totals are preserved exactly: input total = output total + rejected \
 total. A count that cannot be placed as finely as asked stays at the level it has \
 (placement `coarser`); residual values are kept apart (placement `residual`).\n\
-Exit status: 0 every row placed, 1 some rows rejected, 2 could not aggregate.\n\
+With --disclosure the table is published under a policy (none, suppress:N, round:N, \
+nhs-secondary-care, ons-ckm:PTABLE) with its subtotals, totals and margins; a table whose \
+suppression audit fails is not written.\n\
+Exit status: 0 every row placed, 1 some rows rejected, 2 could not aggregate (or publish).\n\
 See docs/convert.md."
 )]
 #[command(mut_arg("column", |a| a.alias("code-column")))]
@@ -46,6 +50,14 @@ pub struct AggregateArgs {
     /// The header of the column holding counts; without it every row counts 1.
     #[arg(long = "count-column")]
     count_column: Option<String>,
+    /// The column of each record's record key (a whole number, random per record), for
+    /// `--disclosure ons-ckm:PTABLE`; records only (not with --count-column).
+    #[arg(long = "record-key-column", value_name = "COLUMN")]
+    record_key_column: Option<String>,
+    /// Publish the table under a disclosure policy: none, suppress:N, round:N,
+    /// nhs-secondary-care, ons-ckm:PTABLE or ons-ckm:THRESHOLD:PTABLE (see docs/convert.md).
+    #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
+    disclosure: Option<DisclosurePolicy>,
     /// The level to count at.
     #[arg(long, value_parser = args::count_level())]
     to: Level,
@@ -92,6 +104,10 @@ pub struct AggregateArgs {
     input: args::InputArgs,
 }
 
+fn parse_policy(text: &str) -> Result<DisclosurePolicy, String> {
+    DisclosurePolicy::parse(text).map_err(|e| e.to_string())
+}
+
 /// The plan from the flags.
 fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
     let (column, by) = match (&args.coded.column, &args.label_column) {
@@ -109,6 +125,7 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
         policy: args.policy.policy,
         count_column: args.count_column.clone(),
         characteristics: args.characteristics.characteristics.clone(),
+        record_key_column: args.record_key_column.clone(),
     })
 }
 
@@ -197,11 +214,11 @@ impl RateArgs {
 /// The --group-by columns, each once, none named as an output column.
 fn dimensions(group_by: &[String]) -> anyhow::Result<Vec<String>> {
     for (i, d) in group_by.iter().enumerate() {
-        if TABLE_COLUMNS.contains(&d.as_str()) {
+        if PUBLISHED_COLUMNS.contains(&d.as_str()) {
             anyhow::bail!(
                 "--group-by {d}: the output has a column `{d}` of its own ({}); rename the input \
                  column first",
-                TABLE_COLUMNS.join(", ")
+                PUBLISHED_COLUMNS.join(", ")
             );
         }
         if group_by[..i].contains(d) {
@@ -251,7 +268,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     };
     let mut dims = args.group_by.clone();
     dims.extend(args.rates.rate_outcome.iter().cloned());
-    let mut agg = Aggregator::by(args.to, dimensions(&dims)?)?;
+    let mut agg = aggregator(args, &dims)?;
     let Some(priority) = Priority::builtin(&args.priority) else {
         anyhow::bail!(
             "--priority {}: no such order (see schema/priorities/)",
@@ -289,14 +306,12 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         return finish_persons(pc, priority, out, rejects_file, (output, rejects));
     }
     let table = agg.finish();
-    if args.rates.wanted() {
-        let rates = args.rates.table(&table)?;
-        args.format
-            .write_rates(&mut out, &names, &args.rates.measure, &rates)
-    } else {
-        args.format.write(&mut out, &names, &table)
-    }
-    .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
+    let published = write_table(args, &mut out, &names, &table).map_err(|e| match e
+        .downcast::<std::io::Error>()
+    {
+        Ok(io) => stream_error(StreamError::Write(io), output, None),
+        Err(e) => e,
+    })?;
     finish_files(out, rejects_file, output, rejects)?;
     let encodings = (out_encoding, rejects_encoding);
     // The summary goes beside the table: to standard output when the table went to a file.
@@ -305,7 +320,13 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(std::io::stderr().lock())
     };
-    summary(&mut to, &names, &table, args, encodings)?;
+    summary(
+        &mut to,
+        &names,
+        (&table, published.as_ref()),
+        args,
+        encodings,
+    )?;
     Ok(if table.rejected_rows == 0 {
         ExitCode::SUCCESS
     } else {
@@ -363,10 +384,63 @@ fn finish_files(
     Ok(())
 }
 
+/// The aggregator the flags ask for: its dimensions, and record keys for `ons-ckm`.
+fn aggregator(args: &AggregateArgs, dims: &[String]) -> anyhow::Result<Aggregator> {
+    let agg = Aggregator::by(args.to, dimensions(dims)?)?;
+    if args.record_key_column.is_none() {
+        return Ok(agg);
+    }
+    if !matches!(args.disclosure, Some(DisclosurePolicy::OnsCkm(_))) {
+        anyhow::bail!("--record-key-column is for --disclosure ons-ckm:PTABLE");
+    }
+    Ok(agg.with_record_keys())
+}
+
+/// Writes the table (counts, counts published under --disclosure, or rates) to `out`; hands back
+/// the published table for the summary. An audit that fails stops the run before any byte.
+fn write_table(
+    args: &AggregateArgs,
+    out: &mut EncodingWriter<Destination>,
+    names: &[String],
+    table: &CountTable,
+) -> anyhow::Result<Option<PublishedTable>> {
+    if args.rates.wanted() && args.disclosure.is_some() {
+        anyhow::bail!(
+            "--disclosure with rates is not built yet: publish the counts under the policy, or \
+             the rates without one"
+        );
+    }
+    let published = publish(args, table)?;
+    if args.rates.wanted() {
+        let rates = args.rates.table(table)?;
+        args.format
+            .write_rates(&mut *out, names, &args.rates.measure, &rates)?;
+    } else {
+        match &published {
+            Some(p) => args.format.write_published(&mut *out, names, p)?,
+            None => args.format.write(&mut *out, names, table)?,
+        }
+    }
+    Ok(published)
+}
+
+/// The table published under --disclosure: an audit that fails stops the run before anything
+/// is written.
+fn publish(args: &AggregateArgs, table: &CountTable) -> anyhow::Result<Option<PublishedTable>> {
+    args.disclosure
+        .as_ref()
+        .map(|policy| {
+            policy
+                .apply(table)
+                .map_err(|e| anyhow::anyhow!("the table is not written: {e}"))
+        })
+        .transpose()
+}
+
 fn summary(
     out: &mut dyn Write,
     names: &[String],
-    t: &CountTable,
+    (t, published): (&CountTable, Option<&PublishedTable>),
     args: &AggregateArgs,
     encodings: (OutputEncoding, OutputEncoding),
 ) -> std::io::Result<()> {
@@ -429,6 +503,9 @@ fn summary(
             k(t.observed_total)
         )?;
     }
+    if let Some(p) = published {
+        disclosure_summary(out, p)?;
+    }
     if let Some(p) = args.output.path() {
         writeln!(
             out,
@@ -443,6 +520,53 @@ fn summary(
             "  rejects:       {} ({})",
             p.display(),
             encodings.1.title()
+        )?;
+    }
+    Ok(())
+}
+
+/// The summary's lines about the disclosure policy and its audit (the figures above them are
+/// the exact ones, for the person running the tool, not for publication).
+fn disclosure_summary(out: &mut dyn Write, table: &PublishedTable) -> std::io::Result<()> {
+    let d = &table.disclosure;
+    let k = thousands;
+    writeln!(out, "  disclosure:    {}: {}", d.policy, d.description)?;
+    writeln!(
+        out,
+        "  published:     {} cells with subtotals, totals and margins; withheld {} primary + {} \
+         secondary (c); totals {}",
+        k(table.rows.len() as u64),
+        k(d.primary),
+        k(d.secondary),
+        d.totals_note
+    )?;
+    if let Some(a) = &d.audit {
+        let narrowest = match a.narrowest() {
+            Some((cell, width)) => {
+                let row = &table.rows[cell.row];
+                let by: Vec<String> = row
+                    .by
+                    .iter()
+                    .map(|(name, value)| format!("{name}={value}"))
+                    .collect();
+                format!(
+                    "; narrowest interval an attacker gets: width {width} ({} {}{})",
+                    row.code.map_or("total", |n| n.code()),
+                    row.kind.name(),
+                    if by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", by.join(", "))
+                    }
+                )
+            }
+            None if a.cells.is_empty() => String::new(),
+            None => "; every interval is unbounded".to_owned(),
+        };
+        writeln!(
+            out,
+            "  audit:         passed: none of {} withheld cells can be worked out exactly{narrowest}",
+            k(a.cells.len() as u64)
         )?;
     }
     Ok(())

@@ -5,6 +5,7 @@ use super::records::{POSITION_COLUMNS, Positions, invalid_input};
 use super::{FindingsWriter, RecordLayout};
 use crate::aggregate::CountTable;
 use crate::convert::{RejectSink, Rejected};
+use crate::disclosure::PublishedTable;
 use crate::io;
 use crate::rates::RateTable;
 use crate::text::cell_safe;
@@ -348,21 +349,30 @@ impl<W: Write> FindingsWriter for CsvFindings<W> {
     }
 }
 
+/// A CSV writer whose header row, written now, is the `dimensions` then `columns`.
+fn table_writer<W: Write>(
+    w: W,
+    dimensions: &[String],
+    columns: &[&str],
+) -> std::io::Result<csv::Writer<W>> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record(
+        dimensions
+            .iter()
+            .map(String::as_str)
+            .chain(columns.iter().copied()),
+    )
+    .map_err(csv_io)?;
+    Ok(w)
+}
+
 /// The columns of a count table as CSV.
 pub const TABLE_COLUMNS: [&str; 5] = ["code", "label", "level", "count", "placement"];
 
 /// Writes a count table as CSV: its dimensions (`--group-by` columns) first under their
 /// headers, then [`TABLE_COLUMNS`].
 pub(super) fn write_table<W: Write>(w: W, table: &CountTable) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(w);
-    w.write_record(
-        table
-            .dimensions
-            .iter()
-            .map(String::as_str)
-            .chain(TABLE_COLUMNS),
-    )
-    .map_err(csv_io)?;
+    let mut w = table_writer(w, &table.dimensions, &TABLE_COLUMNS)?;
     for r in &table.rows {
         let count = r.count.to_string();
         w.write_record(r.by.iter().map(|(_, v)| v.as_str()).chain([
@@ -398,15 +408,7 @@ pub const RATE_COLUMNS: [&str; 14] = [
 /// Writes a rate table as CSV: its dimensions first, then [`RATE_COLUMNS`]; a value that cannot
 /// be computed (no denominator, no events to compare) is empty.
 pub(super) fn write_rates<W: Write>(w: W, measure: &str, table: &RateTable) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(w);
-    w.write_record(
-        table
-            .dimensions
-            .iter()
-            .map(String::as_str)
-            .chain(RATE_COLUMNS),
-    )
-    .map_err(csv_io)?;
+    let mut w = table_writer(w, &table.dimensions, &RATE_COLUMNS)?;
     let num = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.6}"));
     for r in &table.rows {
         let cells = [
@@ -430,6 +432,49 @@ pub(super) fn write_rates<W: Write>(w: W, measure: &str, table: &RateTable) -> s
                 .map(|(_, v)| v.as_str())
                 .chain(cells.iter().map(String::as_str)),
         )
+        .map_err(csv_io)?;
+    }
+    w.flush()
+}
+
+/// The columns of a published table as CSV (after its dimensions): [`TABLE_COLUMNS`], then
+/// `status` (why each count is what it is) and `margin` (the dimensions a row sums over, `+`
+/// between them; their columns say `Total`).
+pub const PUBLISHED_COLUMNS: [&str; 7] = [
+    "code",
+    "label",
+    "level",
+    "count",
+    "placement",
+    "status",
+    "margin",
+];
+
+/// Writes a table published under a disclosure policy as CSV: its dimensions first, then
+/// [`PUBLISHED_COLUMNS`]; a withheld count is its GSS symbol. The policy goes with the summary.
+pub(super) fn write_published<W: Write>(w: W, table: &PublishedTable) -> std::io::Result<()> {
+    let mut w = table_writer(w, &table.dimensions, &PUBLISHED_COLUMNS)?;
+    for r in &table.rows {
+        let count = match (r.count, r.symbol) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(s)) => s.code().to_owned(),
+            (None, None) => String::new(),
+        };
+        let dims = table.dimensions.iter().map(|d| {
+            r.by.iter()
+                .find(|(k, _)| k == d)
+                .map_or("Total", |(_, v)| v.as_str())
+        });
+        let margin = r.margin.join("+");
+        w.write_record(dims.chain([
+            r.code.map_or("total", |c| c.code()),
+            r.label,
+            r.level.map_or("total", |l| l.name()),
+            &count,
+            r.kind.name(),
+            r.status.name(),
+            &margin,
+        ]))
         .map_err(csv_io)?;
     }
     w.flush()

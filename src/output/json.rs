@@ -2,6 +2,7 @@
 
 use super::{FindingsContext, FindingsWriter};
 use crate::aggregate::CountTable;
+use crate::disclosure::PublishedTable;
 use crate::rates::RateTable;
 use crate::validate::{Finding, Report, Sink};
 use serde::Serialize;
@@ -72,21 +73,36 @@ impl<W: Write> FindingsWriter for JsonFindings<W> {
 }
 
 #[derive(Serialize)]
-struct TableDoc<'a> {
+struct TableDoc<'a, T: Serialize> {
     tool: &'static str,
     version: &'static str,
     files: &'a [String],
     #[serde(flatten)]
-    table: &'a CountTable,
+    table: &'a T,
 }
 
 /// Writes a count table summed from `files` as one JSON document
 /// (`schema/output/aggregate.schema.json`): the rows and every total.
 pub(super) fn write_table<W: Write>(
-    mut w: W,
+    w: W,
     files: &[String],
     table: &CountTable,
 ) -> std::io::Result<()> {
+    write_doc(w, files, table)
+}
+
+/// Writes a table published under a disclosure policy, summed from `files`, as one JSON
+/// document (`schema/output/aggregate.schema.json`): the `disclosure` object (policy, totals,
+/// audit) and the rows; none of the count table's exact totals.
+pub(super) fn write_published<W: Write>(
+    w: W,
+    files: &[String],
+    table: &PublishedTable,
+) -> std::io::Result<()> {
+    write_doc(w, files, table)
+}
+
+fn write_doc<W: Write, T: Serialize>(mut w: W, files: &[String], table: &T) -> std::io::Result<()> {
     let doc = TableDoc {
         tool: TOOL,
         version: VERSION,

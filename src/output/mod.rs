@@ -43,8 +43,8 @@ mod text;
 mod xlsx;
 
 pub use self::csv::{
-    CsvFindings, FINDING_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
-    RejectWriter, TABLE_COLUMNS,
+    CsvFindings, FINDING_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS,
+    REJECT_REASON_COLUMNS, RejectWriter, TABLE_COLUMNS,
 };
 pub use self::encoding::{EncodingWriter, OutputEncoding};
 pub use self::html::HtmlFindings;
@@ -58,6 +58,7 @@ pub use self::xlsx::{MAX_XLSX_FINDINGS, XlsxFindings};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;
+use crate::disclosure::PublishedTable;
 use crate::io;
 use crate::rates::RateTable;
 use crate::spec::ReturnSpec;
@@ -253,6 +254,20 @@ impl TableFormat {
         match self {
             TableFormat::Csv => self::csv::write_rates(w, measure, table),
             TableFormat::Json => json::write_rates(w, files, measure, table),
+        }
+    }
+
+    /// Writes `table`, published under a disclosure policy, as [`TableFormat::write`] writes a
+    /// count table; its dispatch line is `TableFormat::Name => NAME::write_published(..),`.
+    pub fn write_published<W: Write>(
+        self,
+        w: W,
+        files: &[String],
+        table: &PublishedTable,
+    ) -> std::io::Result<()> {
+        match self {
+            TableFormat::Csv => self::csv::write_published(w, table),
+            TableFormat::Json => json::write_published(w, files, table),
         }
     }
 }

@@ -123,6 +123,7 @@ fn a_census_style_table_by_label_with_bad_rows() {
         policy: Policy::Strict,
         count_column: Some("count".into()),
         characteristics: Vec::new(),
+        record_key_column: None,
     };
     let mut agg = Aggregator::new(Level::Category).unwrap();
     let mut rejects = RejectWriter::new(Vec::new()).unwrap();
@@ -324,6 +325,7 @@ proptest! {
             policy: Policy::Strict,
             count_column: Some("n".into()),
             characteristics: Vec::new(),
+            record_key_column: None,
         };
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         aggregate_stream(&mut agg, &Registry::new(), Synonyms::builtin(), table, &plan, &mut rejects).unwrap();

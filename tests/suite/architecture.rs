@@ -22,6 +22,7 @@ const LEVELS: &[&[&str]] = &[
     &["convert", "detect", "validate"],
     &["aggregate"],
     &["rates"],
+    &["disclosure"],
     &["output"],
 ];
 

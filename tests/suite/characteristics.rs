@@ -158,6 +158,7 @@ fn a_cross_tab_by_council_sex_age_band_and_category_matches_an_independent_count
         policy: Policy::Strict,
         count_column: None,
         characteristics,
+        record_key_column: None,
     };
     let dims = ["Council", "wm_sex", "wm_age_band"]
         .map(str::to_owned)

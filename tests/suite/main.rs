@@ -9,6 +9,7 @@ mod codegen;
 mod convert;
 mod data;
 mod detect;
+mod disclosure;
 mod files;
 mod hardening;
 mod laws;
