@@ -733,6 +733,25 @@ impl Profile {
     }
 }
 
+impl ColumnProfile {
+    /// Records placed in a category (detailed ones counted under their category).
+    pub fn in_categories(&self) -> u64 {
+        self.nodes
+            .iter()
+            .filter(|n| n.level == Level::Category)
+            .map(|n| n.count)
+            .sum()
+    }
+
+    /// Records placed in category `c` (or one of its detailed categories).
+    pub fn category_count(&self, c: Category) -> u64 {
+        self.nodes
+            .iter()
+            .find(|n| n.node == Node::Category(c))
+            .map_or(0, |n| n.count)
+    }
+}
+
 #[allow(clippy::cast_precision_loss)]
 fn share(n: u64, total: u64) -> f64 {
     if total == 0 {

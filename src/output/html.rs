@@ -9,7 +9,7 @@ use super::text::{read_as, thousands};
 use super::{FindingsContext, FindingsWriter};
 use crate::census::{CENSUS_2021_SOURCE, Population, census_2021};
 use crate::rules::{RULE_COUNT, Rule, Severity};
-use crate::standard::{Category, Level, Node};
+use crate::standard::{Category, Node};
 use crate::validate::{ColumnProfile, Finding, Report, Sink};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -274,21 +274,11 @@ impl<W: Write> HtmlFindings<'_, W> {
 
 /// The column's categories, beside the council's population when known, largest gaps called out.
 fn categories(page: &mut String, p: &ColumnProfile, pop: Option<&Population>) {
-    let placed: u64 = p
-        .nodes
-        .iter()
-        .filter(|n| n.level == Level::Category)
-        .map(|n| n.count)
-        .sum();
+    let placed = p.in_categories();
     if placed == 0 {
         return;
     }
-    let count = |c: Category| {
-        p.nodes
-            .iter()
-            .find(|n| n.node == Node::Category(c))
-            .map_or(0, |n| n.count)
-    };
+    let count = |c: Category| p.category_count(c);
     page.push_str("<h3>By category</h3>");
     if let Some(pop) = pop {
         let _ = write!(

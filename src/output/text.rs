@@ -6,7 +6,7 @@ use crate::convert::{RejectSink, Rejected};
 use crate::io::InputFormat;
 use crate::rules::Severity;
 use crate::spec::SchemeFrom;
-use crate::standard::{Category, Level, Node};
+use crate::standard::{Category, Node};
 use crate::text::printable;
 use crate::validate::ColumnProfile;
 use crate::validate::{Finding, Report, Sink};
@@ -395,12 +395,7 @@ fn census_comparison(
     pop: &Population,
 ) -> std::io::Result<()> {
     const LISTED: usize = 5;
-    let placed: u64 = p
-        .nodes
-        .iter()
-        .filter(|n| n.level == Level::Category)
-        .map(|n| n.count)
-        .sum();
+    let placed = p.in_categories();
     if placed == 0 {
         return Ok(());
     }
@@ -408,11 +403,7 @@ fn census_comparison(
     let mut rows: Vec<(f64, f64, Category)> = Category::ALL
         .into_iter()
         .map(|c| {
-            let here = p
-                .nodes
-                .iter()
-                .find(|n| n.node == Node::Category(c))
-                .map_or(0, |n| n.count);
+            let here = p.category_count(c);
             (here as f64 / placed as f64, pop.share(c), c)
         })
         .collect();
