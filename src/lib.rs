@@ -36,6 +36,7 @@ mod date;
 mod detect;
 mod disclosure;
 mod error;
+mod evidence;
 mod io;
 mod multiple;
 mod output;
@@ -113,6 +114,10 @@ pub use convert::{
 pub use detect::{
     Candidate, CategoryRef, ColumnValues, Detection, MAX_DISTINCT_VALUES, ValueCount, Verdict,
     detect,
+};
+pub use evidence::{
+    DimensionRole, EVIDENCE_HEAD, EVIDENCE_TAIL, EvidenceInfo, EvidenceMetadata, EvidenceRow,
+    EvidenceTable, Figure, LevelReached, TOTAL, order_key,
 };
 pub use rates::{CensusArea, RateKind, RateRow, RateTable, census_denominator, rates};
 // Disclosure control.

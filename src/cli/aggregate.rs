@@ -12,11 +12,12 @@ use wm_ethnicity::StreamError;
 use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
 use wm_ethnicity::{Category, Group, Node};
-use wm_ethnicity::{CensusArea, RateKind, RateTable, census_2021, census_denominator, rates};
+use wm_ethnicity::{CensusArea, RateKind, census_2021, census_denominator, rates};
 use wm_ethnicity::{
     DEFAULT_PRIORITY, MultipleCounter, PersonCount, Priority, RejectSink, persons_stream,
     write_persons_csv,
 };
+use wm_ethnicity::{DimensionRole, EvidenceInfo, EvidenceTable, published_rates};
 use wm_ethnicity::{DisclosurePolicy, PUBLISHED_COLUMNS, PublishedTable};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
@@ -91,6 +92,17 @@ pub struct AggregateArgs {
     /// With --separator: combinations held by fewer persons pool into `two-or-more`.
     #[arg(long, default_value_t = 10, requires = "separator")]
     combination_threshold: u64,
+    /// Write the table in the publication shape: the download columns of Ethnicity facts and
+    /// figures (measure, ethnicity, time, geography, sex, age, value, numerator, denominator,
+    /// lower, upper...), its order of ethnic groups, parent rows, and the metadata (in the JSON
+    /// document; with the summary for CSV). `--format text` is always in this shape.
+    #[arg(long)]
+    publication: bool,
+    /// In the publication shape, the --group-by column that fills a role column: time,
+    /// geography, sex or age (e.g. `--role time=year --role geography=council`; `wm_sex` and
+    /// `wm_age_band` fill sex and age unless given).
+    #[arg(long = "role", value_name = "ROLE=COLUMN", value_parser = parse_role)]
+    roles: Vec<(DimensionRole, String)>,
     #[command(flatten)]
     output: args::OutputArgs,
     #[command(flatten)]
@@ -102,6 +114,15 @@ pub struct AggregateArgs {
     /// How to read the input.
     #[command(flatten)]
     input: args::InputArgs,
+}
+
+fn parse_role(text: &str) -> Result<(DimensionRole, String), String> {
+    let (role, column) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: give ROLE=COLUMN, e.g. time=year"))?;
+    let role = DimensionRole::from_name(role.trim())
+        .ok_or_else(|| format!("`{role}`: not a role (time, geography, sex, age)"))?;
+    Ok((role, column.trim().to_owned()))
 }
 
 fn parse_policy(text: &str) -> Result<DisclosurePolicy, String> {
@@ -161,9 +182,22 @@ struct RateArgs {
     /// The node the ratios compare with [default: white.british at category, white at group].
     #[arg(long)]
     reference: Option<String>,
-    /// The measure's name, in the output's `measure` column.
-    #[arg(long, default_value = "rate")]
-    measure: String,
+    /// The measure's name, in the output's `measure` column [default: rate, or count for a
+    /// count table in the publication shape].
+    #[arg(long)]
+    measure: Option<String>,
+}
+
+/// The parts of a rate table: the two count tables, the kind of rate, the reference node, and
+/// where the denominators come from (for the metadata).
+struct RateParts {
+    numerator: CountTable,
+    denominator: CountTable,
+    kind: RateKind,
+    reference: Node,
+    source: String,
+    /// True when the denominators are published figures (the census): no policy applies to them.
+    public_denominator: bool,
 }
 
 impl RateArgs {
@@ -173,9 +207,9 @@ impl RateArgs {
             || self.rate_census_column.is_some()
     }
 
-    /// The rate table of `counts` (aggregated with the outcome column as its last dimension,
-    /// when there is one).
-    fn table(&self, counts: &CountTable) -> anyhow::Result<RateTable> {
+    /// The parts of the rate table of `counts` (aggregated with the outcome column as its last
+    /// dimension, when there is one).
+    fn parts(&self, counts: &CountTable) -> anyhow::Result<RateParts> {
         let reference = match (&self.reference, counts.to) {
             (Some(code), _) => Node::from_code(code.trim()).ok_or_else(|| {
                 anyhow::anyhow!(
@@ -188,28 +222,52 @@ impl RateArgs {
         };
         if let Some(outcome) = &self.rate_outcome {
             let values: Vec<&str> = self.rate_value.iter().map(String::as_str).collect();
-            let num = counts.summed_over(outcome, Some(&values))?;
-            let den = counts.summed_over(outcome, None)?;
-            return Ok(rates(&num, &den, RateKind::Proportion, reference)?);
+            return Ok(RateParts {
+                numerator: counts.summed_over(outcome, Some(&values))?,
+                denominator: counts.summed_over(outcome, None)?,
+                kind: RateKind::Proportion,
+                reference,
+                source: format!(
+                    "every row counted; the numerator, the rows whose `{outcome}` is {}",
+                    values.join(" or ")
+                ),
+                public_denominator: false,
+            });
         }
-        let area = match (&self.rate_census, &self.rate_census_column) {
-            (Some(a), _) => CensusArea::Fixed(census_2021(a).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--rate-census {a}: not an area of the Census 2021 baseline (the seven councils, England or Wales)"
+        let (area, source) = match (&self.rate_census, &self.rate_census_column) {
+            (Some(a), _) => {
+                let p = census_2021(a).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--rate-census {a}: not an area of the Census 2021 baseline (the seven councils, England or Wales)"
+                    )
+                })?;
+                (
+                    CensusArea::Fixed(p),
+                    format!("{}, {} ({})", CENSUS_SOURCE, p.area_name, p.area_code),
                 )
-            })?),
-            (None, Some(c)) => CensusArea::Dimension(c),
-            (None, None) => anyhow::bail!("give --rate-outcome, --rate-census or --rate-census-column"),
+            }
+            (None, Some(c)) => (
+                CensusArea::Dimension(c),
+                format!("{CENSUS_SOURCE}, of each row's area (the `{c}` dimension)"),
+            ),
+            (None, None) => {
+                anyhow::bail!("give --rate-outcome, --rate-census or --rate-census-column")
+            }
         };
-        let den = census_denominator(counts, area)?;
-        Ok(rates(
-            counts,
-            &den,
-            RateKind::PerPopulation { per: self.per },
+        Ok(RateParts {
+            numerator: counts.clone(),
+            denominator: census_denominator(counts, area)?,
+            kind: RateKind::PerPopulation { per: self.per },
             reference,
-        )?)
+            source,
+            public_denominator: true,
+        })
     }
 }
+
+/// The census denominators' source, for the metadata (schema/published/SOURCES.md).
+const CENSUS_SOURCE: &str = "Census 2021 TS021 Ethnic group, usual residents (ONS, Nomis bulk \
+download issued 2022-11-29, Open Government Licence v3.0; schema/published/SOURCES.md)";
 
 /// The --group-by columns, each once, none named as an output column.
 fn dimensions(group_by: &[String]) -> anyhow::Result<Vec<String>> {
@@ -396,25 +454,84 @@ fn aggregator(args: &AggregateArgs, dims: &[String]) -> anyhow::Result<Aggregato
     Ok(agg.with_record_keys())
 }
 
-/// Writes the table (counts, counts published under --disclosure, or rates) to `out`; hands back
-/// the published table for the summary. An audit that fails stops the run before any byte.
+/// Writes the table (counts, counts published under --disclosure, rates, or rates worked out
+/// from counts published under --disclosure) to `out`, in the publication shape when asked
+/// (`--publication`, `--format text`, and always for rates under a policy); hands back the
+/// published counts for the summary. An audit that fails stops the run before any byte.
 fn write_table(
     args: &AggregateArgs,
     out: &mut EncodingWriter<Destination>,
     names: &[String],
     table: &CountTable,
 ) -> anyhow::Result<Option<PublishedTable>> {
-    if args.rates.wanted() && args.disclosure.is_some() {
-        anyhow::bail!(
-            "--disclosure with rates is not built yet: publish the counts under the policy, or \
-             the rates without one"
-        );
-    }
-    let published = publish(args, table)?;
+    let shaped = args.publication || args.format == TableFormat::Text;
+    let mut info = EvidenceInfo {
+        files: names.to_vec(),
+        measure: args.rates.measure.clone().unwrap_or_default(),
+        roles: args.roles.clone(),
+        denominators: None,
+        policy: args.disclosure.as_ref().map(|p| {
+            let d = p.description();
+            (p.name(), d, String::new())
+        }),
+    };
     if args.rates.wanted() {
-        let rates = args.rates.table(table)?;
+        let parts = args.rates.parts(table)?;
+        info.denominators = Some(parts.source.clone());
+        if info.measure.is_empty() {
+            "rate".clone_into(&mut info.measure);
+        }
+        let Some(policy) = &args.disclosure else {
+            let t = rates(
+                &parts.numerator,
+                &parts.denominator,
+                parts.kind,
+                parts.reference,
+            )?;
+            if shaped {
+                args.format
+                    .write_evidence(&mut *out, &EvidenceTable::of_rates(&t, &info)?)?;
+            } else {
+                args.format
+                    .write_rates(&mut *out, names, &info.measure, &t)?;
+            }
+            return Ok(None);
+        };
+        let numerator = apply(policy, &parts.numerator)?;
+        let denominator = if parts.public_denominator {
+            DisclosurePolicy::None.apply(&parts.denominator)?
+        } else {
+            apply(policy, &parts.denominator)?
+        };
+        info.policy = Some(policy_of(&numerator));
+        let published = published_rates(&numerator, &denominator, parts.kind, parts.reference)?;
+        let t = EvidenceTable::of_published_rates(
+            &published,
+            (parts.kind, table.to, parts.reference),
+            &table.dimensions[..parts.numerator.dimensions.len()],
+            &info,
+        )?;
+        args.format.write_evidence(&mut *out, &t)?;
+        return Ok(Some(numerator));
+    }
+    let published = args
+        .disclosure
+        .as_ref()
+        .map(|p| apply(p, table))
+        .transpose()?;
+    if shaped {
+        if let Some(p) = &published {
+            info.policy = Some(policy_of(p));
+        }
+        let exact;
+        let counts = if let Some(p) = &published {
+            p
+        } else {
+            exact = DisclosurePolicy::None.apply(table)?;
+            &exact
+        };
         args.format
-            .write_rates(&mut *out, names, &args.rates.measure, &rates)?;
+            .write_evidence(&mut *out, &EvidenceTable::of_counts(counts, &info)?)?;
     } else {
         match &published {
             Some(p) => args.format.write_published(&mut *out, names, p)?,
@@ -424,17 +541,22 @@ fn write_table(
     Ok(published)
 }
 
-/// The table published under --disclosure: an audit that fails stops the run before anything
-/// is written.
-fn publish(args: &AggregateArgs, table: &CountTable) -> anyhow::Result<Option<PublishedTable>> {
-    args.disclosure
-        .as_ref()
-        .map(|policy| {
-            policy
-                .apply(table)
-                .map_err(|e| anyhow::anyhow!("the table is not written: {e}"))
-        })
-        .transpose()
+/// The policy of a published table as the metadata states it.
+fn policy_of(t: &PublishedTable) -> (String, String, String) {
+    let d = &t.disclosure;
+    (
+        d.policy.clone(),
+        d.description.clone(),
+        d.totals_note.to_owned(),
+    )
+}
+
+/// `table` published under `policy`: an audit that fails stops the run before anything is
+/// written.
+fn apply(policy: &DisclosurePolicy, table: &CountTable) -> anyhow::Result<PublishedTable> {
+    policy
+        .apply(table)
+        .map_err(|e| anyhow::anyhow!("the table is not written: {e}"))
 }
 
 fn summary(

@@ -6,6 +6,7 @@ use super::{FindingsWriter, RecordLayout};
 use crate::aggregate::CountTable;
 use crate::convert::{RejectSink, Rejected};
 use crate::disclosure::PublishedTable;
+use crate::evidence::{DimensionRole, EVIDENCE_HEAD, EVIDENCE_TAIL, EvidenceTable, Figure};
 use crate::io;
 use crate::rates::RateTable;
 use crate::text::cell_safe;
@@ -476,6 +477,69 @@ pub(super) fn write_published<W: Write>(w: W, table: &PublishedTable) -> std::io
             &margin,
         ]))
         .map_err(csv_io)?;
+    }
+    w.flush()
+}
+
+/// A figure as a CSV cell: a count, a number to 6 decimals, a GSS symbol, or empty.
+fn figure_cell(f: Figure) -> String {
+    match f {
+        Figure::Count(n) => n.to_string(),
+        Figure::Number(x) => format!("{x:.6}"),
+        Figure::Withheld(s) => s.code().to_owned(),
+        Figure::Empty => String::new(),
+    }
+}
+
+/// Writes a table in the publication shape as CSV: [`EVIDENCE_HEAD`] (the role columns filled
+/// by the dimensions that have a role), the other dimensions under their headers, then
+/// [`EVIDENCE_TAIL`]. The metadata goes with the summary (and in the JSON document).
+pub(super) fn write_evidence<W: Write>(w: W, table: &EvidenceTable) -> std::io::Result<()> {
+    let others = table.other_dimensions();
+    let mut w = csv::Writer::from_writer(w);
+    let header = EVIDENCE_HEAD
+        .into_iter()
+        .chain(others.iter().copied())
+        .chain(EVIDENCE_TAIL);
+    w.write_record(header).map_err(csv_io)?;
+    let m = &table.metadata;
+    for r in &table.rows {
+        let mut cells: Vec<Cow<'_, str>> = vec![
+            m.measure.as_str().into(),
+            r.ethnicity.into(),
+            r.code.map_or("total", |c| c.code()).into(),
+            r.level.map_or("total", |l| l.name()).into(),
+            r.parent.map_or("", |p| p.code()).into(),
+            r.placement.into(),
+        ];
+        cells.extend(
+            DimensionRole::ALL
+                .iter()
+                .map(|role| cell_safe(table.role_value(r, *role))),
+        );
+        cells.extend(others.iter().map(|d| {
+            cell_safe(
+                r.by.iter()
+                    .find(|(k, _)| k == d)
+                    .map_or("", |(_, v)| v.as_str()),
+            )
+        }));
+        cells.push(figure_cell(r.value).into());
+        cells.push(m.value_type.as_str().into());
+        for f in [
+            r.numerator,
+            r.denominator,
+            r.lower,
+            r.upper,
+            r.relative_rate,
+            r.relative_rate_lower,
+            r.relative_rate_upper,
+        ] {
+            cells.push(figure_cell(f).into());
+        }
+        cells.push(r.status.into());
+        w.write_record(cells.iter().map(|c| c.as_bytes()))
+            .map_err(csv_io)?;
     }
     w.flush()
 }

@@ -3,6 +3,7 @@
 use super::{FindingsContext, FindingsWriter};
 use crate::aggregate::CountTable;
 use crate::disclosure::PublishedTable;
+use crate::evidence::EvidenceTable;
 use crate::rates::RateTable;
 use crate::validate::{Finding, Report, Sink};
 use serde::Serialize;
@@ -139,4 +140,11 @@ pub(super) fn write_rates<W: Write>(
     };
     serde_json::to_writer_pretty(&mut w, &doc)?;
     writeln!(w)
+}
+
+/// Writes a table in the publication shape as one JSON document
+/// (`schema/output/evidence.schema.json`): the metadata block, the dimensions, and the rows with
+/// every dimension's value in `by`.
+pub(super) fn write_evidence<W: Write>(w: W, table: &EvidenceTable) -> std::io::Result<()> {
+    write_doc(w, &table.metadata.files, table)
 }

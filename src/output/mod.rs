@@ -58,7 +58,8 @@ pub use self::xlsx::{MAX_XLSX_FINDINGS, XlsxFindings};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;
-use crate::disclosure::PublishedTable;
+use crate::disclosure::{DisclosurePolicy, PublishedTable};
+use crate::evidence::{EvidenceInfo, EvidenceTable};
 use crate::io;
 use crate::rates::RateTable;
 use crate::spec::ReturnSpec;
@@ -223,6 +224,9 @@ pub enum TableFormat {
     Csv,
     /// One JSON document: the rows and every total (`schema/output/aggregate.schema.json`).
     Json,
+    /// Text for people, always in the publication shape (`--publication`): the metadata block,
+    /// then each combination's rows, children indented under their parent.
+    Text,
 }
 
 impl TableFormat {
@@ -239,6 +243,16 @@ impl TableFormat {
         match self {
             TableFormat::Csv => self::csv::write_table(w, table),
             TableFormat::Json => json::write_table(w, files, table),
+            TableFormat::Text => {
+                let published = DisclosurePolicy::None
+                    .apply(table)
+                    .map_err(std::io::Error::other)?;
+                text::write_evidence(
+                    w,
+                    &EvidenceTable::of_counts(&published, &info(files))
+                        .map_err(std::io::Error::other)?,
+                )
+            }
         }
     }
 
@@ -254,6 +268,16 @@ impl TableFormat {
         match self {
             TableFormat::Csv => self::csv::write_rates(w, measure, table),
             TableFormat::Json => json::write_rates(w, files, measure, table),
+            TableFormat::Text => {
+                let info = EvidenceInfo {
+                    measure: measure.to_owned(),
+                    ..info(files)
+                };
+                text::write_evidence(
+                    w,
+                    &EvidenceTable::of_rates(table, &info).map_err(std::io::Error::other)?,
+                )
+            }
         }
     }
 
@@ -268,6 +292,39 @@ impl TableFormat {
         match self {
             TableFormat::Csv => self::csv::write_published(w, table),
             TableFormat::Json => json::write_published(w, files, table),
+            TableFormat::Text => {
+                let d = &table.disclosure;
+                let info = EvidenceInfo {
+                    policy: Some((
+                        d.policy.clone(),
+                        d.description.clone(),
+                        d.totals_note.to_owned(),
+                    )),
+                    ..info(files)
+                };
+                text::write_evidence(
+                    w,
+                    &EvidenceTable::of_counts(table, &info).map_err(std::io::Error::other)?,
+                )
+            }
         }
+    }
+
+    /// Writes a table in the publication shape ([`EvidenceTable`]): its dispatch line is
+    /// `TableFormat::Name => NAME::write_evidence(w, table),`.
+    pub fn write_evidence<W: Write>(self, w: W, table: &EvidenceTable) -> std::io::Result<()> {
+        match self {
+            TableFormat::Csv => self::csv::write_evidence(w, table),
+            TableFormat::Json => json::write_evidence(w, table),
+            TableFormat::Text => text::write_evidence(w, table),
+        }
+    }
+}
+
+/// What a publication of `files` needs when only the table is given.
+fn info(files: &[String]) -> EvidenceInfo {
+    EvidenceInfo {
+        files: files.to_vec(),
+        ..EvidenceInfo::default()
     }
 }

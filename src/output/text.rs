@@ -3,10 +3,11 @@
 use super::{FindingsContext, FindingsWriter};
 use crate::census::{Population, census_2021};
 use crate::convert::{RejectSink, Rejected};
+use crate::evidence::{EvidenceMetadata, EvidenceTable, Figure};
 use crate::io::InputFormat;
 use crate::rules::Severity;
 use crate::spec::SchemeFrom;
-use crate::standard::{Category, Node};
+use crate::standard::{Category, Level, Node};
 use crate::text::printable;
 use crate::validate::ColumnProfile;
 use crate::validate::{Finding, Report, Sink};
@@ -423,6 +424,138 @@ fn census_comparison(
             here * 100.0,
             there * 100.0
         )?;
+    }
+    Ok(())
+}
+
+/// A figure for people: counts with thousands separators, numbers to one decimal, symbols as
+/// published, `-` where the row has no such figure.
+fn figure_text(f: Figure) -> String {
+    match f {
+        Figure::Count(n) => thousands(n),
+        Figure::Number(x) => format!("{x:.1}"),
+        Figure::Withheld(s) => s.code().to_owned(),
+        Figure::Empty => "-".to_owned(),
+    }
+}
+
+/// Writes a table in the publication shape for people: the metadata block, then each
+/// combination's rows, children indented under their parent, with the figures the table has.
+pub(super) fn write_evidence<W: Write>(mut w: W, table: &EvidenceTable) -> std::io::Result<()> {
+    evidence_metadata(&mut w, &table.metadata)?;
+    evidence_rows(&mut w, table)?;
+    w.flush()
+}
+
+/// The metadata block of a table in the publication shape.
+fn evidence_metadata(w: &mut dyn Write, m: &EvidenceMetadata) -> std::io::Result<()> {
+    writeln!(w, "{}: values are {}", m.measure, m.value_type)?;
+    writeln!(w, "  classification: {}, at {}", m.classification, m.level)?;
+    let reached: Vec<String> = m
+        .levels_reached
+        .iter()
+        .map(|l| {
+            let n = l.count.map_or_else(|| "withheld".to_owned(), thousands);
+            match l.placement {
+                "coarser" => format!("{n} at {} (the source said no more)", l.level),
+                "residual" => format!("{n} residual"),
+                _ => format!("{n} at {}", l.level),
+            }
+        })
+        .collect();
+    writeln!(w, "  levels reached: {}", reached.join("; "))?;
+    let share = m.residual_share.map_or_else(
+        || "not known (a cell is withheld)".to_owned(),
+        |s| format!("{:.1}%", s * 100.0),
+    );
+    writeln!(
+        w,
+        "  residual share: {share} (declined, not obtained, not known...)"
+    )?;
+    writeln!(
+        w,
+        "  disclosure:     {}: {}",
+        m.policy, m.policy_description
+    )?;
+    writeln!(w, "  totals:         {}", m.totals)?;
+    if let Some(d) = &m.denominators {
+        writeln!(w, "  denominators:   {d}")?;
+    }
+    if let Some(i) = m.interval {
+        writeln!(w, "  interval:       {i}")?;
+    }
+    if let Some(r) = m.reference {
+        writeln!(
+            w,
+            "  relative rate:  to {} ({}), log method, 95%",
+            r.label(),
+            r.code()
+        )?;
+    }
+    if !m.files.is_empty() {
+        writeln!(w, "  inputs:         {}", m.files.join(", "))?;
+    }
+    Ok(())
+}
+
+/// Each combination's rows, children indented under their parent.
+fn evidence_rows(w: &mut dyn Write, table: &EvidenceTable) -> std::io::Result<()> {
+    let rates = table.metadata.reference.is_some();
+    let names: Vec<String> = table
+        .rows
+        .iter()
+        .map(|r| {
+            let depth = r.level.map_or(0, |l| match l {
+                Level::Category => 1,
+                Level::Detailed => 2,
+                Level::Group | Level::Residual => 0,
+            });
+            let kept = if r.placement == "coarser" {
+                " (not known more finely)"
+            } else {
+                ""
+            };
+            format!("{}{}{kept}", "  ".repeat(depth), r.ethnicity)
+        })
+        .collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let mut last: Option<&[(String, String)]> = None;
+    for (r, name) in table.rows.iter().zip(&names) {
+        if last != Some(&r.by[..]) {
+            last = Some(&r.by);
+            writeln!(w)?;
+            if !r.by.is_empty() {
+                let by: Vec<String> = r.by.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                writeln!(w, "{}", by.join(", "))?;
+            }
+            if rates {
+                writeln!(
+                    w,
+                    "  {:<width$}  {:>9}  {:>17}  {:>9}  {:>11}  {:>6}",
+                    "ethnicity", "value", "95% interval", "numerator", "denominator", "ratio"
+                )?;
+            } else {
+                writeln!(w, "  {:<width$}  {:>11}", "ethnicity", "count")?;
+            }
+        }
+        if rates {
+            let interval = match (r.lower, r.upper) {
+                (Figure::Number(_), Figure::Number(_)) => {
+                    format!("{} to {}", figure_text(r.lower), figure_text(r.upper))
+                }
+                (f, _) => figure_text(f),
+            };
+            writeln!(
+                w,
+                "  {name:<width$}  {:>9}  {interval:>17}  {:>9}  {:>11}  {:>6}",
+                figure_text(r.value),
+                figure_text(r.numerator),
+                figure_text(r.denominator),
+                figure_text(r.relative_rate)
+            )?;
+        } else {
+            writeln!(w, "  {name:<width$}  {:>11}", figure_text(r.value))?;
+        }
     }
     Ok(())
 }

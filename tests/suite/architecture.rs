@@ -23,6 +23,7 @@ const LEVELS: &[&[&str]] = &[
     &["aggregate"],
     &["rates"],
     &["disclosure"],
+    &["evidence"],
     &["output"],
 ];
 
