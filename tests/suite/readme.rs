@@ -145,7 +145,7 @@ fn every_flag_the_command_line_section_names_exists() {
         (&["detect"], "text, json"),
         (&["lookup"], "text, json, jsonl, csv"),
         (&["convert"], "csv, jsonl"),
-        (&["aggregate"], "csv, json"),
+        (&["aggregate"], "csv, json, text"),
     ] {
         let o = Command::new(BIN).args(cmd).arg("-h").output().unwrap();
         let help = String::from_utf8_lossy(&o.stdout);
