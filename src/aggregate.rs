@@ -54,6 +54,9 @@ pub enum Placement {
     Coarser,
     /// A residual value: not an ethnic group.
     Residual,
+    /// Merged up from finer strata that held fewer than a threshold ([`CountTable::merged_up`]):
+    /// the count sits at a coarser node than asked so that it can be published.
+    Merged,
 }
 
 impl Placement {
@@ -63,6 +66,7 @@ impl Placement {
             Placement::AsAsked => "as-asked",
             Placement::Coarser => "coarser",
             Placement::Residual => "residual",
+            Placement::Merged => "merged",
         }
     }
 }
@@ -217,6 +221,32 @@ impl CountTable {
             observed_total: self.observed_total,
             standard_version: self.standard_version,
         })
+    }
+
+    /// This table with its small strata merged up the tree: within each combination, every
+    /// count below group level from 1 to `below - 1` (as asked, coarser or already merged) moves
+    /// to its parent (detailed to category, then category to group), into the parent's row
+    /// placed [`Placement::Merged`]; the rows it left are dropped (a 0 would claim a count it did
+    /// not have). Groups and residuals stay as they are: a small group is for the disclosure
+    /// policy to withhold. Every combination keeps its total; `coarser_total` counts what is
+    /// still placed coarser.
+    #[must_use]
+    pub fn merged_up(&self, below: u64) -> CountTable {
+        let mut rows = Vec::with_capacity(self.rows.len());
+        for combination in self.rows.chunk_by(|a, b| a.by == b.by) {
+            rows.extend(merge_combination(combination, below));
+        }
+        let coarser_total = rows
+            .iter()
+            .filter(|r| r.placement == Placement::Coarser)
+            .map(|r| r.count)
+            .fold(0, u64::saturating_add);
+        CountTable {
+            rows,
+            coarser_total,
+            dimensions: self.dimensions.clone(),
+            ..*self
+        }
     }
 
     /// The rows placed coarser than asked.
@@ -487,6 +517,52 @@ impl Aggregator {
             standard_version: STANDARD_VERSION,
         }
     }
+}
+
+/// The rows of one combination with its small strata merged up (see [`CountTable::merged_up`]);
+/// merged rows go before the residuals, finest first.
+fn merge_combination(rows: &[CountRow], below: u64) -> Vec<CountRow> {
+    let mut out: Vec<CountRow> = rows.to_vec();
+    for level in [Level::Detailed, Level::Category] {
+        let mut moved: BTreeMap<Node, (u64, Option<u64>)> = BTreeMap::new();
+        out.retain(|r| {
+            let small = r.level == level && r.count > 0 && r.count < below;
+            let Some(parent) = r.code.parent().filter(|_| small) else {
+                return true;
+            };
+            let e = moved.entry(parent).or_insert((0, r.record_keys.map(|_| 0)));
+            e.0 = e.0.saturating_add(r.count);
+            e.1 = e.1.zip(r.record_keys).map(|(a, b)| a.wrapping_add(b));
+            false
+        });
+        for (parent, (count, keys)) in moved {
+            if let Some(r) = out
+                .iter_mut()
+                .find(|r| r.code == parent && r.placement == Placement::Merged)
+            {
+                r.count = r.count.saturating_add(count);
+                r.record_keys = r.record_keys.zip(keys).map(|(a, b)| a.wrapping_add(b));
+                continue;
+            }
+            let at = out
+                .iter()
+                .position(|r| r.placement == Placement::Residual)
+                .unwrap_or(out.len());
+            out.insert(
+                at,
+                CountRow {
+                    by: rows[0].by.clone(),
+                    code: parent,
+                    label: parent.label(),
+                    level: parent.level(),
+                    count,
+                    placement: Placement::Merged,
+                    record_keys: keys,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// The values of a combination's key (see [`Aggregator`]).

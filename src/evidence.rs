@@ -151,8 +151,9 @@ pub struct EvidenceRow {
     pub level: Option<Level>,
     /// The node's parent in the standard (a category's group, a detailed category's category).
     pub parent: Option<Node>,
-    /// What the row counts: `as-asked`, `coarser` (the source said no more), `residual`,
-    /// `subtotal` (a node above the level counted) or `total`.
+    /// What the row counts: `as-asked`, `coarser` (the source said no more), `merged` (finer
+    /// strata too small to publish, merged up), `residual`, `subtotal` (a node above the level
+    /// counted) or `total`.
     pub placement: &'static str,
     /// The value: the count, or the rate.
     pub value: Figure,
@@ -177,7 +178,7 @@ pub struct EvidenceRow {
 /// How many of a table's counts reached one placement and level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LevelReached {
-    /// `as-asked`, `coarser` or `residual`.
+    /// `as-asked`, `coarser`, `merged` or `residual`.
     pub placement: &'static str,
     /// The level of the rows.
     pub level: Level,
@@ -370,7 +371,7 @@ pub fn order_key(code: Option<Node>, placement: &str) -> Vec<(u8, usize, &'stati
         .into_iter()
         .map(|n| (u8::from(is_other(n)), 0, n.label()))
         .collect();
-    if placement == Placement::Coarser.name() {
+    if placement == Placement::Coarser.name() || placement == Placement::Merged.name() {
         // A count kept at a node goes after the node's children.
         key.push((2, 0, ""));
     }
@@ -409,7 +410,7 @@ fn reached(rows: &[EvidenceRow], figure: impl Fn(&EvidenceRow) -> Figure) -> Rea
     for r in rows {
         let (Some(level), true) = (
             r.level,
-            matches!(r.placement, "as-asked" | "coarser" | "residual"),
+            matches!(r.placement, "as-asked" | "coarser" | "merged" | "residual"),
         ) else {
             continue;
         };

@@ -10,7 +10,7 @@ use wm_ethnicity::By;
 use wm_ethnicity::Level;
 use wm_ethnicity::StreamError;
 use wm_ethnicity::Table;
-use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, aggregate_stream};
+use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, Placement, aggregate_stream};
 use wm_ethnicity::{Category, Group, Node};
 use wm_ethnicity::{CensusArea, RateKind, census_2021, census_denominator, rates};
 use wm_ethnicity::{
@@ -92,6 +92,12 @@ pub struct AggregateArgs {
     /// With --separator: combinations held by fewer persons pool into `two-or-more`.
     #[arg(long, default_value_t = 10, requires = "separator")]
     combination_threshold: u64,
+    /// Merge small strata up the ethnicity tree before anything else: within each combination,
+    /// a count from 1 to N-1 below group level moves to its parent (detailed to category to
+    /// group), in a row placed `merged` with its n; then --disclosure withholds what is still
+    /// small. Not with rates (the numerators and denominators would merge apart).
+    #[arg(long = "merge-below", value_name = "N", value_parser = clap::value_parser!(u64).range(2..), conflicts_with = "separator")]
+    merge_below: Option<u64>,
     /// Write the table in the publication shape: the download columns of Ethnicity facts and
     /// figures (measure, ethnicity, time, geography, sex, age, value, numerator, denominator,
     /// lower, upper...), its order of ethnic groups, parent rows, and the metadata (in the JSON
@@ -131,6 +137,12 @@ fn parse_policy(text: &str) -> Result<DisclosurePolicy, String> {
 
 /// The plan from the flags.
 fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
+    if args.merge_below.is_some() && args.rates.wanted() {
+        anyhow::bail!(
+            "--merge-below is not for rates: the numerators and the denominators would merge \
+             apart; merge the count tables, or compare at a coarser level (--to)"
+        );
+    }
     let (column, by) = match (&args.coded.column, &args.label_column) {
         (Some(c), _) => (c.clone(), args.by.or(By::Code)),
         (None, Some(c)) => (c.clone(), By::Label),
@@ -333,13 +345,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
             args.priority
         );
     };
-    let mut persons = args.separator.as_ref().map(|sep| PersonCount {
-        counter: MultipleCounter::new(priority, args.combination_threshold),
-        level: args.to,
-        separator: sep.clone(),
-        rows: 0,
-        rejected: 0,
-    });
+    let mut persons = person_count(args, priority);
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -363,7 +369,10 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     if let Some(pc) = persons {
         return finish_persons(pc, priority, out, rejects_file, (output, rejects));
     }
-    let table = agg.finish();
+    let table = match args.merge_below {
+        Some(below) => agg.finish().merged_up(below),
+        None => agg.finish(),
+    };
     let published = write_table(args, &mut out, &names, &table).map_err(|e| match e
         .downcast::<std::io::Error>()
     {
@@ -389,6 +398,17 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The person counts of `--separator`, when asked.
+fn person_count<'p>(args: &AggregateArgs, priority: &'p Priority) -> Option<PersonCount<'p>> {
+    args.separator.as_ref().map(|sep| PersonCount {
+        counter: MultipleCounter::new(priority, args.combination_threshold),
+        level: args.to,
+        separator: sep.clone(),
+        rows: 0,
+        rejected: 0,
     })
 }
 
@@ -592,8 +612,22 @@ fn summary(
             k(combinations.len() as u64)
         )?;
     }
-    let as_asked = t.output_total - t.coarser_total - t.residual_total;
+    let merged: u64 = t
+        .rows
+        .iter()
+        .filter(|r| r.placement == Placement::Merged)
+        .map(|r| r.count)
+        .sum();
+    let as_asked = t.output_total - t.coarser_total - t.residual_total - merged;
     writeln!(out, "  {:<15}{}", format!("at {}:", t.to), k(as_asked))?;
+    if let Some(below) = args.merge_below {
+        writeln!(
+            out,
+            "  merged:        {} from strata of fewer than {below} merged up the tree (rows \
+             `merged`, each with its n)",
+            k(merged)
+        )?;
+    }
     if t.coarser_total > 0 {
         let rows: Vec<String> = t
             .coarser()

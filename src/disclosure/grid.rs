@@ -159,9 +159,10 @@ impl Grid {
                         [Key::Cell(Placement::AsAsked, c), Key::Subtotal(c)]
                             .map(|k| at.get(&(combo, k)).copied())
                     })
-                    .chain([at
-                        .get(&(combo, Key::Cell(Placement::Coarser, node)))
-                        .copied()])
+                    .chain(
+                        [Placement::Coarser, Placement::Merged]
+                            .map(|p| at.get(&(combo, Key::Cell(p, node))).copied()),
+                    )
                     .flatten()
                     .collect();
                 let i = self.sum_cell(combo, Key::Subtotal(node), &parts, keyed)?;

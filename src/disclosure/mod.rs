@@ -169,6 +169,8 @@ pub enum RowKind {
     Coarser,
     /// A residual value.
     Residual,
+    /// Small strata merged up to a coarser node ([`crate::CountTable::merged_up`]).
+    Merged,
     /// A node above the level counted: the sum of its children (and of the counts kept at it).
     Subtotal,
     /// Every count of the combination.
@@ -182,6 +184,7 @@ impl RowKind {
             RowKind::AsAsked => "as-asked",
             RowKind::Coarser => "coarser",
             RowKind::Residual => "residual",
+            RowKind::Merged => "merged",
             RowKind::Subtotal => "subtotal",
             RowKind::Total => "total",
         }
@@ -469,6 +472,7 @@ fn published_row(
     let (code, kind) = match cell.key {
         Key::Cell(Placement::AsAsked, n) => (Some(n), RowKind::AsAsked),
         Key::Cell(Placement::Coarser, n) => (Some(n), RowKind::Coarser),
+        Key::Cell(Placement::Merged, n) => (Some(n), RowKind::Merged),
         Key::Cell(Placement::Residual, n) => (Some(n), RowKind::Residual),
         Key::Subtotal(n) => (Some(n), RowKind::Subtotal),
         Key::Total => (None, RowKind::Total),
@@ -622,6 +626,7 @@ fn published_counts(t: &PublishedTable) -> CountTable {
                 RowKind::AsAsked => Placement::AsAsked,
                 RowKind::Coarser => Placement::Coarser,
                 RowKind::Residual => Placement::Residual,
+                RowKind::Merged => Placement::Merged,
                 RowKind::Subtotal | RowKind::Total => return None,
             };
             let code = r.code?;

@@ -458,6 +458,7 @@ fn evidence_metadata(w: &mut dyn Write, m: &EvidenceMetadata) -> std::io::Result
             let n = l.count.map_or_else(|| "withheld".to_owned(), thousands);
             match l.placement {
                 "coarser" => format!("{n} at {} (the source said no more)", l.level),
+                "merged" => format!("{n} at {} (merged up from small strata)", l.level),
                 "residual" => format!("{n} residual"),
                 _ => format!("{n} at {}", l.level),
             }
@@ -510,10 +511,10 @@ fn evidence_rows(w: &mut dyn Write, table: &EvidenceTable) -> std::io::Result<()
                 Level::Detailed => 2,
                 Level::Group | Level::Residual => 0,
             });
-            let kept = if r.placement == "coarser" {
-                " (not known more finely)"
-            } else {
-                ""
+            let kept = match r.placement {
+                "coarser" => " (not known more finely)",
+                "merged" => " (finer strata merged)",
+                _ => "",
             };
             format!("{}{}{kept}", "  ".repeat(depth), r.ethnicity)
         })

@@ -57,6 +57,7 @@ proptest! {
                     Placement::AsAsked => prop_assert_eq!(r.level, level),
                     Placement::Coarser => prop_assert!(r.level < level),
                     Placement::Residual => prop_assert!(r.code.is_residual()),
+                    Placement::Merged => prop_assert!(false, "merged without merged_up: {:?}", r),
                 }
             }
             tables.push(t);
@@ -567,4 +568,104 @@ fn rates_of_an_outcome_and_per_census_population() {
     .concat());
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("counts categories"), "{}", stderr(&o));
+}
+
+/// The sum of every row of `t` under group `g` (at any level), per combination.
+fn under_group(t: &wm_ethnicity::CountTable) -> BTreeMap<(Vec<(String, String)>, Node), u64> {
+    let mut m = BTreeMap::new();
+    for r in &t.rows {
+        let key = r.code.group().map_or(r.code, Node::Group);
+        *m.entry((r.by.clone(), key)).or_default() += r.count;
+    }
+    m
+}
+
+proptest! {
+    /// Small strata merged up the tree (issue 14, must-have 5): every group's count and every
+    /// combination's total kept, nothing small left below group level, each merged row at the
+    /// parent of what it took, and merging again changes nothing.
+    #[test]
+    fn small_strata_merge_up_the_tree_keeping_every_group_s_count(
+        cells in prop::collection::vec((0usize..2, 0usize..300, 0u64..12), 0..60),
+        to in prop::sample::select(vec![Level::Category, Level::Detailed]),
+        below in 2u64..10,
+    ) {
+        let nodes: Vec<Node> = Node::all().filter(|n| !matches!(n, Node::Group(_))).collect();
+        let mut agg = Aggregator::by(to, vec!["council".into()]).unwrap();
+        for (c, n, count) in &cells {
+            let council = ["Dudley", "Walsall"][*c];
+            agg.add_node(&[council], nodes[n % nodes.len()], *count).unwrap();
+        }
+        let table = agg.finish();
+        let merged = table.merged_up(below);
+        prop_assert_eq!(under_group(&table), under_group(&merged));
+        prop_assert_eq!(merged.output_total, table.output_total);
+        for r in &merged.rows {
+            if !matches!(r.level, Level::Group | Level::Residual) {
+                prop_assert!(r.count == 0 || r.count >= below, "{:?}", r);
+            }
+            if r.placement == Placement::Merged {
+                prop_assert!(r.count > 0);
+                prop_assert!(r.level < to, "{:?} at {:?}", r, to);
+            }
+        }
+        prop_assert_eq!(merged.merged_up(below), merged.clone());
+        // The merged table publishes under suppression with its audit passed.
+        let published = wm_ethnicity::DisclosurePolicy::parse(&format!("suppress:{below}"))
+            .unwrap()
+            .apply(&merged);
+        prop_assert!(published.is_ok(), "{:?}", published.err());
+    }
+}
+
+#[test]
+fn merge_below_on_the_command_line_keeps_each_council_s_total_and_says_so() {
+    let args = |extra: &[&str]| {
+        let base = [
+            "aggregate",
+            "fixtures/regional/returns.csv",
+            "--council-column",
+            "council",
+            "--dataset-column",
+            "dataset",
+            "--column",
+            "ethnicity",
+            "--to",
+            "category",
+            "--group-by",
+            "council",
+        ];
+        run(&[&base[..], extra].concat())
+    };
+    let plain = args(&["--format", "json"]);
+    let merged = args(&["--format", "json", "--merge-below", "3"]);
+    assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));
+    let total = |o: &std::process::Output| {
+        let v = crate::cli::assert_matches_schema(&stdout(o), "output/aggregate.schema.json");
+        let mut m: BTreeMap<String, u64> = BTreeMap::new();
+        let mut merged_rows = 0;
+        for r in v["rows"].as_array().unwrap() {
+            *m.entry(r["by"]["council"].as_str().unwrap().to_owned())
+                .or_default() += r["count"].as_u64().unwrap();
+            merged_rows += usize::from(r["placement"] == "merged");
+        }
+        (m, merged_rows)
+    };
+    let (before, none) = total(&plain);
+    let (after, some) = total(&merged);
+    assert_eq!(before, after);
+    assert_eq!(none, 0);
+    assert!(some > 0);
+    assert!(
+        stderr(&merged).contains("merged up the tree"),
+        "{}",
+        stderr(&merged)
+    );
+    let o = args(&["--merge-below", "3", "--rate-census-column", "council"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--merge-below is not for rates"),
+        "{}",
+        stderr(&o)
+    );
 }
