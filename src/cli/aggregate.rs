@@ -86,7 +86,8 @@ pub struct AggregateArgs {
     /// (total response, prioritised, sole/combination) as CSV (docs/convert.md).
     #[arg(long, value_name = "SEP", conflicts_with_all = ["group_by", "count_column"])]
     separator: Option<String>,
-    /// With --separator: the priority order of prioritised output (schema/priorities/).
+    /// With --separator: the priority order of prioritised output: a built-in one
+    /// (schema/priorities/) or a council's own YAML file in the same format.
     #[arg(long, default_value = DEFAULT_PRIORITY, requires = "separator")]
     priority: String,
     /// With --separator: combinations held by fewer persons pool into `two-or-more`.
@@ -339,13 +340,8 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let mut dims = args.group_by.clone();
     dims.extend(args.rates.rate_outcome.iter().cloned());
     let mut agg = aggregator(args, &dims)?;
-    let Some(priority) = Priority::builtin(&args.priority) else {
-        anyhow::bail!(
-            "--priority {}: no such order (see schema/priorities/)",
-            args.priority
-        );
-    };
-    let mut persons = person_count(args, priority);
+    let priority = super::priority(&args.priority)?;
+    let mut persons = person_count(args, &priority);
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -367,7 +363,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
         names.push(name);
     }
     if let Some(pc) = persons {
-        return finish_persons(pc, priority, out, rejects_file, (output, rejects));
+        return finish_persons(pc, &priority, out, rejects_file, (output, rejects));
     }
     let table = match args.merge_below {
         Some(below) => agg.finish().merged_up(below),

@@ -114,3 +114,110 @@ proptest! {
         }
     }
 }
+
+/// `aggregate --separator` on the command line: the three outputs reconcile to the persons, and
+/// a council's own order (a YAML file) changes the prioritised output and nothing else.
+#[test]
+fn a_council_s_own_priority_file_orders_the_prioritised_output() {
+    use crate::cli::{run, stderr, stdout};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("people.csv");
+    // Four persons: White British and Indian; White British; Indian and Pakistani; Caribbean.
+    std::fs::write(&data, "id,eth\n1,A;H\n2,A\n3,H;J\n4,M\n").unwrap();
+    let default = Priority::builtin(DEFAULT_PRIORITY).unwrap();
+    let own = Priority {
+        id: "council-reversed".to_owned(),
+        title: "the default order reversed (a test)".to_owned(),
+        order: default.order.iter().rev().cloned().collect(),
+        ..default.clone()
+    };
+    let file = dir.path().join("order.yaml");
+    std::fs::write(&file, serde_json::to_string(&own).unwrap()).unwrap();
+    let aggregate = |priority: &str| {
+        let o = run(&[
+            "aggregate",
+            data.to_str().unwrap(),
+            "--scheme",
+            "nhs-ethnic-category",
+            "--column",
+            "eth",
+            "--to",
+            "group",
+            "--separator",
+            ";",
+            "--priority",
+            priority,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let text = stdout(&o);
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|x| {
+                let x = x.unwrap();
+                (x[0].to_owned(), x[1].to_owned(), x[3].parse().unwrap())
+            })
+            .collect::<Vec<(String, String, u64)>>()
+    };
+    let count = |rows: &[(String, String, u64)], output: &str, code: &str| {
+        rows.iter()
+            .find(|(o, c, _)| o == output && c == code)
+            .map_or(0, |r| r.2)
+    };
+    let a = aggregate(DEFAULT_PRIORITY);
+    let b = aggregate(file.to_str().unwrap());
+    // The person who gave White British and Indian: Asian by the default (the smaller group),
+    // White by the reversed order.
+    let rank = |p: &Priority, g: &str| p.order.iter().position(|c| c == g).unwrap();
+    let (first, second) = if rank(default, "asian") < rank(default, "white") {
+        ("asian", "white")
+    } else {
+        ("white", "asian")
+    };
+    assert_eq!(
+        count(&a, "prioritised", first),
+        count(&b, "prioritised", first) + 1
+    );
+    assert_eq!(
+        count(&a, "prioritised", second) + 1,
+        count(&b, "prioritised", second)
+    );
+    for rows in [&a, &b] {
+        let sum = |output: &str| {
+            rows.iter()
+                .filter(|r| r.0 == output)
+                .map(|r| r.2)
+                .sum::<u64>()
+        };
+        assert_eq!(sum("prioritised"), 4);
+        assert_eq!(sum("combination"), 4);
+        assert!(sum("total-response") >= 4);
+    }
+    // The other two outputs do not depend on the order.
+    let others = |rows: &[(String, String, u64)]| -> Vec<(String, String, u64)> {
+        rows.iter()
+            .filter(|r| r.0 != "prioritised")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(others(&a), others(&b));
+    let o = run(&[
+        "aggregate",
+        data.to_str().unwrap(),
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "eth",
+        "--to",
+        "group",
+        "--separator",
+        ";",
+        "--priority",
+        "no-such-order",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("neither a built-in order"),
+        "{}",
+        stderr(&o)
+    );
+}
