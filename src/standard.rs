@@ -47,6 +47,16 @@ impl Detailed {
 }
 
 impl Residual {
+    /// Every residual value's label, in lower case, joined by commas ("declined, not obtained,
+    /// ..."): for messages that say what counts as residual.
+    pub fn all_named() -> String {
+        Residual::ALL
+            .iter()
+            .map(|r| r.label().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// What the residual value means and when to use it.
     pub const fn definition(self) -> &'static str {
         generated::RESIDUAL_DEFINITIONS[self as usize]

@@ -1820,7 +1820,8 @@ fn describe(
         (Rule::ResidualShare, Detail::Share { residual, total }) => (
             format!(
                 "{raw} of the records ({residual} of {total}) in column `{column}` are residual \
-                 values (declined, not obtained, not known); this return allows at most {}",
+                 values ({}); this return allows at most {}",
+                Residual::all_named(),
                 format_args!("{:.1}%", v.max_residual_share * 100.0)
             ),
             Some(

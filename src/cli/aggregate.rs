@@ -11,7 +11,7 @@ use wm_ethnicity::Level;
 use wm_ethnicity::StreamError;
 use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, Placement, aggregate_stream};
-use wm_ethnicity::{Category, Group, Node};
+use wm_ethnicity::{Category, Group, Node, Residual};
 use wm_ethnicity::{CensusArea, RateKind, census_2021, census_denominator, rates};
 use wm_ethnicity::{
     DEFAULT_PRIORITY, MultipleCounter, PersonCount, Priority, RejectSink, persons_stream,
@@ -638,8 +638,9 @@ fn summary(
     }
     writeln!(
         out,
-        "  residual:      {} (declined, not obtained, not known)",
-        k(t.residual_total)
+        "  residual:      {} ({})",
+        k(t.residual_total),
+        Residual::all_named()
     )?;
     if t.most_likely_total > 0 {
         writeln!(

@@ -7,7 +7,7 @@ use crate::evidence::{EvidenceMetadata, EvidenceTable, Figure};
 use crate::io::InputFormat;
 use crate::rules::Severity;
 use crate::spec::SchemeFrom;
-use crate::standard::{Category, Level, Node};
+use crate::standard::{Category, Level, Node, Residual};
 use crate::text::printable;
 use crate::validate::ColumnProfile;
 use crate::validate::{Finding, Report, Sink};
@@ -469,10 +469,7 @@ fn evidence_metadata(w: &mut dyn Write, m: &EvidenceMetadata) -> std::io::Result
         || "not known (a cell is withheld)".to_owned(),
         |s| format!("{:.1}%", s * 100.0),
     );
-    writeln!(
-        w,
-        "  residual share: {share} (declined, not obtained, not known...)"
-    )?;
+    writeln!(w, "  residual share: {share} ({})", Residual::all_named())?;
     writeln!(
         w,
         "  disclosure:     {}: {}",
