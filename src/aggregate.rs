@@ -772,10 +772,9 @@ pub fn aggregate_stream(
     }));
     let header = converter.header();
     let mut by: Vec<String> = vec![String::new(); dims.len()];
-    // With one scheme for every row and nothing else read, a value always places the same way:
-    // remember the recent ones (tables repeat a few codes; explaining an unknown one searches
-    // every scheme).
-    let mut memo = (converter.columns_read().len() == 1).then(Memo::default);
+    // With one scheme for every row, a value always places the same way: remember the recent
+    // ones (tables repeat a few codes; explaining an unknown one searches every scheme).
+    let mut memo = converter.scheme_is_fixed().then(Memo::default);
     table.try_for_each(
         |rec| match place_row(&converter, count, &read, rec, memo.as_mut()) {
             Ok((p, n)) => {
@@ -897,7 +896,8 @@ fn place_row<'a>(
         Some(i) => parse_count(rec.text(i).as_deref().unwrap_or(""))
             .map_err(|r| (RecordRejection::column(i, r), None))?,
     };
-    let convert = || converter.convert(rec).map(Placed::of);
+    // The value's placement may be remembered; the characteristics are read for every row.
+    let convert = || converter.convert_value(rec).map(Placed::of);
     let placed = match (memo, rec.text(converter.value_index())) {
         (Some(memo), Some(raw)) => {
             if let Some(hit) = memo.get(raw.as_ref()) {
@@ -913,7 +913,12 @@ fn place_row<'a>(
         }
         _ => convert(),
     };
-    placed.map(|p| (p, n)).map_err(|r| (r, Some(n)))
+    placed
+        .and_then(|mut p| {
+            p.characteristics = converter.read_characteristics(rec)?;
+            Ok((p, n))
+        })
+        .map_err(|r| (r, Some(n)))
 }
 
 #[cfg(test)]

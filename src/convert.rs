@@ -496,16 +496,32 @@ impl<'a> Converter<'a> {
         &self.columns
     }
 
-    /// Converts one record: its scheme, its value, the policy, and the recoding if asked.
+    /// Converts one record: its scheme, its value, the policy, and the recoding if asked; then
+    /// its characteristics.
     pub fn convert<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+    ) -> std::result::Result<Converted<'a>, RecordRejection> {
+        let mut c = self.convert_value(record)?;
+        c.characteristics = self.read_characteristics(record)?;
+        Ok(c)
+    }
+
+    /// Converts one record's value only (its scheme, its value, the policy, the recoding), with
+    /// no characteristics: with [`Converter::scheme_is_fixed`], the same value always converts
+    /// the same way, so a caller may remember the result.
+    pub fn convert_value<R: RecordFields + ?Sized>(
         &self,
         record: &R,
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let source = self.scheme.source_of(record)?;
         let raw = row::field(record, self.value)?;
-        let mut c = self.convert_one(source, raw)?;
-        c.characteristics = self.read_characteristics(record)?;
-        Ok(c)
+        self.convert_one(source, raw)
+    }
+
+    /// True when every record's value is in one scheme (no scheme, council or dataset column).
+    pub fn scheme_is_fixed(&self) -> bool {
+        self.scheme.columns().next().is_none()
     }
 
     /// Converts a record whose value column holds several ethnicities split by `separator`
@@ -556,7 +572,9 @@ impl<'a> Converter<'a> {
     }
 
     /// The characteristics of `record`, in the plan's order.
-    fn read_characteristics<R: RecordFields + ?Sized>(
+    /// The record's characteristics in their standard values, in the order given; the first
+    /// that cannot be read rejects the record.
+    pub fn read_characteristics<R: RecordFields + ?Sized>(
         &self,
         record: &R,
     ) -> std::result::Result<Vec<CharacteristicValue<'a>>, RecordRejection> {
