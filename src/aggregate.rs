@@ -32,7 +32,7 @@ use crate::convert::{
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
-use crate::multiple::{Answer, MultipleCounter};
+use crate::multiple::{Answer, MultipleCounter, MultipleCounts, Priority};
 use crate::privacy::shown;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{RecordRejection, column_index};
@@ -748,28 +748,11 @@ pub fn aggregate_stream(
             Location::file(&name),
         )));
     }
-    let carried = converter.characteristics();
-    let dims = agg
-        .dimensions()
-        .iter()
-        .map(|d| {
-            let standard = carried
-                .iter()
-                .find(|k| k.column() == d && table.column(d).is_none());
-            match standard {
-                Some(k) => Ok(Dimension::Characteristic(k)),
-                None => column_index(table.header(), d, &name).map(Dimension::Column),
-            }
-        })
-        .collect::<Result<Vec<Dimension>>>()
-        .map_err(StreamError::Read)?;
+    let dims = dimensions(agg.dimensions(), &converter, &table).map_err(StreamError::Read)?;
     let mut read = converter.columns_read();
     read.extend(count);
     read.extend(record_key);
-    read.extend(dims.iter().filter_map(|d| match d {
-        Dimension::Column(i) => Some(*i),
-        Dimension::Characteristic(_) => None,
-    }));
+    read.extend(dimension_columns(&dims));
     let header = converter.header();
     let mut by: Vec<String> = vec![String::new(); dims.len()];
     // With one scheme for every row, a value always places the same way: remember the recent
@@ -778,17 +761,7 @@ pub fn aggregate_stream(
     table.try_for_each(
         |rec| match place_row(&converter, count, &read, rec, memo.as_mut()) {
             Ok((p, n)) => {
-                for (v, d) in by.iter_mut().zip(&dims) {
-                    v.clear();
-                    match *d {
-                        Dimension::Column(i) => {
-                            v.push_str(rec.text(i).as_deref().unwrap_or("").trim());
-                        }
-                        Dimension::Characteristic(k) => {
-                            v.push_str(p.characteristic(k).unwrap_or(""));
-                        }
-                    }
-                }
+                dimension_values(&dims, rec, |k| p.characteristic(k), &mut by);
                 let key = record_key
                     .map(|i| {
                         parse_record_key(rec.text(i).as_deref().unwrap_or("")).map_err(|why| {
@@ -841,6 +814,52 @@ enum Dimension {
     Column(usize),
     /// A characteristic's standard value, read through its classification.
     Characteristic(Characteristic),
+}
+
+/// Where each of `names` comes from in `table`: a column, or a characteristic's standard value
+/// (a dimension named as its output column, `wm_sex`, that is not a column of the table).
+fn dimensions(
+    names: &[String],
+    converter: &Converter<'_>,
+    table: &io::Table<'_>,
+) -> Result<Vec<Dimension>> {
+    let carried = converter.characteristics();
+    names
+        .iter()
+        .map(|d| {
+            let standard = carried
+                .iter()
+                .find(|k| k.column() == d && table.column(d).is_none());
+            match standard {
+                Some(k) => Ok(Dimension::Characteristic(k)),
+                None => column_index(table.header(), d, table.name()).map(Dimension::Column),
+            }
+        })
+        .collect()
+}
+
+/// The columns the dimensions read.
+fn dimension_columns(dims: &[Dimension]) -> impl Iterator<Item = usize> + '_ {
+    dims.iter().filter_map(|d| match d {
+        Dimension::Column(i) => Some(*i),
+        Dimension::Characteristic(_) => None,
+    })
+}
+
+/// Each dimension's value for `rec` into `by` (a characteristic's from `characteristic`).
+fn dimension_values<'a>(
+    dims: &[Dimension],
+    rec: &io::Record<'_>,
+    characteristic: impl Fn(Characteristic) -> Option<&'a str>,
+    by: &mut [String],
+) {
+    for (v, d) in by.iter_mut().zip(dims) {
+        v.clear();
+        match *d {
+            Dimension::Column(i) => v.push_str(rec.text(i).as_deref().unwrap_or("").trim()),
+            Dimension::Characteristic(k) => v.push_str(characteristic(k).unwrap_or("")),
+        }
+    }
 }
 
 /// The hasher of the aggregate's maps (keys are the file's own values, no adversary to fear
@@ -966,12 +985,15 @@ mod tests {
     }
 }
 
-/// Persons with one or more ethnicities each (a cell split on `separator`), counted three ways
-/// at `level` (see [`crate::multiple`]): every row is a person, counted or rejected.
-#[derive(Debug)]
+/// Persons with several ethnicities counted three ways (`aggregate --separator`), one
+/// [`MultipleCounts`] per combination of the dimensions (`--group-by`).
+#[derive(Debug, Clone)]
 pub struct PersonCount<'p> {
-    /// The counts so far.
-    pub counter: MultipleCounter<'p>,
+    priority: &'p Priority,
+    threshold: u64,
+    /// The dimensions, in the order asked (empty: one table).
+    pub dimensions: Vec<String>,
+    counters: BTreeMap<Vec<String>, MultipleCounter<'p>>,
     /// The level answers are counted at (each rolled up to it, never finer than known).
     pub level: Level,
     /// What separates ethnicities in a cell, e.g. `;`.
@@ -982,9 +1004,56 @@ pub struct PersonCount<'p> {
     pub rejected: u64,
 }
 
-/// Counts every row of `table` as one person into `pc`: its value cell split on the separator,
-/// each value converted as `convert` converts one; a row that cannot be (a value unknown, too
-/// many values, a characteristic unreadable) goes to `rejects`. `rows == persons + rejected`.
+impl<'p> PersonCount<'p> {
+    /// A count of persons at `level`, each cell split by `separator`, under `priority`
+    /// (combinations held by fewer than `threshold` persons pooled), per combination of
+    /// `dimensions`.
+    pub fn new(
+        (priority, threshold): (&'p Priority, u64),
+        level: Level,
+        separator: &str,
+        dimensions: Vec<String>,
+    ) -> Self {
+        let mut counters = BTreeMap::new();
+        if dimensions.is_empty() {
+            // One table, listed even with no person in it.
+            counters.insert(Vec::new(), MultipleCounter::new(priority, threshold));
+        }
+        PersonCount {
+            priority,
+            threshold,
+            dimensions,
+            counters,
+            level,
+            separator: separator.to_owned(),
+            rows: 0,
+            rejected: 0,
+        }
+    }
+
+    /// The three outputs of every combination, in the order of their values, each with its
+    /// combination (dimension and value).
+    pub fn finish(self) -> Vec<(Vec<(String, String)>, MultipleCounts)> {
+        let dims = self.dimensions;
+        self.counters
+            .into_iter()
+            .map(|(values, c)| (dims.iter().cloned().zip(values).collect(), c.finish()))
+            .collect()
+    }
+
+    fn add(&mut self, by: &[String], answers: &[Answer<'_>]) -> std::result::Result<(), String> {
+        if !self.counters.contains_key(by) {
+            let c = MultipleCounter::new(self.priority, self.threshold);
+            self.counters.insert(by.to_vec(), c);
+        }
+        self.counters.get_mut(by).map_or(Ok(()), |c| c.add(answers))
+    }
+}
+
+/// Counts every row of `table` as one person into `pc` (in the combination of its values of
+/// `pc`'s dimensions): its value cell split on the separator, each value converted as `convert`
+/// converts one; a row that cannot be (a value unknown, too many values, a characteristic
+/// unreadable) goes to `rejects`. `rows == persons + rejected`.
 pub fn persons_stream(
     pc: &mut PersonCount<'_>,
     registry: &Registry,
@@ -994,20 +1063,30 @@ pub fn persons_stream(
     rejects: &mut dyn RejectSink,
 ) -> std::result::Result<(), StreamError> {
     let converter = plan.converter(registry, synonyms, &table)?;
-    let read = converter.columns_read();
+    let dims = dimensions(&pc.dimensions, &converter, &table).map_err(StreamError::Read)?;
+    let mut read = converter.columns_read();
+    read.extend(dimension_columns(&dims));
     let header = converter.header();
+    let mut by: Vec<String> = vec![String::new(); dims.len()];
     table.try_for_each(|rec| {
         pc.rows += 1;
         let values =
             check_record(rec, &read).and_then(|()| converter.convert_each(rec, &pc.separator));
-        let answers: Vec<Answer<'static>> = match &values {
-            Ok(values) => values.iter().map(|c| answer(c.code, pc.level)).collect(),
-            Err(_) => Vec::new(),
-        };
         match values {
-            Ok(_) => pc.counter.add(&answers).map_err(|e| {
-                StreamError::Read(Error::new(ErrorKind::Input(e), Location::default()))
-            }),
+            Ok(values) => {
+                let answers: Vec<Answer<'static>> =
+                    values.iter().map(|c| answer(c.code, pc.level)).collect();
+                let first = values.first();
+                dimension_values(
+                    &dims,
+                    rec,
+                    |k| first.and_then(|c| c.characteristic(k)),
+                    &mut by,
+                );
+                pc.add(&by, &answers).map_err(|e| {
+                    StreamError::Read(Error::new(ErrorKind::Input(e), Location::default()))
+                })
+            }
             Err(r) => {
                 pc.rejected += 1;
                 send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)

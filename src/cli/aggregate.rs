@@ -14,8 +14,7 @@ use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, Placement, aggregate_s
 use wm_ethnicity::{Category, Group, Node, Residual};
 use wm_ethnicity::{CensusArea, RateKind, census_2021, census_denominator, rates};
 use wm_ethnicity::{
-    DEFAULT_PRIORITY, MultipleCounter, PersonCount, Priority, RejectSink, persons_stream,
-    write_persons_csv,
+    DEFAULT_PRIORITY, PersonCount, Priority, RejectSink, persons_stream, write_persons_csv,
 };
 use wm_ethnicity::{DimensionRole, EvidenceInfo, EvidenceTable, published_rates};
 use wm_ethnicity::{DisclosurePolicy, PUBLISHED_COLUMNS, PublishedTable};
@@ -84,7 +83,7 @@ pub struct AggregateArgs {
     /// Several ethnicities per person: every row is one person whose cell holds up to 6
     /// ethnicities split by SEP (e.g. `;`); the output is then the three person counts
     /// (total response, prioritised, sole/combination) as CSV (docs/convert.md).
-    #[arg(long, value_name = "SEP", conflicts_with_all = ["group_by", "count_column"])]
+    #[arg(long, value_name = "SEP", conflicts_with = "count_column")]
     separator: Option<String>,
     /// With --separator: the priority order of prioritised output: a built-in one
     /// (schema/priorities/) or a council's own YAML file in the same format.
@@ -399,12 +398,9 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
 
 /// The person counts of `--separator`, when asked.
 fn person_count<'p>(args: &AggregateArgs, priority: &'p Priority) -> Option<PersonCount<'p>> {
-    args.separator.as_ref().map(|sep| PersonCount {
-        counter: MultipleCounter::new(priority, args.combination_threshold),
-        level: args.to,
-        separator: sep.clone(),
-        rows: 0,
-        rejected: 0,
+    args.separator.as_ref().map(|sep| {
+        let order = (priority, args.combination_threshold);
+        PersonCount::new(order, args.to, sep, args.group_by.clone())
     })
 }
 
@@ -416,23 +412,35 @@ fn finish_persons(
     rejects_file: Option<RejectWriter<EncodingWriter<Destination>>>,
     (output, rejects): (Option<&std::path::Path>, Option<&std::path::Path>),
 ) -> anyhow::Result<ExitCode> {
-    let counts = pc.counter.finish();
-    write_persons_csv(&mut out, &counts, priority)
+    let (rows, rejected, dimensions) = (pc.rows, pc.rejected, pc.dimensions.clone());
+    let tables = pc.finish();
+    write_persons_csv(&mut out, &dimensions, &tables, priority)
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
+    let persons: u64 = tables.iter().map(|(_, c)| c.persons).sum();
+    let reduced: u64 = tables.iter().map(|(_, c)| c.reduced).sum();
     finish_files(out, rejects_file, output, rejects)?;
     writeln!(
         std::io::stderr().lock(),
         "wm-ethnicity aggregate: {} rows = {} persons + {} rejected; {} persons with repeated \
          answers or a residual beside an ethnicity counted once; total response counts each \
          person in every group given (it adds up to more than the persons), prioritised ({}) \
-         and combination each add up to the persons",
-        pc.rows,
-        counts.persons,
-        pc.rejected,
-        counts.reduced,
-        priority.id
+         and combination each add up to the persons{}",
+        rows,
+        persons,
+        rejected,
+        reduced,
+        priority.id,
+        if dimensions.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " of each of the {} combinations of {}",
+                tables.len(),
+                dimensions.join(" × ")
+            )
+        }
     )?;
-    Ok(if pc.rejected == 0 {
+    Ok(if rejected == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

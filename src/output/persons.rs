@@ -23,16 +23,31 @@ fn label(code: &str, priority: &Priority) -> String {
         .join(" and ")
 }
 
-/// Writes the three outputs, one row per code (or combination) and output: `total-response`
-/// (its counts add up to at least `persons`), `prioritised` and `combination` (each adds up to
-/// `persons`); `persons` is on every row, so each output reconciles on its own.
+/// Writes the three outputs of each combination of `dimensions` (their columns first, as a
+/// count table's), one row per code (or combination of codes) and output: `total-response` (its
+/// counts add up to at least `persons`), `prioritised` and `combination` (each adds up to
+/// `persons`); `persons` is on every row, so each output of each combination reconciles on its
+/// own.
 pub fn write_persons_csv<W: Write>(
     w: W,
-    counts: &MultipleCounts,
+    dimensions: &[String],
+    tables: &[(Vec<(String, String)>, MultipleCounts)],
     priority: &Priority,
 ) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(PERSON_COLUMNS)?;
+    out.write_record(dimensions.iter().map(String::as_str).chain(PERSON_COLUMNS))?;
+    for (by, counts) in tables {
+        write_counts(&mut out, by, counts, priority)?;
+    }
+    out.flush()
+}
+
+fn write_counts<W: Write>(
+    out: &mut csv::Writer<W>,
+    by: &[(String, String)],
+    counts: &MultipleCounts,
+    priority: &Priority,
+) -> std::io::Result<()> {
     let persons = counts.persons.to_string();
     for (name, table) in [
         ("total-response", &counts.total_response),
@@ -42,14 +57,14 @@ pub fn write_persons_csv<W: Write>(
         for (code, n) in table {
             let n = n.to_string();
             let label = label(code, priority);
-            out.write_record([
+            out.write_record(by.iter().map(|(_, v)| v.as_str()).chain([
                 name,
                 code.as_str(),
                 label.as_str(),
                 n.as_str(),
                 persons.as_str(),
-            ])?;
+            ]))?;
         }
     }
-    out.flush()
+    Ok(())
 }

@@ -221,3 +221,80 @@ fn a_council_s_own_priority_file_orders_the_prioritised_output() {
         stderr(&o)
     );
 }
+
+/// `--separator` with `--group-by`: each council's three outputs are the ones its rows alone give,
+/// and each reconciles to that council's persons.
+#[test]
+fn persons_by_council_are_each_council_s_own_counts() {
+    use crate::cli::{run, stderr, stdout};
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        ("Dudley", "A;H"),
+        ("Dudley", "A"),
+        ("Dudley", "H;J;A"),
+        ("Walsall", "M"),
+        ("Walsall", "M;A"),
+        ("Walsall", "Z"),
+        ("Walsall", "A;Z"),
+        ("Sandwell", "R"),
+    ];
+    let write = |name: &str, council: Option<&str>| {
+        let mut text = "id,council,eth\n".to_owned();
+        for (i, (c, e)) in rows.iter().enumerate() {
+            if council.is_none_or(|x| x == *c) {
+                writeln!(text, "{i},{c},{e}").unwrap();
+            }
+        }
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let table = |file: &std::path::Path, by: bool| -> Vec<Vec<String>> {
+        let f = file.to_str().unwrap();
+        let mut args = vec![
+            "aggregate",
+            f,
+            "--scheme",
+            "nhs-ethnic-category",
+            "--column",
+            "eth",
+            "--to",
+            "category",
+            "--separator",
+            ";",
+            "--combination-threshold",
+            "1",
+        ];
+        if by {
+            args.extend(["--group-by", "council"]);
+        }
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let text = stdout(&o);
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    };
+    let all = table(&write("all.csv", None), true);
+    for council in ["Dudley", "Walsall", "Sandwell"] {
+        let alone = table(&write(&format!("{council}.csv"), Some(council)), false);
+        let mine: Vec<Vec<String>> = all
+            .iter()
+            .filter(|r| r[0] == council)
+            .map(|r| r[1..].to_vec())
+            .collect();
+        assert_eq!(mine, alone, "{council}");
+        let persons = rows.iter().filter(|(c, _)| *c == council).count() as u64;
+        for output in ["prioritised", "combination"] {
+            let n: u64 = mine
+                .iter()
+                .filter(|r| r[0] == output)
+                .map(|r| r[3].parse::<u64>().unwrap())
+                .sum();
+            assert_eq!(n, persons, "{council} {output}");
+        }
+        assert!(mine.iter().all(|r| r[4] == persons.to_string()));
+    }
+}
