@@ -222,6 +222,9 @@ pub struct EvidenceMetadata {
     /// The interval of the values (rates only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<&'static str>,
+    /// The standard population of age-standardised rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standard_population: Option<String>,
     /// The reference node of the relative rates (rates only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<Node>,
@@ -343,6 +346,7 @@ impl EvidenceInfo {
             totals,
             denominators: None,
             interval: None,
+            standard_population: None,
             reference: None,
             roles: self.roles(dimensions)?,
             order: ORDER,
@@ -515,7 +519,7 @@ impl EvidenceTable {
             .iter()
             .map(|r| (r.by.clone(), r.code, None, None))
             .collect();
-        Self::rates(
+        let mut t = Self::rates(
             table.kind,
             table.to,
             &table.dimensions,
@@ -523,7 +527,13 @@ impl EvidenceTable {
             &rows,
             &codes,
             info,
-        )
+        )?;
+        if let Some(sp) = &table.standard_population {
+            t.metadata.standard_population = Some(sp.clone());
+            t.metadata.interval =
+                Some("directly age-standardised; Dobson's method with Byar's interval, 95%");
+        }
+        Ok(t)
     }
 
     /// The publication of rates published under a policy ([`crate::published_rates`]): a

@@ -119,7 +119,10 @@ pub use evidence::{
     DimensionRole, EVIDENCE_HEAD, EVIDENCE_TAIL, EvidenceInfo, EvidenceMetadata, EvidenceRow,
     EvidenceTable, Figure, LevelReached, TOTAL, order_key,
 };
-pub use rates::{CensusArea, RateKind, RateRow, RateTable, census_denominator, rates};
+pub use rates::{
+    CensusArea, RateKind, RateRow, RateTable, StandardPopulation, age_standardised,
+    census_denominator, rates,
+};
 // Disclosure control.
 pub use disclosure::{
     Audit, CKM_DEFAULT_THRESHOLD, CellBounds, CellStatus, Disclosure, DisclosurePolicy, Ptable,

@@ -108,6 +108,10 @@ pub struct RateTable {
     pub reference: Node,
     /// The rows, in the denominator table's order.
     pub rows: Vec<RateRow>,
+    /// The standard population the rates are age-standardised to ([`age_standardised`]);
+    /// `None` for crude rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standard_population: Option<String>,
 }
 
 fn mismatch(msg: String) -> Error {
@@ -208,7 +212,207 @@ pub fn rates(
         dimensions: denominator.dimensions.clone(),
         reference,
         rows,
+        standard_population: None,
     })
+}
+
+/// A standard population: a weight per age band (the values of an age dimension).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandardPopulation {
+    /// Its id (`esp2013`).
+    pub id: &'static str,
+    /// What it is and where it comes from.
+    pub title: &'static str,
+    /// Each band's weight.
+    pub weights: Vec<(String, f64)>,
+}
+
+impl StandardPopulation {
+    /// The 2013 European Standard Population in the bands of `census-2021-age-18`
+    /// (`schema/published/esp2013-census-2021-age-18.csv`, its source in SOURCES.md).
+    pub fn esp2013() -> StandardPopulation {
+        let text = include_str!("../schema/published/esp2013-census-2021-age-18.csv");
+        let weights = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(','))
+            .filter_map(|(band, w)| Some((band.to_owned(), w.trim().parse().ok()?)))
+            .collect();
+        StandardPopulation {
+            id: "esp2013",
+            title: "the 2013 European Standard Population (Eurostat), in the 18 bands of Census \
+                    2021 TS007A (85+ = 85-89 + 90+)",
+            weights,
+        }
+    }
+
+    /// The standard population named `id` (`esp2013`).
+    pub fn builtin(id: &str) -> Option<StandardPopulation> {
+        (id == "esp2013").then(StandardPopulation::esp2013)
+    }
+}
+
+/// One node's age-specific counts, band by band, as standardisation sums them.
+struct Strata {
+    /// Events and population per band of the standard, in its order.
+    bands: Vec<(u64, u64)>,
+    placement: Placement,
+}
+
+/// Directly age-standardised rates: `table` (with an age dimension `age` whose values are the
+/// bands of `standard`) summed over the ages, each node's rate the standard's weighted mean of
+/// its age-specific rates. The interval is Dobson's method (Dobson et al. 1991, as the Public
+/// Health England methods use it): Byar's interval of the events scaled by the rate's variance;
+/// the ratio to the reference node's standardised rate by the log method
+/// (`se = sqrt(var_a / dsr_a^2 + var_b / dsr_b^2)`). A node with no population in a band of the
+/// standard has no standardised rate (it would have to assume one). A band the standard does not
+/// have is an error.
+pub fn age_standardised(
+    table: &RateTable,
+    age: &str,
+    standard: &StandardPopulation,
+) -> Result<RateTable> {
+    let Some(at) = table.dimensions.iter().position(|d| d == age) else {
+        return Err(mismatch(format!(
+            "the table has no dimension `{age}` to standardise over (its dimensions: {})",
+            table.dimensions.join(", ")
+        )));
+    };
+    let (order, strata) = strata(table, at, age, standard)?;
+    let scale = match table.kind {
+        RateKind::Proportion => 1.0,
+        RateKind::PerPopulation { per } => per,
+    };
+    let mut rows = Vec::with_capacity(order.len());
+    let mut variances: HashMap<CellKey, (f64, f64)> = HashMap::new();
+    for key in order {
+        let s = &strata[&key];
+        let events: u64 = s.bands.iter().map(|b| b.0).sum();
+        let (mut value, mut lower, mut upper) = (None, None, None);
+        if let Some((dsr, var)) = dsr(s, standard) {
+            value = Some(dsr * scale);
+            if let Some((lo, hi)) = dobson(dsr, var, events) {
+                (lower, upper) = (Some(lo * scale), Some(hi * scale));
+                variances.insert(key.clone(), (dsr, var));
+            }
+        }
+        let (by, code) = key;
+        rows.push(RateRow {
+            by,
+            code,
+            label: code.label(),
+            level: code.level(),
+            placement: s.placement,
+            numerator: events,
+            denominator: s.bands.iter().map(|b| b.1).sum(),
+            value,
+            lower,
+            upper,
+            ratio: None,
+            ratio_lower: None,
+            ratio_upper: None,
+        });
+    }
+    for r in &mut rows {
+        if r.code == table.reference || r.placement != Placement::AsAsked {
+            continue;
+        }
+        let a = variances.get(&(r.by.clone(), r.code));
+        let b = variances.get(&(r.by.clone(), table.reference));
+        if let (Some(&(a, va)), Some(&(b, vb))) = (a, b) {
+            let rr = a / b;
+            let se = (va / (a * a) + vb / (b * b)).sqrt();
+            (r.ratio, r.ratio_lower, r.ratio_upper) = (
+                Some(rr),
+                Some(rr * (-Z * se).exp()),
+                Some(rr * (Z * se).exp()),
+            );
+        }
+    }
+    let mut dimensions = table.dimensions.clone();
+    dimensions.remove(at);
+    Ok(RateTable {
+        kind: table.kind,
+        to: table.to,
+        dimensions,
+        reference: table.reference,
+        rows,
+        standard_population: Some(standard.title.to_owned()),
+    })
+}
+
+/// Each node's (and combination's, the age dimension `at` left out) counts per band of
+/// `standard`, in the table's order.
+fn strata(
+    table: &RateTable,
+    at: usize,
+    age: &str,
+    standard: &StandardPopulation,
+) -> Result<(Vec<CellKey>, HashMap<CellKey, Strata>)> {
+    let mut order: Vec<CellKey> = Vec::new();
+    let mut strata: HashMap<CellKey, Strata> = HashMap::new();
+    for r in &table.rows {
+        let mut by = r.by.clone();
+        let (_, band) = by.remove(at);
+        let Some(i) = standard.weights.iter().position(|(b, _)| *b == band) else {
+            return Err(mismatch(format!(
+                "`{band}` (dimension `{age}`{}) is not an age band of the standard population \
+                 {}: {}",
+                describe_by(&by),
+                standard.id,
+                standard
+                    .weights
+                    .iter()
+                    .map(|(b, _)| b.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let key = (by, r.code);
+        let s = strata.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            Strata {
+                bands: vec![(0, 0); standard.weights.len()],
+                placement: r.placement,
+            }
+        });
+        s.bands[i].0 += r.numerator;
+        s.bands[i].1 += r.denominator;
+    }
+    Ok((order, strata))
+}
+
+/// The directly standardised rate of `s` (as a share or per person) and its variance; `None`
+/// when a band of the standard has no population.
+#[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+fn dsr(s: &Strata, standard: &StandardPopulation) -> Option<(f64, f64)> {
+    let total: f64 = standard.weights.iter().map(|(_, w)| w).sum();
+    let (mut dsr, mut var) = (0.0, 0.0);
+    for ((o, n), (_, w)) in s.bands.iter().zip(&standard.weights) {
+        if *n == 0 {
+            if *w > 0.0 {
+                return None;
+            }
+            continue;
+        }
+        let (o, n) = (*o as f64, *n as f64);
+        dsr += w * o / n;
+        var += w * w * o / (n * n);
+    }
+    Some((dsr / total, var / (total * total)))
+}
+
+/// Dobson's 95% interval of a standardised rate `dsr` with variance `var` from `events`
+/// events: Byar's interval of the events, scaled; `None` with no events.
+#[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+fn dobson(dsr: f64, var: f64, events: u64) -> Option<(f64, f64)> {
+    if events == 0 {
+        return None;
+    }
+    let o = events as f64;
+    let (ol, ou) = byar(o);
+    let k = (var / o).sqrt();
+    Some(((dsr + k * (ol - o)).max(0.0), dsr + k * (ou - o)))
 }
 
 fn describe_by(by: &[(String, String)]) -> String {
@@ -373,6 +577,77 @@ mod tests {
             "{lo} {hi}"
         );
         assert!(byar(0.0).0.abs() < f64::EPSILON);
+    }
+
+    fn by_age(rows: &[(&str, Node, u64, u64)]) -> RateTable {
+        RateTable {
+            kind: RateKind::PerPopulation { per: 1000.0 },
+            to: Level::Category,
+            dimensions: vec!["age".into()],
+            reference: Node::from_code("white.british").unwrap(),
+            rows: rows
+                .iter()
+                .map(|&(band, code, a, n)| RateRow {
+                    by: vec![("age".into(), band.into())],
+                    code,
+                    label: code.label(),
+                    level: code.level(),
+                    placement: Placement::AsAsked,
+                    numerator: a,
+                    denominator: n,
+                    value: None,
+                    lower: None,
+                    upper: None,
+                    ratio: None,
+                    ratio_lower: None,
+                    ratio_upper: None,
+                })
+                .collect(),
+            standard_population: None,
+        }
+    }
+
+    #[test]
+    #[allow(clippy::cast_precision_loss, reason = "small counts")]
+    fn age_standardised_rates_weight_each_band_by_the_standard() {
+        let esp = StandardPopulation::esp2013();
+        let total: f64 = esp.weights.iter().map(|(_, w)| w).sum();
+        assert!((total - 100_000.0).abs() < f64::EPSILON);
+        let wb = Node::from_code("white.british").unwrap();
+        let pk = Node::from_code("asian.pakistani").unwrap();
+        // White British: 10 per 1,000 in every band; Pakistani: the band's index per 1,000.
+        let mut rows = Vec::new();
+        for (i, (band, _)) in esp.weights.iter().enumerate() {
+            rows.push((band.as_str(), wb, 20, 2000));
+            rows.push((band.as_str(), pk, i as u64 + 1, 1000));
+        }
+        let t = age_standardised(&by_age(&rows), "age", &esp).unwrap();
+        assert!(t.dimensions.is_empty());
+        let get = |n: Node| t.rows.iter().find(|r| r.code == n).unwrap();
+        // Equal rates in every band standardise to that rate, whatever the weights.
+        let w = get(wb);
+        assert!(close(w.value.unwrap(), 10.0), "{w:?}");
+        assert!(w.lower.unwrap() < 10.0 && 10.0 < w.upper.unwrap());
+        assert_eq!((w.numerator, w.denominator), (20 * 18, 2000 * 18));
+        // Otherwise the weighted mean of the band rates.
+        let want: f64 = esp
+            .weights
+            .iter()
+            .enumerate()
+            .map(|(i, (_, wt))| wt * (i as f64 + 1.0))
+            .sum::<f64>()
+            / total;
+        let p = get(pk);
+        assert!(close(p.value.unwrap(), want), "{p:?} {want}");
+        assert!(close(p.ratio.unwrap(), want / 10.0));
+        assert!(
+            p.ratio_lower.unwrap() < p.ratio.unwrap() && p.ratio.unwrap() < p.ratio_upper.unwrap()
+        );
+        // A band with no population: no standardised rate; a band the standard lacks: an error.
+        let t = age_standardised(&by_age(&rows[2..]), "age", &esp).unwrap();
+        assert_eq!(t.rows.iter().find(|r| r.code == wb).unwrap().value, None);
+        let err = age_standardised(&by_age(&[("90+", wb, 1, 10)]), "age", &esp).unwrap_err();
+        assert!(err.to_string().contains("not an age band"), "{err}");
     }
 
     #[test]

@@ -482,6 +482,9 @@ fn evidence_metadata(w: &mut dyn Write, m: &EvidenceMetadata) -> std::io::Result
     if let Some(i) = m.interval {
         writeln!(w, "  interval:       {i}")?;
     }
+    if let Some(s) = &m.standard_population {
+        writeln!(w, "  standardised:   to {s}")?;
+    }
     if let Some(r) = m.reference {
         writeln!(
             w,

@@ -332,3 +332,117 @@ fn a_role_must_name_a_dimension_once() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a role"), "{}", stderr(&o));
 }
+
+/// Age-standardised rates on the command line (issue 13, item 2): ages read into Census 2021's
+/// bands, rates of an outcome per band, then the 2013 European Standard Population's weighted
+/// mean per ethnic category.
+#[test]
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::many_single_char_names,
+    reason = "small counts; short names for the rows read back"
+)]
+fn age_standardised_rates_are_the_standard_s_weighted_mean_of_the_band_rates() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let esp = wm_ethnicity::StandardPopulation::esp2013();
+    // One age per band; in band i, White British pupils 1 of 4 FSM, Pakistani i+1 of 20.
+    let mut text = "age,ethnicity,fsm,pupils\n".to_owned();
+    for (i, (band, _)) in esp.weights.iter().enumerate() {
+        let age: u64 = band
+            .trim_end_matches('+')
+            .split('-')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        writeln!(text, "{age},WBRI,1,1\n{age},WBRI,0,3").unwrap();
+        writeln!(
+            text,
+            "{age},APKN,1,{}\n{age},APKN,0,{}",
+            i + 1,
+            20 - (i + 1)
+        )
+        .unwrap();
+    }
+    let f = write(dir.path(), "by-age.csv", &text);
+    let o = run(&[
+        "aggregate",
+        &f,
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "ethnicity",
+        "--count-column",
+        "pupils",
+        "--to",
+        "category",
+        "--characteristic",
+        "age=census-2021-age-18",
+        "--group-by",
+        "wm_age_band",
+        "--rate-outcome",
+        "fsm",
+        "--rate-value",
+        "1",
+        "--age-standardise",
+        "wm_age_band",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = assert_matches_schema(&stdout(&o), "output/rates.schema.json");
+    assert!(
+        v["standard_population"]
+            .as_str()
+            .unwrap()
+            .contains("European Standard Population")
+    );
+    assert!(v.get("dimensions").is_none(), "{v}");
+    let get = |code: &str| {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let total: f64 = esp.weights.iter().map(|(_, w)| w).sum();
+    let want: f64 = esp
+        .weights
+        .iter()
+        .enumerate()
+        .map(|(i, (_, w))| w * (i as f64 + 1.0) / 20.0)
+        .sum::<f64>()
+        / total;
+    let p = get("asian.pakistani");
+    assert!(
+        (p["value"].as_f64().unwrap() - want).abs() < 1e-12,
+        "{p} {want}"
+    );
+    let w = get("white.british");
+    assert!((w["value"].as_f64().unwrap() - 0.25).abs() < 1e-12, "{w}");
+    assert!((p["ratio"].as_f64().unwrap() - want / 0.25).abs() < 1e-9);
+    // Not with a policy yet: refused before reading.
+    let o = run(&[
+        "aggregate",
+        &f,
+        "--scheme",
+        "dfe-cbds",
+        "--column",
+        "ethnicity",
+        "--to",
+        "category",
+        "--rate-outcome",
+        "fsm",
+        "--rate-value",
+        "1",
+        "--age-standardise",
+        "wm_age_band",
+        "--disclosure",
+        "suppress:10",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not built yet"), "{}", stderr(&o));
+}
