@@ -42,6 +42,18 @@ fi
 
 # No dialogs (Mono, Gecko), no debug chatter on stderr: stderr is compared too.
 export WINEPREFIX=$root/target/wine-prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# One Wine server for every case (`-p`: it stays up between them; a run then takes tens of
+# milliseconds, not a second or more), started before the prefix is made and stopped at the
+# end, with the temporary folder. When a server already serves the prefix, -p refuses and the
+# runs use that one (slower when it is not persistent); it is not stopped.
+wineserver=$(command -v wineserver || echo "$(dirname "$wine")/wineserver")
+work=$(mktemp -d)
+mkdir -p "$WINEPREFIX"
+if "$wineserver" -p 2>/dev/null; then
+    trap 'rm -rf "$work"; "$wineserver" -k 2>/dev/null || true' EXIT
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 system32=$WINEPREFIX/drive_c/windows/system32
 if [[ ! -d $system32 ]]; then
     echo "smoke-windows: making the Wine prefix $WINEPREFIX" >&2
@@ -73,12 +85,6 @@ C
     rm -rf "$shim"
 fi
 
-# One Wine server for every case (`-p`: it stays up between them; a run then takes tens of
-# milliseconds, not a second or more), stopped at the end with the temporary folder.
-wineserver=$(command -v wineserver || echo "$(dirname "$wine")/wineserver")
-work=$(mktemp -d)
-trap 'rm -rf "$work"; "$wineserver" -k 2>/dev/null || true' EXIT
-"$wineserver" -p
 failed=0
 cases=0
 
