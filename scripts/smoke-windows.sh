@@ -61,9 +61,10 @@ if [[ ! -d $system32 ]]; then
     [[ -d $system32 ]] || { echo "smoke-windows: $wine could not make $WINEPREFIX" >&2; exit 2; }
 fi
 # Rust's standard library (1.78 and later) takes its random numbers from ProcessPrng in
-# bcryptprimitives.dll, which every Windows 10 and 11 has and Wine has only from version 9
-# (Debian 12 ships Wine 8). For Wine alone, not for the .exe: a stand-in DLL in the prefix's
-# system32, built here with mingw-w64, that answers with RtlGenRandom (advapi32).
+# bcryptprimitives.dll, which every Windows 10 and 11 has and Debian 12's Wine 8.0 lacks (a
+# Wine that has it puts it in system32 when the prefix is made). For Wine alone, not for the
+# .exe: a stand-in DLL in the prefix's system32, built here with mingw-w64, that answers with
+# RtlGenRandom (advapi32).
 if [[ ! -e $system32/bcryptprimitives.dll ]]; then
     echo "smoke-windows: this Wine has no bcryptprimitives.dll: putting a stand-in in $system32" >&2
     shim=$(mktemp -d)
