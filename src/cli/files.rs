@@ -56,6 +56,7 @@ fn remove_temps_on_signals() {
 }
 
 /// Removes `temps` and says so: the process is about to exit on a signal.
+#[cfg(unix)]
 #[allow(clippy::print_stderr)]
 fn interrupted(signal: &str, temps: &mut Vec<PathBuf>) {
     let removed: Vec<String> = temps
