@@ -93,6 +93,20 @@
     setStatus('ready', 'Ready: choose a file.');
   }
 
+  // Local schemes: the menu of schemes gets theirs (the core reads the files).
+  async function schemeFilesChanged() {
+    setStatus('running', 'Reading the local schemes…');
+    const m = await job(Object.assign({ job: 'info' }, await yamlFiles(), { spec: null }));
+    if (!m.answer.ok) {
+      setStatus('error', m.answer.error);
+      return;
+    }
+    const chosen = $('scheme').value;
+    options($('scheme'), m.answer.schemes.map((s) => [s.id, s.id + ': ' + s.name]), 1);
+    $('scheme').value = [...$('scheme').options].some((o) => o.value === chosen) ? chosen : 'detect';
+    setStatus('ready', state.header ? 'Ready: check the choices, then “Check and convert”.' : 'Ready: choose a file.');
+  }
+
   function progress(done, total) {
     if (!total) return;
     const s = $('status');
@@ -298,16 +312,21 @@
       : 'Showing ' + thousands(rows.length) + ' of ' + thousands(total) + ' findings (the first ' + v.shown_per_rule + ' of each rule); the findings download has every one.';
   }
 
-  // A horizontal bar chart as inline SVG: one bar per row, its value at the end.
+  // A horizontal bar chart as inline SVG: one bar per row, its value at the end. It scales to
+  // its box (viewBox); a long label is shortened, in full in its tooltip.
   function barChart(title, rows) {
     const max = Math.max(1, ...rows.map((r) => r.value));
-    const labelW = 190, barW = 200, rowH = 20, width = labelW + barW + 70;
-    const svg = svgEl('svg', { width, height: rows.length * rowH + 4, viewBox: '0 0 ' + width + ' ' + (rows.length * rowH + 4), role: 'img', 'aria-label': title });
+    const labelW = 230, barW = 220, rowH = 20, width = labelW + barW + 110, height = rows.length * rowH + 4;
+    const svg = svgEl('svg', { width: '100%', viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': title });
     rows.forEach((r, i) => {
       const y = i * rowH + 2;
-      svg.append(svgEl('text', { x: labelW - 6, y: y + 14, 'text-anchor': 'end' }, r.label));
-      svg.append(svgEl('rect', { x: labelW, y: y + 3, height: rowH - 6, width: Math.max(r.value > 0 ? 1 : 0, barW * r.value / max), fill: r.color || '#005a8c' }));
-      svg.append(svgEl('text', { x: labelW + barW * r.value / max + 5, y: y + 14 }, r.text ?? thousands(r.value)));
+      const label = r.label.length > 34 ? r.label.slice(0, 33) + '…' : r.label;
+      const text = svgEl('text', { x: labelW - 6, y: y + 14, 'text-anchor': 'end' }, label);
+      text.append(svgEl('title', {}, r.label));
+      svg.append(text);
+      const w = barW * r.value / max;
+      svg.append(svgEl('rect', { x: labelW, y: y + 3, height: rowH - 6, width: Math.max(r.value > 0 ? 1 : 0, w), fill: r.color || '#005a8c' }));
+      svg.append(svgEl('text', { x: labelW + w + 5, y: y + 14 }, r.text ?? thousands(r.value)));
     });
     return el('figure', {}, el('figcaption', {}, title), svg);
   }
@@ -326,7 +345,8 @@
       const cats = new Map();
       for (const n of p.nodes) {
         if (n.level === 'residual') continue;
-        cats.set(n.label, (cats.get(n.label) || 0) + n.count);
+        const label = n.level === 'group' ? n.label + ' (group only)' : n.label;
+        cats.set(label, (cats.get(label) || 0) + n.count);
       }
       const top = [...cats].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([label, value]) => ({ label, value }));
       if (top.length) charts.push(barChart('Records by category in ' + p.column + (cats.size > 25 ? ' (the 25 largest)' : ''), top));
@@ -334,7 +354,8 @@
     if (rep.rules.length) {
       charts.push(barChart('Findings by rule', rep.rules.map((x) => ({
         label: x.rule + ' ' + x.name, value: x.errors + x.queries, color: x.errors ? '#b00020' : '#8a5a00',
-        text: x.errors ? thousands(x.errors) + ' errors' + (x.queries ? ', ' + thousands(x.queries) + ' queries' : '') : thousands(x.queries) + ' queries',
+        text: [[x.errors, 'error'], [x.queries, 'quer']].filter(([n]) => n)
+          .map(([n, w]) => thousands(n) + ' ' + w + (w === 'error' ? (n === 1 ? '' : 's') : (n === 1 ? 'y' : 'ies'))).join(', '),
       }))));
     }
     $('profile').replaceChildren(el('div', { class: 'charts' }, ...charts));
@@ -373,6 +394,7 @@
   $('dataset').addEventListener('change', datasetChanged);
   $('sheet').addEventListener('change', () => readHeader($('sheet').value));
   $('run').addEventListener('click', run);
+  $('scheme-files').addEventListener('change', schemeFilesChanged);
   $('filter-rule').addEventListener('change', findings);
   $('filter-severity').addEventListener('change', findings);
   window.wmViolations = [];

@@ -82,7 +82,7 @@ onmessage = (msg) => {
     file = m.file;
     parts = {};
     const t0 = performance.now();
-    const answer = call(Object.assign({ name: file.name, size: file.size }, m.request));
+    const answer = call(Object.assign(file ? { name: file.name, size: file.size } : {}, m.request));
     const ms = performance.now() - t0;
     const outputs = {};
     for (const [id, name] of Object.entries(STREAMS)) {

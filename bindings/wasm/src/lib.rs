@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use wm_ethnicity::{
     AddedColumns, By, ColumnValues, Converter, EncodingWriter, Finding, FindingsContext,
     FindingsFormat, FindingsWriter, OutputEncoding, Plan, Policy, ReadOptions, RecordFormat,
-    RecordWriter, Registry, RejectWriter, ReturnSpec, Rule, SchemeFrom, Severity, Sink, Synonyms,
-    Table, Threads, Validator, convert_stream, detect,
+    RecordWriter, Registry, RejectWriter, ReturnSpec, Rule, SchemeFrom, Sink, Synonyms, Table,
+    Threads, Validator, convert_stream, detect,
 };
 
 /// Output stream of the findings (as `validate --format csv`).
@@ -100,7 +100,7 @@ pub fn answer(request: &[u8]) -> Vec<u8> {
 /// Runs one request.
 pub fn run(r: &Request) -> Result<Value, String> {
     match r.job.as_str() {
-        "info" => Ok(info()),
+        "info" => info(r),
         "header" => header(r),
         "detect" => detect_column(r),
         "validate" => validate(r),
@@ -113,10 +113,10 @@ fn text<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
-/// The councils (with the scheme of each return), the schemes and the choices of `by` and
-/// `policy`, for the page's menus.
-fn info() -> Value {
-    let registry = Registry::new();
+/// The councils (with the scheme of each return), the schemes (built in, and those of the
+/// request's scheme files) and the choices of `by` and `policy`, for the page's menus.
+fn info(r: &Request) -> Result<Value, String> {
+    let registry = registry(r)?;
     let schemes: Vec<Value> = registry
         .ids()
         .filter_map(|id| registry.get(id))
@@ -133,14 +133,14 @@ fn info() -> Value {
             json!({ "code": c.code, "short": c.short, "name": c.name, "returns": returns })
         })
         .collect();
-    json!({
+    Ok(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "standard_version": wm_ethnicity::STANDARD_VERSION,
         "councils": councils,
         "schemes": schemes,
         "by": By::ALL.iter().map(|b| b.name()).collect::<Vec<_>>(),
         "policies": Policy::ALL.iter().map(|p| p.name()).collect::<Vec<_>>(),
-    })
+    }))
 }
 
 /// The file the page's worker holds, opened as the command line opens a file.
@@ -186,18 +186,13 @@ fn by(r: &Request) -> Result<Option<By>, String> {
         .transpose()
 }
 
-/// Each record's scheme, as the command line's `--scheme`, `--scheme-column`, or
-/// `--council-column` with `--dataset-column` give it.
 fn scheme_from(r: &Request) -> Option<SchemeFrom> {
-    match (&r.scheme, &r.scheme_column, &r.council_column, &r.dataset_column) {
-        (Some(s), _, _, _) => Some(SchemeFrom::Fixed(s.clone())),
-        (None, Some(c), _, _) => Some(SchemeFrom::Column(c.clone())),
-        (None, None, Some(c), Some(d)) => Some(SchemeFrom::Council {
-            council: c.clone(),
-            dataset: d.clone(),
-        }),
-        _ => None,
-    }
+    SchemeFrom::from_flags(
+        r.scheme.as_deref(),
+        r.scheme_column.as_deref(),
+        r.council_column.as_deref(),
+        r.dataset_column.as_deref(),
+    )
 }
 
 fn column(r: &Request) -> Result<&str, String> {
@@ -230,8 +225,8 @@ fn spec(r: &Request) -> Result<ReturnSpec, String> {
     Ok(spec)
 }
 
-/// A findings writer that also keeps the first [`SHOWN_PER_RULE`] findings of each rule for
-/// the page, and tells it how far the reading is.
+/// The findings CSV writer (which wants every finding), also keeping the first
+/// [`SHOWN_PER_RULE`] findings of each rule for the page, and telling it how far the reading is.
 struct Shown<'w> {
     writer: &'w mut dyn FindingsWriter,
     kept: Vec<Finding>,
@@ -241,24 +236,16 @@ struct Shown<'w> {
 
 impl Sink for Shown<'_> {
     fn finding(&mut self, finding: Finding) -> std::io::Result<()> {
-        let i = match self.per_rule.iter().position(|(r, _)| *r == finding.rule) {
-            Some(i) => i,
-            None => {
-                self.per_rule.push((finding.rule, 0));
-                self.per_rule.len() - 1
-            }
-        };
-        if self.per_rule[i].1 < SHOWN_PER_RULE {
-            self.per_rule[i].1 += 1;
+        if !self.per_rule.iter().any(|(r, _)| *r == finding.rule) {
+            self.per_rule.push((finding.rule, 0));
+        }
+        if let Some((_, n)) = self.per_rule.iter_mut().find(|(r, _)| *r == finding.rule)
+            && *n < SHOWN_PER_RULE
+        {
+            *n += 1;
             self.kept.push(finding.clone());
         }
         self.writer.finding(finding)
-    }
-    fn wants_findings(&self) -> bool {
-        self.writer.wants_findings()
-    }
-    fn wants(&self, severity: Severity) -> bool {
-        self.writer.wants(severity)
     }
     fn progress(&mut self, _records: u64, done: u64) {
         abi::progress(done, self.total);
@@ -282,7 +269,9 @@ fn validate(r: &Request) -> Result<Value, String> {
     let encoding = OutputEncoding::like_input(table.encoding());
     let mut out = EncodingWriter::new(file::JsOut::new(FINDINGS), encoding);
     let context = FindingsContext::new(&spec);
-    let mut writer = FindingsFormat::Csv.writer(&mut out, context).map_err(text)?;
+    let mut writer = FindingsFormat::Csv
+        .writer(&mut out, context)
+        .map_err(text)?;
     let mut shown = Shown {
         writer: &mut *writer,
         kept: Vec::new(),
@@ -304,9 +293,11 @@ fn validate(r: &Request) -> Result<Value, String> {
 
 fn convert(r: &Request) -> Result<Value, String> {
     if r.spec.is_some() {
-        return Err("the page converts with a column and a scheme, not a specification file: \
+        return Err(
+            "the page converts with a column and a scheme, not a specification file: \
                     choose them (or use the command line's convert --spec)"
-            .into());
+                .into(),
+        );
     }
     let from = scheme_from(r).ok_or("choose the scheme (or the columns that give it)")?;
     let mut plan = Plan::new(column(r)?, from);
