@@ -1,10 +1,12 @@
 """Puts the browser page together (scripts/build-web.sh): web/index.html with web/style.css,
-web/page.js, web/worker.js and the WebAssembly module (base64) in it, and a
+web/page.js, web/worker.js and the WebAssembly module (gzip, then base64: the page unpacks it with
+the browser's DecompressionStream) in it, and a
 Content-Security-Policy that names the page's one script and one style by their SHA-256 hashes.
 
 Usage: build_web.py MODULE.wasm OUT.html"""
 
 import base64
+import gzip
 import hashlib
 import pathlib
 import re
@@ -76,7 +78,7 @@ def main() -> None:
         "STYLE": (WEB / "style.css").read_text(),
         "SCRIPT": (WEB / "page.js").read_text(),
         "WORKER": (WEB / "worker.js").read_text(),
-        "WASM": base64.b64encode(wasm.read_bytes()).decode(),
+        "WASM": base64.b64encode(gzip.compress(wasm.read_bytes(), 9, mtime=0)).decode(),
     }
     for name, text in parts.items():
         if re.search(r"</(script|style)", text, re.I):
@@ -96,7 +98,8 @@ def main() -> None:
     page = re.sub(r"\{\{([A-Z]+)\}\}", lambda m: parts[m.group(1)], (WEB / "index.html").read_text())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page)
-    print(f"{out}: {len(page.encode()):,} bytes (module {wasm.stat().st_size:,} bytes)")
+    digest = hashlib.sha256(page.encode()).hexdigest()
+    print(f"{out}: {len(page.encode()):,} bytes (module {wasm.stat().st_size:,} bytes), sha256 {digest}")
 
 
 if __name__ == "__main__":

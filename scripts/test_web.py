@@ -38,6 +38,7 @@ FLAGS = [
 # fixtures/regional/: the flags of docs/convert.md and fixtures/regional/README.md.
 REGIONAL = [
     ("returns.csv", ["--council-column", "council", "--dataset-column", "dataset", "--column", "ethnicity"]),
+    ("returns.csv", ["--council-column", "council", "--dataset-column", "dataset", "--column", "ethnicity", "--policy", "most-likely"]),
     ("legacy-free-text.csv", ["--scheme", "ons-2001-ew", "--by", "label", "--column", "ethnicity_text"]),
     ("legacy-housing-free-text.csv", ["--scheme", "housing-core", "--by", "label", "--column", "ethnicity_text"]),
 ]
@@ -46,12 +47,13 @@ REGIONAL = [
 MENUS = {
     "--scheme": "scheme", "--column": "column", "--by": "by", "--id-column": "id-column",
     "--date-column": "date-column", "--council": "council", "--council-column": "council-column",
-    "--dataset-column": "dataset-column",
+    "--dataset-column": "dataset-column", "--policy": "policy",
 }
 # Flags that upload a file, by the file input's id.
 UPLOADS = {"--spec": "spec", "--scheme-file": "scheme-files"}
-# The flags convert takes of these (validate takes them all).
-CONVERT_FLAGS = {"--scheme", "--column", "--by", "--council-column", "--dataset-column", "--scheme-file"}
+# The flags convert takes of these, and those validate does not take.
+CONVERT_FLAGS = {"--scheme", "--column", "--by", "--council-column", "--dataset-column", "--scheme-file", "--policy"}
+CONVERT_ONLY = {"--policy"}
 
 failures = []
 
@@ -162,7 +164,8 @@ def test_case(driver, path, args, downloads, work):
     name = path.name
     folder = path.parent
     findings_csv = work / "cli.findings.csv"
-    v = cli(folder, "validate", name, *args, "--format", "csv", "--output", str(findings_csv), "--force")
+    vargs = [x for f, v in pairs(args) if f not in CONVERT_ONLY for x in (f, v)]
+    v = cli(folder, "validate", name, *vargs, "--format", "csv", "--output", str(findings_csv), "--force")
     load(driver)
     if v.returncode == 2 and b"WM012 missing-column" in v.stderr:
         # The command line was given a column the file does not have: the page offers only the
@@ -186,7 +189,7 @@ def test_case(driver, path, args, downloads, work):
     if state != "done":
         return
     check(download(driver, "findings", downloads) == findings_csv.read_bytes(), f"{name}: findings differ from validate --format csv")
-    report = json.loads(cli(folder, "validate", name, *args, "--format", "json").stdout)["report"]
+    report = json.loads(cli(folder, "validate", name, *vargs, "--format", "json").stdout)["report"]
     for card, key in [("s-records", "records"), ("s-errors", "errors"), ("s-queries", "queries"), ("s-blank", "blank_lines")]:
         check(number(driver, card) == report[key], f"{name}: {key} {number(driver, card)} on the page, {report[key]} from the command line")
     if "--spec" in args:

@@ -60,8 +60,10 @@
     });
   }
 
+  // The module is in the page gzip-compressed (a third of its size), unpacked by the browser.
   async function start() {
-    const bytes = decodeBase64($('wasm').textContent);
+    const packed = new Blob([decodeBase64($('wasm').textContent)]);
+    const bytes = await new Response(packed.stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
     const module = await WebAssembly.compile(bytes);
     const src = new Blob([$('worker-src').textContent], { type: 'text/javascript' });
     worker = new Worker(URL.createObjectURL(src));
@@ -89,6 +91,7 @@
     $('v-tool').textContent = info.version;
     options($('council'), info.councils.map((c) => [c.code, c.name]), 1);
     options($('scheme'), info.schemes.map((s) => [s.id, s.id + ': ' + s.name]), 1);
+    options($('policy'), info.policies.map((p) => [p.name, p.name + ': ' + p.help]), 0);
     window.wmTimings.ready = performance.now();
     setStatus('ready', 'Ready: choose a file.');
   }
@@ -175,6 +178,7 @@
     if (r.spec) return r;
     r.column = value('column');
     r.by = value('by');
+    r.policy = value('policy');
     if (value('council-column') && value('dataset-column')) {
       r.council_column = value('council-column');
       r.dataset_column = value('dataset-column');
@@ -211,6 +215,7 @@
       setStatus('running', 'Checking…');
       const v = await job(Object.assign({}, r, { job: 'validate' }));
       window.wmTimings.validate_ms = v.ms;
+      window.wmTimings.validate_memory = v.memory;
       if (!v.answer.ok) return failed(v.answer.error);
       state.answers.validate = v.answer;
       state.outputs.findings = v.outputs.findings;
@@ -219,12 +224,14 @@
         setStatus('running', 'Converting…');
         c = await job(Object.assign({}, r, { job: 'convert' }));
         window.wmTimings.convert_ms = c.ms;
+        window.wmTimings.convert_memory = c.memory;
         if (c.answer.ok) {
           state.answers.convert = c.answer;
           state.outputs.records = c.outputs.records;
           state.outputs.rejects = c.outputs.rejects;
         }
       }
+      window.wmTimings.output_bytes = Object.values(state.outputs).reduce((n, b) => n + (b ? b.size : 0), 0);
       show(r, detected, v.answer, c && c.answer);
       setStatus('done', 'Done: ' + thousands(v.answer.report.records) + ' records checked.');
     } finally {

@@ -7,6 +7,7 @@ let wasmModule = null;
 let instance = null;
 let file = null;
 let parts = {};
+let memoryBytes = 0;
 const reader = new FileReaderSync();
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -66,6 +67,7 @@ function call(request) {
   } catch (err) {
     return { ok: false, error: 'the checker stopped on this file (' + err.message + '): please report it, with the command line\'s answer on the same file' };
   } finally {
+    memoryBytes = instance.exports.memory.buffer.byteLength;
     instance = null;
   }
 }
@@ -90,6 +92,6 @@ onmessage = (msg) => {
     }
     parts = {};
     file = null;
-    postMessage({ type: 'done', id: m.id, answer, outputs, ms });
+    postMessage({ type: 'done', id: m.id, answer, outputs, ms, memory: memoryBytes });
   }
 };

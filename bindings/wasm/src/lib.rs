@@ -139,7 +139,10 @@ fn info(r: &Request) -> Result<Value, String> {
         "councils": councils,
         "schemes": schemes,
         "by": By::ALL.iter().map(|b| b.name()).collect::<Vec<_>>(),
-        "policies": Policy::ALL.iter().map(|p| p.name()).collect::<Vec<_>>(),
+        "policies": Policy::ALL
+            .iter()
+            .map(|p| json!({ "name": p.name(), "help": p.help() }))
+            .collect::<Vec<_>>(),
     }))
 }
 
