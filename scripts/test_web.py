@@ -118,10 +118,20 @@ def load(driver):
     wait(driver, {"ready"})
 
 
+def upload(driver, path):
+    """Chooses the file `path` and waits for the page to have read its header."""
+    driver.find_element(Find.ID, "file").send_keys(str(path))
+    end = time.time() + 30
+    while not driver.find_element(Find.ID, "file-info").text.startswith(path.name + " ("):
+        if time.time() > end:
+            raise TimeoutError(f"the page did not take {path.name}")
+        time.sleep(0.02)
+    wait(driver, {"ready", "error"})
+
+
 def fill(driver, path, args):
     """Uploads `path` and sets the page's menus from the command line's `args`."""
-    driver.find_element(Find.ID, "file").send_keys(str(path))
-    wait(driver, {"ready", "error"})
+    upload(driver, path)
     for flag, value in pairs(args):
         if flag in UPLOADS:
             files = driver.find_element(Find.ID, UPLOADS[flag])
@@ -170,8 +180,7 @@ def test_case(driver, path, args, downloads, work):
     if v.returncode == 2 and b"WM012 missing-column" in v.stderr:
         # The command line was given a column the file does not have: the page offers only the
         # file's columns.
-        driver.find_element(Find.ID, "file").send_keys(str(path))
-        wait(driver, {"ready", "error"})
+        upload(driver, path)
         column = dict(pairs(args))["--column"]
         offered = driver.execute_script("return [...document.getElementById('column').options].map(o => o.value)")
         check(offered and column not in offered, f"{name}: the page offers {offered}, with {column!r}")
