@@ -177,6 +177,26 @@ pub enum SchemeFrom {
 }
 
 impl SchemeFrom {
+    /// Each record's scheme from the flags that give it (the command line's, and the browser
+    /// page's request): one `scheme`, else a `scheme_column`, else a `council_column` with a
+    /// `dataset_column`; `None` without them.
+    pub fn from_flags(
+        scheme: Option<&str>,
+        scheme_column: Option<&str>,
+        council_column: Option<&str>,
+        dataset_column: Option<&str>,
+    ) -> Option<SchemeFrom> {
+        match (scheme, scheme_column, council_column, dataset_column) {
+            (Some(s), _, _, _) => Some(SchemeFrom::Fixed(s.to_owned())),
+            (None, Some(c), _, _) => Some(SchemeFrom::Column(c.to_owned())),
+            (None, None, Some(c), Some(d)) => Some(SchemeFrom::Council {
+                council: c.to_owned(),
+                dataset: d.to_owned(),
+            }),
+            _ => None,
+        }
+    }
+
     /// How summaries name it: the scheme id when fixed, else where it is read from.
     pub fn name(&self) -> std::borrow::Cow<'_, str> {
         match self {

@@ -66,20 +66,12 @@ impl RowSchemeArgs {
     /// Where each row's scheme comes from: `scheme` (every row), else these columns; `None`
     /// when neither is given.
     pub fn scheme_from(&self, scheme: Option<&str>) -> Option<SchemeFrom> {
-        match (
+        SchemeFrom::from_flags(
             scheme,
-            &self.scheme_column,
-            &self.council_column,
-            &self.dataset_column,
-        ) {
-            (Some(s), _, _, _) => Some(SchemeFrom::Fixed(s.to_owned())),
-            (None, Some(c), _, _) => Some(SchemeFrom::Column(c.clone())),
-            (None, None, Some(c), Some(d)) => Some(SchemeFrom::Council {
-                council: c.clone(),
-                dataset: d.clone(),
-            }),
-            _ => None,
-        }
+            self.scheme_column.as_deref(),
+            self.council_column.as_deref(),
+            self.dataset_column.as_deref(),
+        )
     }
 }
 

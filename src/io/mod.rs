@@ -465,6 +465,11 @@ fn io_error(name: &str, e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io(e), Location::file(name))
 }
 
+/// A reader that can go back to the start: what workbooks and encoding detection need.
+trait Seekable: Read + Seek + Send {}
+
+impl<T: Read + Seek + Send> Seekable for T {}
+
 impl<'a> Table<'a> {
     /// Opens a return file, detecting what `opts` leaves open. Errors name the file.
     pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table<'static>> {
@@ -475,7 +480,7 @@ impl<'a> Table<'a> {
 
     fn open_file(path: &Path, opts: &ReadOptions) -> Result<Table<'static>> {
         let name = path.display().to_string();
-        let mut file = File::open(path).map_err(|e| io_error(&name, e))?;
+        let file = File::open(path).map_err(|e| io_error(&name, e))?;
         let meta = file.metadata().map_err(|e| io_error(&name, e))?;
         if meta.is_dir() {
             return Err(input_error(&name, "is a directory, not a file"));
@@ -488,6 +493,21 @@ impl<'a> Table<'a> {
                 "is not a regular file (a device or a pipe): save the return to a file first",
             ));
         }
+        Table::from_seekable(&name, file, meta.len(), opts)
+    }
+
+    /// Reads a return of any format, workbooks too, from a reader that can go back to the
+    /// start (a file, a file in a browser read slice by slice, bytes in memory), of `size`
+    /// bytes; `name` names it in errors and reports, and its extension helps to tell the format.
+    /// It is read as [`Table::open`] reads a file: the encoding is detected from all of it.
+    pub fn from_seekable(
+        name: &str,
+        reader: impl Read + Seek + Send + 'static,
+        size: u64,
+        opts: &ReadOptions,
+    ) -> Result<Table<'static>> {
+        let name = name.to_owned();
+        let mut file: Box<dyn Seekable> = Box::new(reader);
         let mut head = Vec::new();
         (&mut file)
             .take(HEAD_BYTES)
@@ -495,11 +515,15 @@ impl<'a> Table<'a> {
             .map_err(|e| io_error(&name, e))?;
         let format = match opts.format {
             Some(f) => f,
-            None => sniff_format(path, &head),
+            None => sniff_format(Path::new(&name), &head),
         };
+        if format.is_sheet() {
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| io_error(&name, e))?;
+        }
         match format {
-            InputFormat::Xlsx => workbook::open_xlsx(path, name, opts),
-            InputFormat::Xls | InputFormat::Ods => workbook::open_range(path, name, format, opts),
+            InputFormat::Xlsx => workbook::open_xlsx(file, name, opts),
+            InputFormat::Xls | InputFormat::Ods => workbook::open_range(file, name, format, opts),
             InputFormat::Csv | InputFormat::Jsonl => {
                 let (bom, bom_len) = sniff_bom(&head);
                 let info = match (bom, opts.encoding) {
@@ -520,15 +544,7 @@ impl<'a> Table<'a> {
                 file.seek(SeekFrom::Start(skip))
                     .map_err(|e| io_error(&name, e))?;
                 let reader: Box<dyn Read + Send> = Box::new(file);
-                Table::text(
-                    name,
-                    format,
-                    reader,
-                    &head[bom_len..],
-                    info,
-                    meta.len(),
-                    opts,
-                )
+                Table::text(name, format, reader, &head[bom_len..], info, size, opts)
             }
         }
     }

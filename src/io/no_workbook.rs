@@ -1,9 +1,8 @@
 //! Workbooks in a build without the feature `excel`: the format is still recognised, and
 //! opening one is a clear error naming the file.
 
-use super::{InputFormat, ReadOptions, Table, input_error};
+use super::{InputFormat, ReadOptions, Seekable, Table, input_error};
 use crate::error::Result;
-use std::path::Path;
 
 fn no_workbooks(name: &str, format: InputFormat) -> crate::error::Error {
     input_error(
@@ -17,14 +16,18 @@ fn no_workbooks(name: &str, format: InputFormat) -> crate::error::Error {
 
 /// Refuses an `.xlsx` workbook.
 #[allow(clippy::needless_pass_by_value)] // the workbook reader's signature
-pub(super) fn open_xlsx(_path: &Path, name: String, _opts: &ReadOptions) -> Result<Table<'static>> {
+pub(super) fn open_xlsx(
+    _reader: Box<dyn Seekable>,
+    name: String,
+    _opts: &ReadOptions,
+) -> Result<Table<'static>> {
     Err(no_workbooks(&name, InputFormat::Xlsx))
 }
 
 /// Refuses an `.xls` or `.ods` workbook.
 #[allow(clippy::needless_pass_by_value)] // the workbook reader's signature
 pub(super) fn open_range(
-    _path: &Path,
+    _reader: Box<dyn Seekable>,
     name: String,
     format: InputFormat,
     _opts: &ReadOptions,

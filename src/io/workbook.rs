@@ -3,16 +3,17 @@
 //! caught. Built with the feature `excel`.
 
 use super::{
-    Fields, InputFormat, ReadOptions, ReadSummary, Record, RowOf, Source, Table, deliver,
+    Fields, InputFormat, ReadOptions, ReadSummary, Record, RowOf, Seekable, Source, Table, deliver,
     input_error, io_error, same_name,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use calamine::{Data, DataRef, Reader as _};
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, SeekFrom};
 use std::ops::ControlFlow;
-use std::path::Path;
+
+/// A workbook's bytes as calamine reads them: a file, or a file in a browser.
+type Bytes = BufReader<Box<dyn Seekable>>;
 
 /// The most a workbook's shared strings (`xl/sharedStrings.xml`, which the Excel reader holds in
 /// memory whole) may expand to. A return's strings are tens of MiB at most; a zip bomb of a few
@@ -29,9 +30,21 @@ pub const MAX_ODS_BYTES: u64 = 512 * 1024 * 1024;
 /// Refuses a zip-based workbook (`.xlsx`, `.ods`) whose parts would expand past the limits,
 /// from the sizes its central directory declares (the zip reader never reads past them), before
 /// the spreadsheet reader opens it.
-pub(super) fn check_workbook_size(path: &Path, name: &str, format: InputFormat) -> Result<()> {
-    let file = File::open(path).map_err(|e| io_error(name, e))?;
-    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+/// The reader is left at the start.
+pub(super) fn check_workbook_size(
+    reader: &mut dyn Seekable,
+    name: &str,
+    format: InputFormat,
+) -> Result<()> {
+    let checked = zip_sizes(&mut *reader, name, format);
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| io_error(name, e))?;
+    checked
+}
+
+fn zip_sizes(reader: &mut dyn Seekable, name: &str, format: InputFormat) -> Result<()> {
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(reader)) else {
         // Not a zip archive: the spreadsheet reader says what it is not.
         return Ok(());
     };
@@ -97,7 +110,7 @@ pub(super) fn sheet_call<T>(at: Location, call: impl FnOnce() -> T) -> Result<T>
 
 /// An `.xlsx` sheet's rows, streamed cell by cell after the header row.
 pub(super) struct XlsxRecords {
-    book: Box<calamine::Xlsx<BufReader<File>>>,
+    book: Box<calamine::Xlsx<Bytes>>,
     sheet: String,
     header_row: u32,
 }
@@ -137,11 +150,16 @@ impl Source<'static> for RangeRecords {
     }
 }
 
-pub(super) fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result<Table<'static>> {
-    check_workbook_size(path, &name, InputFormat::Xlsx)?;
-    let mut book: calamine::Xlsx<BufReader<File>> =
-        sheet_call(Location::file(&name), || calamine::open_workbook(path))?
-            .map_err(|e| input_error(&name, format!("cannot read it as an Excel workbook: {e}")))?;
+pub(super) fn open_xlsx(
+    mut reader: Box<dyn Seekable>,
+    name: String,
+    opts: &ReadOptions,
+) -> Result<Table<'static>> {
+    check_workbook_size(&mut *reader, &name, InputFormat::Xlsx)?;
+    let mut book: calamine::Xlsx<Bytes> = sheet_call(Location::file(&name), || {
+        calamine::Xlsx::new(BufReader::new(reader))
+    })?
+    .map_err(|e| input_error(&name, format!("cannot read it as an Excel workbook: {e}")))?;
     let sheets = book.sheet_names();
     let sheet = pick_sheet(&name, &sheets, opts.sheet.as_deref())?;
     let wanted = wanted_row(&name, &sheet, opts.header_row)?;
@@ -201,14 +219,25 @@ pub(super) fn open_xlsx(path: &Path, name: String, opts: &ReadOptions) -> Result
 }
 
 pub(super) fn open_range(
-    path: &Path,
+    mut reader: Box<dyn Seekable>,
     name: String,
     format: InputFormat,
     opts: &ReadOptions,
 ) -> Result<Table<'static>> {
-    check_workbook_size(path, &name, format)?;
-    let mut book = sheet_call(Location::file(&name), || calamine::open_workbook_auto(path))?
-        .map_err(|e| input_error(&name, format!("cannot read it as a spreadsheet: {e}")))?;
+    check_workbook_size(&mut *reader, &name, format)?;
+    let bytes = BufReader::new(reader);
+    let mut book = sheet_call(Location::file(&name), || {
+        if format == InputFormat::Ods {
+            calamine::Ods::new(bytes)
+                .map(calamine::Sheets::Ods)
+                .map_err(calamine::Error::Ods)
+        } else {
+            calamine::Xls::new(bytes)
+                .map(calamine::Sheets::Xls)
+                .map_err(calamine::Error::Xls)
+        }
+    })?
+    .map_err(|e| input_error(&name, format!("cannot read it as a spreadsheet: {e}")))?;
     let sheets = book.sheet_names();
     let sheet = pick_sheet(&name, &sheets, opts.sheet.as_deref())?;
     let wanted = wanted_row(&name, &sheet, opts.header_row)?;
@@ -265,7 +294,7 @@ pub(super) fn open_range(
 
 pub(super) fn read_xlsx<F>(
     name: &str,
-    book: &mut calamine::Xlsx<BufReader<File>>,
+    book: &mut calamine::Xlsx<Bytes>,
     sheet: &str,
     header_row: u32,
     expected: usize,
