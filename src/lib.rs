@@ -71,7 +71,7 @@ pub use census::{
 };
 pub use scheme::{
     BUILTIN_IDS, Code, KeyedBy, LabelMatch, Mapping, Match, MatchKind, Publication, PublishedLabel,
-    Registry, Relationship, Scheme, Status, builtin_scheme, builtin_scheme_yaml,
+    Records, Registry, Relationship, Scheme, Status, builtin_scheme, builtin_scheme_yaml,
 };
 // Any scheme into any other.
 pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, encode_observed, meaning};

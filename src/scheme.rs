@@ -6,7 +6,7 @@
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::standard::{Category, Level, Node};
-use crate::text::{clip, fold_label, nearest, normalise_code};
+use crate::text::{clip, fold_label, nearest, normalise_code, trim_code};
 use crate::yaml;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -68,6 +68,32 @@ pub enum Status {
     Retired,
 }
 
+/// What a code records when it is named after something that is not an ethnic group (a SNOMED CT
+/// concept "Nigerians", a CTV3 code "Sikh - ethnic category 2001 census"): its mapping is then a
+/// judgement, and validation queries the code (WM024).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Records {
+    /// A nationality (a country's people): nationals are of every ethnic group.
+    Nationality,
+    /// A religion: it says nothing about the person's ethnic group.
+    Religion,
+    /// A language.
+    Language,
+}
+
+impl Records {
+    /// The name used in files and output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Records::Nationality => "nationality",
+            Records::Religion => "religion",
+            Records::Language => "language",
+        }
+    }
+}
+
 /// A code's place in the standard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mapping {
@@ -84,6 +110,9 @@ pub struct Mapping {
     /// Why, where the mapping is a judgement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The code is named after a nationality, a religion or a language, not an ethnic group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<Records>,
 }
 
 /// One code of a scheme.
@@ -311,6 +340,9 @@ pub struct Scheme {
     /// True when an unlisted two-character code whose first character is a listed code is a
     /// local extension of it (NHS ETHNIC CATEGORY `an2`).
     pub local_second_character: bool,
+    /// True when case tells codes apart (CTV3: `XaJRG` Cornish, `XaJRg` Cypriot): a value
+    /// matches only with the case as listed (spaces are still trimmed).
+    pub case_sensitive: bool,
     codes: Vec<Code>,
     /// The publications whose labels the scheme carries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -413,7 +445,11 @@ impl Scheme {
             if !b.is_ascii() {
                 return Short::Unsuitable;
             }
-            let u = b.to_ascii_uppercase();
+            let u = if self.case_sensitive {
+                b
+            } else {
+                b.to_ascii_uppercase()
+            };
             changed |= u != b;
             key |= u64::from(u) << (8 * i);
         }
@@ -544,6 +580,7 @@ impl Scheme {
 
     fn key_of<'a>(&self, raw: &'a str) -> Cow<'a, str> {
         match self.keyed_by {
+            KeyedBy::Code if self.case_sensitive => Cow::Borrowed(trim_code(raw)),
             KeyedBy::Code => normalise_code(raw),
             KeyedBy::Label => Cow::Owned(fold_label(raw)),
         }
@@ -615,6 +652,8 @@ struct RawScheme {
     extends: Option<Spanned<String>>,
     #[serde(default)]
     local_second_character: bool,
+    #[serde(default)]
+    case_sensitive: bool,
     codes: Vec<RawCode>,
     #[serde(default)]
     publications: Vec<RawPublication>,
@@ -682,6 +721,8 @@ struct RawMap {
     most_likely: Option<Spanned<String>>,
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    records: Option<Records>,
 }
 
 fn at<T>(file: &str, s: &Spanned<T>) -> Location {
@@ -737,12 +778,18 @@ impl RawScheme {
                     format!("`extends: {}` names no known scheme", ext.value),
                 ));
             };
-            if b.keyed_by != self.keyed_by {
+            if b.keyed_by != self.keyed_by || b.case_sensitive != self.case_sensitive {
                 return Err(invalid(
                     at(file, ext),
                     format!(
-                        "`{}` is keyed by {:?}; this file must be too",
-                        b.id, b.keyed_by
+                        "`{}` is keyed by {:?}{}; this file must be too",
+                        b.id,
+                        b.keyed_by,
+                        if b.case_sensitive {
+                            ", case-sensitive"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -809,6 +856,7 @@ impl RawScheme {
             observed: self.observed,
             extends: self.extends.map(|e| e.value),
             local_second_character: self.local_second_character,
+            case_sensitive: self.case_sensitive,
             codes,
             publications,
             published,
@@ -905,12 +953,22 @@ fn build_map(file: &str, m: RawMap) -> Result<Mapping> {
         }
         _ => {}
     }
+    if let (Some(r), None) = (m.records, &m.note) {
+        return Err(invalid(
+            loc,
+            format!(
+                "a code that records a {} is mapped by judgement: its `note` says why",
+                r.name()
+            ),
+        ));
+    }
     Ok(Mapping {
         relationship: m.rel,
         target,
         candidates,
         most_likely,
         note: m.note,
+        records: m.records,
     })
 }
 
@@ -1047,10 +1105,7 @@ impl Scheme {
         let mut ambiguous = Vec::new();
         for (i, c) in self.codes.iter().enumerate() {
             let idx = u32::try_from(i).map_err(|_| invalid(here(i), "too many codes"))?;
-            let key = match self.keyed_by {
-                KeyedBy::Code => normalise_code(c.key()).into_owned(),
-                KeyedBy::Label => fold_label(c.key()),
-            };
+            let key = self.key_of(c.key()).into_owned();
             if let Some(&prev) = self.by_key.get(key.as_str()) {
                 return Err(invalid(
                     here(i),
@@ -1173,6 +1228,7 @@ struct BakedScheme {
     keyed_by: KeyedBy,
     observed: bool,
     local_second_character: bool,
+    case_sensitive: bool,
     codes: &'static [BakedCode],
     publications: &'static [BakedPublication],
     published: &'static [BakedPublished],
@@ -1218,6 +1274,7 @@ struct BakedMap {
     candidates: &'static [Category],
     most_likely: Option<Category>,
     note: Option<&'static str>,
+    records: Option<Records>,
 }
 
 impl BakedMap {
@@ -1228,6 +1285,7 @@ impl BakedMap {
             candidates: self.candidates.to_vec(),
             most_likely: self.most_likely,
             note: self.note.map(str::to_owned),
+            records: self.records,
         }
     }
 }
@@ -1263,6 +1321,7 @@ impl BakedScheme {
             observed: self.observed,
             extends: None,
             local_second_character: self.local_second_character,
+            case_sensitive: self.case_sensitive,
             codes,
             publications: self
                 .publications

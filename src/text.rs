@@ -5,12 +5,18 @@ use std::borrow::Cow;
 /// A code as typed: trimmed of spaces (including non-breaking ones) and upper-cased.
 /// Borrowed when nothing changed, so the common case does not allocate.
 pub fn normalise_code(raw: &str) -> Cow<'_, str> {
-    let t = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let t = trim_code(raw);
     if t.bytes().any(|b| b.is_ascii_lowercase()) || !t.is_ascii() {
         Cow::Owned(t.to_uppercase())
     } else {
         Cow::Borrowed(t)
     }
+}
+
+/// A code with surrounding spaces (and a stray byte-order mark) removed, its case kept: the key
+/// of a case-sensitive scheme (CTV3).
+pub fn trim_code(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
 /// A label folded for matching: lower case, dashes unified, runs of spaces collapsed, no spaces

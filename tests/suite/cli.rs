@@ -208,7 +208,7 @@ fn standard_and_schemes_list_everything() {
         &stdout(&run(&["schemes", "--format", "json"])),
         "output/schemes.schema.json",
     );
-    assert_eq!(v.as_array().unwrap().len(), 16);
+    assert_eq!(v.as_array().unwrap().len(), 18);
     let v = assert_matches_schema(
         &stdout(&run(&["councils", "--format", "json"])),
         "output/councils.schema.json",

@@ -64,9 +64,18 @@ proptest! {
         } else {
             prop_assert!(s.codes().iter().any(|o| o.key() != code.key() && o.label == code.label));
         }
-        if s.keyed_by == KeyedBy::Code {
+        if s.keyed_by == KeyedBy::Code && !s.case_sensitive {
             let padded = format!("  {} ", code.key().to_lowercase());
             prop_assert_eq!(s.lookup(&padded).unwrap().code.key(), code.key());
+        }
+        if s.case_sensitive {
+            // Case tells codes apart (CTV3 XaJRG, XaJRg): padding is trimmed, case is kept.
+            let padded = format!("  {} ", code.key());
+            prop_assert_eq!(s.lookup(&padded).unwrap().code.key(), code.key());
+            let flipped: String = code.key().chars().map(|c| if c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }).collect();
+            if flipped != code.key() {
+                prop_assert!(s.lookup(&flipped).is_none_or(|m| m.code.key() == flipped));
+            }
         }
     }
 

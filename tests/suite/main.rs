@@ -12,6 +12,7 @@ mod detect;
 mod disclosure;
 mod files;
 mod hardening;
+mod health;
 mod laws;
 mod messages;
 mod multiple;

@@ -1,0 +1,182 @@
+//! Health codes: the SNOMED CT and CTV3 schemes against the OpenSAFELY codelists they were
+//! transcribed from (fixtures/published/), their census concepts against the crate's census
+//! schemes, and the concepts that record something other than an ethnic group.
+
+use wm_ethnicity::{MatchKind, Records, Relationship, builtin_scheme};
+
+fn published(file: &str, code: &str, term: &str) -> Vec<(String, String, String)> {
+    let path = format!("{}/fixtures/published/{file}", env!("CARGO_MANIFEST_DIR"));
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (c, t, g) = (col(code), col(term), col("Grouping_16"));
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[c].to_owned(), rec[t].to_owned(), rec[g].to_owned())
+        })
+        .collect()
+}
+
+fn snomed() -> Vec<(String, String, String)> {
+    published(
+        "opensafely-ethnicity-snomed-0removed.csv",
+        "snomedcode",
+        "Ethnicity",
+    )
+}
+
+fn ctv3() -> Vec<(String, String, String)> {
+    published("opensafely-ethnicity-ctv3.csv", "Code", "Description")
+}
+
+#[test]
+fn every_published_concept_looks_up_exactly_with_its_term() {
+    for (id, rows, distinct) in [("snomed-ct", snomed(), 599), ("ctv3", ctv3(), 266)] {
+        let s = builtin_scheme(id).unwrap();
+        assert_eq!(s.codes().len(), distinct, "{id}");
+        for (code, term, _) in &rows {
+            let m = s.lookup(code).unwrap_or_else(|| panic!("{id} {code}"));
+            assert_eq!(
+                (m.code.key(), m.kind, m.code.label.as_str()),
+                (code.as_str(), MatchKind::Exact, term.as_str())
+            );
+        }
+        assert_eq!(rows.len(), if id == "ctv3" { 270 } else { 599 });
+    }
+}
+
+#[test]
+fn ctv3_codes_are_case_sensitive_and_keep_their_dots() {
+    let s = builtin_scheme("ctv3").unwrap();
+    assert!(s.case_sensitive);
+    let cornish = s.lookup("XaJRG").unwrap().code;
+    let cypriot = s.lookup("XaJRg").unwrap().code;
+    assert_eq!(
+        cornish.label,
+        "Cornish - ethnic category 2001 census".to_owned()
+    );
+    assert_eq!(
+        cypriot.label,
+        "Cypriot (part not stated) - ethnic category 2001 census"
+    );
+    // Upper-casing would merge them: a value in the wrong case is not found.
+    assert!(s.lookup("xajrg").is_none());
+    assert!(s.lookup("XAJRG").is_none());
+    // Spaces are trimmed; the trailing dots are part of the code.
+    assert_eq!(s.lookup(" 9S1.. ").unwrap().code.key(), "9S1..");
+    assert!(s.lookup("9S1").is_none());
+}
+
+#[test]
+fn lookup_by_term_finds_the_concept() {
+    let s = builtin_scheme("snomed-ct").unwrap();
+    let m = s
+        .lookup_label("Kashmiri - ethnic category 2001 census")
+        .unwrap();
+    assert_eq!(m.key, "92651000000105");
+    assert_eq!(m.mapping.target.code(), "asian/kashmiri");
+    // Several concepts share a term with one meaning ("Chinese"): the first listed answers.
+    let chinese = s.lookup_label("chinese").unwrap();
+    assert_eq!(chinese.mapping.target.code(), "asian.chinese");
+    let c = builtin_scheme("ctv3").unwrap();
+    assert_eq!(
+        c.lookup_label("Sikh - ethnic category 2001 census")
+            .unwrap()
+            .key,
+        "XaJSf"
+    );
+}
+
+/// Census concepts mean their census category: the same place as the crate's census scheme.
+#[test]
+fn census_concepts_are_mapped_as_their_census_category() {
+    let s = builtin_scheme("snomed-ct").unwrap();
+    let cases = [
+        // (concept, scheme, key)
+        (
+            "92411000000108",
+            "ons-2001-ew",
+            "Any other White background",
+        ),
+        ("92651000000105", "nhs-ethnic-category-extended", "LC"),
+        ("92711000000100", "nhs-ethnic-category-extended", "PA"),
+        (
+            "976691000000100",
+            "ons-2011-ew",
+            "Any other White background",
+        ),
+        ("977911000000103", "nhs-scotland-ethnic-group", "1A"),
+        ("976951000000102", "ons-2011-ew", "Arab"),
+    ];
+    for (concept, scheme, key) in cases {
+        let ours = &s.get(concept).unwrap().map;
+        let theirs = &builtin_scheme(scheme).unwrap().get(key).unwrap().map;
+        assert_eq!(
+            (ours.relationship, ours.target, &ours.candidates),
+            (theirs.relationship, theirs.target, &theirs.candidates),
+            "{concept}"
+        );
+    }
+    // Every census concept says which census category it is.
+    for c in s.codes() {
+        if c.label.contains("2001 census") || c.label.contains("2011 census") {
+            assert!(
+                c.map.note.as_deref().is_some_and(|n| n.contains("census")),
+                "{}",
+                c.key()
+            );
+        }
+    }
+}
+
+#[test]
+fn religion_nationality_and_language_concepts_are_flagged_with_a_reason() {
+    let c = builtin_scheme("ctv3").unwrap();
+    for code in ["XaJSc", "XaJSd", "XaJSe", "XaJSf", "XaJSR"] {
+        let m = &c.get(code).unwrap().map;
+        assert_eq!(m.records, Some(Records::Religion), "{code}");
+        assert_eq!(m.relationship, Relationship::Residual, "{code}");
+        assert_eq!(m.target.code(), "not-known", "{code}");
+    }
+    let s = builtin_scheme("snomed-ct").unwrap();
+    let by_term = |t: &str| &s.lookup_label(t).unwrap().mapping.records;
+    assert_eq!(*by_term("Nigerians"), Some(Records::Nationality));
+    assert_eq!(
+        *by_term("Pakistani (Urduspeakers)"),
+        Some(Records::Language)
+    );
+    assert_eq!(*by_term("Zulu"), None);
+    // The census category of a nation is not flagged: the census asks it as an ethnic group.
+    assert_eq!(*by_term("Nigerian - ethnic category 2001 census"), None);
+    for id in ["snomed-ct", "ctv3"] {
+        for code in builtin_scheme(id).unwrap().codes() {
+            if code.map.records.is_some() {
+                assert!(code.map.note.is_some(), "{id} {}", code.key());
+            }
+        }
+    }
+}
+
+/// The reference lists carry OpenSAFELY's own 16-group assignment, as published.
+#[test]
+fn reference_lists_keep_opensafelys_groups() {
+    for (id, rows) in [("snomed-ct", snomed()), ("ctv3", ctv3())] {
+        let path = format!("{}/fixtures/reference/{id}.csv", env!("CARGO_MANIFEST_DIR"));
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        let notes: Vec<(String, String)> = r
+            .records()
+            .map(|rec| {
+                let rec = rec.unwrap();
+                (rec[0].to_owned(), rec[4].to_owned())
+            })
+            .collect();
+        for (code, _, g16) in rows {
+            let (_, note) = notes.iter().find(|(c, _)| *c == code).unwrap();
+            assert!(
+                note.starts_with(&format!("OpenSAFELY Grouping_16 {g16},")),
+                "{id} {code}"
+            );
+        }
+    }
+}
