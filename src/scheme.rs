@@ -782,14 +782,8 @@ impl RawScheme {
                 return Err(invalid(
                     at(file, ext),
                     format!(
-                        "`{}` is keyed by {:?}{}; this file must be too",
-                        b.id,
-                        b.keyed_by,
-                        if b.case_sensitive {
-                            ", case-sensitive"
-                        } else {
-                            ""
-                        }
+                        "`{}` is keyed by {:?} (case_sensitive: {}); this file must be too",
+                        b.id, b.keyed_by, b.case_sensitive
                     ),
                 ));
             }

@@ -1,4 +1,4 @@
-//! Health codes: the SNOMED CT and CTV3 schemes against the OpenSAFELY codelists they were
+//! Health codes: the SNOMED CT and CTV3 schemes against the `OpenSAFELY` codelists they were
 //! transcribed from (fixtures/published/), their census concepts against the crate's census
 //! schemes, and the concepts that record something other than an ethnic group.
 
@@ -6,14 +6,16 @@ use wm_ethnicity::{MatchKind, Records, Relationship, builtin_scheme};
 
 fn published(file: &str, code: &str, term: &str) -> Vec<(String, String, String)> {
     let path = format!("{}/fixtures/published/{file}", env!("CARGO_MANIFEST_DIR"));
-    let mut r = csv::Reader::from_path(&path).unwrap();
-    let h = r.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-    let (c, t, g) = (col(code), col(term), col("Grouping_16"));
-    r.records()
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|c| c == name).unwrap();
+    let cols = [col(code), col(term), col("Grouping_16")];
+    reader
+        .records()
         .map(|rec| {
             let rec = rec.unwrap();
-            (rec[c].to_owned(), rec[t].to_owned(), rec[g].to_owned())
+            let [c, t, g] = cols.map(|i| rec[i].to_owned());
+            (c, t, g)
         })
         .collect()
 }
@@ -158,7 +160,7 @@ fn religion_nationality_and_language_concepts_are_flagged_with_a_reason() {
     }
 }
 
-/// The reference lists carry OpenSAFELY's own 16-group assignment, as published.
+/// The reference lists carry `OpenSAFELY`'s own 16-group assignment, as published.
 #[test]
 fn reference_lists_keep_opensafelys_groups() {
     for (id, rows) in [("snomed-ct", snomed()), ("ctv3", ctv3())] {
