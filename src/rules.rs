@@ -144,6 +144,10 @@ rules! {
     /// A cell of several ethnicities gives a residual value beside an ethnic group.
     ResidualBesideEthnicity = "WM023", "residual-beside-ethnicity", Query,
         "A cell of several ethnicities gives a residual value (declined, not known) beside an ethnic group.";
+    /// The code is named after a nationality, a religion or a language, not an ethnic group
+    /// (SNOMED CT "Nigerians", CTV3 "Sikh - ethnic category 2001 census").
+    NotEthnicityCode = "WM024", "not-ethnicity-code", Query,
+        "The code is named after a nationality, a religion or a language, not an ethnic group: its place in the standard is a judgement.";
     /// The label matches no label of the scheme and no curated synonym.
     UnknownLabel = "CV001", "unknown-label", Error,
         "The label matches no label of the scheme and no curated synonym.";

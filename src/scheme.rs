@@ -6,7 +6,7 @@
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::standard::{Category, Level, Node};
-use crate::text::{clip, fold_label, nearest, normalise_code, trim_code};
+use crate::text::{clip, excel_whole_number, fold_label, nearest, normalise_code, trim_code};
 use crate::yaml;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -397,13 +397,21 @@ impl Scheme {
         }
     }
 
-    /// A numeric code written with leading zeros (`01` for CORE's `1`), as a normalised match.
+    /// A numeric code written with leading zeros (`01` for CORE's `1`), or by Excel with every
+    /// digit still there (`9.76631000000101E+14`, `976631000000101.0`), as a normalised match.
     fn lookup_without_leading_zeros(&self, raw: &str) -> Option<Match<'_>> {
         let t = raw.trim();
-        if self.keyed_by != KeyedBy::Code
-            || !t.starts_with('0')
-            || !t.bytes().all(|b| b.is_ascii_digit())
-        {
+        if self.keyed_by != KeyedBy::Code {
+            return None;
+        }
+        if let Some(digits) = excel_whole_number(t) {
+            let m = self.lookup(&digits)?;
+            return Some(Match {
+                code: m.code,
+                kind: MatchKind::Normalised,
+            });
+        }
+        if !t.starts_with('0') || !t.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let digits = t.trim_start_matches('0');

@@ -55,10 +55,10 @@ use crate::resolve::row::{RecordRejection, RowScheme};
 use crate::resolve::unknown::{Explainer, Why, empty_cell, quoted_code, same_target, what};
 use crate::resolve::{Rejection, Source, find_value};
 use crate::rules::{RULE_COUNT, Rule, Severity};
-use crate::scheme::{Code, FxHasher, MatchKind, Registry, Relationship, Scheme, Status};
+use crate::scheme::{Code, FxHasher, MatchKind, Records, Registry, Relationship, Scheme, Status};
 use crate::spec::{By, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Group, Level, Node, Residual};
-use crate::text::{is_blank, nearest, printable};
+use crate::text::{excel_whole_number, is_blank, nearest, printable};
 use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -1531,6 +1531,17 @@ impl<'r> State<'_, 'r, '_> {
                 Detail::NotInReturn(code, r),
             )?;
         }
+        if code.map.records.is_some() {
+            self.emit(
+                Rule::NotEthnicityCode,
+                None,
+                at,
+                Some(i),
+                Some(scheme),
+                Some(raw),
+                Detail::Code(code),
+            )?;
+        }
         if code.status == Status::Retired {
             self.emit(
                 Rule::RetiredCode,
@@ -1695,6 +1706,8 @@ fn describe(
                 changes.push("changing case");
             } else if trimmed.starts_with('0') && trimmed.trim_start_matches('0') == code.key() {
                 changes.push("removing leading zeros");
+            } else if excel_whole_number(trimmed).as_deref() == Some(code.key()) {
+                changes.push("reading back the number Excel wrote (every digit is there)");
             } else if trimmed != code.key() {
                 changes.push("normalising punctuation and spacing");
             }
@@ -1740,6 +1753,18 @@ fn describe(
                     quoted_code(main)
                 ),
                 Some(format!("Report {} in this return.", quoted_code(main))),
+            )
+        }
+        (Rule::NotEthnicityCode, Detail::Code(code)) => {
+            let records = code.map.records.map_or("", Records::name);
+            (
+                format!(
+                    "{} of {sid} is named after a {records}, not an ethnic group: it is counted as `{}`, a judgement ({})",
+                    quoted_code(code),
+                    code.map.target.code(),
+                    code.map.note.as_deref().unwrap_or_default()
+                ),
+                Some("Check that the record holds the person's own ethnic group.".to_owned()),
             )
         }
         (Rule::RetiredCode, Detail::Code(code)) => {

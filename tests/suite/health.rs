@@ -182,3 +182,39 @@ fn reference_lists_keep_opensafelys_groups() {
         }
     }
 }
+
+#[test]
+fn lookup_by_label_and_excel_numbers_from_the_command_line() {
+    use crate::cli::{assert_matches_schema, run, stdout};
+    let v = assert_matches_schema(
+        &stdout(&run(&[
+            "lookup",
+            "--scheme",
+            "snomed-ct",
+            "--by-label",
+            "--format",
+            "json",
+            "kashmiri - ethnic category 2001 census",
+            "Nigerians",
+        ])),
+        "output/lookup.schema.json",
+    );
+    let r = &v["results"];
+    assert_eq!(r[0]["code"], "92651000000105");
+    assert_eq!(r[0]["node"]["code"], "asian/kashmiri");
+    assert_eq!(r[1]["records"], "nationality");
+    // By code, the term is not a code; an Excel number with every digit is read back.
+    let out = run(&[
+        "lookup",
+        "--scheme",
+        "snomed-ct",
+        "--format",
+        "json",
+        "9.76631000000101E+14",
+        "9.76631E+14",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = assert_matches_schema(&stdout(&out), "output/lookup.schema.json");
+    assert_eq!(v["results"][0]["code"], "976631000000101");
+    assert_eq!(v["results"][1]["found"], false);
+}
