@@ -271,25 +271,25 @@ pub fn excel_whole_number(raw: &str) -> Option<String> {
             return Some(whole.to_owned());
         }
     }
+    let (int, frac, exp) = scientific_parts(t)?;
+    (frac.len() == exp && !int.is_empty()).then(|| format!("{int}{frac}"))
+}
+
+/// Scientific notation's digits before and after the point, and its exponent.
+fn scientific_parts(t: &str) -> Option<(&str, &str, usize)> {
     if !looks_like_excel_scientific(t) {
         return None;
     }
     let (mantissa, exp) = t.split_once(['E', 'e'])?;
     let exp: usize = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    (frac.len() == exp && !int.is_empty()).then(|| format!("{int}{frac}"))
+    Some((int, frac, exp))
 }
 
 /// Scientific notation that lost digits (`9.76631E+14`): its leading digits and the number of
 /// digits the whole number had (`976631`, 15). `None` when it is not such a number.
 pub fn excel_lost_digits(raw: &str) -> Option<(String, usize)> {
-    let t = raw.trim();
-    if !looks_like_excel_scientific(t) || excel_whole_number(t).is_some() {
-        return None;
-    }
-    let (mantissa, exp) = t.split_once(['E', 'e'])?;
-    let exp: usize = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (int, frac, exp) = scientific_parts(raw.trim())?;
     (frac.len() < exp).then(|| (format!("{int}{frac}"), int.len() + exp))
 }
 

@@ -1531,27 +1531,15 @@ impl<'r> State<'_, 'r, '_> {
                 Detail::NotInReturn(code, r),
             )?;
         }
-        if code.map.records.is_some() {
-            self.emit(
-                Rule::NotEthnicityCode,
-                None,
-                at,
-                Some(i),
-                Some(scheme),
-                Some(raw),
-                Detail::Code(code),
-            )?;
-        }
-        if code.status == Status::Retired {
-            self.emit(
-                Rule::RetiredCode,
-                None,
-                at,
-                Some(i),
-                Some(scheme),
-                Some(raw),
-                Detail::Code(code),
-            )?;
+        // Queries about the code itself: named after something not an ethnic group; retired.
+        for (applies, rule) in [
+            (code.map.records.is_some(), Rule::NotEthnicityCode),
+            (code.status == Status::Retired, Rule::RetiredCode),
+        ] {
+            if applies {
+                let detail = Detail::Code(code);
+                self.emit(rule, None, at, Some(i), Some(scheme), Some(raw), detail)?;
+            }
         }
         if let Some(d) = date {
             if !scheme.valid_on(code, d) {
