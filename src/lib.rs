@@ -37,6 +37,7 @@ mod detect;
 mod disclosure;
 mod error;
 mod io;
+mod mapcheck;
 mod multiple;
 mod output;
 mod privacy;
@@ -114,6 +115,7 @@ pub use detect::{
     Candidate, CategoryRef, ColumnValues, Detection, MAX_DISTINCT_VALUES, ValueCount, Verdict,
     detect,
 };
+pub use mapcheck::{MAX_MAP_ROWS, MapCheck, MapColumns, MapRow, MapVerdict, check_map};
 pub use rates::{CensusArea, RateKind, RateRow, RateTable, census_denominator, rates};
 // Disclosure control.
 pub use disclosure::{

@@ -36,6 +36,9 @@ enum Command {
     Aggregate(Box<cli::aggregate::AggregateArgs>),
     /// Which scheme could have produced a column: every scheme ranked by the values it explains.
     Detect(cli::detect::DetectArgs),
+    /// Check someone else's map between two schemes against the standard.
+    #[command(subcommand)]
+    Mapping(cli::mapping::MappingCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Convert(a) => cli::convert::run(a),
         Command::Aggregate(a) => cli::aggregate::run(a),
         Command::Detect(a) => cli::detect::run(a),
+        Command::Mapping(cli::mapping::MappingCommand::Check(a)) => cli::mapping::check(a),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod detect;
 pub mod files;
 pub mod info;
 pub mod lookup;
+pub mod mapping;
 pub mod validate;
 
 use anyhow::Context as _;

@@ -218,3 +218,103 @@ fn lookup_by_label_and_excel_numbers_from_the_command_line() {
     assert_eq!(v["results"][0]["code"], "976631000000101");
     assert_eq!(v["results"][1]["found"], false);
 }
+
+/// A map built like the BHF Data Science Centre's (rows copied from it): Roma split by country,
+/// the invented letters T and W.
+#[test]
+fn mapping_check_reports_the_split_and_the_letters_that_are_not_nhs_codes() {
+    use crate::cli::{assert_matches_schema, run, stdout};
+    let map = format!(
+        "{}/fixtures/mapping/bhf-like-snomed-to-nhs.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let args = [
+        "mapping",
+        "check",
+        map.as_str(),
+        "--from",
+        "snomed-ct",
+        "--to",
+        "nhs-ethnic-category",
+        "--source-column",
+        "CODE",
+        "--target-column",
+        "PrimaryCode",
+        "--label-column",
+        "SNOMED_conceptId_description",
+    ];
+    let out = run(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let v = assert_matches_schema(&stdout(&out), "output/mapping-check.schema.json");
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 21);
+    let counted: u64 = v["verdicts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 21, "every row has one verdict");
+    let row = |code: &str| rows.iter().find(|r| r["source"] == code).unwrap();
+    // Roma: Polish and Romanian to T, Czech and Slovak to C -- one meaning, two targets.
+    for code in ["718964009", "718960000", "718959005", "718961001"] {
+        assert_eq!(row(code)["split"], true, "{code}");
+        assert_eq!(row(code)["split_targets"], serde_json::json!(["T", "C"]));
+    }
+    assert_eq!(row("718964009")["verdict"], "target-unknown");
+    assert_eq!(row("718964009")["standard_answer"], "C");
+    // W (Arab) is no NHS letter either; the standard's answer is S.
+    assert_eq!(row("90027003")["verdict"], "target-unknown");
+    assert_eq!(row("90027003")["standard_answer"], "S");
+    assert_eq!(row("186002003")["verdict"], "agrees");
+    assert_eq!(row("977351000000100")["verdict"], "finer");
+    assert_eq!(row("92561000000109")["verdict"], "contradicts");
+    assert_eq!(row("92561000000109")["standard_answer"], "A");
+    assert_eq!(row("415794004")["verdict"], "source-unknown");
+    // The same in CSV, one line per row.
+    let csv = stdout(&run(&[&args[..], &["--format", "csv"]].concat()));
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let recs: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(recs.len(), 21);
+    assert!(
+        recs.iter()
+            .any(|x| &x[1] == "718960000" && &x[3] == "target-unknown" && &x[4] == "true")
+    );
+}
+
+/// Coarser: a map that sends Black African to Scotland's "Black, Black Scottish or Black
+/// British".
+#[test]
+fn mapping_check_says_coarser_and_names_the_standards_answer() {
+    use crate::cli::{run, stdout};
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.csv");
+    std::fs::write(&map, "from,to\n154165009,5D\n154165009,4D\n,4D\n").unwrap();
+    let out = run(&[
+        "mapping",
+        "check",
+        map.to_str().unwrap(),
+        "--from",
+        "snomed-ct",
+        "--to",
+        "nhs-scotland-ethnic-group",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows[0]["verdict"], "coarser");
+    // Scotland splits African into 4D and 4Y: the crosswalk names them, choosing neither.
+    assert!(rows[0]["standard_answer"].is_null());
+    assert!(
+        rows[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("it could be 4D (African, African Scottish or African British) or 4Y")
+    );
+    assert_eq!(rows[1]["verdict"], "agrees");
+    // One source to two targets: a split.
+    assert_eq!(rows[0]["split"], true);
+    assert_eq!(rows[2]["verdict"], "incomplete");
+    assert_eq!(rows[2]["line"], 4);
+}
