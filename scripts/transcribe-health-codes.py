@@ -604,7 +604,6 @@ id: ctv3
 name: "CTV3 (Read version 3) ethnicity codes (OpenSAFELY codelist ethnicity)"
 authority: "NHS Digital (Clinical Terms Version 3, retired); codelist by the OpenSAFELY team (Bennett Institute, University of Oxford)"
 version: "opensafely/ethnicity 2020-04-27"
-valid_to: "2018-04-01"
 source_url: "https://www.opencodelists.org/codelist/opensafely/ethnicity/2020-04-27/"
 source: >-
   [official-copy] The codes and descriptions of the OpenSAFELY codelist opensafely/ethnicity
@@ -612,8 +611,8 @@ source: >-
   at d5db7196 (the same codes and descriptions as the project's shared copy). The file has 270 rows
   and 266 distinct codes: 9S5.., 9S51., 9S52. and 9T1C. are each listed twice with the same
   description. CTV3 codes are case-sensitive (XaJRG Cornish, XaJRg Cypriot) and may end in dots.
-  CTV3 was withdrawn from NHS primary care, replaced by SNOMED CT from 2018-04-01 (the scheme's
-  valid_to); old extracts still hold it. Mappings as for snomed-ct (docs/health-codes.md).'''.split('\n')
+  GP systems record SNOMED CT now; older extracts hold CTV3 (no withdrawal date is in the
+  codelist, so the scheme has no valid_to). Mappings as for snomed-ct (docs/health-codes.md).'''.split('\n')
 
 n_s, d_s = build(SNOMED, 'snomedcode', 'Ethnicity', 'snomed-ct', SNOMED_HEAD, 'fixtures/reference/snomed-ct.csv')
 n_c, d_c = build(CTV3, 'Code', 'Description', 'ctv3', CTV3_HEAD + ['case_sensitive: true'], 'fixtures/reference/ctv3.csv')
