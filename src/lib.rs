@@ -71,8 +71,9 @@ pub use census::{
     CENSUS_2021_SOURCE, CENSUS_2021_TS021_CSV, Population, census_2021, census_2021_areas,
 };
 pub use scheme::{
-    BUILTIN_IDS, Code, KeyedBy, LabelMatch, Mapping, Match, MatchKind, Publication, PublishedLabel,
-    Records, Registry, Relationship, Scheme, Status, builtin_scheme, builtin_scheme_yaml,
+    BUILTIN_IDS, Code, FHIR_SYSTEMS, FhirStatus, FhirSystem, KeyedBy, LabelMatch, Mapping, Match,
+    MatchKind, Publication, PublishedLabel, Records, Registry, Relationship, Scheme, Status,
+    builtin_scheme, builtin_scheme_yaml, fhir_system, fhir_system_by_url,
 };
 // Any scheme into any other.
 pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, encode_observed, meaning};
@@ -132,6 +133,11 @@ pub use output::{
     POSITION_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
     RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings,
     TextRejects, check_position_columns, read_as, thousands, write_persons_csv,
+};
+// FHIR R4 resources of the standard and the schemes.
+pub use output::{
+    STANDARD_SYSTEM, fhir_bundle, scheme_code_system, scheme_concept_map, scheme_system,
+    standard_code_system,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -1202,6 +1202,9 @@ pub fn builtin_scheme(id: &str) -> Option<&'static Scheme> {
 #[path = "generated/schemes.rs"]
 mod baked;
 
+mod fhir;
+pub use fhir::{FHIR_SYSTEMS, FhirStatus, FhirSystem, fhir_system, fhir_system_by_url};
+
 #[cfg(test)]
 mod codegen;
 

@@ -4,6 +4,7 @@ pub mod aggregate;
 pub mod args;
 pub mod convert;
 pub mod detect;
+pub mod fhir;
 pub mod files;
 pub mod info;
 pub mod lookup;

@@ -10,6 +10,7 @@ mod convert;
 mod data;
 mod detect;
 mod disclosure;
+mod fhir;
 mod files;
 mod hardening;
 mod health;
