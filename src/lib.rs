@@ -86,8 +86,9 @@ pub use spec::{
 // Reading returns.
 pub use date::Date;
 pub use io::{
-    Encoding, EncodingInfo, EncodingSource, Field, HINT_ROWS, InputFormat, MAX_RECORD_BYTES,
-    MAX_RECORD_FIELDS, ReadOptions, ReadSummary, Record, Shape, Table, Threads,
+    ETHNIC_CATEGORY_EXTENSION, Encoding, EncodingInfo, EncodingSource, FHIR_HEADER, Field,
+    HINT_ROWS, InputFormat, MAX_RECORD_BYTES, MAX_RECORD_FIELDS, ReadOptions, ReadSummary, Record,
+    Shape, Table, Threads,
 };
 #[cfg(feature = "excel")]
 pub use io::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};

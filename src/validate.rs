@@ -55,7 +55,9 @@ use crate::resolve::row::{RecordRejection, RowScheme};
 use crate::resolve::unknown::{Explainer, Why, empty_cell, quoted_code, same_target, what};
 use crate::resolve::{Rejection, Source, find_value};
 use crate::rules::{RULE_COUNT, Rule, Severity};
-use crate::scheme::{Code, FxHasher, MatchKind, Records, Registry, Relationship, Scheme, Status};
+use crate::scheme::{
+    Code, FhirSystem, FxHasher, MatchKind, Records, Registry, Relationship, Scheme, Status,
+};
 use crate::spec::{By, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Group, Level, Node, Residual};
 use crate::text::{excel_whole_number, is_blank, nearest, printable};
@@ -872,6 +874,8 @@ enum Detail<'a> {
         total: u64,
     },
     Empty(Role),
+    /// A retired FHIR code system the record's coding names.
+    System(&'static FhirSystem),
 }
 
 struct State<'v, 'r, 's> {
@@ -1301,6 +1305,18 @@ impl<'r> State<'_, 'r, '_> {
         };
         let empty = self.v.coded[c].empty;
         let scheme = scheme_of(source);
+        if let (Some(sys), Some(j)) = (from.retired_system(rec), from.columns().next()) {
+            let detail = Detail::System(sys);
+            self.emit(
+                Rule::RetiredCodeSystem,
+                None,
+                at,
+                Some(j),
+                scheme,
+                None,
+                detail,
+            )?;
+        }
         // The council return the record belongs to: which codes it takes (WM019).
         let ret = from.return_of(rec);
         if is_blank(raw) {
@@ -1755,6 +1771,17 @@ fn describe(
                 Some("Check that the record holds the person's own ethnic group.".to_owned()),
             )
         }
+        (Rule::RetiredCodeSystem, Detail::System(sys)) => (
+            format!(
+                "the coding's system {} ({sid}) is retired by its publisher: its codes are read as {sid}",
+                sys.url
+            ),
+            Some(if sys.scheme == "nhs-ethnic-category-extended" {
+                "Record new values in UK Core's EthnicCategoryEngland (the national letters) or EthnicCategoryWales.".to_owned()
+            } else {
+                "Record new values in a code system that is in use.".to_owned()
+            }),
+        ),
         (Rule::RetiredCode, Detail::Code(code)) => {
             // Its successor: the active code with the same label (police O1 -> A4), else one with
             // the same meaning exactly. NHS Scotland's older 1E English has neither (1A is

@@ -246,3 +246,43 @@ fn uk_core_england_and_wales_codes_round_trip_through_the_concept_maps() {
         }
     }
 }
+
+/// FHIR input: convert reads every Patient, takes each coding's scheme from its system, and
+/// writes nothing of a resource but the columns FHIR input gives (no names, addresses, dates).
+#[test]
+fn convert_reads_fhir_patients_and_every_row_ends_in_one_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, rejects) = (dir.path().join("out.csv"), dir.path().join("rejects.csv"));
+    for file in ["fhir-patients.ndjson", "fhir-bundle.json"] {
+        let input = root().join("fixtures/returns").join(file);
+        let o = run(&[
+            "convert",
+            input.to_str().unwrap(),
+            "--column",
+            "ethnic_category_code",
+            "--scheme-column",
+            "ethnic_category_system",
+            "--output",
+            out.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{file}: some rows are rejected");
+        let (written, rejected) = (
+            std::fs::read_to_string(&out).unwrap(),
+            std::fs::read_to_string(&rejects).unwrap(),
+        );
+        for text in [&written, &rejected, &crate::cli::stderr(&o)] {
+            assert!(!text.contains("PRIVATE"), "{file}: {text}");
+        }
+        let converted = written.lines().count() - 1;
+        let refused = rejected.lines().count() - 1;
+        let records = if file.ends_with("ndjson") { 11 } else { 3 };
+        assert_eq!(converted + refused, records, "{file}");
+        assert!(written.starts_with(&wm_ethnicity::FHIR_HEADER.join(",")));
+    }
+    // The retired 2-character system's Punjabi is read as the extended scheme's LB.
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains(",LB,Punjabi,asian/punjabi,"), "{written}");
+}

@@ -218,6 +218,8 @@ fixtures! {
     fixture_several_ethnicities => "several-ethnicities",
     fixture_gp_snomed => "gp-snomed",
     fixture_gp_ctv3 => "gp-ctv3",
+    fixture_fhir_patients => "fhir-patients",
+    fixture_fhir_bundle => "fhir-bundle",
 }
 
 #[test]
