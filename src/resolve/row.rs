@@ -216,11 +216,13 @@ impl<'a> RowScheme<'a> {
                                     )
                                 },
                             )
-                            .with_nearest(nearest(
-                                id,
-                                self.registry.ids().chain([STANDARD_ID]),
-                                3,
-                            )),
+                            // An empty cell is near nothing (a FHIR Patient without the
+                            // extension has no system).
+                            .with_nearest(if id.is_empty() {
+                                Vec::new()
+                            } else {
+                                nearest(id, self.registry.ids().chain([STANDARD_ID]), 3)
+                            }),
                         )
                     })
             }
