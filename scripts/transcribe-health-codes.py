@@ -200,7 +200,7 @@ C2011 = {
 }
 # Northern Ireland 2011 categories England and Wales does not have.
 HNI = {
-    'white': ('br white white.british,white.irish,white.roma,white.other', "The Northern Ireland 2011 census had one White box (British, Irish and any other White alike; Irish Traveller apart), as ni-2021 code 1 White."),
+    'white': ('br white white.british,white.irish,white.roma,white.other', "The Northern Ireland 2011 census had one White box (British, Irish and any other White alike; Irish Traveller apart): as ni-2021 code 1 White, with Roma among the candidates, since Roma had no box of their own until 2021."),
     'irish traveller': ('nar white.gypsy-irish-traveller', "The Northern Ireland 2011 census Irish Traveller box: the Irish Travellers of the 2021 England and Wales Gypsy or Irish Traveller box, as ni-2021 code 2."),
 }
 # Scotland 2011 categories -> nhs-scotland-ethnic-group code (the NHS Scotland list is the
