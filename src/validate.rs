@@ -593,6 +593,7 @@ impl<'r> Validator<'r> {
             binding,
             encoding,
             sheet: table.format().is_sheet(),
+            fhir: table.format() == InputFormat::Fhir,
             sink,
             counts: [[0; 2]; RULE_COUNT],
             profiles: self.coded.iter().map(|_| Profile::default()).collect(),
@@ -884,6 +885,8 @@ struct State<'v, 'r, 's> {
     binding: Binding<'r>,
     encoding: &'static str,
     sheet: bool,
+    /// FHIR input: a malformed record is a resource that is not a Patient, or not JSON.
+    fhir: bool,
     sink: Option<&'s mut dyn Sink>,
     counts: [[u64; 2]; RULE_COUNT],
     profiles: Vec<Profile>,
@@ -1147,11 +1150,15 @@ impl<'r> State<'_, 'r, '_> {
                     column: None,
                     value: None,
                     message: format!("the line is not a record: {why}"),
-                    suggestion: Some(
+                    suggestion: Some(if self.fhir {
+                        "FHIR input holds Patient resources, one JSON object a line (NDJSON) or \
+                         a Bundle's entries; export the Patients alone."
+                            .to_owned()
+                    } else {
                         "Each line of a JSON Lines file must be one JSON object, e.g. \
                          {\"id\": \"1\", \"ethnicity\": \"WBRI\"}."
-                            .to_owned(),
-                    ),
+                            .to_owned()
+                    }),
                 })?;
             }
         }
