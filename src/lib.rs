@@ -38,6 +38,7 @@ mod disclosure;
 mod error;
 mod evidence;
 mod io;
+mod mapcheck;
 mod multiple;
 mod output;
 mod privacy;
@@ -71,8 +72,9 @@ pub use census::{
     CENSUS_2021_SOURCE, CENSUS_2021_TS021_CSV, Population, census_2021, census_2021_areas,
 };
 pub use scheme::{
-    BUILTIN_IDS, Code, KeyedBy, LabelMatch, Mapping, Match, MatchKind, Publication, PublishedLabel,
-    Registry, Relationship, Scheme, Status, builtin_scheme, builtin_scheme_yaml,
+    BUILTIN_IDS, Code, FHIR_SYSTEMS, FhirStatus, FhirSystem, KeyedBy, LabelMatch, Mapping, Match,
+    MatchKind, Publication, PublishedLabel, Records, Registry, Relationship, Scheme, Status,
+    builtin_scheme, builtin_scheme_yaml, fhir_system, fhir_system_by_url,
 };
 // Any scheme into any other.
 pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, encode_observed, meaning};
@@ -85,8 +87,9 @@ pub use spec::{
 // Reading returns.
 pub use date::Date;
 pub use io::{
-    Encoding, EncodingInfo, EncodingSource, Field, HINT_ROWS, InputFormat, MAX_RECORD_BYTES,
-    MAX_RECORD_FIELDS, ReadOptions, ReadSummary, Record, Shape, Table, Threads,
+    ETHNIC_CATEGORY_EXTENSION, Encoding, EncodingInfo, EncodingSource, FHIR_HEADER, Field,
+    HINT_ROWS, InputFormat, MAX_RECORD_BYTES, MAX_RECORD_FIELDS, ReadOptions, ReadSummary, Record,
+    Shape, Table, Threads,
 };
 #[cfg(feature = "excel")]
 pub use io::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};
@@ -123,6 +126,7 @@ pub use rates::{
     CensusArea, RateKind, RateRow, RateTable, StandardPopulation, age_standardised,
     census_denominator, rates,
 };
+pub use mapcheck::{MAX_MAP_ROWS, MapCheck, MapColumns, MapRow, MapVerdict, check_map};
 // Disclosure control.
 pub use disclosure::{
     Audit, CKM_DEFAULT_THRESHOLD, CellBounds, CellStatus, Disclosure, DisclosurePolicy, Ptable,
@@ -138,6 +142,11 @@ pub use output::{
     POSITION_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
     RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings,
     TextRejects, check_position_columns, read_as, thousands, write_persons_csv,
+};
+// FHIR R4 resources of the standard and the schemes.
+pub use output::{
+    STANDARD_SYSTEM, fhir_bundle, scheme_code_system, scheme_concept_map, scheme_system,
+    standard_code_system,
 };
 
 /// The README's examples, compiled and run as doctests.

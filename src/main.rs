@@ -36,6 +36,11 @@ enum Command {
     Aggregate(Box<cli::aggregate::AggregateArgs>),
     /// Which scheme could have produced a column: every scheme ranked by the values it explains.
     Detect(cli::detect::DetectArgs),
+    /// The standard and the schemes as FHIR R4 code systems and concept maps, in one bundle.
+    Fhir(cli::fhir::FhirArgs),
+    /// Check someone else's map between two schemes against the standard.
+    #[command(subcommand)]
+    Mapping(cli::mapping::MappingCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +56,8 @@ fn main() -> ExitCode {
         Command::Convert(a) => cli::convert::run(a),
         Command::Aggregate(a) => cli::aggregate::run(a),
         Command::Detect(a) => cli::detect::run(a),
+        Command::Fhir(a) => cli::fhir::run(a),
+        Command::Mapping(cli::mapping::MappingCommand::Check(a)) => cli::mapping::check(a),
     };
     match result {
         Ok(code) => code,

@@ -144,6 +144,14 @@ rules! {
     /// A cell of several ethnicities gives a residual value beside an ethnic group.
     ResidualBesideEthnicity = "WM023", "residual-beside-ethnicity", Query,
         "A cell of several ethnicities gives a residual value (declined, not known) beside an ethnic group.";
+    /// The code is named after a nationality, a religion or a language, not an ethnic group
+    /// (SNOMED CT "Nigerians", CTV3 "Sikh - ethnic category 2001 census").
+    NotEthnicityCode = "WM024", "not-ethnicity-code", Query,
+        "The code is named after a nationality, a religion or a language, not an ethnic group: its place in the standard is a judgement.";
+    /// A FHIR coding whose code system its publisher has retired (UK Core's 2-character
+    /// `UKCore-EthnicCategory`, its Scotland system).
+    RetiredCodeSystem = "WM025", "retired-code-system", Query,
+        "The value's FHIR code system is retired by its publisher: still read, but no longer to be used.";
     /// The label matches no label of the scheme and no curated synonym.
     UnknownLabel = "CV001", "unknown-label", Error,
         "The label matches no label of the scheme and no curated synonym.";

@@ -6,7 +6,7 @@
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::standard::{Category, Level, Node};
-use crate::text::{clip, fold_label, nearest, normalise_code};
+use crate::text::{clip, excel_whole_number, fold_label, nearest, normalise_code, trim_code};
 use crate::yaml;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -68,6 +68,32 @@ pub enum Status {
     Retired,
 }
 
+/// What a code records when it is named after something that is not an ethnic group (a SNOMED CT
+/// concept "Nigerians", a CTV3 code "Sikh - ethnic category 2001 census"): its mapping is then a
+/// judgement, and validation queries the code (WM024).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Records {
+    /// A nationality (a country's people): nationals are of every ethnic group.
+    Nationality,
+    /// A religion: it says nothing about the person's ethnic group.
+    Religion,
+    /// A language.
+    Language,
+}
+
+impl Records {
+    /// The name used in files and output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Records::Nationality => "nationality",
+            Records::Religion => "religion",
+            Records::Language => "language",
+        }
+    }
+}
+
 /// A code's place in the standard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mapping {
@@ -84,6 +110,9 @@ pub struct Mapping {
     /// Why, where the mapping is a judgement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The code is named after a nationality, a religion or a language, not an ethnic group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<Records>,
 }
 
 /// One code of a scheme.
@@ -311,6 +340,9 @@ pub struct Scheme {
     /// True when an unlisted two-character code whose first character is a listed code is a
     /// local extension of it (NHS ETHNIC CATEGORY `an2`).
     pub local_second_character: bool,
+    /// True when case tells codes apart (CTV3: `XaJRG` Cornish, `XaJRg` Cypriot): a value
+    /// matches only with the case as listed (spaces are still trimmed).
+    pub case_sensitive: bool,
     codes: Vec<Code>,
     /// The publications whose labels the scheme carries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -365,13 +397,21 @@ impl Scheme {
         }
     }
 
-    /// A numeric code written with leading zeros (`01` for CORE's `1`), as a normalised match.
+    /// A numeric code written with leading zeros (`01` for CORE's `1`), or by Excel with every
+    /// digit still there (`9.76631000000101E+14`, `976631000000101.0`), as a normalised match.
     fn lookup_without_leading_zeros(&self, raw: &str) -> Option<Match<'_>> {
         let t = raw.trim();
-        if self.keyed_by != KeyedBy::Code
-            || !t.starts_with('0')
-            || !t.bytes().all(|b| b.is_ascii_digit())
-        {
+        if self.keyed_by != KeyedBy::Code {
+            return None;
+        }
+        if let Some(digits) = excel_whole_number(t) {
+            let m = self.lookup(&digits)?;
+            return Some(Match {
+                code: m.code,
+                kind: MatchKind::Normalised,
+            });
+        }
+        if !t.starts_with('0') || !t.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let digits = t.trim_start_matches('0');
@@ -413,7 +453,11 @@ impl Scheme {
             if !b.is_ascii() {
                 return Short::Unsuitable;
             }
-            let u = b.to_ascii_uppercase();
+            let u = if self.case_sensitive {
+                b
+            } else {
+                b.to_ascii_uppercase()
+            };
             changed |= u != b;
             key |= u64::from(u) << (8 * i);
         }
@@ -544,6 +588,7 @@ impl Scheme {
 
     fn key_of<'a>(&self, raw: &'a str) -> Cow<'a, str> {
         match self.keyed_by {
+            KeyedBy::Code if self.case_sensitive => Cow::Borrowed(trim_code(raw)),
             KeyedBy::Code => normalise_code(raw),
             KeyedBy::Label => Cow::Owned(fold_label(raw)),
         }
@@ -615,6 +660,8 @@ struct RawScheme {
     extends: Option<Spanned<String>>,
     #[serde(default)]
     local_second_character: bool,
+    #[serde(default)]
+    case_sensitive: bool,
     codes: Vec<RawCode>,
     #[serde(default)]
     publications: Vec<RawPublication>,
@@ -682,6 +729,8 @@ struct RawMap {
     most_likely: Option<Spanned<String>>,
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    records: Option<Records>,
 }
 
 fn at<T>(file: &str, s: &Spanned<T>) -> Location {
@@ -737,12 +786,12 @@ impl RawScheme {
                     format!("`extends: {}` names no known scheme", ext.value),
                 ));
             };
-            if b.keyed_by != self.keyed_by {
+            if b.keyed_by != self.keyed_by || b.case_sensitive != self.case_sensitive {
                 return Err(invalid(
                     at(file, ext),
                     format!(
-                        "`{}` is keyed by {:?}; this file must be too",
-                        b.id, b.keyed_by
+                        "`{}` is keyed by {:?} (case_sensitive: {}); this file must be too",
+                        b.id, b.keyed_by, b.case_sensitive
                     ),
                 ));
             }
@@ -809,6 +858,7 @@ impl RawScheme {
             observed: self.observed,
             extends: self.extends.map(|e| e.value),
             local_second_character: self.local_second_character,
+            case_sensitive: self.case_sensitive,
             codes,
             publications,
             published,
@@ -905,12 +955,22 @@ fn build_map(file: &str, m: RawMap) -> Result<Mapping> {
         }
         _ => {}
     }
+    if let (Some(r), None) = (m.records, &m.note) {
+        return Err(invalid(
+            loc,
+            format!(
+                "a code that records a {} is mapped by judgement: its `note` says why",
+                r.name()
+            ),
+        ));
+    }
     Ok(Mapping {
         relationship: m.rel,
         target,
         candidates,
         most_likely,
         note: m.note,
+        records: m.records,
     })
 }
 
@@ -1047,10 +1107,7 @@ impl Scheme {
         let mut ambiguous = Vec::new();
         for (i, c) in self.codes.iter().enumerate() {
             let idx = u32::try_from(i).map_err(|_| invalid(here(i), "too many codes"))?;
-            let key = match self.keyed_by {
-                KeyedBy::Code => normalise_code(c.key()).into_owned(),
-                KeyedBy::Label => fold_label(c.key()),
-            };
+            let key = self.key_of(c.key()).into_owned();
             if let Some(&prev) = self.by_key.get(key.as_str()) {
                 return Err(invalid(
                     here(i),
@@ -1145,6 +1202,9 @@ pub fn builtin_scheme(id: &str) -> Option<&'static Scheme> {
 #[path = "generated/schemes.rs"]
 mod baked;
 
+mod fhir;
+pub use fhir::{FHIR_SYSTEMS, FhirStatus, FhirSystem, fhir_system, fhir_system_by_url};
+
 #[cfg(test)]
 mod codegen;
 
@@ -1173,6 +1233,7 @@ struct BakedScheme {
     keyed_by: KeyedBy,
     observed: bool,
     local_second_character: bool,
+    case_sensitive: bool,
     codes: &'static [BakedCode],
     publications: &'static [BakedPublication],
     published: &'static [BakedPublished],
@@ -1218,6 +1279,7 @@ struct BakedMap {
     candidates: &'static [Category],
     most_likely: Option<Category>,
     note: Option<&'static str>,
+    records: Option<Records>,
 }
 
 impl BakedMap {
@@ -1228,6 +1290,7 @@ impl BakedMap {
             candidates: self.candidates.to_vec(),
             most_likely: self.most_likely,
             note: self.note.map(str::to_owned),
+            records: self.records,
         }
     }
 }
@@ -1263,6 +1326,7 @@ impl BakedScheme {
             observed: self.observed,
             extends: None,
             local_second_character: self.local_second_character,
+            case_sensitive: self.case_sensitive,
             codes,
             publications: self
                 .publications

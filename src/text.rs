@@ -5,12 +5,18 @@ use std::borrow::Cow;
 /// A code as typed: trimmed of spaces (including non-breaking ones) and upper-cased.
 /// Borrowed when nothing changed, so the common case does not allocate.
 pub fn normalise_code(raw: &str) -> Cow<'_, str> {
-    let t = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let t = trim_code(raw);
     if t.bytes().any(|b| b.is_ascii_lowercase()) || !t.is_ascii() {
         Cow::Owned(t.to_uppercase())
     } else {
         Cow::Borrowed(t)
     }
+}
+
+/// A code with surrounding spaces (and a stray byte-order mark) removed, its case kept: the key
+/// of a case-sensitive scheme (CTV3).
+pub fn trim_code(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
 /// A label folded for matching: lower case, dashes unified, runs of spaces collapsed, no spaces
@@ -236,12 +242,67 @@ pub fn looks_like_excel_scientific(raw: &str) -> bool {
 }
 
 /// True when `raw` looks like a long numeric code that Excel stored as a number: at least 12
-/// digits ending in at least 5 zeros, as `976631000000000` (Excel keeps 15 significant digits, so
-/// a longer code comes back rounded, its last digits replaced by zeros).
+/// digits ending in at least 5 zeros, as `976631000000000`, or more than 15 digits whose digits
+/// after the fifteenth are zeros, as `1036211000000100` (Excel keeps 15 significant digits, so a
+/// longer code comes back rounded, its last digits replaced by zeros).
 pub fn looks_like_excel_rounded(raw: &str) -> bool {
     let t = raw.trim();
     let zeros = t.len() - t.trim_end_matches('0').len();
-    t.len() >= 12 && zeros >= 5 && t.bytes().all(|b| b.is_ascii_digit())
+    t.bytes().all(|b| b.is_ascii_digit())
+        && ((t.len() >= 12 && zeros >= 5)
+            || (t.len() > EXCEL_DIGITS && zeros >= t.len() - EXCEL_DIGITS))
+}
+
+/// The significant digits Excel keeps of a number.
+pub const EXCEL_DIGITS: usize = 15;
+
+/// A whole number Excel wrote in a form other than its digits, when every digit is still there:
+/// scientific notation whose mantissa holds them all (`9.76631000000101E+14` is
+/// `976631000000101`), or a decimal point and zeros (`976631000000101.0`). `None` for anything
+/// else, and for scientific notation that lost digits (`9.76631E+14`: the last nine are gone).
+pub fn excel_whole_number(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    if let Some((whole, zeros)) = t.split_once('.') {
+        if !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && !zeros.is_empty()
+            && zeros.bytes().all(|b| b == b'0')
+        {
+            return Some(whole.to_owned());
+        }
+    }
+    let (int, frac, exp) = scientific_parts(t)?;
+    (frac.len() == exp && !int.is_empty()).then(|| format!("{int}{frac}"))
+}
+
+/// Scientific notation's digits before and after the point, and its exponent.
+fn scientific_parts(t: &str) -> Option<(&str, &str, usize)> {
+    if !looks_like_excel_scientific(t) {
+        return None;
+    }
+    let (mantissa, exp) = t.split_once(['E', 'e'])?;
+    let exp: usize = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    Some((int, frac, exp))
+}
+
+/// Scientific notation that lost digits (`9.76631E+14`): its leading digits and the number of
+/// digits the whole number had (`976631`, 15). `None` when it is not such a number.
+pub fn excel_lost_digits(raw: &str) -> Option<(String, usize)> {
+    let (int, frac, exp) = scientific_parts(raw.trim())?;
+    (frac.len() < exp).then(|| (format!("{int}{frac}"), int.len() + exp))
+}
+
+/// `code` (all digits) as Excel would keep it: rounded to 15 significant digits, the rest zeros.
+/// `None` when it is not a number of more than 15 digits.
+pub fn excel_rounded(code: &str) -> Option<String> {
+    if code.len() <= EXCEL_DIGITS || code.len() > 38 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u128 = code.parse().ok()?;
+    let unit = 10u128.pow(u32::try_from(code.len() - EXCEL_DIGITS).ok()?);
+    let rounded = (n + unit / 2) / unit * unit;
+    Some(format!("{rounded:0width$}", width = code.len()))
 }
 
 /// Text a spreadsheet would run as a formula gets a leading apostrophe, for CSV written for
@@ -316,6 +377,38 @@ mod tests {
         assert_eq!(normalise_code(" j "), "J");
         assert!(matches!(normalise_code("APKN"), Cow::Borrowed(_)));
         assert_eq!(normalise_code("\u{a0}apkn"), "APKN");
+    }
+
+    #[test]
+    fn excel_numbers_are_read_back_only_when_every_digit_is_there() {
+        use super::{excel_lost_digits, excel_rounded, excel_whole_number};
+        assert_eq!(
+            excel_whole_number("9.76631000000101E+14").as_deref(),
+            Some("976631000000101")
+        );
+        assert_eq!(
+            excel_whole_number(" 976631000000101.0 ").as_deref(),
+            Some("976631000000101")
+        );
+        assert_eq!(excel_whole_number("9.76631E+14"), None);
+        assert_eq!(excel_whole_number("1.5"), None);
+        assert_eq!(excel_whole_number("WBRI"), None);
+        assert_eq!(
+            excel_lost_digits("9.76631E+14"),
+            Some(("976631".to_owned(), 15))
+        );
+        assert_eq!(excel_lost_digits("9.76631000000101E+14"), None);
+        assert_eq!(
+            excel_rounded("1036211000000103").as_deref(),
+            Some("1036211000000100")
+        );
+        assert_eq!(
+            excel_rounded("1036211000000106").as_deref(),
+            Some("1036211000000110")
+        );
+        assert_eq!(excel_rounded("976631000000101"), None);
+        assert!(super::looks_like_excel_rounded("1036211000000100"));
+        assert!(!super::looks_like_excel_rounded("1036211000000103"));
     }
 
     #[test]

@@ -55,10 +55,12 @@ use crate::resolve::row::{RecordRejection, RowScheme};
 use crate::resolve::unknown::{Explainer, Why, empty_cell, quoted_code, same_target, what};
 use crate::resolve::{Rejection, Source, find_value};
 use crate::rules::{RULE_COUNT, Rule, Severity};
-use crate::scheme::{Code, FxHasher, MatchKind, Registry, Relationship, Scheme, Status};
+use crate::scheme::{
+    Code, FhirSystem, FxHasher, MatchKind, Records, Registry, Relationship, Scheme, Status,
+};
 use crate::spec::{By, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Group, Level, Node, Residual};
-use crate::text::{is_blank, nearest, printable};
+use crate::text::{excel_whole_number, is_blank, nearest, printable};
 use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -591,6 +593,7 @@ impl<'r> Validator<'r> {
             binding,
             encoding,
             sheet: table.format().is_sheet(),
+            fhir: table.format() == InputFormat::Fhir,
             sink,
             counts: [[0; 2]; RULE_COUNT],
             profiles: self.coded.iter().map(|_| Profile::default()).collect(),
@@ -872,6 +875,8 @@ enum Detail<'a> {
         total: u64,
     },
     Empty(Role),
+    /// A retired FHIR code system the record's coding names.
+    System(&'static FhirSystem),
 }
 
 struct State<'v, 'r, 's> {
@@ -880,6 +885,8 @@ struct State<'v, 'r, 's> {
     binding: Binding<'r>,
     encoding: &'static str,
     sheet: bool,
+    /// FHIR input: a malformed record is a resource that is not a Patient, or not JSON.
+    fhir: bool,
     sink: Option<&'s mut dyn Sink>,
     counts: [[u64; 2]; RULE_COUNT],
     profiles: Vec<Profile>,
@@ -1143,11 +1150,15 @@ impl<'r> State<'_, 'r, '_> {
                     column: None,
                     value: None,
                     message: format!("the line is not a record: {why}"),
-                    suggestion: Some(
+                    suggestion: Some(if self.fhir {
+                        "FHIR input holds Patient resources, one JSON object a line (NDJSON) or \
+                         a Bundle's entries; export the Patients alone."
+                            .to_owned()
+                    } else {
                         "Each line of a JSON Lines file must be one JSON object, e.g. \
                          {\"id\": \"1\", \"ethnicity\": \"WBRI\"}."
-                            .to_owned(),
-                    ),
+                            .to_owned()
+                    }),
                 })?;
             }
         }
@@ -1301,6 +1312,18 @@ impl<'r> State<'_, 'r, '_> {
         };
         let empty = self.v.coded[c].empty;
         let scheme = scheme_of(source);
+        if let (Some(sys), Some(j)) = (from.retired_system(rec), from.columns().next()) {
+            let detail = Detail::System(sys);
+            self.emit(
+                Rule::RetiredCodeSystem,
+                None,
+                at,
+                Some(j),
+                scheme,
+                None,
+                detail,
+            )?;
+        }
         // The council return the record belongs to: which codes it takes (WM019).
         let ret = from.return_of(rec);
         if is_blank(raw) {
@@ -1531,16 +1554,15 @@ impl<'r> State<'_, 'r, '_> {
                 Detail::NotInReturn(code, r),
             )?;
         }
-        if code.status == Status::Retired {
-            self.emit(
-                Rule::RetiredCode,
-                None,
-                at,
-                Some(i),
-                Some(scheme),
-                Some(raw),
-                Detail::Code(code),
-            )?;
+        // Queries about the code itself: named after something not an ethnic group; retired.
+        for (applies, rule) in [
+            (code.map.records.is_some(), Rule::NotEthnicityCode),
+            (code.status == Status::Retired, Rule::RetiredCode),
+        ] {
+            if applies {
+                let detail = Detail::Code(code);
+                self.emit(rule, None, at, Some(i), Some(scheme), Some(raw), detail)?;
+            }
         }
         if let Some(d) = date {
             if !scheme.valid_on(code, d) {
@@ -1695,6 +1717,8 @@ fn describe(
                 changes.push("changing case");
             } else if trimmed.starts_with('0') && trimmed.trim_start_matches('0') == code.key() {
                 changes.push("removing leading zeros");
+            } else if excel_whole_number(trimmed).as_deref() == Some(code.key()) {
+                changes.push("reading back the number Excel wrote (every digit is there)");
             } else if trimmed != code.key() {
                 changes.push("normalising punctuation and spacing");
             }
@@ -1742,6 +1766,29 @@ fn describe(
                 Some(format!("Report {} in this return.", quoted_code(main))),
             )
         }
+        (Rule::NotEthnicityCode, Detail::Code(code)) => {
+            let records = code.map.records.map_or("", Records::name);
+            (
+                format!(
+                    "{} of {sid} is named after a {records}, not an ethnic group: it is counted as `{}`, a judgement ({})",
+                    quoted_code(code),
+                    code.map.target.code(),
+                    code.map.note.as_deref().unwrap_or_default()
+                ),
+                Some("Check that the record holds the person's own ethnic group.".to_owned()),
+            )
+        }
+        (Rule::RetiredCodeSystem, Detail::System(sys)) => (
+            format!(
+                "the coding's system {} ({sid}) is retired by its publisher: its codes are read as {sid}",
+                sys.url
+            ),
+            Some(if sys.scheme == "nhs-ethnic-category-extended" {
+                "Record new values in UK Core's EthnicCategoryEngland (the national letters) or EthnicCategoryWales.".to_owned()
+            } else {
+                "Record new values in a code system that is in use.".to_owned()
+            }),
+        ),
         (Rule::RetiredCode, Detail::Code(code)) => {
             // Its successor: the active code with the same label (police O1 -> A4), else one with
             // the same meaning exactly. NHS Scotland's older 1E English has neither (1A is

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wm_ethnicity::{Code, MatchKind, Registry, Relationship, Scheme};
+use wm_ethnicity::{Code, Match, MatchKind, Records, Registry, Relationship, Scheme};
 use wm_ethnicity::{Level, Node};
 use wm_ethnicity::{Loss, crosswalk as cross};
 
@@ -26,6 +26,10 @@ pub struct LookupArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Look the values up by their label (a SNOMED CT or CTV3 term, an official label), not
+    /// their code: case, spaces and dashes are ignored.
+    #[arg(long)]
+    by_label: bool,
 }
 
 #[derive(Serialize)]
@@ -69,14 +73,26 @@ struct LookupResult<'a> {
     most_likely: Option<NodeRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records: Option<Records>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     observed: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     nearest: Vec<&'a str>,
 }
 
-fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str) -> LookupResult<'a> {
-    let Some(m) = scheme.lookup(input) else {
+fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str, by_label: bool) -> LookupResult<'a> {
+    let found = if by_label {
+        scheme.lookup_label(input).and_then(|m| {
+            Some(Match {
+                code: m.code?,
+                kind: m.kind,
+            })
+        })
+    } else {
+        scheme.lookup(input)
+    };
+    let Some(m) = found else {
         return LookupResult {
             input,
             found: false,
@@ -91,6 +107,7 @@ fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str) -> LookupResult<'a> {
             candidates: Vec::new(),
             most_likely: None,
             note: None,
+            records: None,
             observed: false,
             nearest: scheme.nearest(input, 3),
         };
@@ -116,6 +133,7 @@ fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str) -> LookupResult<'a> {
             .collect(),
         most_likely: c.map.most_likely.map(|x| node_ref(Node::Category(x))),
         note: c.map.note.as_deref(),
+        records: c.map.records,
         observed: scheme.observed,
         nearest: Vec::new(),
     }
@@ -125,7 +143,11 @@ fn look_up_one<'a>(scheme: &'a Scheme, input: &'a str) -> LookupResult<'a> {
 pub fn lookup(a: &LookupArgs) -> anyhow::Result<ExitCode> {
     let reg = registry(&a.schemes.scheme_files)?;
     let scheme = reg.require(&a.scheme)?;
-    let results: Vec<LookupResult> = a.codes.iter().map(|c| look_up_one(scheme, c)).collect();
+    let results: Vec<LookupResult> = a
+        .codes
+        .iter()
+        .map(|c| look_up_one(scheme, c, a.by_label))
+        .collect();
     let mut out = stdout();
     match a.format {
         Format::Json => write_json(
@@ -233,6 +255,13 @@ fn write_found_text(
             write!(out, "   most likely: {}", m.code)?;
         }
         writeln!(out)?;
+    }
+    if let Some(rec) = r.records {
+        writeln!(
+            out,
+            "    named after a {}, not an ethnic group: the mapping is a judgement (WM024)",
+            rec.name()
+        )?;
     }
     if r.observed {
         writeln!(

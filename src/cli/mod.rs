@@ -4,9 +4,11 @@ pub mod aggregate;
 pub mod args;
 pub mod convert;
 pub mod detect;
+pub mod fhir;
 pub mod files;
 pub mod info;
 pub mod lookup;
+pub mod mapping;
 pub mod validate;
 
 use anyhow::Context as _;

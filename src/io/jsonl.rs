@@ -60,33 +60,45 @@ pub(super) fn read_line_capped(r: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::i
     Ok(n)
 }
 
+/// What [`first_line`] read: the lines after it, the line, its number, the blank lines before.
+pub(super) type FirstLine<'a> = (Box<dyn BufRead + 'a>, Vec<u8>, u64, u64);
+
+/// Buffers `reader` and reads its first line that holds something: the lines after it, that
+/// line, its line number, and the blank lines before it. An empty input is the error `empty`,
+/// naming the file.
+pub(super) fn first_line<'a>(
+    reader: Box<dyn Read + Send + 'a>,
+    name: &str,
+    empty: &str,
+) -> Result<FirstLine<'a>> {
+    let mut lines: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(64 * 1024, reader));
+    let (mut buf, mut line, mut blank) = (Vec::new(), 0u64, 0u64);
+    loop {
+        buf.clear();
+        let n = read_line_capped(&mut lines, &mut buf)
+            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(name).at(line + 1, 1)))?;
+        if n == 0 {
+            return Err(input_error(name, empty));
+        }
+        line += 1;
+        if !buf.trim_ascii().is_empty() {
+            return Ok((lines, buf, line, blank));
+        }
+        blank += 1;
+    }
+}
+
 pub(super) fn open<'a>(
     name: String,
     reader: Box<dyn Read + Send + 'a>,
     info: EncodingInfo,
     size: u64,
 ) -> Result<Table<'a>> {
-    let mut lines: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(64 * 1024, reader));
-    let mut buf = Vec::new();
-    let mut line = 0u64;
-    let mut blank = 0u64;
-    loop {
-        buf.clear();
-        let n = read_line_capped(&mut lines, &mut buf)
-            .map_err(|e| Error::new(ErrorKind::Io(e), Location::file(&name).at(line + 1, 1)))?;
-        if n == 0 {
-            return Err(input_error(
-                &name,
-                "the file is empty: there is no first JSON object to take the column names from",
-            ));
-        }
-        line += 1;
-        if buf.trim_ascii().is_empty() {
-            blank += 1;
-            continue;
-        }
-        break;
-    }
+    let (lines, buf, line, blank) = first_line(
+        reader,
+        &name,
+        "the file is empty: there is no first JSON object to take the column names from",
+    )?;
     let pairs = parse_json_object(buf.trim_ascii()).map_err(|msg| {
         Error::new(
             ErrorKind::Input(format!(
@@ -96,26 +108,20 @@ pub(super) fn open<'a>(
         )
     })?;
     let header = pairs.iter().map(|(k, _)| k.clone()).collect();
-    Ok(Table {
+    Ok(Table::json(
         name,
-        format: InputFormat::Jsonl,
-        header,
-        header_line: line,
-        header_row: None,
-        encoding: Some(info),
-        delimiter: None,
-        sheet: None,
-        sheets: Vec::new(),
-        origin: None,
-        total: size,
-        source: Box::new(JsonlRecords {
+        InputFormat::Jsonl,
+        (header, line),
+        info,
+        size,
+        Box::new(JsonlRecords {
             lines,
             line,
             first: pairs,
             first_line: line,
             blank_before_first: blank,
         }),
-    })
+    ))
 }
 
 pub(super) fn read_jsonl<F>(

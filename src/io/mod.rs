@@ -1,4 +1,5 @@
-//! Reading returns: CSV, JSON Lines and Excel sheets, streamed one record at a time.
+//! Reading returns: CSV, JSON Lines, FHIR Patient resources and Excel sheets, streamed one
+//! record at a time.
 //!
 //! A [`Table`] is an opened return: its header, the encoding it was read in (and why), the
 //! delimiter, the sheet. [`Table::for_each`] then hands every record to a callback as a
@@ -40,6 +41,7 @@
 
 mod csv;
 mod encoding;
+mod fhir;
 mod jsonl;
 mod sniff;
 mod threaded;
@@ -50,6 +52,7 @@ mod workbook;
 mod workbook;
 
 pub use encoding::{Encoding, EncodingInfo, EncodingSource};
+pub use fhir::{ETHNIC_CATEGORY_EXTENSION, FHIR_HEADER};
 #[cfg(feature = "excel")]
 pub use workbook::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};
 
@@ -84,6 +87,9 @@ pub enum InputFormat {
     Csv,
     /// JSON Lines: one JSON object per line.
     Jsonl,
+    /// FHIR R4 Patient resources (bulk-export NDJSON or a Bundle) with the UK Core
+    /// `EthnicCategory` extension: one record per Patient.
+    Fhir,
     /// An Excel 2007+ workbook (`.xlsx`, `.xlsm`), read cell by cell.
     Xlsx,
     /// An Excel 97-2003 workbook (`.xls`, at most 65,536 rows), read whole.
@@ -98,6 +104,7 @@ impl InputFormat {
         match self {
             InputFormat::Csv => "csv",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::Fhir => "fhir",
             InputFormat::Xlsx => "xlsx",
             InputFormat::Xls => "xls",
             InputFormat::Ods => "ods",
@@ -471,6 +478,31 @@ trait Seekable: Read + Seek + Send {}
 impl<T: Read + Seek + Send> Seekable for T {}
 
 impl<'a> Table<'a> {
+    /// A table of JSON input (JSON Lines, FHIR): no delimiter, no sheets, no header row.
+    fn json(
+        name: String,
+        format: InputFormat,
+        (header, header_line): (Vec<String>, u64),
+        info: EncodingInfo,
+        total: u64,
+        source: Box<dyn Source<'a> + 'a>,
+    ) -> Table<'a> {
+        Table {
+            name,
+            format,
+            header,
+            header_line,
+            header_row: None,
+            encoding: Some(info),
+            delimiter: None,
+            sheet: None,
+            sheets: Vec::new(),
+            origin: None,
+            total,
+            source,
+        }
+    }
+
     /// Opens a return file, detecting what `opts` leaves open. Errors name the file.
     pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table<'static>> {
         let mut table = Table::open_file(path, opts)?;
@@ -524,7 +556,7 @@ impl<'a> Table<'a> {
         match format {
             InputFormat::Xlsx => workbook::open_xlsx(file, name, opts),
             InputFormat::Xls | InputFormat::Ods => workbook::open_range(file, name, format, opts),
-            InputFormat::Csv | InputFormat::Jsonl => {
+            InputFormat::Csv | InputFormat::Jsonl | InputFormat::Fhir => {
                 let (bom, bom_len) = sniff_bom(&head);
                 let info = match (bom, opts.encoding) {
                     (Some(enc), given) => bom_info(enc, given),
@@ -567,7 +599,7 @@ impl<'a> Table<'a> {
             .read_to_end(&mut head)
             .map_err(|e| io_error(&name, e))?;
         let format = match opts.format {
-            Some(f @ (InputFormat::Csv | InputFormat::Jsonl)) => f,
+            Some(f @ (InputFormat::Csv | InputFormat::Jsonl | InputFormat::Fhir)) => f,
             Some(f) => {
                 return Err(input_error(
                     &name,
@@ -575,7 +607,7 @@ impl<'a> Table<'a> {
                 ));
             }
             None => match sniff_format(Path::new(&name), &head) {
-                f @ (InputFormat::Csv | InputFormat::Jsonl) => f,
+                f @ (InputFormat::Csv | InputFormat::Jsonl | InputFormat::Fhir) => f,
                 f => {
                     return Err(input_error(
                         &name,
@@ -634,17 +666,27 @@ impl<'a> Table<'a> {
                     .build(raw),
             )
         };
-        if format == InputFormat::Jsonl {
-            if let Some(n) = opts.header_row {
-                return Err(input_error(
-                    &name,
-                    format!(
-                        "a header row ({n} given) is for CSV files and workbooks: a JSON Lines \
-                         file has none (its first object's keys are the columns)"
-                    ),
-                ));
-            }
-            return jsonl::open(name, reader, info, size);
+        // JSON input has no header row: its columns are its first object's keys, or FHIR's.
+        let columns = match format {
+            InputFormat::Jsonl => Some(
+                "a JSON Lines file has none (its first object's keys are the columns)".to_owned(),
+            ),
+            InputFormat::Fhir => Some(format!(
+                "FHIR input has none (its columns are {})",
+                fhir::FHIR_HEADER.join(", ")
+            )),
+            _ => None,
+        };
+        if let (Some(n), Some(why)) = (opts.header_row, columns) {
+            return Err(input_error(
+                &name,
+                format!("a header row ({n} given) is for CSV files and workbooks: {why}"),
+            ));
+        }
+        match format {
+            InputFormat::Jsonl => return jsonl::open(name, reader, info, size),
+            InputFormat::Fhir => return fhir::open(name, reader, info, size),
+            _ => {}
         }
         let delimiter = opts.delimiter.unwrap_or_else(|| {
             if matches!(info.encoding, Encoding::Utf16Le | Encoding::Utf16Be) {

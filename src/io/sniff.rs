@@ -19,6 +19,17 @@ pub(super) fn sniff_format(path: &Path, head: &[u8]) -> InputFormat {
     if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
         return InputFormat::Xls;
     }
+    // FHIR resources: JSON whose head names a resourceType (NDJSON bulk export, a Bundle).
+    let json_like = matches!(ext.as_str(), "jsonl" | "ndjson" | "json")
+        || head
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(head)
+            .trim_ascii()
+            .first()
+            == Some(&b'{');
+    if json_like && memchr::memmem::find(head, b"\"resourceType\"").is_some() {
+        return InputFormat::Fhir;
+    }
     match ext.as_str() {
         "jsonl" | "ndjson" | "json" => InputFormat::Jsonl,
         "csv" | "tsv" | "txt" | "tab" => InputFormat::Csv,

@@ -33,6 +33,7 @@
 
 mod csv;
 mod encoding;
+mod fhir;
 mod html;
 mod json;
 mod jsonl;
@@ -47,6 +48,10 @@ pub use self::csv::{
     REJECT_REASON_COLUMNS, RejectWriter, TABLE_COLUMNS,
 };
 pub use self::encoding::{EncodingWriter, OutputEncoding};
+pub use self::fhir::{
+    STANDARD_SYSTEM, fhir_bundle, scheme_code_system, scheme_concept_map, scheme_system,
+    standard_code_system,
+};
 pub use self::html::HtmlFindings;
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;

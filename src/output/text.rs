@@ -316,6 +316,10 @@ pub fn read_as(
     if let Some(s) = sheet {
         let _ = write!(out, ", sheet \"{}\"", printable(s));
     }
+    if format == InputFormat::Fhir {
+        out.push_str(" Patient resources, one record each (no header)");
+        return out;
+    }
     let Some(row) = row else {
         let _ = write!(out, ", header on line {line}");
         return out;
@@ -337,6 +341,7 @@ pub fn read_as(
 fn line_note(format: InputFormat) -> &'static str {
     match format {
         InputFormat::Jsonl => "line = as a text editor counts",
+        InputFormat::Fhir => "line = the line a resource starts on, as a text editor counts",
         f if f.is_sheet() => "row = the sheet's row number",
         _ => "row = the row Excel shows; line = a text editor's line, where it differs",
     }

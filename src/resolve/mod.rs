@@ -171,6 +171,7 @@ impl<'a> Meaning<'a> {
             candidates: self.candidates.to_vec(),
             most_likely: self.most_likely,
             note: None,
+            records: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::privacy::shown;
 use crate::rules::Rule;
-use crate::scheme::Registry;
+use crate::scheme::{FhirStatus, FhirSystem, Registry, fhir_system_by_url};
 use crate::spec::SchemeFrom;
 use crate::text::nearest;
 use serde::Serialize;
@@ -174,6 +174,20 @@ impl<'a> RowScheme<'a> {
         }
     }
 
+    /// The retired FHIR code system a record's scheme cell names (UK Core's 2-character
+    /// `UKCore-EthnicCategory`, its Scotland system), if it names one: read, and flagged (WM025).
+    pub fn retired_system<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+    ) -> Option<&'static FhirSystem> {
+        match self.from {
+            ResolvedFrom::Column(i) => {
+                fhir_system_by_url(record.field(i)?).filter(|f| f.status == FhirStatus::Retired)
+            }
+            _ => None,
+        }
+    }
+
     /// The source of one record's value.
     pub fn source_of<R: RecordFields + ?Sized>(
         &self,
@@ -183,24 +197,34 @@ impl<'a> RowScheme<'a> {
             ResolvedFrom::Fixed(s) => Ok(s),
             ResolvedFrom::Column(i) => {
                 let id = field(record, i)?.trim();
-                Source::get(self.registry, id).ok_or_else(|| {
-                    RecordRejection::column(
-                        i,
-                        Rejection::new(
-                            Rule::UnknownScheme,
-                            if id.is_empty() {
-                                "the scheme cell is empty".to_owned()
+                // A scheme id, or a FHIR `Coding.system` naming a built-in scheme's code system.
+                let by_url =
+                    || fhir_system_by_url(id).and_then(|f| Source::get(self.registry, f.scheme));
+                Source::get(self.registry, id)
+                    .or_else(by_url)
+                    .ok_or_else(|| {
+                        RecordRejection::column(
+                            i,
+                            Rejection::new(
+                                Rule::UnknownScheme,
+                                if id.is_empty() {
+                                    "the scheme cell is empty".to_owned()
+                                } else {
+                                    format!(
+                                        "{} is not a scheme id nor a FHIR code system of one",
+                                        shown(id)
+                                    )
+                                },
+                            )
+                            // An empty cell is near nothing (a FHIR Patient without the
+                            // extension has no system).
+                            .with_nearest(if id.is_empty() {
+                                Vec::new()
                             } else {
-                                format!("{} is not a scheme id", shown(id))
-                            },
+                                nearest(id, self.registry.ids().chain([STANDARD_ID]), 3)
+                            }),
                         )
-                        .with_nearest(nearest(
-                            id,
-                            self.registry.ids().chain([STANDARD_ID]),
-                            3,
-                        )),
-                    )
-                })
+                    })
             }
             ResolvedFrom::Council { council, dataset } => {
                 let (c, r) = council_return(record, council, dataset)?;

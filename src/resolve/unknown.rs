@@ -10,7 +10,9 @@ use crate::crosswalk::{self, Loss};
 use crate::rules::Rule;
 use crate::scheme::{Code, KeyedBy, Mapping, MatchKind, Registry, Scheme, Status};
 use crate::standard::{Node, Residual};
-use crate::text::{looks_like_excel_rounded, looks_like_excel_scientific};
+use crate::text::{
+    excel_lost_digits, excel_rounded, looks_like_excel_rounded, looks_like_excel_scientific,
+};
 
 /// What to do about a long numeric code Excel damaged.
 const REEXPORT_AS_TEXT: &str = "Export the column again from the source system and, in Excel, \
@@ -151,14 +153,16 @@ impl<'r> Explainer<'r> {
             (Rule::ExcelScientific, Why::Rounded) => (
                 format!(
                     "`{raw}` looks like a long numeric code that Excel stored as a number: Excel keeps \
-                 15 significant digits, so its last digits may have been replaced by zeros"
+                 15 significant digits, so its last digits may have been replaced by zeros{}",
+                    rounded_from(s, raw)
                 ),
                 Some(REEXPORT_AS_TEXT.to_owned()),
             ),
             (Rule::ExcelScientific, _) => (
                 format!(
                     "`{raw}` is a number in Excel's scientific notation: Excel replaced a long \
-                 numeric code and its last digits are lost"
+                 numeric code and its last digits are lost{}",
+                    lost_from(s, raw)
                 ),
                 Some(REEXPORT_AS_TEXT.to_owned()),
             ),
@@ -217,6 +221,57 @@ impl<'r> Explainer<'r> {
     }
 }
 
+/// The codes of `s` Excel would show as `raw` once rounded to 15 significant digits, as the end
+/// of a WM007 message: which codes it may have been, none of them recoverable from the file.
+fn rounded_from(s: &Scheme, raw: &str) -> String {
+    let t = raw.trim();
+    let from: Vec<String> = s
+        .codes()
+        .iter()
+        .filter(|c| excel_rounded(c.key()).as_deref() == Some(t))
+        .map(quoted_code)
+        .collect();
+    match from.len() {
+        0 => String::new(),
+        1 => format!(
+            "; of the codes of {}, only {} would be shown so (a code outside the list could be too)",
+            s.id, from[0]
+        ),
+        n => format!(
+            "; {n} codes of {} would be shown so: {}",
+            s.id,
+            from.join(", ")
+        ),
+    }
+}
+
+/// How many codes of `s` scientific notation that lost digits (`9.76631E+14`) could have been,
+/// as the end of a WM007 message.
+fn lost_from(s: &Scheme, raw: &str) -> String {
+    let Some((lead, len)) = excel_lost_digits(raw) else {
+        return String::new();
+    };
+    let n = s
+        .codes()
+        .iter()
+        .filter(|c| {
+            let k = c.key();
+            k.len() == len && k.starts_with(&lead) && k.bytes().all(|b| b.is_ascii_digit())
+        })
+        .count();
+    match n {
+        0 => String::new(),
+        1 => format!(
+            "; one code of {} has {len} digits beginning {lead}, but the file cannot say it was that one",
+            s.id
+        ),
+        n => format!(
+            "; it could be any of the {n} codes of {} that have {len} digits beginning {lead}",
+            s.id
+        ),
+    }
+}
+
 /// What the declared scheme `s` has for a meaning given in another scheme, as the crosswalk says
 /// it (`wm-ethnicity crosswalk`): the same advice everywhere. Where no single code holds the
 /// meaning, the candidates and what `--policy most-likely` would choose (or that nothing is
@@ -250,6 +305,21 @@ fn unknown_code(s: &Scheme, raw: &str, why: Why<'_>) -> (String, Option<String>)
             format!("{msg}: it is the label of code {}", quoted_code(code)),
             Some(format!("Write the code `{}`.", code.key())),
         );
+    }
+    // A case-sensitive scheme (CTV3): the codes that differ only in case, all of them.
+    if s.case_sensitive {
+        let cased: Vec<String> = s
+            .codes()
+            .iter()
+            .filter(|c| c.key().eq_ignore_ascii_case(raw.trim()))
+            .map(quoted_code)
+            .collect();
+        if !cased.is_empty() {
+            return (
+                format!("{msg}: its codes are case-sensitive, and {} differ from it only in case", cased.join(" and ")),
+                Some("Write the code in the case the source system gives it; it cannot be told from this file.".to_owned()),
+            );
+        }
     }
     // One character is too short for "nearest": list a short scheme instead.
     if raw.trim().chars().count() <= 1 {

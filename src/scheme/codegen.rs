@@ -103,8 +103,11 @@ fn mapping(m: &Mapping) -> String {
     let most_likely = m
         .most_likely
         .map_or_else(|| "None".to_owned(), |c| format!("Some(Category::{c:?})"));
+    let records = m
+        .records
+        .map_or_else(|| "None".to_owned(), |r| format!("Some(Records::{r:?})"));
     format!(
-        "BakedMap {{\n                    rel: Relationship::{:?},\n                    to: {},\n                    candidates: &[{}],\n                    most_likely: {most_likely},\n                    note: {},\n                }}",
+        "BakedMap {{\n                    rel: Relationship::{:?},\n                    to: {},\n                    candidates: &[{}],\n                    most_likely: {most_likely},\n                    note: {},\n                    records: {records},\n                }}",
         m.relationship,
         node(m.target),
         candidates.join(", "),
@@ -180,7 +183,7 @@ fn generate() -> String {
          // the built-in schemes reads this table.\n\n\
          #![cfg_attr(rustfmt, rustfmt::skip)]\n\
          #![allow(clippy::pedantic, unused_imports)]\n\n\
-         use super::{BakedCode, BakedMap, BakedPublication, BakedPublished, BakedScheme, KeyedBy, Relationship, Status};\n\
+         use super::{BakedCode, BakedMap, BakedPublication, BakedPublished, BakedScheme, KeyedBy, Records, Relationship, Status};\n\
          use crate::standard::{Category, Detailed, Group, Node, Residual};\n\n",
     );
     let files = scheme_files();
@@ -217,6 +220,7 @@ fn generate() -> String {
             "        local_second_character: {},",
             s.local_second_character
         );
+        let _ = writeln!(out, "        case_sensitive: {},", s.case_sensitive);
         let _ = writeln!(out, "        codes: &[");
         for c in &s.codes {
             code(&mut out, c);

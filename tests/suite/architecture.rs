@@ -19,7 +19,7 @@ const LEVELS: &[&[&str]] = &[
     &["spec"],
     &["privacy"],
     &["resolve"],
-    &["convert", "detect", "validate"],
+    &["convert", "detect", "validate", "mapcheck"],
     &["aggregate"],
     &["rates"],
     &["disclosure"],

@@ -71,7 +71,11 @@ fn round_trip_is_the_identity_for_equivalent_codes_of_every_scheme() {
                     c.key(),
                     back.code
                 );
-                exceptions.insert((id, c.key().to_owned(), back.code.to_owned()));
+                // Clinical terminologies hold several concepts of one meaning (SNOMED CT's
+                // "Pakistani" and its 2001 and 2011 census concepts): any of them comes back.
+                if !["snomed-ct", "ctv3"].contains(&id) {
+                    exceptions.insert((id, c.key().to_owned(), back.code.to_owned()));
+                }
             }
         }
     }
@@ -377,16 +381,18 @@ fn every_official_label_of_every_scheme_matches_its_own_code_exactly() {
             // meaning.
             let same = f.code == c.key()
                 || s.get(f.code).is_some_and(|o| {
-                    o.label == c.label
+                    // (SNOMED CT: two concepts whose terms differ only in case or spacing.)
+                    wm_ethnicity::fold_label(&o.label) == wm_ethnicity::fold_label(&c.label)
                         && (o.map.target, o.map.relationship) == (c.map.target, c.map.relationship)
                 });
             assert!(same, "{id} {} `{}` -> {}", c.key(), c.label, f.code);
-            assert_eq!(
-                (f.scheme, f.matched),
-                (id, Matched::Exact),
-                "{id} {}",
-                c.key()
-            );
+            // Exact, unless the code found is one whose label differs only in case or spacing.
+            let want = if s.get(f.code).is_some_and(|o| o.label == c.label) {
+                Matched::Exact
+            } else {
+                Matched::Normalised
+            };
+            assert_eq!((f.scheme, f.matched), (id, want), "{id} {}", c.key());
         }
         // Every published label, in every form (with and without its heading prefix), gives the
         // code it stands for, or its own meaning.
@@ -539,7 +545,7 @@ proptest! {
         let s = builtin(id).unwrap();
         let key = s.codes()[i].key();
         let exact = convert_code(Source::Scheme(s), key, policy).unwrap();
-        let typed = if lower && s.keyed_by == KeyedBy::Code { key.to_lowercase() } else { key.to_owned() };
+        let typed = if lower && s.keyed_by == KeyedBy::Code && !s.case_sensitive { key.to_lowercase() } else { key.to_owned() };
         let messy = format!("{pad_left}{typed}{pad_right}");
         let c = convert_code(Source::Scheme(s), &messy, policy).unwrap();
         prop_assert_eq!(c.code, exact.code);

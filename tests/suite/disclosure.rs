@@ -453,19 +453,6 @@ fn a_bad_policy_or_record_keys_without_ckm_stop_the_run() {
 
 // ---------------------------------------------------------------- ons-ckm against the package
 
-/// The venv with the package (scripts/ckm-venv.sh), or why not.
-fn ckm_python() -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = std::process::Command::new("bash")
-        .arg(root.join("scripts/ckm-venv.sh"))
-        .output()
-        .map_err(|e| format!("bash: {e}"))?;
-    if !o.status.success() {
-        return Err(String::from_utf8_lossy(&o.stderr).into_owned());
-    }
-    Ok(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-}
-
 /// A deterministic pseudo-random sequence (a linear congruential generator).
 struct Lcg(u64);
 impl Lcg {
@@ -637,21 +624,8 @@ fn compare(python: &Path, dir: &Path, ptable: &Path, threshold: i64) -> (usize, 
 #[test]
 #[allow(clippy::print_stderr)]
 fn ons_ckm_reproduces_the_cell_key_perturbation_package() {
-    let python = match ckm_python() {
-        Ok(p) => p,
-        Err(why)
-            if [
-                "Max retries",
-                "NewConnectionError",
-                "Temporary failure in name resolution",
-            ]
-            .iter()
-            .any(|s| why.contains(s)) =>
-        {
-            eprintln!("SKIPPED: PyPI is unreachable, the package cannot be installed: {why}");
-            return;
-        }
-        Err(why) => panic!("could not make the cell-key-perturbation venv: {why}"),
+    let Some(python) = crate::cli::venv_python("ckm-venv.sh") else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("micro.csv"), microdata(2500)).unwrap();

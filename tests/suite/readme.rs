@@ -110,6 +110,9 @@ fn every_flag_the_command_line_section_names_exists() {
         &["validate"],
         &["convert"],
         &["aggregate"],
+        &["detect"],
+        &["mapping", "check"],
+        &["fhir"],
     ] {
         let o = Command::new(BIN).args(cmd).arg("--help").output().unwrap();
         help.push_str(&String::from_utf8_lossy(&o.stdout));
