@@ -467,8 +467,8 @@ impl EvidenceTable {
     /// The publication of a count table published under a policy (give the policy `none` for
     /// exact counts, and `info.policy` `None` to say no policy was asked).
     pub fn of_counts(table: &PublishedTable, info: &EvidenceInfo) -> Result<EvidenceTable> {
-        let mut metadata = info.metadata(&table.dimensions, table.to)?;
-        let mut rows: Vec<EvidenceRow> = table
+        let metadata = info.metadata(&table.dimensions, table.to)?;
+        let rows: Vec<EvidenceRow> = table
             .rows
             .iter()
             .map(|r| EvidenceRow {
@@ -500,15 +500,12 @@ impl EvidenceTable {
                 status: r.status.name(),
             })
             .collect();
-        sort_rows(&mut rows);
-        let reached = reached(&rows, |r| r.value);
-        metadata.levels_reached = reached.levels;
-        metadata.residual_share = reached.share;
-        Ok(EvidenceTable {
+        Ok(EvidenceTable::sorted(
             metadata,
-            dimensions: table.dimensions.clone(),
+            &table.dimensions,
             rows,
-        })
+            |r| r.value,
+        ))
     }
 
     /// The publication of a rate table: exact figures (`info.policy` is then `None`).
@@ -581,7 +578,7 @@ impl EvidenceTable {
         } else {
             CellStatus::Exact.name()
         };
-        let mut out: Vec<EvidenceRow> = rows
+        let out: Vec<EvidenceRow> = rows
             .iter()
             .zip(codes)
             .map(|(rate, (by, code, symbol, ratio_symbol))| {
@@ -620,15 +617,28 @@ impl EvidenceTable {
                 }
             })
             .collect();
-        sort_rows(&mut out);
-        let reached = reached(&out, |r| r.numerator);
+        Ok(EvidenceTable::sorted(metadata, dimensions, out, |r| {
+            r.numerator
+        }))
+    }
+
+    /// The table of `rows` in the publication order, its metadata completed with the levels
+    /// reached and the residual share of the figure `counted` (the count, or the numerator).
+    fn sorted(
+        mut metadata: EvidenceMetadata,
+        dimensions: &[String],
+        mut rows: Vec<EvidenceRow>,
+        counted: impl Fn(&EvidenceRow) -> Figure,
+    ) -> EvidenceTable {
+        sort_rows(&mut rows);
+        let reached = reached(&rows, counted);
         metadata.levels_reached = reached.levels;
         metadata.residual_share = reached.share;
-        Ok(EvidenceTable {
+        EvidenceTable {
             metadata,
             dimensions: dimensions.to_vec(),
-            rows: out,
-        })
+            rows,
+        }
     }
 
     /// The value of `role` in `row`: the value of the dimension that has the role, or `""`.

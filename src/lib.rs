@@ -122,11 +122,11 @@ pub use evidence::{
     DimensionRole, EVIDENCE_HEAD, EVIDENCE_TAIL, EvidenceInfo, EvidenceMetadata, EvidenceRow,
     EvidenceTable, Figure, LevelReached, TOTAL, order_key,
 };
+pub use mapcheck::{MAX_MAP_ROWS, MapCheck, MapColumns, MapRow, MapVerdict, check_map};
 pub use rates::{
     CensusArea, RateKind, RateRow, RateTable, StandardPopulation, age_standardised,
     census_denominator, rates,
 };
-pub use mapcheck::{MAX_MAP_ROWS, MapCheck, MapColumns, MapRow, MapVerdict, check_map};
 // Disclosure control.
 pub use disclosure::{
     Audit, CKM_DEFAULT_THRESHOLD, CellBounds, CellStatus, Disclosure, DisclosurePolicy, Ptable,
