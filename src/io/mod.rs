@@ -38,9 +38,16 @@
 //! assert_eq!(summary.records, 2);
 //! ```
 
+#[cfg(feature = "arrow")]
+mod arrow;
 mod csv;
 mod encoding;
 mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
+#[cfg(not(feature = "parquet"))]
+#[path = "no_parquet.rs"]
+mod parquet;
 mod sniff;
 mod threaded;
 #[cfg(feature = "excel")]
@@ -90,6 +97,11 @@ pub enum InputFormat {
     Xls,
     /// An `OpenDocument` spreadsheet (`.ods`), read whole.
     Ods,
+    /// A Parquet file, read batch by batch (feature `parquet`).
+    Parquet,
+    /// Arrow: record batches handed over in memory ([`Table::from_arrow`], feature `arrow`),
+    /// or an Arrow IPC file or stream (`.arrow`, `.feather`, `.arrows`; feature `parquet`).
+    Arrow,
 }
 
 impl InputFormat {
@@ -101,6 +113,8 @@ impl InputFormat {
             InputFormat::Xlsx => "xlsx",
             InputFormat::Xls => "xls",
             InputFormat::Ods => "ods",
+            InputFormat::Parquet => "parquet",
+            InputFormat::Arrow => "arrow",
         }
     }
 
@@ -500,6 +514,7 @@ impl<'a> Table<'a> {
         match format {
             InputFormat::Xlsx => workbook::open_xlsx(path, name, opts),
             InputFormat::Xls | InputFormat::Ods => workbook::open_range(path, name, format, opts),
+            InputFormat::Parquet | InputFormat::Arrow => parquet::open(path, name, format),
             InputFormat::Csv | InputFormat::Jsonl => {
                 let (bom, bom_len) = sniff_bom(&head);
                 let info = match (bom, opts.encoding) {

@@ -31,6 +31,8 @@
 //! assert!(csv.starts_with("id,ethnicity,wm_code,"));
 //! ```
 
+#[cfg(feature = "arrow")]
+mod arrow;
 mod csv;
 mod encoding;
 mod html;
@@ -42,6 +44,8 @@ mod text;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
+#[cfg(feature = "arrow")]
+pub use self::arrow::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS};
 pub use self::csv::{
     CsvFindings, FINDING_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS,
     REJECT_REASON_COLUMNS, RejectWriter, TABLE_COLUMNS,
@@ -51,7 +55,9 @@ pub use self::html::HtmlFindings;
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 pub use self::persons::{PERSON_COLUMNS, write_persons_csv};
-pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
+pub use self::records::{
+    AddedColumns, OutputColumns, POSITION_COLUMNS, RecordWriter, check_position_columns,
+};
 pub use self::text::{TextFindings, TextRejects, read_as, thousands};
 #[cfg(feature = "xlsx")]
 pub use self::xlsx::{MAX_XLSX_FINDINGS, XlsxFindings};
