@@ -7,7 +7,9 @@ use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter, TextRejects};
+use wm_ethnicity::{
+    AddedColumns, OutputColumns, RecordFormat, RecordWriter, RejectWriter, TextRejects,
+};
 use wm_ethnicity::{By, Level};
 use wm_ethnicity::{Converter, Plan, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
@@ -56,6 +58,10 @@ pub struct ConvertArgs {
     /// the places in the original input).
     #[arg(long)]
     with_position: bool,
+    /// Only these added columns, comma separated, with or without `wm_` (e.g.
+    /// `code,group,category`); they keep their order. Default: all.
+    #[arg(long, value_parser = OutputColumns::parse)]
+    columns: Option<OutputColumns>,
     #[command(flatten)]
     rejects: args::RejectsArgs,
     /// What a rejected row holds in the --rejects file.
@@ -224,6 +230,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         recode: converter.to_scheme().is_some(),
         characteristics: converter.characteristics(),
         position: args.with_position,
+        columns: args.columns.unwrap_or_default(),
     };
     let rerun = Rerun::of(table.header(), args.with_position || full_rows);
     let mut writer = RecordWriter::new(sink, format, table.header(), added)

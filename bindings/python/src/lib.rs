@@ -1,10 +1,10 @@
 //! `wm_ethnicity._native`: the crate's convert, validate and aggregate over Arrow, for Python.
 //!
-//! Arrow crosses by arrow-rs's own C Data Interface bridge (`arrow::pyarrow`, the PyCapsule
+//! Arrow crosses by arrow-rs's own C Data Interface bridge (`arrow::pyarrow`, the `PyCapsule`
 //! `__arrow_c_stream__` protocol): any object that exports a stream (a pyarrow `Table` or
 //! `RecordBatchReader`, a Polars or pandas frame) is read batch by batch without a copy, and
 //! the results come back as `pyarrow.Table`s. Only the limited Python API is used (abi3: one
-//! wheel for CPython 3.9 and later). The Python-facing names, defaults and documentation are in
+//! wheel for `CPython` 3.9 and later). The Python-facing names, defaults and documentation are in
 //! `python/wm_ethnicity/__init__.py` and its `.pyi`; this module does no more than call the
 //! crate.
 
@@ -17,8 +17,8 @@ use pyo3::prelude::*;
 use std::path::Path;
 use wm_ethnicity::{
     AddedColumns, AggregatePlan, Aggregator, ArrowFindings, ArrowRecords, ArrowRejects, By,
-    Converter, DisclosurePolicy, Error, Level, OutputColumns, Plan, Policy, ReadOptions,
-    Registry, ReturnSpec, SchemeFrom, StreamError, Synonyms, Table, Validator, aggregate_stream,
+    Converter, DisclosurePolicy, Error, Level, OutputColumns, Plan, Policy, ReadOptions, Registry,
+    ReturnSpec, SchemeFrom, StreamError, Synonyms, Table, Validator, aggregate_stream,
     convert_stream,
 };
 
@@ -40,7 +40,10 @@ fn error(py: Python<'_>, e: &Error) -> PyErr {
         ("file", at.file.clone().into_pyobject(py).map(Bound::unbind)),
         ("line", at.line.into_pyobject(py).map(Bound::unbind)),
         ("column", at.column.into_pyobject(py).map(Bound::unbind)),
-        ("field", at.field.clone().into_pyobject(py).map(Bound::unbind)),
+        (
+            "field",
+            at.field.clone().into_pyobject(py).map(Bound::unbind),
+        ),
     ];
     for (name, v) in attrs {
         if let Ok(v) = v
@@ -92,7 +95,11 @@ fn policy(name: &str) -> PyResult<Policy> {
     Policy::ALL
         .into_iter()
         .find(|p| p.name() == name)
-        .ok_or_else(|| usage(format!("policy must be `strict` or `most-likely`, not `{name}`")))
+        .ok_or_else(|| {
+            usage(format!(
+                "policy must be `strict` or `most-likely`, not `{name}`"
+            ))
+        })
 }
 
 /// The registry with the local scheme files loaded, and the built-in synonyms.
@@ -197,22 +204,20 @@ fn convert(
         Ok(())
     })
     .map_err(|e| usage(format!("{table_name}: {e}")))?;
-    let schema = records.schema();
+    let record_schema = records.schema();
     let mut rejects = ArrowRejects::default();
     let reject_schema = rejects.schema();
     let summary = convert_stream(table, &converter, &mut records, &mut rejects, &mut |_| {})
         .map_err(|e| stream_error(py, e))?;
     // The last batch goes to `batches`; the closure that pushed them is done with.
-    drop(
-        records
-            .finish()
-            .map_err(|e| usage(format!("building the Arrow result: {e}")))?,
-    );
+    let _pushed = records
+        .finish()
+        .map_err(|e| usage(format!("building the Arrow result: {e}")))?;
     let rejects = rejects
         .finish()
         .map_err(|e| usage(format!("building the Arrow result: {e}")))?;
     Ok((
-        to_pyarrow(py, batches, schema)?,
+        to_pyarrow(py, batches, record_schema)?,
         to_pyarrow(py, rejects, reject_schema)?,
         json(&summary)?,
     ))
@@ -253,7 +258,11 @@ fn validate(
     if let Some(c) = date_column {
         spec = spec.with_date_column(c);
     }
-    let mut files = spec.scheme_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    let mut files = spec
+        .scheme_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>();
     files.extend(scheme_files);
     let registry = registry(py, &files)?;
     let validator = Validator::new(&spec, &registry)
@@ -261,14 +270,14 @@ fn validate(
         .with_synonyms(Synonyms::builtin());
     let table = Input::of(data).open(py, &name)?;
     let mut findings = ArrowFindings::default();
-    let schema = findings.schema();
+    let finding_schema = findings.schema();
     let report = validator
         .validate(table, &mut findings)
         .map_err(|e| error(py, &e))?;
     let batches = findings
         .finish()
         .map_err(|e| usage(format!("building the Arrow result: {e}")))?;
-    Ok((to_pyarrow(py, batches, schema)?, json(&report)?))
+    Ok((to_pyarrow(py, batches, finding_schema)?, json(&report)?))
 }
 
 /// Aggregates `data` into a count table (as JSON), published under `disclosure` when given.
@@ -293,8 +302,11 @@ fn aggregate(
     scheme_files: Vec<String>,
     name: String,
 ) -> PyResult<(String, Py<PyAny>)> {
-    let level = Level::from_name(to)
-        .ok_or_else(|| usage(format!("to must be group, category or detailed, not `{to}`")))?;
+    let level = Level::from_name(to).ok_or_else(|| {
+        usage(format!(
+            "to must be group, category or detailed, not `{to}`"
+        ))
+    })?;
     let plan = AggregatePlan {
         column,
         scheme: scheme_from(scheme, scheme_column, council_column, dataset_column)?,
@@ -353,7 +365,7 @@ fn standard(level: Option<&str>) -> PyResult<String> {
     json(&nodes)
 }
 
-/// The built-in schemes as JSON (id, name, authority, version, codes, source_url).
+/// The built-in schemes as JSON (id, name, authority, version, codes, `source_url`).
 #[pyfunction]
 fn schemes() -> PyResult<String> {
     let registry = Registry::new();

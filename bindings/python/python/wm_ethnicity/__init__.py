@@ -33,6 +33,7 @@ __all__ = [
     "standard",
     "schemes",
     "lookup",
+    "convert_values",
     "convert",
     "validate",
     "aggregate",
@@ -256,6 +257,27 @@ def aggregate(
     doc = json.loads(text)
     rows = doc.pop("rows")
     return Aggregated(_rows_table(rows), doc, rejects)
+
+
+def convert_values(
+    values: Any, scheme: str, *, by: str = "code", policy: str = "strict", output: str = "wm_code"
+) -> pa.Array:
+    """One added column (``output``) for each of ``values`` (an Arrow array or a pandas or
+    Polars series), null where a value is rejected or empty: what the pandas and Polars
+    helpers (``wm_ethnicity.pandas``, ``wm_ethnicity.polars``) return. The rejects' reasons
+    are :func:`convert`'s."""
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = pa.array(values, from_pandas=True) if type(values).__module__.startswith("pandas") else values.to_arrow()
+    n = len(values)
+    out = convert(pa.table({"value": values}), "value", scheme, by=by, policy=policy, columns=[output], with_position=True)
+    got = out.records.column(output if output.startswith("wm_") else f"wm_{output}")
+    if out.records.num_rows == n:
+        return got.combine_chunks().dictionary_decode()
+    # Rejected and empty values leave gaps: each record's line is its place plus two.
+    placed: list = [None] * n
+    for line, v in zip(out.records.column("wm_line").to_pylist(), got.to_pylist()):
+        placed[line - 2] = v
+    return pa.array(placed, pa.string())
 
 
 def _rows_table(rows: list) -> pa.Table:
