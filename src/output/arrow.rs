@@ -85,6 +85,15 @@ impl Columns {
         }
     }
 
+    /// Counts a row built; a full batch ([`BATCH_ROWS`] rows) is handed back.
+    fn row_done(&mut self) -> std::io::Result<Option<RecordBatch>> {
+        self.rows += 1;
+        if self.rows < BATCH_ROWS {
+            return Ok(None);
+        }
+        self.take().map_err(arrow_io)
+    }
+
     /// The rows built so far as one batch (none when there are none); the builders start again.
     fn take(&mut self) -> Result<Option<RecordBatch>, ArrowError> {
         if self.rows == 0 {
@@ -115,11 +124,24 @@ fn arrow_io(e: ArrowError) -> std::io::Error {
     std::io::Error::other(e)
 }
 
+/// Where [`ArrowRecords`] hands its batches: a `Vec` collects them; a file format writes them.
+pub trait BatchSink {
+    /// Takes one batch.
+    fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()>;
+}
+
+impl BatchSink for Vec<RecordBatch> {
+    fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()> {
+        self.push(batch);
+        Ok(())
+    }
+}
+
 /// Converted records as Arrow batches, with the columns a [`super::RecordWriter`] writes
 /// (the same input columns, position columns and added columns, in the same order), each
-/// [`BATCH_ROWS`] records handed to `out`. Added columns not in `AddedColumns::columns` are
+/// [`BATCH_ROWS`] records handed to the sink. Added columns not in `AddedColumns::columns` are
 /// left out.
-pub struct ArrowRecords<F: FnMut(RecordBatch) -> std::io::Result<()>> {
+pub struct ArrowRecords<F: BatchSink> {
     columns: Columns,
     keep: Vec<usize>,
     positions: Option<Positions>,
@@ -128,11 +150,21 @@ pub struct ArrowRecords<F: FnMut(RecordBatch) -> std::io::Result<()>> {
     out: F,
 }
 
-impl<F: FnMut(RecordBatch) -> std::io::Result<()>> ArrowRecords<F> {
+impl<F: BatchSink> ArrowRecords<F> {
     /// A builder for records read with `header`, adding the columns `added`, handing each
     /// batch to `out`. A header with one position column but not the other is an
     /// [`std::io::ErrorKind::InvalidInput`] error, as for [`super::RecordWriter::new`].
     pub fn new<S: AsRef<str>>(header: &[S], added: AddedColumns, out: F) -> std::io::Result<Self> {
+        Self::with(header, added, |_| Ok(out))
+    }
+
+    /// As [`ArrowRecords::new`], the sink made by `make` from the batches' schema (a file
+    /// format that writes the schema first).
+    pub fn with<S: AsRef<str>>(
+        header: &[S],
+        added: AddedColumns,
+        make: impl FnOnce(SchemaRef) -> std::io::Result<F>,
+    ) -> std::io::Result<Self> {
         let (positions, keep, names) = super::records::kept_columns(header, added)?;
         let mut columns: Vec<(String, Builder)> = names.iter().map(|n| text(n)).collect();
         if positions.is_some() {
@@ -152,8 +184,10 @@ impl<F: FnMut(RecordBatch) -> std::io::Result<()>> ArrowRecords<F> {
                 .filter(|k| added.characteristics.contains(**k))
                 .map(|k| dict(k.column())),
         );
+        let columns = Columns::new(columns);
+        let out = make(columns.schema.clone())?;
         Ok(ArrowRecords {
-            columns: Columns::new(columns),
+            columns,
             keep,
             positions,
             added,
@@ -167,16 +201,26 @@ impl<F: FnMut(RecordBatch) -> std::io::Result<()>> ArrowRecords<F> {
         self.columns.schema.clone()
     }
 
-    /// Hands the records not yet handed over to `out` as a last batch, and gives `out` back.
+    /// The output's column names.
+    pub fn columns(&self) -> Vec<&str> {
+        self.columns
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect()
+    }
+
+    /// Hands the records not yet handed over to the sink as a last batch, and gives it back.
     pub fn finish(mut self) -> std::io::Result<F> {
         if let Some(b) = self.columns.take().map_err(arrow_io)? {
-            (self.out)(b)?;
+            self.out.batch(b)?;
         }
         Ok(self.out)
     }
 }
 
-impl<F: FnMut(RecordBatch) -> std::io::Result<()>> RecordSink for ArrowRecords<F> {
+impl<F: BatchSink> RecordSink for ArrowRecords<F> {
     fn record(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
         let mut b = self.columns.builders.iter_mut();
         for &i in &self.keep {
@@ -207,11 +251,8 @@ impl<F: FnMut(RecordBatch) -> std::io::Result<()>> RecordSink for ArrowRecords<F
                 col.text(c.characteristic(k));
             }
         }
-        self.columns.rows += 1;
-        if self.columns.rows >= BATCH_ROWS
-            && let Some(batch) = self.columns.take().map_err(arrow_io)?
-        {
-            (self.out)(batch)?;
+        if let Some(batch) = self.columns.row_done()? {
+            self.out.batch(batch)?;
         }
         Ok(())
     }
@@ -281,10 +322,7 @@ impl RejectSink for ArrowRejects {
         b[6].text(Some(r.rejection.rule.name()));
         b[7].text(Some(&r.rejection.reason));
         b[8].text(r.rejection.suggestion.as_deref());
-        self.columns.rows += 1;
-        if self.columns.rows >= BATCH_ROWS
-            && let Some(batch) = self.columns.take().map_err(arrow_io)?
-        {
+        if let Some(batch) = self.columns.row_done()? {
             self.batches.push(batch);
         }
         Ok(())
@@ -357,10 +395,7 @@ impl Sink for ArrowFindings {
         b[7].text(f.value.as_deref());
         b[8].text(Some(&f.message));
         b[9].text(f.suggestion.as_deref());
-        self.columns.rows += 1;
-        if self.columns.rows >= BATCH_ROWS
-            && let Some(batch) = self.columns.take().map_err(arrow_io)?
-        {
+        if let Some(batch) = self.columns.row_done()? {
             self.batches.push(batch);
         }
         Ok(())

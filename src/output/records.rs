@@ -323,12 +323,18 @@ impl<W: Write> RecordWriter<W> {
         header: &[S],
         added: AddedColumns,
     ) -> std::io::Result<Self> {
+        let super::Layout::Lines(layout) = format.layout() else {
+            return Err(invalid_input(format!(
+                "{} is not written line by line: use RecordFormat::writer",
+                format.title()
+            )));
+        };
         let (positions, keep, names) = kept_columns(header, added)?;
         let set = added.characteristics;
         let mut me = RecordWriter {
             w: std::io::BufWriter::with_capacity(256 * 1024, w),
             format,
-            layout: format.layout(),
+            layout,
             keep,
             names,
             recode: added.recode,

@@ -198,19 +198,14 @@ fn convert(
         characteristics: converter.characteristics(),
         columns: chosen,
     };
-    let mut batches = Vec::new();
-    let mut records = ArrowRecords::new(table.header(), added, |b| {
-        batches.push(b);
-        Ok(())
-    })
-    .map_err(|e| usage(format!("{table_name}: {e}")))?;
+    let mut records = ArrowRecords::new(table.header(), added, Vec::new())
+        .map_err(|e| usage(format!("{table_name}: {e}")))?;
     let record_schema = records.schema();
     let mut rejects = ArrowRejects::default();
     let reject_schema = rejects.schema();
     let summary = convert_stream(table, &converter, &mut records, &mut rejects, &mut |_| {})
         .map_err(|e| stream_error(py, e))?;
-    // The last batch goes to `batches`; the closure that pushed them is done with.
-    let _pushed = records
+    let batches = records
         .finish()
         .map_err(|e| usage(format!("building the Arrow result: {e}")))?;
     let rejects = rejects
