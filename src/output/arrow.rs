@@ -258,51 +258,34 @@ impl<F: BatchSink> RecordSink for ArrowRecords<F> {
     }
 }
 
-/// Rejected records as one Arrow batch with [`REJECT_COLUMNS`] (where and why only: never
-/// another column of the record).
-pub struct ArrowRejects {
+/// Rows of one schema being built into batches, all kept: the rejects and findings of a run.
+struct Kept {
     columns: Columns,
     batches: Vec<RecordBatch>,
 }
 
-impl Default for ArrowRejects {
-    fn default() -> Self {
-        let [
-            line,
-            record,
-            row,
-            column,
-            value,
-            rule,
-            rule_name,
-            reason,
-            suggestion,
-        ] = REJECT_COLUMNS;
-        ArrowRejects {
-            columns: Columns::new(vec![
-                number(line),
-                number(record),
-                number(row),
-                dict(column),
-                text(value),
-                dict(rule),
-                dict(rule_name),
-                text(reason),
-                text(suggestion),
-            ]),
+/// Makes one named column's builder.
+type Make = fn(&str) -> (String, Builder);
+
+impl Kept {
+    /// The columns `names`, each built by its `kinds`.
+    fn of<const N: usize>(names: [&str; N], kinds: [Make; N]) -> Kept {
+        let columns = names.iter().zip(kinds).map(|(n, k)| k(n)).collect();
+        Kept {
+            columns: Columns::new(columns),
             batches: Vec::new(),
         }
     }
-}
 
-impl ArrowRejects {
-    /// The batches' schema.
-    pub fn schema(&self) -> SchemaRef {
-        self.columns.schema.clone()
+    /// Counts a row built into `self.columns.builders`.
+    fn row_done(&mut self) -> std::io::Result<()> {
+        if let Some(batch) = self.columns.row_done()? {
+            self.batches.push(batch);
+        }
+        Ok(())
     }
 
-    /// Every reject, in batches.
-    pub fn finish(mut self) -> Result<Vec<RecordBatch>, ArrowError> {
+    fn finish(mut self) -> Result<Vec<RecordBatch>, ArrowError> {
         if let Some(b) = self.columns.take()? {
             self.batches.push(b);
         }
@@ -310,9 +293,34 @@ impl ArrowRejects {
     }
 }
 
+/// Rejected records as Arrow batches with [`REJECT_COLUMNS`] (where and why only: never
+/// another column of the record).
+pub struct ArrowRejects(Kept);
+
+impl Default for ArrowRejects {
+    fn default() -> Self {
+        ArrowRejects(Kept::of(
+            REJECT_COLUMNS,
+            [number, number, number, dict, text, dict, dict, text, text],
+        ))
+    }
+}
+
+impl ArrowRejects {
+    /// The batches' schema.
+    pub fn schema(&self) -> SchemaRef {
+        self.0.columns.schema.clone()
+    }
+
+    /// Every reject, in batches.
+    pub fn finish(self) -> Result<Vec<RecordBatch>, ArrowError> {
+        self.0.finish()
+    }
+}
+
 impl RejectSink for ArrowRejects {
     fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
-        let b = &mut self.columns.builders;
+        let b = &mut self.0.columns.builders;
         b[0].number(Some(r.line));
         b[1].number(Some(r.record));
         b[2].number(r.row);
@@ -322,69 +330,39 @@ impl RejectSink for ArrowRejects {
         b[6].text(Some(r.rejection.rule.name()));
         b[7].text(Some(&r.rejection.reason));
         b[8].text(r.rejection.suggestion.as_deref());
-        if let Some(batch) = self.columns.row_done()? {
-            self.batches.push(batch);
-        }
-        Ok(())
+        self.0.row_done()
     }
 }
 
 /// Findings as Arrow batches with [`FINDING_COLUMNS`]: a [`Sink`] of validation.
-pub struct ArrowFindings {
-    columns: Columns,
-    batches: Vec<RecordBatch>,
-}
+pub struct ArrowFindings(Kept);
 
 impl Default for ArrowFindings {
     fn default() -> Self {
-        let [
-            rule,
-            name,
-            severity,
-            line,
-            record,
-            row,
-            column,
-            value,
-            message,
-            suggestion,
-        ] = FINDING_COLUMNS;
-        ArrowFindings {
-            columns: Columns::new(vec![
-                dict(rule),
-                dict(name),
-                dict(severity),
-                number(line),
-                number(record),
-                number(row),
-                dict(column),
-                text(value),
-                text(message),
-                text(suggestion),
-            ]),
-            batches: Vec::new(),
-        }
+        ArrowFindings(Kept::of(
+            FINDING_COLUMNS,
+            [
+                dict, dict, dict, number, number, number, dict, text, text, text,
+            ],
+        ))
     }
 }
 
 impl ArrowFindings {
     /// The batches' schema.
     pub fn schema(&self) -> SchemaRef {
-        self.columns.schema.clone()
+        self.0.columns.schema.clone()
     }
 
     /// Every finding, in batches.
-    pub fn finish(mut self) -> Result<Vec<RecordBatch>, ArrowError> {
-        if let Some(b) = self.columns.take()? {
-            self.batches.push(b);
-        }
-        Ok(self.batches)
+    pub fn finish(self) -> Result<Vec<RecordBatch>, ArrowError> {
+        self.0.finish()
     }
 }
 
 impl Sink for ArrowFindings {
     fn finding(&mut self, f: Finding) -> std::io::Result<()> {
-        let b = &mut self.columns.builders;
+        let b = &mut self.0.columns.builders;
         b[0].text(Some(f.rule.id()));
         b[1].text(Some(f.rule.name()));
         b[2].text(Some(f.severity.name()));
@@ -395,9 +373,6 @@ impl Sink for ArrowFindings {
         b[7].text(f.value.as_deref());
         b[8].text(Some(&f.message));
         b[9].text(f.suggestion.as_deref());
-        if let Some(batch) = self.columns.row_done()? {
-            self.batches.push(batch);
-        }
-        Ok(())
+        self.0.row_done()
     }
 }

@@ -67,14 +67,17 @@ fn stream_error(py: Python<'_>, e: StreamError) -> PyErr {
     }
 }
 
-/// Where each record's scheme comes from, from the keyword arguments.
-fn scheme_from(
-    scheme: Option<String>,
-    scheme_column: Option<String>,
-    council_column: Option<String>,
-    dataset_column: Option<String>,
-) -> PyResult<SchemeFrom> {
-    match (scheme, scheme_column, council_column, dataset_column) {
+/// Where each record's scheme comes from: (scheme, `scheme_column`, `council_column`,
+/// `dataset_column`), one of them given (the last two together).
+type Source = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn scheme_from(source: Source) -> PyResult<SchemeFrom> {
+    match source {
         (Some(s), None, None, None) => Ok(SchemeFrom::Fixed(s)),
         (None, Some(c), None, None) => Ok(SchemeFrom::Column(c)),
         (None, None, Some(council), Some(dataset)) => Ok(SchemeFrom::Council { council, dataset }),
@@ -150,17 +153,13 @@ fn json(value: &impl serde::Serialize) -> PyResult<String> {
 
 /// Converts `data`: returns (records, rejects, summary as JSON).
 #[pyfunction]
-#[pyo3(signature = (data, column, scheme=None, *, scheme_column=None, council_column=None,
-    dataset_column=None, by_="code", policy_="strict", to_scheme=None, columns=None,
-    with_position=false, scheme_files=vec![], name="<arrow>".to_owned()))]
+#[pyo3(signature = (data, column, source, *, by_="code", policy_="strict", to_scheme=None,
+    columns=None, with_position=false, scheme_files=vec![], name="<arrow>".to_owned()))]
 fn convert(
     py: Python<'_>,
     data: Bound<'_, PyAny>,
     column: String,
-    scheme: Option<String>,
-    scheme_column: Option<String>,
-    council_column: Option<String>,
-    dataset_column: Option<String>,
+    source: Source,
     by_: &str,
     policy_: &str,
     to_scheme: Option<String>,
@@ -169,7 +168,7 @@ fn convert(
     scheme_files: Vec<String>,
     name: String,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>, String)> {
-    let from = scheme_from(scheme, scheme_column, council_column, dataset_column)?;
+    let from = scheme_from(source)?;
     let plan = Plan {
         by: by(by_)?,
         policy: policy(policy_)?,
@@ -220,17 +219,13 @@ fn convert(
 
 /// Validates `data`: returns (findings, report as JSON).
 #[pyfunction]
-#[pyo3(signature = (data, column=None, scheme=None, *, scheme_column=None, council_column=None,
-    dataset_column=None, by_="code", spec=None, id_column=None, date_column=None,
-    scheme_files=vec![], name="<arrow>".to_owned()))]
+#[pyo3(signature = (data, column, source, *, by_="code", spec=None, id_column=None,
+    date_column=None, scheme_files=vec![], name="<arrow>".to_owned()))]
 fn validate(
     py: Python<'_>,
     data: Bound<'_, PyAny>,
     column: Option<String>,
-    scheme: Option<String>,
-    scheme_column: Option<String>,
-    council_column: Option<String>,
-    dataset_column: Option<String>,
+    source: Source,
     by_: &str,
     spec: Option<String>,
     id_column: Option<String>,
@@ -240,11 +235,7 @@ fn validate(
 ) -> PyResult<(Py<PyAny>, String)> {
     let mut spec = match (spec, column) {
         (Some(path), None) => ReturnSpec::load(Path::new(&path)).map_err(|e| error(py, &e))?,
-        (None, Some(column)) => ReturnSpec::coded_from(
-            column,
-            scheme_from(scheme, scheme_column, council_column, dataset_column)?,
-            by(by_)?,
-        ),
+        (None, Some(column)) => ReturnSpec::coded_from(column, scheme_from(source)?, by(by_)?),
         _ => return Err(usage("give column= (with its scheme) or spec=, not both")),
     };
     if let Some(c) = id_column {
@@ -277,17 +268,14 @@ fn validate(
 
 /// Aggregates `data` into a count table (as JSON), published under `disclosure` when given.
 #[pyfunction]
-#[pyo3(signature = (data, column, scheme=None, *, scheme_column=None, council_column=None,
-    dataset_column=None, by_="code", policy_="strict", to="category", group_by=vec![],
-    count_column=None, disclosure=None, scheme_files=vec![], name="<arrow>".to_owned()))]
+#[pyo3(signature = (data, column, source, *, by_="code", policy_="strict", to="category",
+    group_by=vec![], count_column=None, disclosure=None, scheme_files=vec![],
+    name="<arrow>".to_owned()))]
 fn aggregate(
     py: Python<'_>,
     data: Bound<'_, PyAny>,
     column: String,
-    scheme: Option<String>,
-    scheme_column: Option<String>,
-    council_column: Option<String>,
-    dataset_column: Option<String>,
+    source: Source,
     by_: &str,
     policy_: &str,
     to: &str,
@@ -304,7 +292,7 @@ fn aggregate(
     })?;
     let plan = AggregatePlan {
         column,
-        scheme: scheme_from(scheme, scheme_column, council_column, dataset_column)?,
+        scheme: scheme_from(source)?,
         by: by(by_)?,
         policy: policy(policy_)?,
         count_column,

@@ -120,13 +120,9 @@ def _source(
     scheme_column: Optional[str],
     council_column: Optional[str],
     dataset_column: Optional[str],
-) -> dict:
-    return dict(
-        scheme=scheme,
-        scheme_column=scheme_column,
-        council_column=council_column,
-        dataset_column=dataset_column,
-    )
+) -> tuple:
+    """Where each record's scheme comes from, as the native functions take it."""
+    return (scheme, scheme_column, council_column, dataset_column)
 
 
 def standard(level: Optional[str] = None) -> pa.Table:
@@ -177,6 +173,7 @@ def convert(
     records, rejects, summary = _native.convert(
         _stream(data),
         column,
+        _source(scheme, scheme_column, council_column, dataset_column),
         by_=by,
         policy_=policy,
         to_scheme=to_scheme,
@@ -184,7 +181,6 @@ def convert(
         with_position=with_position,
         scheme_files=list(scheme_files),
         name=name,
-        **_source(scheme, scheme_column, council_column, dataset_column),
     )
     return Converted(records, rejects, json.loads(summary))
 
@@ -209,13 +205,13 @@ def validate(
     findings, report = _native.validate(
         _stream(data),
         column,
+        _source(scheme, scheme_column, council_column, dataset_column),
         by_=by,
         spec=spec,
         id_column=id_column,
         date_column=date_column,
         scheme_files=list(scheme_files),
         name=name,
-        **_source(scheme, scheme_column, council_column, dataset_column),
     )
     return Validated(findings, json.loads(report))
 
@@ -244,6 +240,7 @@ def aggregate(
     text, rejects = _native.aggregate(
         _stream(data),
         column,
+        _source(scheme, scheme_column, council_column, dataset_column),
         by_=by,
         policy_=policy,
         to=to,
@@ -252,7 +249,6 @@ def aggregate(
         disclosure=disclosure,
         scheme_files=list(scheme_files),
         name=name,
-        **_source(scheme, scheme_column, council_column, dataset_column),
     )
     doc = json.loads(text)
     rows = doc.pop("rows")

@@ -4,6 +4,9 @@ import pyarrow as pa
 
 STANDARD_VERSION: str
 
+# (scheme, scheme_column, council_column, dataset_column): one given, the last two together.
+Source = Tuple[Optional[str], Optional[str], Optional[str], Optional[str]]
+
 class WmEthnicityError(Exception):
     file: Optional[str]
     line: Optional[int]
@@ -13,11 +16,8 @@ class WmEthnicityError(Exception):
 def convert(
     data: Any,
     column: str,
-    scheme: Optional[str] = None,
+    source: Source,
     *,
-    scheme_column: Optional[str] = None,
-    council_column: Optional[str] = None,
-    dataset_column: Optional[str] = None,
     by_: str = "code",
     policy_: str = "strict",
     to_scheme: Optional[str] = None,
@@ -29,11 +29,8 @@ def convert(
 def validate(
     data: Any,
     column: Optional[str] = None,
-    scheme: Optional[str] = None,
+    source: Source,
     *,
-    scheme_column: Optional[str] = None,
-    council_column: Optional[str] = None,
-    dataset_column: Optional[str] = None,
     by_: str = "code",
     spec: Optional[str] = None,
     id_column: Optional[str] = None,
@@ -44,11 +41,8 @@ def validate(
 def aggregate(
     data: Any,
     column: str,
-    scheme: Optional[str] = None,
+    source: Source,
     *,
-    scheme_column: Optional[str] = None,
-    council_column: Optional[str] = None,
-    dataset_column: Optional[str] = None,
     by_: str = "code",
     policy_: str = "strict",
     to: str = "category",
