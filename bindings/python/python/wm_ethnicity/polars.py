@@ -5,8 +5,9 @@
 >>> df.select(pl.col("ethnicity").wm.convert(scheme="nhs-ethnic-category"))["ethnicity"].to_list()
 ['asian.pakistani', None, 'white.british']
 
-Each batch goes to the crate as Arrow and back (no per-row Python; not a compiled Polars plugin:
-pyo3-polars pins its own PyO3 and Polars, which do not match arrow-rs's).
+Each batch goes to the crate as Arrow and back (no per-row Python). Not a compiled Polars plugin:
+pyo3-polars 0.28 brings the polars crates 0.55 with their own Arrow beside arrow-rs, and a plugin
+must match the Polars it is loaded into.
 """
 
 from __future__ import annotations
