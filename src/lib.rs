@@ -93,6 +93,10 @@ pub use io::{
 };
 #[cfg(feature = "excel")]
 pub use io::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};
+#[cfg(feature = "parquet")]
+pub use output::BatchFile;
+#[cfg(feature = "arrow")]
+pub use output::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink};
 #[cfg(feature = "xlsx")]
 pub use output::{MAX_XLSX_FINDINGS, XlsxFindings};
 // What may be shown of a record, and how values are matched.
@@ -138,10 +142,11 @@ pub use validate::{
 // Writers.
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
-    FindingsWriter, HtmlFindings, JsonFindings, JsonlFindings, OutputEncoding, PERSON_COLUMNS,
-    POSITION_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS, REJECT_REASON_COLUMNS,
-    RecordFormat, RecordWriter, RejectWriter, TABLE_COLUMNS, TableFormat, TextFindings,
-    TextRejects, check_position_columns, read_as, thousands, write_persons_csv,
+    FindingsWriter, HtmlFindings, JsonFindings, JsonlFindings, OutputColumns, OutputEncoding,
+    PERSON_COLUMNS, POSITION_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS,
+    REJECT_REASON_COLUMNS, RecordFormat, RecordOutput, RecordWriter, RejectWriter, TABLE_COLUMNS,
+    TableFormat, TextFindings, TextRejects, check_position_columns, read_as, thousands,
+    write_persons_csv,
 };
 // FHIR R4 resources of the standard and the schemes.
 pub use output::{

@@ -7,7 +7,9 @@ use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wm_ethnicity::{AddedColumns, RecordFormat, RecordWriter, RejectWriter, TextRejects};
+use wm_ethnicity::{
+    AddedColumns, OutputColumns, RecordFormat, RecordOutput, RejectWriter, TextRejects,
+};
 use wm_ethnicity::{By, Level};
 use wm_ethnicity::{Converter, Plan, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
@@ -56,6 +58,10 @@ pub struct ConvertArgs {
     /// the places in the original input).
     #[arg(long)]
     with_position: bool,
+    /// Only these added columns, comma separated, with or without `wm_` (e.g.
+    /// `code,group,category`); they keep their order. Default: all.
+    #[arg(long, value_parser = OutputColumns::parse)]
+    columns: Option<OutputColumns>,
     #[command(flatten)]
     rejects: args::RejectsArgs,
     /// What a rejected row holds in the --rejects file.
@@ -208,11 +214,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let format = output_format(args, input_format);
 
     // Create both files before reading a row: a refusal costs nothing.
-    let out_encoding = args.output.encoding(
-        output.is_none(),
-        format == RecordFormat::Csv,
-        [input_encoding.as_ref()],
-    );
+    let out_encoding = output_encoding(args, format, input_encoding.as_ref())?;
     let rejects_encoding = args.output.encoding(false, true, [input_encoding.as_ref()]);
     let sink = EncodingWriter::new(Destination::open(output, force)?, out_encoding);
     let rejects_file = rejects
@@ -224,9 +226,11 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         recode: converter.to_scheme().is_some(),
         characteristics: converter.characteristics(),
         position: args.with_position,
+        columns: args.columns.unwrap_or_default(),
     };
     let rerun = Rerun::of(table.header(), args.with_position || full_rows);
-    let mut writer = RecordWriter::new(sink, format, table.header(), added)
+    let mut writer = format
+        .writer(sink, table.header(), added)
         .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
     let columns = writer.columns().len();
     let bar = super::progress_bar(table.progress_total(), input_format, "converting");
@@ -287,6 +291,29 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The output's encoding; Parquet and Arrow are binary (no byte-order mark, no other encoding)
+/// and go to a file.
+fn output_encoding(
+    args: &ConvertArgs,
+    format: RecordFormat,
+    input: Option<&wm_ethnicity::EncodingInfo>,
+) -> anyhow::Result<OutputEncoding> {
+    let output = args.output.path();
+    if format.is_text() {
+        return Ok(args
+            .output
+            .encoding(output.is_none(), format == RecordFormat::Csv, [input]));
+    }
+    if output.is_none() {
+        anyhow::bail!(
+            "--format {}: {} is a binary file: give --output FILE",
+            format.title().to_ascii_lowercase(),
+            format.title()
+        );
+    }
+    Ok(OutputEncoding::Utf8)
+}
+
 /// Whether the rejects are full rows; with them or `--with-position`, the header is checked for
 /// position columns it already has.
 fn positions_checked(args: &ConvertArgs, table: &Table<'_>) -> anyhow::Result<bool> {
@@ -302,10 +329,10 @@ type FileRejects = RejectWriter<EncodingWriter<Destination>>;
 
 /// Converts every record of `table` into `writer`, its rejects into `rejects` (full rows when
 /// `full_rows`), else to standard error. The rejects writer is handed back to be finished.
-fn stream<W: Write>(
+fn stream<W: Write + Send>(
     table: Table<'_>,
     converter: &Converter<'_>,
-    writer: &mut RecordWriter<W>,
+    writer: &mut RecordOutput<W>,
     rejects: Option<EncodingWriter<Destination>>,
     full_rows: bool,
     on_record: &mut dyn FnMut(u64),
@@ -389,6 +416,28 @@ impl Rerun {
 }
 
 impl SummaryText<'_> {
+    /// The summary's line about the output.
+    fn write_output(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let fmt = self.format.title();
+        match self.output {
+            Some(p) if self.format.is_text() => writeln!(
+                out,
+                "  output:     {} ({fmt}, {}, {} columns)",
+                p.display(),
+                self.out_encoding.title(),
+                self.columns
+            )?,
+            Some(p) => writeln!(
+                out,
+                "  output:     {} ({fmt}, {} columns, the standard's dictionary-encoded)",
+                p.display(),
+                self.columns
+            )?,
+            None => writeln!(out, "  output:     standard output ({fmt})")?,
+        }
+        Ok(())
+    }
+
     fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let s = self.summary;
         let t = thousands;
@@ -461,17 +510,7 @@ impl SummaryText<'_> {
             writeln!(out, "  rejected:   {} {} {}", t(*n), rule.id(), rule.name())?;
         }
         self.rerun.write(out)?;
-        let fmt = self.format.title();
-        match self.output {
-            Some(p) => writeln!(
-                out,
-                "  output:     {} ({fmt}, {}, {} columns)",
-                p.display(),
-                self.out_encoding.title(),
-                self.columns
-            )?,
-            None => writeln!(out, "  output:     standard output ({fmt})")?,
-        }
+        self.write_output(out)?;
         match self.rejects {
             Some(p) => writeln!(
                 out,

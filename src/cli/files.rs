@@ -290,7 +290,7 @@ impl Drop for AtomicFile {
 /// Standard output, a device or FIFO written as it is, or a file put in place when complete.
 pub enum Destination {
     /// Standard output, buffered.
-    Stdout(BufWriter<std::io::StdoutLock<'static>>),
+    Stdout(BufWriter<std::io::Stdout>),
     /// A device, FIFO or socket (`/dev/null`, a named pipe): streamed to, never replaced.
     Stream(BufWriter<File>),
     /// A regular file (see [`AtomicFile`]).
@@ -309,7 +309,7 @@ impl Destination {
         let Some(path) = path.filter(|p| !is_stdout(p)) else {
             return Ok(Destination::Stdout(BufWriter::with_capacity(
                 256 * 1024,
-                std::io::stdout().lock(),
+                std::io::stdout(),
             )));
         };
         let name = path.display();

@@ -39,10 +39,17 @@
 //! assert_eq!(summary.records, 2);
 //! ```
 
+#[cfg(feature = "arrow")]
+mod arrow;
 mod csv;
 mod encoding;
 mod fhir;
 mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
+#[cfg(not(feature = "parquet"))]
+#[path = "no_parquet.rs"]
+mod parquet;
 mod sniff;
 mod threaded;
 #[cfg(feature = "excel")]
@@ -96,6 +103,11 @@ pub enum InputFormat {
     Xls,
     /// An `OpenDocument` spreadsheet (`.ods`), read whole.
     Ods,
+    /// A Parquet file, read batch by batch (feature `parquet`).
+    Parquet,
+    /// Arrow: record batches handed over in memory ([`Table::from_arrow`], feature `arrow`),
+    /// or an Arrow IPC file or stream (`.arrow`, `.feather`, `.arrows`; feature `parquet`).
+    Arrow,
 }
 
 impl InputFormat {
@@ -108,6 +120,8 @@ impl InputFormat {
             InputFormat::Xlsx => "xlsx",
             InputFormat::Xls => "xls",
             InputFormat::Ods => "ods",
+            InputFormat::Parquet => "parquet",
+            InputFormat::Arrow => "arrow",
         }
     }
 
@@ -525,6 +539,18 @@ impl<'a> Table<'a> {
                 "is not a regular file (a device or a pipe): save the return to a file first",
             ));
         }
+        // Parquet and Arrow files are read by their own readers, from the file itself.
+        let mut file = file;
+        let mut magic = Vec::with_capacity(8);
+        (&mut file)
+            .take(8)
+            .read_to_end(&mut magic)
+            .and_then(|_| file.seek(SeekFrom::Start(0)))
+            .map_err(|e| io_error(&name, e))?;
+        let format = opts.format.unwrap_or_else(|| sniff_format(path, &magic));
+        if matches!(format, InputFormat::Parquet | InputFormat::Arrow) {
+            return parquet::open(path, name, format);
+        }
         Table::from_seekable(&name, file, meta.len(), opts)
     }
 
@@ -556,6 +582,10 @@ impl<'a> Table<'a> {
         match format {
             InputFormat::Xlsx => workbook::open_xlsx(file, name, opts),
             InputFormat::Xls | InputFormat::Ods => workbook::open_range(file, name, format, opts),
+            InputFormat::Parquet | InputFormat::Arrow => Err(input_error(
+                &name,
+                format!("is a {format} file: it is read from a file path, not from a stream"),
+            )),
             InputFormat::Csv | InputFormat::Jsonl | InputFormat::Fhir => {
                 let (bom, bom_len) = sniff_bom(&head);
                 let info = match (bom, opts.encoding) {

@@ -19,6 +19,14 @@ pub(super) fn sniff_format(path: &Path, head: &[u8]) -> InputFormat {
     if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
         return InputFormat::Xls;
     }
+    if head.starts_with(b"PAR1") {
+        return InputFormat::Parquet;
+    }
+    // An Arrow IPC file starts `ARROW1`; a stream starts with a continuation marker.
+    if head.starts_with(b"ARROW1") || matches!(ext.as_str(), "arrow" | "arrows" | "feather" | "ipc")
+    {
+        return InputFormat::Arrow;
+    }
     // FHIR resources: JSON whose head names a resourceType (NDJSON bulk export, a Bundle).
     let json_like = matches!(ext.as_str(), "jsonl" | "ndjson" | "json")
         || head
@@ -31,6 +39,7 @@ pub(super) fn sniff_format(path: &Path, head: &[u8]) -> InputFormat {
         return InputFormat::Fhir;
     }
     match ext.as_str() {
+        "parquet" | "pq" => InputFormat::Parquet,
         "jsonl" | "ndjson" | "json" => InputFormat::Jsonl,
         "csv" | "tsv" | "txt" | "tab" => InputFormat::Csv,
         _ => {

@@ -31,18 +31,24 @@
 //! assert!(csv.starts_with("id,ethnicity,wm_code,"));
 //! ```
 
+#[cfg(feature = "arrow")]
+mod arrow;
 mod csv;
 mod encoding;
 mod fhir;
 mod html;
 mod json;
 mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod persons;
 mod records;
 mod text;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
+#[cfg(feature = "arrow")]
+pub use self::arrow::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink};
 pub use self::csv::{
     CsvFindings, FINDING_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS,
     REJECT_REASON_COLUMNS, RejectWriter, TABLE_COLUMNS,
@@ -55,8 +61,12 @@ pub use self::fhir::{
 pub use self::html::HtmlFindings;
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
+#[cfg(feature = "parquet")]
+pub use self::parquet::BatchFile;
 pub use self::persons::{PERSON_COLUMNS, write_persons_csv};
-pub use self::records::{AddedColumns, POSITION_COLUMNS, RecordWriter, check_position_columns};
+pub use self::records::{
+    AddedColumns, OutputColumns, POSITION_COLUMNS, RecordWriter, check_position_columns,
+};
 pub use self::text::{TextFindings, TextRejects, read_as, thousands};
 #[cfg(feature = "xlsx")]
 pub use self::xlsx::{MAX_XLSX_FINDINGS, XlsxFindings};
@@ -83,28 +93,120 @@ pub enum RecordFormat {
     Csv,
     /// One JSON object per line.
     Jsonl,
+    /// Parquet, the standard's columns dictionary-encoded (feature `parquet`).
+    #[cfg(feature = "parquet")]
+    Parquet,
+    /// An Arrow IPC file, the standard's columns dictionary-encoded (feature `parquet`).
+    #[cfg(feature = "parquet")]
+    Arrow,
+}
+
+/// How a record format is written: line by line, or in Arrow batches.
+#[derive(Clone, Copy)]
+enum Layout {
+    Lines(&'static dyn RecordLayout),
+    #[cfg(feature = "parquet")]
+    Batches(parquet::BatchFormat),
 }
 
 impl RecordFormat {
     /// The dispatch table of record formats: one line per format, naming its layout. A new
-    /// format is one new file `src/output/NAME.rs` with a `RecordLayout`, its variant above,
-    /// and this one line here: `RecordFormat::Name => &NAME::NameRecords,`.
-    fn layout(self) -> &'static dyn RecordLayout {
+    /// line format is one new file `src/output/NAME.rs` with a `RecordLayout`, its variant
+    /// above, and this one line here: `RecordFormat::Name => Layout::Lines(&NAME::NameRecords),`
+    /// (a format written in Arrow batches is a `parquet::BatchFormat`).
+    fn layout(self) -> Layout {
         match self {
-            RecordFormat::Csv => &self::csv::CsvRecords,
-            RecordFormat::Jsonl => &jsonl::JsonlRecords,
+            RecordFormat::Csv => Layout::Lines(&self::csv::CsvRecords),
+            RecordFormat::Jsonl => Layout::Lines(&jsonl::JsonlRecords),
+            #[cfg(feature = "parquet")]
+            RecordFormat::Parquet => Layout::Batches(parquet::BatchFormat::Parquet),
+            #[cfg(feature = "parquet")]
+            RecordFormat::Arrow => Layout::Batches(parquet::BatchFormat::Ipc),
         }
     }
 
-    /// The format's name for people (`CSV`, `JSON Lines`).
+    /// The format's name for people (`CSV`, `JSON Lines`, `Parquet`).
     pub fn title(self) -> &'static str {
-        self.layout().title()
+        match self.layout() {
+            Layout::Lines(l) => l.title(),
+            #[cfg(feature = "parquet")]
+            Layout::Batches(b) => b.title(),
+        }
     }
 
     /// The endings of output file names written in this format by default (`csv`, `jsonl`),
     /// lowercase.
     pub fn extensions(self) -> &'static [&'static str] {
-        self.layout().extensions()
+        match self.layout() {
+            Layout::Lines(l) => l.extensions(),
+            #[cfg(feature = "parquet")]
+            Layout::Batches(b) => b.extensions(),
+        }
+    }
+
+    /// True for text formats (an output encoding applies); false for Parquet and Arrow.
+    pub fn is_text(self) -> bool {
+        matches!(self.layout(), Layout::Lines(_))
+    }
+
+    /// A writer of records read with `header`, adding the columns `added`, to `w`.
+    pub fn writer<W: Write + Send, S: AsRef<str>>(
+        self,
+        w: W,
+        header: &[S],
+        added: AddedColumns,
+    ) -> std::io::Result<RecordOutput<W>> {
+        Ok(match self.layout() {
+            Layout::Lines(_) => RecordOutput::Lines(RecordWriter::new(w, self, header, added)?),
+            #[cfg(feature = "parquet")]
+            Layout::Batches(b) => {
+                RecordOutput::Batches(Box::new(parquet::records(b, w, header, added)?))
+            }
+        })
+    }
+}
+
+/// Converted records being written in one [`RecordFormat`] ([`RecordFormat::writer`]).
+#[non_exhaustive]
+pub enum RecordOutput<W: Write + Send> {
+    /// A text format, line by line.
+    Lines(RecordWriter<W>),
+    /// Parquet or Arrow IPC, in batches.
+    #[cfg(feature = "parquet")]
+    Batches(Box<ArrowRecords<BatchFile<W>>>),
+}
+
+impl<W: Write + Send> RecordOutput<W> {
+    /// The output's column names.
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            RecordOutput::Lines(r) => r.columns(),
+            #[cfg(feature = "parquet")]
+            RecordOutput::Batches(r) => r.columns(),
+        }
+    }
+
+    /// Ends the output (a file's footer) and hands the writer back.
+    pub fn finish(self) -> std::io::Result<W> {
+        match self {
+            RecordOutput::Lines(r) => r.finish(),
+            #[cfg(feature = "parquet")]
+            RecordOutput::Batches(r) => parquet::finish(*r),
+        }
+    }
+}
+
+impl<W: Write + Send> crate::convert::RecordSink for RecordOutput<W> {
+    fn record(
+        &mut self,
+        input: &io::Record<'_>,
+        converted: &crate::convert::Converted<'_>,
+    ) -> std::io::Result<()> {
+        match self {
+            RecordOutput::Lines(r) => r.record(input, converted),
+            #[cfg(feature = "parquet")]
+            RecordOutput::Batches(r) => r.record(input, converted),
+        }
     }
 }
 

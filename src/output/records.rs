@@ -31,6 +31,81 @@ pub struct AddedColumns {
     /// The characteristics' standard values (`wm_sex`, `wm_age_band`, ...) last, in
     /// [`Characteristic::ALL`] order.
     pub characteristics: CharacteristicSet,
+    /// Which of [`OUTPUT_COLUMNS`] and [`RECODE_COLUMNS`] are written (`convert --columns`):
+    /// all by default.
+    pub columns: OutputColumns,
+}
+
+/// A choice of the added columns [`OUTPUT_COLUMNS`] and [`RECODE_COLUMNS`] (`--columns`), in
+/// their order whatever the order asked. The default is every one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputColumns(u32);
+
+impl Default for OutputColumns {
+    fn default() -> Self {
+        OutputColumns(u32::MAX)
+    }
+}
+
+impl OutputColumns {
+    fn all() -> impl Iterator<Item = &'static str> {
+        OUTPUT_COLUMNS.iter().chain(&RECODE_COLUMNS).copied()
+    }
+
+    /// The columns named in `list`, comma separated, with or without their `wm_` prefix
+    /// (`code,group,category`); the error names a column that is not one, and lists them.
+    pub fn parse(list: &str) -> std::result::Result<OutputColumns, String> {
+        let mut mask = 0u32;
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let full = if name.starts_with("wm_") {
+                name.to_owned()
+            } else {
+                format!("wm_{name}")
+            };
+            match Self::all().position(|c| c == full) {
+                Some(i) => mask |= 1 << i,
+                None => {
+                    return Err(format!(
+                        "`{name}` is not a column convert adds; they are: {}",
+                        Self::all().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
+        }
+        if mask == 0 {
+            return Err("no column given: name one or more, e.g. `wm_code,wm_group`".to_owned());
+        }
+        Ok(OutputColumns(mask))
+    }
+
+    /// True when the added column `name` is chosen.
+    pub fn has(self, name: &str) -> bool {
+        Self::all()
+            .position(|c| c == name)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+}
+
+/// The positions written, the input columns kept and their names, for records read with
+/// `header` adding `added` (every record writer's columns; see [`RecordWriter::new`]).
+pub(super) fn kept_columns<S: AsRef<str>>(
+    header: &[S],
+    added: AddedColumns,
+) -> std::io::Result<(Option<Positions>, Vec<usize>, Vec<String>)> {
+    let positions = if added.position {
+        Some(Positions::of(header).map_err(invalid_input)?)
+    } else {
+        None
+    };
+    let set = added.characteristics;
+    let keep = Positions::kept(header, positions, |h| {
+        is_output_column(h) || set.iter().any(|k| k.column() == h)
+    });
+    let names = keep
+        .iter()
+        .map(|&i| header[i].as_ref().to_owned())
+        .collect();
+    Ok((positions, keep, names))
 }
 
 /// Where the values of the [`POSITION_COLUMNS`] come from.
@@ -153,6 +228,7 @@ pub struct RecordWriter<W: Write> {
     keep: Vec<usize>,
     names: Vec<String>,
     recode: bool,
+    chosen: OutputColumns,
     positions: Option<Positions>,
     characteristics: CharacteristicSet,
     scratch: String,
@@ -247,26 +323,22 @@ impl<W: Write> RecordWriter<W> {
         header: &[S],
         added: AddedColumns,
     ) -> std::io::Result<Self> {
-        let positions = if added.position {
-            Some(Positions::of(header).map_err(invalid_input)?)
-        } else {
-            None
+        let super::Layout::Lines(layout) = format.layout() else {
+            return Err(invalid_input(format!(
+                "{} is not written line by line: use RecordFormat::writer",
+                format.title()
+            )));
         };
+        let (positions, keep, names) = kept_columns(header, added)?;
         let set = added.characteristics;
-        let keep = Positions::kept(header, positions, |h| {
-            is_output_column(h) || set.iter().any(|k| k.column() == h)
-        });
-        let names: Vec<String> = keep
-            .iter()
-            .map(|&i| header[i].as_ref().to_owned())
-            .collect();
         let mut me = RecordWriter {
             w: std::io::BufWriter::with_capacity(256 * 1024, w),
             format,
-            layout: format.layout(),
+            layout,
             keep,
             names,
             recode: added.recode,
+            chosen: added.columns,
             positions,
             characteristics: set,
             scratch: String::new(),
@@ -287,7 +359,13 @@ impl<W: Write> RecordWriter<W> {
             &[]
         };
         let recode: &[&str] = if self.recode { &RECODE_COLUMNS } else { &[] };
-        let added = position.iter().chain(&OUTPUT_COLUMNS).chain(recode);
+        let chosen = self.chosen;
+        let added = position.iter().chain(
+            OUTPUT_COLUMNS
+                .iter()
+                .chain(recode)
+                .filter(|n| chosen.has(n)),
+        );
         let set = self.characteristics;
         let characteristics = Characteristic::ALL
             .iter()
@@ -303,9 +381,12 @@ impl<W: Write> RecordWriter<W> {
 
     /// The added columns of `c`, as they follow the input columns on a line.
     fn suffix(&mut self, c: &Converted<'_>, out: &mut Vec<u8>) -> std::io::Result<()> {
-        let layout = self.layout;
+        let (layout, chosen) = (self.layout, self.chosen);
         let mut first = self.keep.is_empty() && self.positions.is_none();
         c.for_each_output(self.recode, &mut self.scratch, |name, v| {
+            if !chosen.has(name) {
+                return Ok(());
+            }
             let r = layout.added(out, first, name, v);
             first = false;
             r

@@ -342,6 +342,9 @@ fn line_note(format: InputFormat) -> &'static str {
     match format {
         InputFormat::Jsonl => "line = as a text editor counts",
         InputFormat::Fhir => "line = the line a resource starts on, as a text editor counts",
+        InputFormat::Parquet | InputFormat::Arrow => {
+            "row = the table's row plus one, as in a CSV file of it with its header on row 1"
+        }
         f if f.is_sheet() => "row = the sheet's row number",
         _ => "row = the row Excel shows; line = a text editor's line, where it differs",
     }

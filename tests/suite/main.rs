@@ -6,6 +6,7 @@ mod architecture;
 mod characteristics;
 mod cli;
 mod codegen;
+mod columnar;
 mod convert;
 mod data;
 mod detect;

@@ -1,0 +1,378 @@
+//! Arrow record batches (feature `arrow`): converted records, rejects and findings as columns,
+//! the standard's columns (`wm_code`, `wm_level`, rule ids, severities...) dictionary-encoded,
+//! as each takes a few distinct values. The input columns come back as text, as read (the same
+//! bytes the CSV output holds). The Parquet and Arrow IPC files of the command line
+//! (`parquet.rs`) write these batches; the Python package hands them to pyarrow.
+
+use super::csv::REJECT_COLUMNS;
+use super::records::Positions;
+use super::{AddedColumns, FINDING_COLUMNS};
+use crate::characteristic::Characteristic;
+use crate::convert::{Converted, OUTPUT_COLUMNS, RECODE_COLUMNS, RecordSink, RejectSink, Rejected};
+use crate::io;
+use crate::validate::{Finding, Sink};
+use arrow_array::builder::{StringBuilder, StringDictionaryBuilder, UInt64Builder};
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use std::sync::Arc;
+
+/// Rows per batch handed on by the record and reject builders.
+pub const BATCH_ROWS: usize = 64 * 1024;
+
+/// One column being built.
+enum Builder {
+    /// Free text (input values, messages).
+    Text(StringBuilder),
+    /// Text of few distinct values (codes, levels, rule ids), dictionary-encoded.
+    Dict(StringDictionaryBuilder<Int32Type>),
+    /// A whole number (line, record, row), null when unknown.
+    Number(UInt64Builder),
+}
+
+impl Builder {
+    fn data_type(&self) -> DataType {
+        match self {
+            Builder::Text(_) => DataType::Utf8,
+            Builder::Dict(_) => {
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+            }
+            Builder::Number(_) => DataType::UInt64,
+        }
+    }
+
+    fn text(&mut self, v: Option<&str>) {
+        match self {
+            Builder::Text(b) => b.append_option(v),
+            Builder::Dict(b) => b.append_option(v),
+            Builder::Number(b) => b.append_option(v.and_then(|v| v.parse().ok())),
+        }
+    }
+
+    fn number(&mut self, v: Option<u64>) {
+        match self {
+            Builder::Number(b) => b.append_option(v),
+            other => other.text(v.map(|n| n.to_string()).as_deref()),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Text(b) => Arc::new(b.finish()),
+            Builder::Dict(b) => Arc::new(b.finish()),
+            Builder::Number(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Named columns being built into batches of one schema.
+struct Columns {
+    schema: SchemaRef,
+    builders: Vec<Builder>,
+    rows: usize,
+}
+
+impl Columns {
+    fn new(columns: Vec<(String, Builder)>) -> Columns {
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|(n, b)| Field::new(n, b.data_type(), true))
+            .collect();
+        Columns {
+            schema: Arc::new(Schema::new(fields)),
+            builders: columns.into_iter().map(|(_, b)| b).collect(),
+            rows: 0,
+        }
+    }
+
+    /// Counts a row built; a full batch ([`BATCH_ROWS`] rows) is handed back.
+    fn row_done(&mut self) -> std::io::Result<Option<RecordBatch>> {
+        self.rows += 1;
+        if self.rows < BATCH_ROWS {
+            return Ok(None);
+        }
+        self.take().map_err(arrow_io)
+    }
+
+    /// The rows built so far as one batch (none when there are none); the builders start again.
+    fn take(&mut self) -> Result<Option<RecordBatch>, ArrowError> {
+        if self.rows == 0 {
+            return Ok(None);
+        }
+        self.rows = 0;
+        let arrays = self.builders.iter_mut().map(Builder::finish).collect();
+        RecordBatch::try_new(self.schema.clone(), arrays).map(Some)
+    }
+}
+
+fn text(name: &str) -> (String, Builder) {
+    (name.to_owned(), Builder::Text(StringBuilder::new()))
+}
+
+fn dict(name: &str) -> (String, Builder) {
+    (
+        name.to_owned(),
+        Builder::Dict(StringDictionaryBuilder::new()),
+    )
+}
+
+fn number(name: &str) -> (String, Builder) {
+    (name.to_owned(), Builder::Number(UInt64Builder::new()))
+}
+
+fn arrow_io(e: ArrowError) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+/// Where [`ArrowRecords`] hands its batches: a `Vec` collects them; a file format writes them.
+pub trait BatchSink {
+    /// Takes one batch.
+    fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()>;
+}
+
+impl BatchSink for Vec<RecordBatch> {
+    fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()> {
+        self.push(batch);
+        Ok(())
+    }
+}
+
+/// Converted records as Arrow batches, with the columns a [`super::RecordWriter`] writes
+/// (the same input columns, position columns and added columns, in the same order), each
+/// [`BATCH_ROWS`] records handed to the sink. Added columns not in `AddedColumns::columns` are
+/// left out.
+pub struct ArrowRecords<F: BatchSink> {
+    columns: Columns,
+    keep: Vec<usize>,
+    positions: Option<Positions>,
+    added: AddedColumns,
+    scratch: String,
+    out: F,
+}
+
+impl<F: BatchSink> ArrowRecords<F> {
+    /// A builder for records read with `header`, adding the columns `added`, handing each
+    /// batch to `out`. A header with one position column but not the other is an
+    /// [`std::io::ErrorKind::InvalidInput`] error, as for [`super::RecordWriter::new`].
+    pub fn new<S: AsRef<str>>(header: &[S], added: AddedColumns, out: F) -> std::io::Result<Self> {
+        Self::with(header, added, |_| Ok(out))
+    }
+
+    /// As [`ArrowRecords::new`], the sink made by `make` from the batches' schema (a file
+    /// format that writes the schema first).
+    pub fn with<S: AsRef<str>>(
+        header: &[S],
+        added: AddedColumns,
+        make: impl FnOnce(SchemaRef) -> std::io::Result<F>,
+    ) -> std::io::Result<Self> {
+        let (positions, keep, names) = super::records::kept_columns(header, added)?;
+        let mut columns: Vec<(String, Builder)> = names.iter().map(|n| text(n)).collect();
+        if positions.is_some() {
+            columns.extend(super::POSITION_COLUMNS.iter().map(|n| number(n)));
+        }
+        let recode: &[&str] = if added.recode { &RECODE_COLUMNS } else { &[] };
+        columns.extend(
+            OUTPUT_COLUMNS
+                .iter()
+                .chain(recode)
+                .filter(|n| added.columns.has(n))
+                .map(|n| dict(n)),
+        );
+        columns.extend(
+            Characteristic::ALL
+                .iter()
+                .filter(|k| added.characteristics.contains(**k))
+                .map(|k| dict(k.column())),
+        );
+        let columns = Columns::new(columns);
+        let out = make(columns.schema.clone())?;
+        Ok(ArrowRecords {
+            columns,
+            keep,
+            positions,
+            added,
+            scratch: String::new(),
+            out,
+        })
+    }
+
+    /// The batches' schema.
+    pub fn schema(&self) -> SchemaRef {
+        self.columns.schema.clone()
+    }
+
+    /// The output's column names.
+    pub fn columns(&self) -> Vec<&str> {
+        self.columns
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect()
+    }
+
+    /// Hands the records not yet handed over to the sink as a last batch, and gives it back.
+    pub fn finish(mut self) -> std::io::Result<F> {
+        if let Some(b) = self.columns.take().map_err(arrow_io)? {
+            self.out.batch(b)?;
+        }
+        Ok(self.out)
+    }
+}
+
+impl<F: BatchSink> RecordSink for ArrowRecords<F> {
+    fn record(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
+        let mut b = self.columns.builders.iter_mut();
+        for &i in &self.keep {
+            if let Some(col) = b.next() {
+                col.text(Some(&input.text(i).unwrap_or_default()));
+            }
+        }
+        if let Some(p) = self.positions {
+            p.for_each(input, &mut self.scratch, |_, v| {
+                if let Some(col) = b.next() {
+                    col.text(Some(v));
+                }
+                Ok::<(), std::io::Error>(())
+            })?;
+        }
+        let wanted = self.added.columns;
+        let mut scratch = String::new();
+        c.for_each_output(self.added.recode, &mut scratch, |name, v| {
+            if wanted.has(name)
+                && let Some(col) = b.next()
+            {
+                col.text(Some(v));
+            }
+            Ok::<(), std::io::Error>(())
+        })?;
+        for k in self.added.characteristics.iter() {
+            if let Some(col) = b.next() {
+                col.text(c.characteristic(k));
+            }
+        }
+        if let Some(batch) = self.columns.row_done()? {
+            self.out.batch(batch)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows of one schema being built into batches, all kept: the rejects and findings of a run.
+struct Kept {
+    columns: Columns,
+    batches: Vec<RecordBatch>,
+}
+
+/// Makes one named column's builder.
+type Make = fn(&str) -> (String, Builder);
+
+impl Kept {
+    /// The columns `names`, each built by its `kinds`.
+    fn of<const N: usize>(names: [&str; N], kinds: [Make; N]) -> Kept {
+        let columns = names.iter().zip(kinds).map(|(n, k)| k(n)).collect();
+        Kept {
+            columns: Columns::new(columns),
+            batches: Vec::new(),
+        }
+    }
+
+    /// Counts a row built into `self.columns.builders`.
+    fn row_done(&mut self) -> std::io::Result<()> {
+        if let Some(batch) = self.columns.row_done()? {
+            self.batches.push(batch);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<RecordBatch>, ArrowError> {
+        if let Some(b) = self.columns.take()? {
+            self.batches.push(b);
+        }
+        Ok(self.batches)
+    }
+}
+
+/// Rejected records as Arrow batches with [`REJECT_COLUMNS`] (where and why only: never
+/// another column of the record).
+pub struct ArrowRejects(Kept);
+
+impl Default for ArrowRejects {
+    fn default() -> Self {
+        ArrowRejects(Kept::of(
+            REJECT_COLUMNS,
+            [number, number, number, dict, text, dict, dict, text, text],
+        ))
+    }
+}
+
+impl ArrowRejects {
+    /// The batches' schema.
+    pub fn schema(&self) -> SchemaRef {
+        self.0.columns.schema.clone()
+    }
+
+    /// Every reject, in batches.
+    pub fn finish(self) -> Result<Vec<RecordBatch>, ArrowError> {
+        self.0.finish()
+    }
+}
+
+impl RejectSink for ArrowRejects {
+    fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
+        let b = &mut self.0.columns.builders;
+        b[0].number(Some(r.line));
+        b[1].number(Some(r.record));
+        b[2].number(r.row);
+        b[3].text(r.column);
+        b[4].text(r.value);
+        b[5].text(Some(r.rejection.rule.id()));
+        b[6].text(Some(r.rejection.rule.name()));
+        b[7].text(Some(&r.rejection.reason));
+        b[8].text(r.rejection.suggestion.as_deref());
+        self.0.row_done()
+    }
+}
+
+/// Findings as Arrow batches with [`FINDING_COLUMNS`]: a [`Sink`] of validation.
+pub struct ArrowFindings(Kept);
+
+impl Default for ArrowFindings {
+    fn default() -> Self {
+        ArrowFindings(Kept::of(
+            FINDING_COLUMNS,
+            [
+                dict, dict, dict, number, number, number, dict, text, text, text,
+            ],
+        ))
+    }
+}
+
+impl ArrowFindings {
+    /// The batches' schema.
+    pub fn schema(&self) -> SchemaRef {
+        self.0.columns.schema.clone()
+    }
+
+    /// Every finding, in batches.
+    pub fn finish(self) -> Result<Vec<RecordBatch>, ArrowError> {
+        self.0.finish()
+    }
+}
+
+impl Sink for ArrowFindings {
+    fn finding(&mut self, f: Finding) -> std::io::Result<()> {
+        let b = &mut self.0.columns.builders;
+        b[0].text(Some(f.rule.id()));
+        b[1].text(Some(f.rule.name()));
+        b[2].text(Some(f.severity.name()));
+        b[3].number(f.line);
+        b[4].number(f.record);
+        b[5].number(f.row);
+        b[6].text(f.column.as_deref());
+        b[7].text(f.value.as_deref());
+        b[8].text(Some(&f.message));
+        b[9].text(f.suggestion.as_deref());
+        self.0.row_done()
+    }
+}
