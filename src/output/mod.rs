@@ -109,6 +109,24 @@ enum Layout {
     Batches(parquet::BatchFormat),
 }
 
+impl Layout {
+    /// The line layout, for a format written line by line.
+    #[cfg_attr(
+        not(feature = "parquet"),
+        allow(
+            clippy::unnecessary_wraps,
+            reason = "every format is a line format without parquet"
+        )
+    )]
+    fn lines(self) -> Option<&'static dyn RecordLayout> {
+        match self {
+            Layout::Lines(l) => Some(l),
+            #[cfg(feature = "parquet")]
+            Layout::Batches(_) => None,
+        }
+    }
+}
+
 impl RecordFormat {
     /// The dispatch table of record formats: one line per format, naming its layout. A new
     /// line format is one new file `src/output/NAME.rs` with a `RecordLayout`, its variant

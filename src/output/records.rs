@@ -323,7 +323,7 @@ impl<W: Write> RecordWriter<W> {
         header: &[S],
         added: AddedColumns,
     ) -> std::io::Result<Self> {
-        let super::Layout::Lines(layout) = format.layout() else {
+        let Some(layout) = format.layout().lines() else {
             return Err(invalid_input(format!(
                 "{} is not written line by line: use RecordFormat::writer",
                 format.title()

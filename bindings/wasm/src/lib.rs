@@ -327,6 +327,7 @@ fn convert(r: &Request) -> Result<Value, String> {
         recode: converter.to_scheme().is_some(),
         characteristics: converter.characteristics(),
         position: false,
+        ..AddedColumns::default()
     };
     let records = EncodingWriter::new(file::JsOut::new(RECORDS), encoding);
     let mut records =
