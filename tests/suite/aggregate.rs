@@ -620,23 +620,7 @@ proptest! {
 
 #[test]
 fn merge_below_on_the_command_line_keeps_each_council_s_total_and_says_so() {
-    let args = |extra: &[&str]| {
-        let base = [
-            "aggregate",
-            "fixtures/regional/returns.csv",
-            "--council-column",
-            "council",
-            "--dataset-column",
-            "dataset",
-            "--column",
-            "ethnicity",
-            "--to",
-            "category",
-            "--group-by",
-            "council",
-        ];
-        run(&[&base[..], extra].concat())
-    };
+    let args = crate::evidence::regional;
     let plain = args(&["--format", "json"]);
     let merged = args(&["--format", "json", "--merge-below", "3"]);
     assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));

@@ -17,7 +17,8 @@ fn rows(csv_text: &str) -> (Vec<String>, Vec<Row>) {
 
 const REGIONAL: &str = "fixtures/regional/returns.csv";
 
-fn regional(extra: &[&str]) -> std::process::Output {
+/// `aggregate` of the shipped regional sample at category level by council, with `extra`.
+pub fn regional(extra: &[&str]) -> std::process::Output {
     let base = [
         "aggregate",
         REGIONAL,

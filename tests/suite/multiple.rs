@@ -133,8 +133,8 @@ fn a_council_s_own_priority_file_orders_the_prioritised_output() {
     };
     let file = dir.path().join("order.yaml");
     std::fs::write(&file, serde_json::to_string(&own).unwrap()).unwrap();
-    let aggregate = |priority: &str| {
-        let o = run(&[
+    let persons = |priority: &str| {
+        run(&[
             "aggregate",
             data.to_str().unwrap(),
             "--scheme",
@@ -147,7 +147,10 @@ fn a_council_s_own_priority_file_orders_the_prioritised_output() {
             ";",
             "--priority",
             priority,
-        ]);
+        ])
+    };
+    let aggregate = |priority: &str| {
+        let o = persons(priority);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let text = stdout(&o);
         csv::Reader::from_reader(text.as_bytes())
@@ -200,20 +203,7 @@ fn a_council_s_own_priority_file_orders_the_prioritised_output() {
             .collect()
     };
     assert_eq!(others(&a), others(&b));
-    let o = run(&[
-        "aggregate",
-        data.to_str().unwrap(),
-        "--scheme",
-        "nhs-ethnic-category",
-        "--column",
-        "eth",
-        "--to",
-        "group",
-        "--separator",
-        ";",
-        "--priority",
-        "no-such-order",
-    ]);
+    let o = persons("no-such-order");
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("neither a built-in order"),
