@@ -39,7 +39,7 @@ use crate::resolve::row::{RecordRejection, column_index};
 use crate::resolve::{By, Rejection};
 use crate::rules::Rule;
 use crate::scheme::{FxHasher, Registry};
-use crate::spec::SchemeFrom;
+use crate::spec::{Answers, SchemeFrom};
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -693,6 +693,9 @@ pub struct AggregatePlan {
     /// table takes each row's standard value, so `M`, `1` and `Male` from different sources
     /// land on one value.
     pub characteristics: Vec<CharacteristicColumn>,
+    /// Where a person's several ethnicities are (more columns, a separator), for
+    /// [`persons_stream`]; the default is one answer in `column`.
+    pub answers: Answers,
 }
 
 impl AggregatePlan {
@@ -708,6 +711,7 @@ impl AggregatePlan {
             by: self.by,
             policy: self.policy,
             characteristics: self.characteristics.clone(),
+            answers: self.answers.clone(),
             ..Plan::new(self.column.clone(), self.scheme.clone())
         };
         Converter::new(registry, synonyms, &plan, table.header(), table.name())
@@ -728,6 +732,17 @@ pub fn aggregate_stream(
     rejects: &mut dyn RejectSink,
 ) -> std::result::Result<(), StreamError> {
     let name = table.name().to_owned();
+    if plan.answers.several() {
+        // Counting only a person's first answer would drop the others without a word.
+        return Err(StreamError::Read(Error::new(
+            ErrorKind::Input(
+                "several ethnicities per person are counted as persons (persons_stream: total \
+                 response, prioritised, sole/combination), not as one count table"
+                    .to_owned(),
+            ),
+            Location::file(&name),
+        )));
+    }
     let missing = |e| StreamError::Read(table.explain_missing(e));
     let converter = plan.converter(registry, synonyms, &table)?;
     let column = |c: &Option<String>| match c {
@@ -996,8 +1011,6 @@ pub struct PersonCount<'p> {
     counters: BTreeMap<Vec<String>, MultipleCounter<'p>>,
     /// The level answers are counted at (each rolled up to it, never finer than known).
     pub level: Level,
-    /// What separates ethnicities in a cell, e.g. `;`.
-    pub separator: String,
     /// Rows read.
     pub rows: u64,
     /// Rows rejected.
@@ -1005,13 +1018,12 @@ pub struct PersonCount<'p> {
 }
 
 impl<'p> PersonCount<'p> {
-    /// A count of persons at `level`, each cell split by `separator`, under `priority`
-    /// (combinations held by fewer than `threshold` persons pooled), per combination of
-    /// `dimensions`.
+    /// A count of persons at `level` (each person's answers where the plan's
+    /// [`AggregatePlan::answers`] says), under `priority` (combinations held by fewer than
+    /// `threshold` persons pooled), per combination of `dimensions`.
     pub fn new(
         (priority, threshold): (&'p Priority, u64),
         level: Level,
-        separator: &str,
         dimensions: Vec<String>,
     ) -> Self {
         let mut counters = BTreeMap::new();
@@ -1025,7 +1037,6 @@ impl<'p> PersonCount<'p> {
             dimensions,
             counters,
             level,
-            separator: separator.to_owned(),
             rows: 0,
             rejected: 0,
         }
@@ -1051,8 +1062,8 @@ impl<'p> PersonCount<'p> {
 }
 
 /// Counts every row of `table` as one person into `pc` (in the combination of its values of
-/// `pc`'s dimensions): its value cell split on the separator, each value converted as `convert`
-/// converts one; a row that cannot be (a value unknown, too many values, a characteristic
+/// `pc`'s dimensions): its answers read where the plan's [`AggregatePlan::answers`] says (more
+/// columns, a separator), each value converted as `convert` converts one; a row that cannot be (a value unknown, too many values, a characteristic
 /// unreadable) goes to `rejects`. `rows == persons + rejected`.
 pub fn persons_stream(
     pc: &mut PersonCount<'_>,
@@ -1070,12 +1081,13 @@ pub fn persons_stream(
     let mut by: Vec<String> = vec![String::new(); dims.len()];
     table.try_for_each(|rec| {
         pc.rows += 1;
-        let values =
-            check_record(rec, &read).and_then(|()| converter.convert_each(rec, &pc.separator));
+        let values = check_record(rec, &read).and_then(|()| converter.convert_each(rec));
         match values {
             Ok(values) => {
-                let answers: Vec<Answer<'static>> =
-                    values.iter().map(|c| answer(c.code, pc.level)).collect();
+                let answers: Vec<Answer<'static>> = values
+                    .iter()
+                    .map(|c| Answer::of(c.code, pc.level))
+                    .collect();
                 let first = values.first();
                 dimension_values(
                     &dims,
@@ -1094,22 +1106,4 @@ pub fn persons_stream(
         }
     })?;
     Ok(())
-}
-
-/// A converted node as an answer at `level`: its code rolled up, then the codes holding it.
-fn answer(node: Node, level: Level) -> Answer<'static> {
-    let n = node.roll_up(level);
-    let mut lineage = vec![n.code()];
-    for up in [n.category().map(Node::Category), n.group().map(Node::Group)]
-        .into_iter()
-        .flatten()
-    {
-        if !lineage.contains(&up.code()) {
-            lineage.push(up.code());
-        }
-    }
-    Answer {
-        lineage,
-        residual: n.is_residual(),
-    }
 }

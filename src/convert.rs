@@ -34,7 +34,7 @@ use crate::characteristic::{
 use crate::crosswalk::{self, Loss};
 use crate::error::{Error, Result};
 use crate::io;
-use crate::multiple::MAX_ETHNICITIES;
+use crate::multiple::{Answer, DEFAULT_PRIORITY, MAX_ETHNICITIES, Priority};
 use crate::privacy::may_show;
 use crate::resolve::labels::Synonyms;
 use crate::resolve::row::{self, RecordFields, RecordRejection, RowScheme, column_index};
@@ -42,7 +42,7 @@ use crate::resolve::unknown::{Explainer, empty_cell};
 use crate::resolve::{By, Found, Matched, Meaning, Rejection, Source, find_code, find_value};
 use crate::rules::Rule;
 use crate::scheme::{Registry, Relationship, Scheme};
-use crate::spec::{EmptyCell, Role, SchemeFrom};
+use crate::spec::{Answers, EmptyCell, Role, SchemeFrom};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -148,6 +148,14 @@ pub struct Converted<'a> {
     /// the order of the plan's characteristic columns.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub characteristics: Vec<CharacteristicValue<'a>>,
+    /// With several ethnicities per person ([`Plan::answers`]): the person's later answers,
+    /// after this one (the first), in the order given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more: Vec<Converted<'a>>,
+    /// With several ethnicities per person: which answer prioritised output counts the person
+    /// in under the plan's order (0 is this one, 1 the first of [`Converted::more`], ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prioritised: Option<usize>,
 }
 
 impl<'a> Found<'a> {
@@ -178,6 +186,8 @@ impl<'a> Found<'a> {
             standard_version: STANDARD_VERSION,
             to: None,
             characteristics: Vec::new(),
+            more: Vec::new(),
+            prioritised: None,
         }
     }
 }
@@ -299,15 +309,91 @@ pub const RECODE_COLUMNS: [&str; 5] = [
     "wm_loss_note",
 ];
 
+/// The columns added with several ethnicities per person ([`Plan::answers`]), after
+/// [`OUTPUT_COLUMNS`]: how many answers the person gave, and the one prioritised output counts
+/// them in (by the plan's [`Plan::priority`]).
+pub const ANSWER_COLUMNS: [&str; 2] = ["wm_answers", "wm_prioritised"];
+
+/// What joins a person's answers in each added column of several-ethnicity output
+/// (`white.british;white.irish`), whatever the input's separator or columns were: one shape, so
+/// `aggregate --scheme standard --column wm_code --separator ';'` reads any of them.
+pub const ANSWERS_JOINED_BY: &str = ";";
+
+/// What joins the answers' loss notes (`wm_loss_note`), which are prose and may hold `;`.
+pub const NOTES_JOINED_BY: &str = " | ";
+
 impl Converted<'_> {
-    /// The values of [`OUTPUT_COLUMNS`] (then [`RECODE_COLUMNS`] when `recode` is true), passed
-    /// in order to `f`; `scratch` is reused for the candidates list.
+    /// The values of [`OUTPUT_COLUMNS`], then [`ANSWER_COLUMNS`] when `answers` is true, then
+    /// [`RECODE_COLUMNS`] when `recode` is true, passed in order to `f`; `scratch` is reused for
+    /// the candidates list. A record of several answers ([`Converted::more`]) gives each column
+    /// its answers' values joined by [`ANSWERS_JOINED_BY`] (notes by [`NOTES_JOINED_BY`]), in
+    /// order, so the `k`-th piece of every column is the `k`-th answer's.
     pub fn for_each_output<E>(
         &self,
-        recode: bool,
+        (recode, answers): (bool, bool),
         scratch: &mut String,
         mut f: impl FnMut(&str, &str) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
+        let prioritised = match self.prioritised {
+            Some(k) if k > 0 => self.more.get(k - 1).unwrap_or(self),
+            _ => self,
+        };
+        let count = (1 + self.more.len()).to_string();
+        let answer_values = [count.as_str(), prioritised.code.code()];
+        if self.more.is_empty() {
+            // One answer: no joining, nothing allocated.
+            self.candidates_into(scratch);
+            for (name, v) in OUTPUT_COLUMNS.iter().zip(self.values(scratch)) {
+                f(name, v)?;
+            }
+            if answers {
+                for (name, v) in ANSWER_COLUMNS.iter().zip(answer_values) {
+                    f(name, v)?;
+                }
+            }
+            if recode {
+                for (name, v) in RECODE_COLUMNS.iter().zip(self.recode_values()) {
+                    f(name, v)?;
+                }
+            }
+            return Ok(());
+        }
+        let mut joined = vec![String::new(); OUTPUT_COLUMNS.len() + RECODE_COLUMNS.len()];
+        for (k, c) in std::iter::once(self).chain(&self.more).enumerate() {
+            c.candidates_into(scratch);
+            let values = c.values(scratch).into_iter().chain(c.recode_values());
+            for (j, (into, v)) in joined.iter_mut().zip(values).enumerate() {
+                if k > 0 {
+                    into.push_str(joined_by(j));
+                }
+                into.push_str(v);
+            }
+        }
+        // A column whose every answer is empty (no candidates, no policy) stays empty.
+        for (j, into) in joined.iter_mut().enumerate() {
+            if into.split(joined_by(j)).all(str::is_empty) {
+                into.clear();
+            }
+        }
+        let (output, to) = joined.split_at(OUTPUT_COLUMNS.len());
+        for (name, v) in OUTPUT_COLUMNS.iter().zip(output) {
+            f(name, v)?;
+        }
+        if answers {
+            for (name, v) in ANSWER_COLUMNS.iter().zip(answer_values) {
+                f(name, v)?;
+            }
+        }
+        if recode {
+            for (name, v) in RECODE_COLUMNS.iter().zip(to) {
+                f(name, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The candidates, space separated, into `scratch`.
+    fn candidates_into(&self, scratch: &mut String) {
         scratch.clear();
         for (i, c) in self.candidates.iter().enumerate() {
             if i > 0 {
@@ -315,38 +401,48 @@ impl Converted<'_> {
             }
             scratch.push_str(c.code());
         }
-        let values: [&str; 13] = [
+    }
+
+    /// The values of [`OUTPUT_COLUMNS`], the candidates list being `candidates`.
+    fn values<'s>(&'s self, candidates: &'s str) -> [&'s str; 13] {
+        [
             self.code.code(),
             self.level.name(),
             self.group.map_or("", Group::code),
             self.category.map_or("", Category::code),
             self.detailed.map_or("", Detailed::code),
             self.relationship.name(),
-            scratch,
+            candidates,
             self.policy.map_or("", Policy::name),
             self.source_scheme,
             self.source_code,
             self.matched.name(),
             if self.observed { "true" } else { "false" },
             self.standard_version,
-        ];
-        for (name, v) in OUTPUT_COLUMNS.iter().zip(values) {
-            f(name, v)?;
-        }
-        if recode {
-            let t = self.to.as_ref();
-            let values: [&str; 5] = [
-                t.map_or("", |t| t.scheme),
-                t.map_or("", |t| t.code),
-                t.map_or("", |t| t.label),
-                t.map_or("", |t| loss_name(t.loss)),
-                t.map_or("", |t| t.note.as_str()),
-            ];
-            for (name, v) in RECODE_COLUMNS.iter().zip(values) {
-                f(name, v)?;
-            }
-        }
-        Ok(())
+        ]
+    }
+
+    /// The values of [`RECODE_COLUMNS`] (empty without a recoding).
+    fn recode_values(&self) -> [&str; 5] {
+        let t = self.to.as_ref();
+        [
+            t.map_or("", |t| t.scheme),
+            t.map_or("", |t| t.code),
+            t.map_or("", |t| t.label),
+            t.map_or("", |t| loss_name(t.loss)),
+            t.map_or("", |t| t.note.as_str()),
+        ]
+    }
+}
+
+/// What joins the answers' values of added column `j` (of [`OUTPUT_COLUMNS`] then
+/// [`RECODE_COLUMNS`]): the notes, last, by [`NOTES_JOINED_BY`]; the others by
+/// [`ANSWERS_JOINED_BY`].
+const fn joined_by(j: usize) -> &'static str {
+    if j == OUTPUT_COLUMNS.len() + RECODE_COLUMNS.len() - 1 {
+        NOTES_JOINED_BY
+    } else {
+        ANSWERS_JOINED_BY
     }
 }
 
@@ -379,6 +475,13 @@ pub struct Plan {
     /// Other characteristics to carry in each record in their standard values (`wm_sex`,
     /// `wm_age_band`, ...): a record whose characteristic cannot be read is rejected, naming it.
     pub characteristics: Vec<CharacteristicColumn>,
+    /// Where a person's several ethnicities are: more columns after `column`, a separator
+    /// inside cells (default: one answer in `column`). With several, each converted record
+    /// carries all of them in order ([`Converted::more`]) and the prioritised one.
+    pub answers: Answers,
+    /// The order of [`Converted::prioritised`] with several answers; `None` is the region's
+    /// default ([`DEFAULT_PRIORITY`]).
+    pub priority: Option<Priority>,
 }
 
 impl Plan {
@@ -392,6 +495,8 @@ impl Plan {
             to_scheme: None,
             empty: EmptyCell::Error,
             characteristics: Vec::new(),
+            answers: Answers::default(),
+            priority: None,
         }
     }
 }
@@ -410,6 +515,12 @@ pub struct Converter<'a> {
     /// Each characteristic column: its index, its reader, and whether an empty cell is "not
     /// known".
     characteristics: Vec<(usize, Reader<'a>, bool)>,
+    /// The later answers' columns (after `value`), with several ethnicities per person.
+    more: Vec<usize>,
+    /// How a person's answers are read (more columns, a separator).
+    answers: Answers,
+    /// The order of the prioritised answer, with several.
+    priority: Priority,
     columns: Vec<String>,
     explainer: Explainer<'a>,
 }
@@ -438,18 +549,27 @@ impl<'a> Converter<'a> {
                 .iter()
                 .any(|(_, r, _)| r.characteristic() == reader.characteristic())
             {
-                return Err(Error::new(
-                    crate::error::ErrorKind::Invalid(format!(
+                return Err(invalid_plan(
+                    file,
+                    format!(
                         "column `{}`: a record carries one {} column",
                         c.column,
                         reader.characteristic()
-                    )),
-                    crate::error::Location::file(file),
+                    ),
                 ));
             }
             let i = column_index(header, &c.column, file)?;
             characteristics.push((i, reader, c.empty_not_known));
         }
+        let more = answer_columns(header, plan, value, file)?;
+        let priority = match &plan.priority {
+            Some(p) => p.clone(),
+            None => Priority::builtin(DEFAULT_PRIORITY)
+                .cloned()
+                .ok_or_else(|| {
+                    invalid_plan(file, "the default priority order is missing".into())
+                })?,
+        };
         Ok(Converter {
             registry,
             synonyms,
@@ -460,6 +580,9 @@ impl<'a> Converter<'a> {
             to,
             empty: plan.empty,
             characteristics,
+            more,
+            answers: plan.answers.clone(),
+            priority,
             columns: header.iter().map(|h| h.as_ref().to_owned()).collect(),
             explainer: Explainer::new(registry),
         })
@@ -470,9 +593,11 @@ impl<'a> Converter<'a> {
         self.value
     }
 
-    /// The indexes of every column a conversion reads (value, scheme, council, dataset).
+    /// The indexes of every column a conversion reads (value and later answers, scheme,
+    /// council, dataset, characteristics).
     pub fn columns_read(&self) -> Vec<usize> {
         let mut v = vec![self.value];
+        v.extend(&self.more);
         v.extend(self.scheme.columns());
         v.extend(self.characteristics.iter().map(|(i, _, _)| *i));
         v
@@ -498,13 +623,39 @@ impl<'a> Converter<'a> {
 
     /// Converts one record: its scheme, its value, the policy, and the recoding if asked; then
     /// its characteristics.
+    ///
+    /// With several ethnicities per person ([`Plan::answers`]) the record is the first answer
+    /// carrying the later ones in [`Converted::more`] and the [`Converted::prioritised`] one
+    /// (see [`Converter::convert_each`]).
     pub fn convert<R: RecordFields + ?Sized>(
         &self,
         record: &R,
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
+        if self.several() {
+            let mut each = self.convert_each(record)?.into_iter();
+            let Some(mut first) = each.next() else {
+                // convert_each gives at least one answer, the empty first cell at least.
+                return Err(RecordRejection::column(
+                    self.value,
+                    Rejection::new(Rule::EmptyValue, "no ethnicity given"),
+                ));
+            };
+            first.more = each.collect();
+            let answers: Vec<Answer<'static>> = std::iter::once(&first)
+                .chain(&first.more)
+                .map(|c| Answer::of(c.code, Level::Detailed))
+                .collect();
+            first.prioritised = self.priority.prioritised(&answers);
+            return Ok(first);
+        }
         let mut c = self.convert_value(record)?;
         c.characteristics = self.read_characteristics(record)?;
         Ok(c)
+    }
+
+    /// True when a person may give several ethnicities ([`Plan::answers`]).
+    pub fn several(&self) -> bool {
+        self.answers.several()
     }
 
     /// Converts one record's value only (its scheme, its value, the policy, the recoding), with
@@ -516,7 +667,7 @@ impl<'a> Converter<'a> {
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let source = self.scheme.source_of(record)?;
         let raw = row::field(record, self.value)?;
-        self.convert_one(source, raw)
+        self.convert_one(source, self.value, raw)
     }
 
     /// True when every record's value is in one scheme (no scheme, council or dataset column).
@@ -524,40 +675,35 @@ impl<'a> Converter<'a> {
         self.scheme.columns().next().is_none()
     }
 
-    /// Converts a record whose value column holds several ethnicities split by `separator`
-    /// (`;`), in order, each as [`Converter::convert`] converts one; the record's characteristics
-    /// are carried by the first. A value that cannot be converted rejects the record, its reason
-    /// saying which value it was ("value 2 of 3"); more than
-    /// [`crate::multiple::MAX_ETHNICITIES`] values reject it too.
+    /// Converts each of a person's ethnicities, in order: the value column's cell, then the
+    /// later answers' columns (a blank one is a person who gave fewer), each cell split on the
+    /// separator ([`Answers::split`]); each value converted as [`Converter::convert`] converts
+    /// one. The record's characteristics are carried by the first. A value that cannot be
+    /// converted rejects the record naming its column, its reason saying which answer it was
+    /// ("value 2 of 3"); more than [`crate::multiple::MAX_ETHNICITIES`] values reject it too.
     pub fn convert_each<R: RecordFields + ?Sized>(
         &self,
         record: &R,
-        separator: &str,
     ) -> std::result::Result<Vec<Converted<'a>>, RecordRejection> {
         let source = self.scheme.source_of(record)?;
-        let raw = row::field(record, self.value)?;
-        let values: Vec<&str> = if raw.trim().is_empty() {
-            vec![raw]
-        } else {
-            raw.split(separator).collect()
-        };
-        if values.len() > MAX_ETHNICITIES {
+        let mut cells = Vec::with_capacity(1 + self.more.len());
+        for &i in std::iter::once(&self.value).chain(&self.more) {
+            cells.push((i, row::field(record, i)?));
+        }
+        let values = self.answers.split(cells);
+        if let Some(&(i, _)) = values.get(MAX_ETHNICITIES) {
             return Err(RecordRejection::column(
-                self.value,
+                i,
                 Rejection::new(
                     Rule::TooManyEthnicities,
-                    format!(
-                        "{} ethnicities separated by `{separator}`: a person gives at most \
-                         {MAX_ETHNICITIES}",
-                        values.len()
-                    ),
+                    self.answers.too_many(values.len()),
                 ),
             ));
         }
         let n = values.len();
         let mut out = Vec::with_capacity(n);
-        for (k, v) in values.into_iter().enumerate() {
-            let c = self.convert_one(source, v).map_err(|mut r| {
+        for (k, (i, v)) in values.into_iter().enumerate() {
+            let c = self.convert_one(source, i, v).map_err(|mut r| {
                 if n > 1 {
                     r.rejection.reason = format!("value {} of {n}: {}", k + 1, r.rejection.reason);
                 }
@@ -571,7 +717,6 @@ impl<'a> Converter<'a> {
         Ok(out)
     }
 
-    /// The characteristics of `record`, in the plan's order.
     /// The record's characteristics in their standard values, in the order given; the first
     /// that cannot be read rejects the record.
     pub fn read_characteristics<R: RecordFields + ?Sized>(
@@ -586,17 +731,19 @@ impl<'a> Converter<'a> {
             .collect()
     }
 
-    /// One value of the value column in `source`: found, the policy applied, recoded if asked.
+    /// One value of a person's ethnicity, in column `i`, in `source`: found, the policy
+    /// applied, recoded if asked.
     fn convert_one(
         &self,
         source: Source<'a>,
+        i: usize,
         raw: &str,
     ) -> std::result::Result<Converted<'a>, RecordRejection> {
         let c = if raw.trim().is_empty() {
             if self.empty != EmptyCell::NotKnown {
                 let (reason, suggestion) = empty_cell(source);
                 return Err(RecordRejection::column(
-                    self.value,
+                    i,
                     Rejection::new(Rule::EmptyValue, reason).with_suggestion(suggestion),
                 ));
             }
@@ -617,12 +764,10 @@ impl<'a> Converter<'a> {
                 self.by,
                 self.policy,
             )
-            .map_err(|r| RecordRejection::column(self.value, self.explain(source, raw, r)))?
+            .map_err(|r| RecordRejection::column(i, self.explain(source, raw, r)))?
         };
         match self.to {
-            Some(to) => c
-                .recoded(to)
-                .map_err(|r| RecordRejection::column(self.value, r)),
+            Some(to) => c.recoded(to).map_err(|r| RecordRejection::column(i, r)),
             None => Ok(c),
         }
     }
@@ -650,6 +795,49 @@ impl<'a> Converter<'a> {
             nearest: r.nearest,
         }
     }
+}
+
+/// An error in a plan (naming `file`, the input it was bound to).
+fn invalid_plan(file: &str, why: String) -> Error {
+    Error::new(
+        crate::error::ErrorKind::Invalid(why),
+        crate::error::Location::file(file),
+    )
+}
+
+/// The indexes of the plan's later answers' columns in `header` (the value column at `value`):
+/// each present, none twice, at most [`MAX_ETHNICITIES`] columns in all.
+fn answer_columns<S: AsRef<str>>(
+    header: &[S],
+    plan: &Plan,
+    value: usize,
+    file: &str,
+) -> Result<Vec<usize>> {
+    let more = &plan.answers.more_columns;
+    if more.len() >= MAX_ETHNICITIES {
+        return Err(invalid_plan(
+            file,
+            format!(
+                "{} ethnicity columns: a person gives at most {MAX_ETHNICITIES}",
+                more.len() + 1
+            ),
+        ));
+    }
+    if plan.answers.separator.as_deref().is_some_and(str::is_empty) {
+        return Err(invalid_plan(file, "the separator is empty".into()));
+    }
+    let mut seen = vec![value];
+    for name in more {
+        let i = column_index(header, name, file)?;
+        if seen.contains(&i) {
+            return Err(invalid_plan(
+                file,
+                format!("column `{name}` is given twice as an ethnicity column"),
+            ));
+        }
+        seen.push(i);
+    }
+    Ok(seen.split_off(1))
 }
 
 /// Column `i` of `record` read through `reader`: an empty cell is the residual "not known" when
@@ -698,7 +886,9 @@ pub fn convert_record<'a>(
     Ok(conv.convert(&values))
 }
 
-/// Counts of a conversion run. `rows == converted + rejected` always.
+/// Counts of a conversion run. `rows == converted + rejected` always. The counts by level,
+/// policy, match and loss are of answers: one per converted record, or with several
+/// ethnicities per person, each of a record's answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Records read (every record, whatever its shape).
@@ -707,17 +897,21 @@ pub struct Summary {
     pub converted: u64,
     /// Records written to the rejects.
     pub rejected: u64,
-    /// Converted records per level reached: group, category, detailed, residual.
+    /// Answers in the converted records (as many as records, unless persons give several).
+    pub answers: u64,
+    /// Converted records holding more than one answer.
+    pub more_than_one: u64,
+    /// Answers per level reached: group, category, detailed, residual.
     pub by_level: [u64; 4],
-    /// Converted records whose code was a documented most-likely choice.
+    /// Answers whose code was a documented most-likely choice.
     pub most_likely: u64,
-    /// Converted records from a code broader than one category kept at the common ancestor.
+    /// Answers from a code broader than one category kept at the common ancestor.
     pub kept_broader: u64,
-    /// Converted records matched other than exactly (normalised, local code, synonym, empty rule).
+    /// Answers matched other than exactly (normalised, local code, synonym, empty rule).
     pub not_exact: u64,
-    /// Converted records from officer-observed codes (police IC).
+    /// Answers from officer-observed codes (police IC).
     pub observed: u64,
-    /// Converted records recoded with some loss (`--to-scheme`).
+    /// Answers recoded with some loss (`--to-scheme`).
     pub lossy: u64,
     /// Rejected records per rule, in first-seen order.
     pub by_rule: Vec<(Rule, u64)>,
@@ -728,24 +922,28 @@ pub struct Summary {
 
 impl Summary {
     /// Counts a converted record.
-    pub fn converted(&mut self, c: &Converted) {
+    pub fn converted(&mut self, record: &Converted) {
         self.rows += 1;
         self.converted += 1;
-        let i = Level::ALL.iter().position(|l| *l == c.level).unwrap_or(0);
-        self.by_level[i] += 1;
-        match c.policy {
-            Some(Policy::MostLikely) => self.most_likely += 1,
-            Some(Policy::Strict) => self.kept_broader += 1,
-            None => {}
-        }
-        if c.matched != Matched::Exact {
-            self.not_exact += 1;
-        }
-        if c.observed {
-            self.observed += 1;
-        }
-        if c.to.as_ref().is_some_and(|t| t.loss != Loss::None) {
-            self.lossy += 1;
+        self.more_than_one += u64::from(!record.more.is_empty());
+        for c in std::iter::once(record).chain(&record.more) {
+            self.answers += 1;
+            let i = Level::ALL.iter().position(|l| *l == c.level).unwrap_or(0);
+            self.by_level[i] += 1;
+            match c.policy {
+                Some(Policy::MostLikely) => self.most_likely += 1,
+                Some(Policy::Strict) => self.kept_broader += 1,
+                None => {}
+            }
+            if c.matched != Matched::Exact {
+                self.not_exact += 1;
+            }
+            if c.observed {
+                self.observed += 1;
+            }
+            if c.to.as_ref().is_some_and(|t| t.loss != Loss::None) {
+                self.lossy += 1;
+            }
         }
     }
 
@@ -759,7 +957,7 @@ impl Summary {
         }
     }
 
-    /// Converted records at `level`.
+    /// Answers at `level`.
     pub fn at_level(&self, level: Level) -> u64 {
         Level::ALL
             .iter()

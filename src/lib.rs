@@ -82,7 +82,7 @@ pub use crosswalk::{CrosswalkRow, Encoded, Loss, crosswalk, encode, encode_obser
 pub use error::{Error, ErrorKind, Location, Result};
 pub use rules::{Rule, Severity};
 pub use spec::{
-    By, ColumnSpec, DEFAULT_MAX_RESIDUAL_SHARE, EmptyCell, ReturnSpec, Role, SchemeFrom,
+    Answers, By, ColumnSpec, DEFAULT_MAX_RESIDUAL_SHARE, EmptyCell, ReturnSpec, Role, SchemeFrom,
 };
 // Reading returns.
 pub use date::Date;
@@ -114,9 +114,10 @@ pub use aggregate::{
     parse_count, persons_stream,
 };
 pub use convert::{
-    Converted, Converter, OUTPUT_COLUMNS, Plan, Policy, RECODE_COLUMNS, Recoded, RecordSink,
-    RejectSink, Rejected, StreamError, Summary, check_record, convert_code, convert_record,
-    convert_stream, convert_value, loss_name, send_reject,
+    ANSWER_COLUMNS, ANSWERS_JOINED_BY, Converted, Converter, NOTES_JOINED_BY, OUTPUT_COLUMNS, Plan,
+    Policy, RECODE_COLUMNS, Recoded, RecordSink, RejectSink, Rejected, StreamError, Summary,
+    check_record, convert_code, convert_record, convert_stream, convert_value, loss_name,
+    send_reject,
 };
 pub use detect::{
     Candidate, CategoryRef, ColumnValues, Detection, MAX_DISTINCT_VALUES, ValueCount, Verdict,

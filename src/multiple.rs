@@ -33,6 +33,7 @@
 //! ```
 
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::standard::{Level, Node};
 use crate::yaml;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -121,6 +122,22 @@ impl Priority {
         Ok(p)
     }
 
+    /// The index in `answers` of the one prioritised output counts a person in: of the answers
+    /// left once a residual beside a real answer is dropped, the first ranked highest (ties
+    /// keep the person's order); for a person who gave only residuals, the first. `None` for
+    /// no answer.
+    pub fn prioritised(&self, answers: &[Answer<'_>]) -> Option<usize> {
+        if !answers.iter().any(|a| !a.residual) {
+            return (!answers.is_empty()).then_some(0);
+        }
+        answers
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !a.residual)
+            .min_by_key(|&(i, a)| (self.rank(a), i))
+            .map(|(i, _)| i)
+    }
+
     /// The rank of an answer: the position of the first of its lineage (itself, then what holds
     /// it) in the order; answers the order does not rank come after every ranked one.
     fn rank(&self, a: &Answer<'_>) -> usize {
@@ -140,6 +157,27 @@ pub struct Answer<'a> {
     pub lineage: Vec<&'a str>,
     /// True for a residual value (declined, not known, ...).
     pub residual: bool,
+}
+
+impl Answer<'static> {
+    /// A node of the standard as an answer at `level`: its code rolled up to `level` (never
+    /// finer than known), then the codes holding it.
+    pub fn of(node: Node, level: Level) -> Answer<'static> {
+        let n = node.roll_up(level);
+        let mut lineage = vec![n.code()];
+        for up in [n.category().map(Node::Category), n.group().map(Node::Group)]
+            .into_iter()
+            .flatten()
+        {
+            if !lineage.contains(&up.code()) {
+                lineage.push(up.code());
+            }
+        }
+        Answer {
+            lineage,
+            residual: n.is_residual(),
+        }
+    }
 }
 
 impl<'a> Answer<'a> {
@@ -219,16 +257,17 @@ impl<'p> MultipleCounter<'p> {
                 answers.len()
             ));
         }
-        let (mut kept, reduced) = MultipleCounter::reduce(answers);
+        let (kept, reduced) = MultipleCounter::reduce(answers);
         let c = &mut self.counts;
         c.persons += 1;
         c.reduced += u64::from(reduced);
         for a in &kept {
             *c.total_response.entry(a.key().to_owned()).or_default() += 1;
         }
-        // A stable sort: ties keep the person's order.
-        kept.sort_by_key(|a| self.priority.rank(a));
-        *c.prioritised.entry(kept[0].key().to_owned()).or_default() += 1;
+        let first = self.priority.prioritised(&kept).unwrap_or(0);
+        *c.prioritised
+            .entry(kept[first].key().to_owned())
+            .or_default() += 1;
         // A combination is the same whatever order it was given in: ranked, then by code.
         let mut keys: Vec<(usize, &str)> = kept
             .iter()

@@ -40,6 +40,7 @@
 use crate::characteristic::{Characteristic, CharacteristicColumn, Classifications};
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::multiple::MAX_ETHNICITIES;
 use crate::rules::{Rule, Severity};
 use crate::scheme::Registry;
 use crate::yaml;
@@ -218,6 +219,92 @@ impl fmt::Display for SchemeFrom {
     }
 }
 
+/// Where the several ethnicities of one person are (Stats NZ records up to six): the coded
+/// column, then `more_columns` (legacy `ethnicity_1` ... `ethnicity_3`), each cell holding one
+/// answer or several split on `separator` (`White British;Irish`). Answers keep their order: the
+/// cells' in column order, then each cell's.
+///
+/// ```
+/// use wm_ethnicity::Answers;
+///
+/// let columns = Answers { more_columns: vec!["eth_2".into(), "eth_3".into()], separator: None };
+/// // (column index, cell): an empty later column is a person who gave fewer answers.
+/// assert_eq!(columns.split([(4, "A"), (5, "H"), (6, " ")]), [(4, "A"), (5, "H")]);
+/// let cell = Answers { more_columns: vec![], separator: Some(";".into()) };
+/// assert_eq!(cell.split([(4, "A;H")]), [(4, "A"), (4, "H")]);
+/// // A person with no answer at all is one empty answer in the first column.
+/// assert_eq!(columns.split([(4, ""), (5, ""), (6, "")]), [(4, "")]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Answers {
+    /// The columns holding a person's later answers, after the coded column, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more_columns: Vec<String>,
+    /// What separates several answers inside one cell (`;`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub separator: Option<String>,
+}
+
+impl Answers {
+    /// True when a person may give more than one answer (more columns, or a separator).
+    pub fn several(&self) -> bool {
+        !self.more_columns.is_empty() || self.separator.is_some()
+    }
+
+    /// How summaries name where a person's answers are, the coded column being `column`:
+    /// `column eth split on ";"`, `columns e1, e2, e3`.
+    pub fn describe(&self, column: &str) -> String {
+        let mut columns = vec![column];
+        columns.extend(self.more_columns.iter().map(String::as_str));
+        format!(
+            "column{} {}{}",
+            if columns.len() > 1 { "s" } else { "" },
+            columns.join(", "),
+            self.separator
+                .as_ref()
+                .map(|sep| format!(" split on `{sep}`"))
+                .unwrap_or_default()
+        )
+    }
+
+    /// Why `n` answers are too many (rule CV009, validate's and convert's words alike).
+    pub fn too_many(&self, n: usize) -> String {
+        let how = match &self.separator {
+            Some(sep) => format!(" separated by `{sep}`"),
+            None => String::new(),
+        };
+        format!("{n} ethnicities{how}: a person gives at most {MAX_ETHNICITIES}")
+    }
+
+    /// A person's answers, each with the index of the column it is in, from the cells of the
+    /// coded column and the [`Answers::more_columns`] (`(index, text)`, in that order): every
+    /// cell that holds something, split on the separator; blank cells are skipped (a person
+    /// may give fewer answers than there are columns). A person whose cells are all blank has
+    /// one answer, the first cell, for the empty-cell rule to judge. A blank piece of a split
+    /// cell (`A;;H`) is kept: it is in the cell the person filled.
+    pub fn split<'r>(
+        &self,
+        cells: impl IntoIterator<Item = (usize, &'r str)>,
+    ) -> Vec<(usize, &'r str)> {
+        let mut first = None;
+        let mut out = Vec::new();
+        for (i, cell) in cells {
+            first.get_or_insert((i, cell));
+            if cell.trim().is_empty() {
+                continue;
+            }
+            match self.separator.as_deref() {
+                Some(sep) if !sep.is_empty() => out.extend(cell.split(sep).map(|v| (i, v))),
+                _ => out.push((i, cell)),
+            }
+        }
+        if out.is_empty() {
+            out.extend(first);
+        }
+        out
+    }
+}
+
 /// One column of a return.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColumnSpec {
@@ -236,10 +323,10 @@ pub struct ColumnSpec {
     pub required: bool,
     /// What an empty cell means.
     pub empty: EmptyCell,
-    /// For a coded column that may hold several ethnicities per person: what separates them in
-    /// a cell (`separator: ";"`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub separator: Option<String>,
+    /// For a coded column that may hold several ethnicities per person: the columns holding
+    /// the later answers (`more_columns`) and what separates answers in a cell (`separator`).
+    #[serde(flatten)]
+    pub answers: Answers,
     /// For an age column holding dates of birth: the date ages are taken on
     /// (`reference_date`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -258,7 +345,7 @@ impl ColumnSpec {
             by: By::Code,
             required: true,
             empty: EmptyCell::Error,
-            separator: None,
+            answers: Answers::default(),
             birth_date_on: None,
             scheme_at: None,
         }
@@ -332,6 +419,16 @@ impl ReturnSpec {
             columns: vec![c],
             ..ReturnSpec::default()
         }
+    }
+
+    /// This specification with the several ethnicities of a person read as `answers` says
+    /// (more columns, a separator) in its first coded column.
+    #[must_use]
+    pub fn with_answers(mut self, answers: Answers) -> Self {
+        if let Some(c) = self.columns.iter_mut().find(|c| c.role == Role::Coded) {
+            c.answers = answers;
+        }
+        self
     }
 
     /// This specification with `name` as its id column (replacing any other).
@@ -519,6 +616,8 @@ struct RawColumn {
     reference_date: Option<Spanned<String>>,
     #[serde(default)]
     separator: Option<String>,
+    #[serde(default)]
+    more_columns: Vec<Spanned<String>>,
 }
 
 impl RawColumn {
@@ -583,10 +682,31 @@ impl RawColumn {
         name: &str,
         loc: &Location,
     ) -> Result<Option<Date>> {
-        if self.separator.is_some() && role != Role::Coded {
+        if (self.separator.is_some() || !self.more_columns.is_empty()) && role != Role::Coded {
             return Err(invalid(
                 loc.clone(),
-                format!("column `{name}` has a `separator` but is not a coded column"),
+                format!(
+                    "column `{name}` has a `separator` or `more_columns` but is not a coded column"
+                ),
+            ));
+        }
+        if self.separator.as_deref().is_some_and(str::is_empty) {
+            return Err(invalid(
+                loc.clone(),
+                format!(
+                    "column `{name}`: `separator` is empty: give the text between answers, e.g. \";\""
+                ),
+            ));
+        }
+        if self.more_columns.len() >= MAX_ETHNICITIES {
+            return Err(invalid(
+                loc.clone(),
+                format!(
+                    "column `{name}` has {} `more_columns`: a person gives at most \
+                     {MAX_ETHNICITIES} ethnicities, so at most {} more columns",
+                    self.more_columns.len(),
+                    MAX_ETHNICITIES - 1
+                ),
             ));
         }
         Ok(match &self.reference_date {
@@ -672,19 +792,27 @@ impl RawSpec {
     fn build(self, file: &str) -> Result<ReturnSpec> {
         let mut columns: Vec<ColumnSpec> = Vec::new();
         let mut seen: Vec<(String, Location)> = Vec::new();
+        // Each header is claimed once, by a column or by another's `more_columns`.
+        let mut claim = |name: &str, loc: Location| match seen.iter().find(|(n, _)| n == name) {
+            Some((_, first)) => Err(invalid(
+                loc,
+                format!(
+                    "column `{name}` is listed twice (first on line {})",
+                    first.line.unwrap_or(0)
+                ),
+            )),
+            None => {
+                seen.push((name.to_owned(), loc));
+                Ok(())
+            }
+        };
         for c in self.columns {
             let loc = at(file, &c.name);
             let name = c.name.value.clone();
-            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-                return Err(invalid(
-                    loc,
-                    format!(
-                        "column `{name}` is listed twice (first on line {})",
-                        first.line.unwrap_or(0)
-                    ),
-                ));
+            claim(&name, loc.clone())?;
+            for m in &c.more_columns {
+                claim(&m.value, at(file, m))?;
             }
-            seen.push((name.clone(), loc.clone()));
             let from = c.scheme_from(file, &name)?;
             let role = c.role_of(from.as_ref(), file, &name, &loc)?;
             if c.by.is_some() && role != Role::Coded {
@@ -709,7 +837,10 @@ impl RawSpec {
             columns.push(ColumnSpec {
                 name,
                 role,
-                separator: c.separator.clone(),
+                answers: Answers {
+                    more_columns: c.more_columns.iter().map(|m| m.value.clone()).collect(),
+                    separator: c.separator.clone(),
+                },
                 birth_date_on,
                 scheme_at: c.scheme_at(file),
                 scheme: from,

@@ -58,7 +58,7 @@ use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::scheme::{
     Code, FhirSystem, FxHasher, MatchKind, Records, Registry, Relationship, Scheme, Status,
 };
-use crate::spec::{By, EmptyCell, ReturnSpec, Role, SchemeFrom};
+use crate::spec::{Answers, By, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Group, Level, Node, Residual};
 use crate::text::{excel_whole_number, is_blank, nearest, printable};
 use serde::{Serialize, Serializer};
@@ -323,8 +323,9 @@ struct Coded {
     by: By,
     empty: EmptyCell,
     required: bool,
-    /// What separates several ethnicities in a cell, if the column may hold several.
-    separator: Option<String>,
+    /// Where a person's several ethnicities are, if they may give several: more columns, a
+    /// separator inside cells.
+    answers: Answers,
 }
 
 /// A characteristic column to check: its header, its classification, what an empty cell means,
@@ -382,7 +383,7 @@ impl<'r> Validator<'r> {
                         by: c.by,
                         empty: c.empty,
                         required: c.required,
-                        separator: c.separator.clone(),
+                        answers: c.answers.clone(),
                     });
                 }
                 Role::Id => id = Some((c.name.clone(), c.empty, c.required)),
@@ -513,14 +514,22 @@ impl<'r> Validator<'r> {
             Err(table.explain_missing(Error::new(missing, Location::file(table.name()))))
         };
         let mut coded = Vec::new();
+        let mut more = Vec::new();
         for c in &self.coded {
+            let mut later = Vec::new();
             coded.push(match find(&c.name, c.required)? {
-                Some(i) => Some((
-                    i,
-                    RowScheme::new(self.registry, &c.scheme, table.header(), table.name())?,
-                )),
+                Some(i) => {
+                    for m in &c.answers.more_columns {
+                        later.extend(find(m, c.required)?);
+                    }
+                    Some((
+                        i,
+                        RowScheme::new(self.registry, &c.scheme, table.header(), table.name())?,
+                    ))
+                }
                 None => None,
             });
+            more.push(later);
         }
         let id = match &self.id {
             Some((n, _, req)) => find(n, *req)?,
@@ -544,6 +553,7 @@ impl<'r> Validator<'r> {
             .iter()
             .flatten()
             .map(|(i, _)| *i)
+            .chain(more.iter().flatten().copied())
             .chain(scheme_columns)
             .chain(id)
             .chain(date)
@@ -553,6 +563,7 @@ impl<'r> Validator<'r> {
         }
         Ok(Binding {
             coded,
+            more,
             id,
             date,
             characteristics,
@@ -654,6 +665,8 @@ impl<'r> Validator<'r> {
 struct Binding<'r> {
     /// Each coded column's index and where each record's scheme comes from.
     coded: Vec<Option<(usize, RowScheme<'r>)>>,
+    /// Each coded column's later answers' columns (those in the header).
+    more: Vec<Vec<usize>>,
     id: Option<usize>,
     date: Option<usize>,
     /// Each characteristic column's index.
@@ -1306,10 +1319,20 @@ impl<'r> State<'_, 'r, '_> {
                 return self.emit_rejection(rec, at, &r, None);
             }
         };
-        let Some(raw) = self.field(rec, at, i)? else {
-            self.profiles[c].out.invalid += 1;
-            return Ok(());
-        };
+        // The person's cells: this column's, then the later answers' columns'.
+        let mut cells = Vec::with_capacity(1 + self.binding.more[c].len());
+        for k in 0..=self.binding.more[c].len() {
+            let j = if k == 0 {
+                i
+            } else {
+                self.binding.more[c][k - 1]
+            };
+            let Some(raw) = self.field(rec, at, j)? else {
+                self.profiles[c].out.invalid += 1;
+                return Ok(());
+            };
+            cells.push((j, raw));
+        }
         let empty = self.v.coded[c].empty;
         let scheme = scheme_of(source);
         if let (Some(sys), Some(j)) = (from.retired_system(rec), from.columns().next()) {
@@ -1326,79 +1349,81 @@ impl<'r> State<'_, 'r, '_> {
         }
         // The council return the record belongs to: which codes it takes (WM019).
         let ret = from.return_of(rec);
-        if is_blank(raw) {
-            match empty {
-                EmptyCell::NotKnown => self.profiles[c].add(Node::Residual(Residual::NotKnown)),
-                _ => self.profiles[c].out.empty += 1,
+        let values = self.v.coded[c].answers.split(cells.iter().copied());
+        if let [(i, raw)] = values[..] {
+            if is_blank(raw) {
+                match empty {
+                    EmptyCell::NotKnown => {
+                        self.profiles[c].add(Node::Residual(Residual::NotKnown));
+                    }
+                    _ => self.profiles[c].out.empty += 1,
+                }
+                return self.empty(at, i, empty, Role::Coded, scheme);
             }
-            return self.empty(at, i, empty, Role::Coded, scheme);
+            return self.check_value(rec, at, (c, i), (source, ret), raw, date);
         }
-        if let Some(sep) = self.v.coded[c].separator.as_deref() {
-            if raw.contains(sep) {
-                return self.check_several(rec, at, (c, i), (source, ret), raw, sep, date);
-            }
-        }
-        self.check_value(rec, at, (c, i), (source, ret), raw, date)
+        self.check_several(rec, at, c, (source, ret), (&cells, &values), date)
     }
 
-    /// A cell of several ethnicities split on `sep`: more than [`MAX_ETHNICITIES`] is an error
-    /// (CV009); a repeated value and a residual beside an ethnic group are queries (WM022,
-    /// WM023); then each value is checked as a cell of one is. The profile counts the record
-    /// once, by its first value.
-    #[allow(clippy::too_many_arguments)]
+    /// A person's several ethnicities (`values`, each with the index of its column, from the
+    /// `cells` of the coded column and its later answers' columns): more than
+    /// [`MAX_ETHNICITIES`] is an error (CV009); a repeated value and a residual beside an ethnic
+    /// group are queries (WM022, WM023), each about the cell it is in; then each value is
+    /// checked in its own column as a cell of one is. The profile counts the record once, by
+    /// its first value.
     fn check_several(
         &mut self,
         rec: &Record<'_>,
         at: At,
-        (c, i): (usize, usize),
+        c: usize,
         (source, ret): (Source<'r>, Option<&'static Return>),
-        raw: &str,
-        sep: &str,
+        (cells, values): (&[(usize, &str)], &[(usize, &str)]),
         date: Option<Date>,
     ) -> std::io::Result<()> {
         let scheme = scheme_of(source);
-        let values: Vec<&str> = raw.split(sep).collect();
         let n = values.len();
-        let cell = (at, i, scheme, raw);
-        if n > MAX_ETHNICITIES {
+        // A finding about the cell column `i` holds.
+        let cell = |i: usize| {
+            let raw = cells.iter().find(|(j, _)| *j == i).map_or("", |(_, t)| *t);
+            (at, i, scheme, raw)
+        };
+        if let Some(&(i, _)) = values.get(MAX_ETHNICITIES) {
             self.profiles[c].out.invalid += 1;
-            return self.emit_about(
-                cell,
-                Rule::TooManyEthnicities,
-                format!(
-                    "{n} ethnicities separated by `{sep}`: a person gives at most {MAX_ETHNICITIES}"
-                ),
-            );
+            let why = self.v.coded[c].answers.too_many(n);
+            return self.emit_about(cell(i), Rule::TooManyEthnicities, why);
         }
-        let (mut real, mut residual) = (false, false);
-        for (k, v) in values.iter().enumerate() {
+        let (mut real, mut residual) = (false, None);
+        for (k, &(i, v)) in values.iter().enumerate() {
             if let Some(j) = values[..k]
                 .iter()
-                .position(|w| w.trim().eq_ignore_ascii_case(v.trim()))
+                .position(|(_, w)| w.trim().eq_ignore_ascii_case(v.trim()))
             {
                 let why = format!(
                     "value {} of {n} repeats value {}: it counts once",
                     k + 1,
                     j + 1
                 );
-                self.emit_about(cell, Rule::RepeatedEthnicity, why)?;
+                self.emit_about(cell(i), Rule::RepeatedEthnicity, why)?;
             }
             let by = self.v.coded[c].by;
             if let Ok(f) = find_value(self.v.registry, self.v.synonyms, source, v, by) {
-                residual |= f.meaning.target.is_residual();
-                real |= !f.meaning.target.is_residual();
+                if f.meaning.target.is_residual() {
+                    residual = residual.or(Some(i));
+                } else {
+                    real = true;
+                }
             }
         }
-        if real && residual {
+        if let (true, Some(i)) = (real, residual) {
             self.emit_about(
-                cell,
+                cell(i),
                 Rule::ResidualBesideEthnicity,
                 "a residual value (declined, not known, ...) is given beside an ethnic group: the \
                  residual is not counted"
                     .to_owned(),
             )?;
         }
-        for (k, v) in values.into_iter().enumerate() {
+        for (k, &(i, v)) in values.iter().enumerate() {
             let first = self.profiles[c].clone();
             if is_blank(v) {
                 self.empty(at, i, self.v.coded[c].empty, Role::Coded, scheme)?;

@@ -13,12 +13,10 @@ use wm_ethnicity::Table;
 use wm_ethnicity::{AggregatePlan, Aggregator, CountTable, Placement, aggregate_stream};
 use wm_ethnicity::{Category, Group, Node, Residual};
 use wm_ethnicity::{CensusArea, RateKind, census_2021, census_denominator, rates};
-use wm_ethnicity::{
-    DEFAULT_PRIORITY, PersonCount, Priority, RejectSink, persons_stream, write_persons_csv,
-};
 use wm_ethnicity::{DimensionRole, EvidenceInfo, EvidenceTable, published_rates};
 use wm_ethnicity::{DisclosurePolicy, PUBLISHED_COLUMNS, PublishedTable};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
+use wm_ethnicity::{PersonCount, Priority, RejectSink, persons_stream, write_persons_csv};
 use wm_ethnicity::{RateTable, StandardPopulation, age_standardised};
 use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
 
@@ -35,6 +33,7 @@ Exit status: 0 every row placed, 1 some rows rejected, 2 could not aggregate (or
 See docs/convert.md."
 )]
 #[command(mut_arg("column", |a| a.alias("code-column")))]
+#[command(mut_arg("separator", |a| a.conflicts_with("count_column")))]
 pub struct AggregateArgs {
     /// The tables (CSV, JSON Lines or Excel), all with the same columns; counts are summed.
     #[arg(required = true)]
@@ -81,18 +80,18 @@ pub struct AggregateArgs {
     /// Rates and ratios instead of counts.
     #[command(flatten)]
     rates: RateArgs,
-    /// Several ethnicities per person: every row is one person whose cell holds up to 6
-    /// ethnicities split by SEP (e.g. `;`); the output is then the three person counts
-    /// (total response, prioritised, sole/combination) as CSV (docs/convert.md).
-    #[arg(long, value_name = "SEP", conflicts_with = "count_column")]
-    separator: Option<String>,
-    /// With --separator: the priority order of prioritised output: a built-in one
-    /// (schema/priorities/) or a council's own YAML file in the same format.
-    #[arg(long, default_value = DEFAULT_PRIORITY, requires = "separator")]
-    priority: String,
-    /// With --separator: combinations held by fewer persons pool into `two-or-more`.
-    #[arg(long, default_value_t = 10, requires = "separator")]
-    combination_threshold: u64,
+    /// Several ethnicities per person (a --separator, or more than one --column): every row
+    /// is one person, and the output is the three person counts (total response, prioritised,
+    /// sole/combination) as CSV (docs/convert.md).
+    #[command(flatten)]
+    separator: args::SeparatorArgs,
+    /// With several ethnicities per person: the order of prioritised output.
+    #[command(flatten)]
+    priority: args::PriorityArgs,
+    /// With several ethnicities per person: combinations held by fewer persons pool into
+    /// `two-or-more` [default: 10].
+    #[arg(long)]
+    combination_threshold: Option<u64>,
     /// Merge small strata up the ethnicity tree before anything else: within each combination,
     /// a count from 1 to N-1 below group level moves to its parent (detailed to category to
     /// group), in a row placed `merged` with its n; then --disclosure withholds what is still
@@ -150,7 +149,7 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
              apart; merge the count tables, or compare at a coarser level (--to)"
         );
     }
-    let (column, by) = match (&args.coded.column, &args.label_column) {
+    let (column, by) = match (args.coded.first(), &args.label_column) {
         (Some(c), _) => (c.clone(), args.by.or(By::Code)),
         (None, Some(c)) => (c.clone(), By::Label),
         (None, None) => anyhow::bail!("give --column (the header of the column to count by)"),
@@ -166,6 +165,7 @@ fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
         count_column: args.count_column.clone(),
         characteristics: args.characteristics.characteristics.clone(),
         record_key_column: args.record_key_column.clone(),
+        answers: args.coded.answers(&args.separator),
     })
 }
 
@@ -373,8 +373,8 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     let mut dims = args.group_by.clone();
     dims.extend(args.rates.rate_outcome.iter().cloned());
     let mut agg = aggregator(args, &dims)?;
-    let priority = super::priority(&args.priority)?;
-    let mut persons = person_count(args, &priority);
+    let priority = args.priority.order(plan.answers.several())?;
+    let mut persons = person_count(args, &plan, &priority)?;
     let mut names = Vec::with_capacity(tables.len());
     for table in tables {
         let name = table.name().to_owned();
@@ -430,15 +430,37 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The person counts of `--separator`, when asked.
-fn person_count<'p>(args: &AggregateArgs, priority: &'p Priority) -> Option<PersonCount<'p>> {
-    args.separator.as_ref().map(|sep| {
-        let order = (priority, args.combination_threshold);
-        PersonCount::new(order, args.to, sep, args.group_by.clone())
-    })
+/// The person counts of several ethnicities per person, when asked.
+fn person_count<'p>(
+    args: &AggregateArgs,
+    plan: &AggregatePlan,
+    priority: &'p Priority,
+) -> anyhow::Result<Option<PersonCount<'p>>> {
+    if !plan.answers.several() {
+        if args.combination_threshold.is_some() {
+            anyhow::bail!(
+                "--combination-threshold is for several ethnicities per person: give \
+                 --separator, or more than one --column"
+            );
+        }
+        return Ok(None);
+    }
+    if args.count_column.is_some() || args.merge_below.is_some() {
+        anyhow::bail!(
+            "several ethnicities per person are counted as persons, one row each: not with \
+             --count-column or --merge-below"
+        );
+    }
+    let order = (priority, args.combination_threshold.unwrap_or(10));
+    Ok(Some(PersonCount::new(
+        order,
+        args.to,
+        args.group_by.clone(),
+    )))
 }
 
-/// Writes the three person counts of `--separator`, and says how they reconcile.
+/// Writes the three person counts of several ethnicities per person, and says how they
+/// reconcile.
 fn finish_persons(
     pc: PersonCount<'_>,
     priority: &Priority,

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use wm_ethnicity::By;
 use wm_ethnicity::CharacteristicColumn;
 use wm_ethnicity::Level;
+use wm_ethnicity::{Answers, DEFAULT_PRIORITY, Priority};
 use wm_ethnicity::{Encoding, ReadOptions, Threads};
 use wm_ethnicity::{EncodingInfo, OutputEncoding};
 use wm_ethnicity::{Policy, SchemeFrom};
@@ -22,9 +23,63 @@ pub struct CodedArgs {
     /// such as `white.irish`).
     #[arg(long)]
     pub scheme: Option<String>,
-    /// The header of the coded column: the column holding the codes (or labels).
-    #[arg(long)]
-    pub column: Option<String>,
+    /// The header of the coded column: the column holding the codes (or labels). Given more
+    /// than once, the columns holding one person's several ethnicities, in order (legacy
+    /// `ethnicity_1` ... `ethnicity_3`; up to 6): an empty later column is a person who gave
+    /// fewer.
+    #[arg(long, value_name = "COLUMN")]
+    pub column: Vec<String>,
+}
+
+impl CodedArgs {
+    /// The coded column (the first `--column`).
+    pub fn first(&self) -> Option<&String> {
+        self.column.first()
+    }
+
+    /// A person's answers as the flags give them: the columns after the first `--column`, and
+    /// `--separator`.
+    pub fn answers(&self, separator: &SeparatorArgs) -> Answers {
+        Answers {
+            more_columns: self.column.iter().skip(1).cloned().collect(),
+            separator: separator.separator.clone(),
+        }
+    }
+}
+
+/// Several ethnicities per person in one cell.
+#[derive(Args, Debug)]
+pub struct SeparatorArgs {
+    /// Several ethnicities per person in one cell, split by SEP (e.g. `;`): up to 6, in order
+    /// (with more than one --column, in each of them). See docs/convert.md, "Several
+    /// ethnicities per person".
+    #[arg(long, value_name = "SEP", value_parser = parse_separator)]
+    pub separator: Option<String>,
+}
+
+/// The order of prioritised output, with several ethnicities per person.
+#[derive(Args, Debug)]
+pub struct PriorityArgs {
+    /// With several ethnicities per person: the priority order that picks each person's one
+    /// prioritised ethnicity, a built-in one (schema/priorities/) or a council's own YAML file
+    /// in the same format [default: wm-smallest-group-first].
+    #[arg(long, value_name = "ORDER")]
+    pub priority: Option<String>,
+}
+
+impl PriorityArgs {
+    /// The order asked for, else the region's default; an error when one is asked for but a
+    /// person gives one ethnicity (`several` false): it would change nothing.
+    pub fn order(&self, several: bool) -> anyhow::Result<Priority> {
+        match &self.priority {
+            Some(_) if !several => anyhow::bail!(
+                "--priority orders several ethnicities per person: give --separator, or more \
+                 than one --column"
+            ),
+            Some(p) => super::priority(p),
+            None => super::priority(DEFAULT_PRIORITY),
+        }
+    }
 }
 
 /// How the coded column's values are matched.
@@ -300,6 +355,14 @@ fn parse_threads(s: &str) -> Result<Threads, String> {
         "2" => Ok(Threads::Two),
         _ => Err(format!("`{s}` is not a number of threads: use 1 or 2")),
     }
+}
+
+/// Parses `--separator`: any text but none.
+fn parse_separator(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("the separator is empty: give the text between answers, e.g. ;".to_owned());
+    }
+    Ok(s.to_owned())
 }
 
 /// Parses `--delimiter`.

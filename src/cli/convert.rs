@@ -7,10 +7,10 @@ use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use wm_ethnicity::{ANSWERS_JOINED_BY, By, DEFAULT_PRIORITY, Level};
 use wm_ethnicity::{
     AddedColumns, OutputColumns, RecordFormat, RecordOutput, RejectWriter, TextRejects,
 };
-use wm_ethnicity::{By, Level};
 use wm_ethnicity::{Converter, Plan, StreamError, Summary, convert_stream};
 use wm_ethnicity::{EmptyCell, ReturnSpec};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, read_as, thousands};
@@ -22,9 +22,14 @@ use wm_ethnicity::{POSITION_COLUMNS, REJECT_REASON_COLUMNS, check_position_colum
 #[command(
     after_help = "Output: every input column, then (with --with-position) wm_line, wm_record, \
 then wm_code, wm_level, wm_group, wm_category, wm_detailed, wm_relationship, wm_candidates, \
-wm_policy, wm_source_scheme, wm_source_code, wm_match, wm_observed, wm_standard_version (and \
-wm_to_* with --to-scheme; then wm_sex, wm_gender_identity, wm_age_band, wm_religion, \
-wm_disability for each --characteristic).\n\
+wm_policy, wm_source_scheme, wm_source_code, wm_match, wm_observed, wm_standard_version (then \
+wm_answers, wm_prioritised with several ethnicities per person; wm_to_* with --to-scheme; then \
+wm_sex, wm_gender_identity, wm_age_band, wm_religion, wm_disability for each \
+--characteristic).\n\
+Several ethnicities per person (--separator, or --column given more than once): each wm_ \
+column holds the person's answers in order joined by `;` (aggregate --scheme standard --column \
+wm_code --separator ';' counts them), wm_answers how many, wm_prioritised the one --priority \
+picks; a row with one bad answer is rejected naming its column and position.\n\
 Rejects: line, record, row (the row Excel shows), column, value, rule, rule_name, reason, \
 suggestion; with --rejects-rows full: every input column, then wm_line, wm_record, wm_column, wm_rule, wm_rule_name, \
 wm_reason, wm_suggestion (fix the rows and convert the file again with the same flags).\n\
@@ -41,6 +46,11 @@ pub struct ConvertArgs {
     coded: args::CodedArgs,
     #[command(flatten)]
     by: args::ByArgs,
+    #[command(flatten)]
+    separator: args::SeparatorArgs,
+    /// With several ethnicities per person: the order of `wm_prioritised`.
+    #[command(flatten)]
+    priority: args::PriorityArgs,
     #[command(flatten)]
     characteristics: args::CharacteristicArgs,
     #[command(flatten)]
@@ -108,7 +118,7 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         .unwrap_or_default();
     let coded = spec.as_ref().map(|s| {
         let coded: Vec<_> = s.coded_columns().collect();
-        match (&args.coded.column, coded.as_slice()) {
+        match (args.coded.first(), coded.as_slice()) {
             (Some(c), _) => coded
                 .iter()
                 .find(|x| x.name == *c)
@@ -126,7 +136,7 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         }
     });
     let coded = coded.transpose()?;
-    let column = match (&args.coded.column, coded) {
+    let column = match (args.coded.first(), coded) {
         (Some(c), _) => c.clone(),
         (None, Some(c)) => c.name.clone(),
         (None, None) => anyhow::bail!("give --column (the header of the column to convert)"),
@@ -145,6 +155,13 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
         .map(|s| s.scheme_files.clone())
         .unwrap_or_default();
     files.extend(args.schemes.scheme_files.iter().cloned());
+    // A person's several ethnicities: as the flags say, else as the specification's column.
+    let flags = args.coded.answers(&args.separator);
+    let answers = match coded {
+        Some(c) if !flags.several() => c.answers.clone(),
+        _ => flags,
+    };
+    let priority = args.priority.order(answers.several())?;
     let plan = Plan {
         by: args.by.or(coded.map_or(By::Code, |c| c.by)),
         policy: args.policy.policy,
@@ -155,6 +172,8 @@ fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
             .flat_map(ReturnSpec::characteristic_columns)
             .chain(args.characteristics.characteristics.iter().cloned())
             .collect(),
+        answers,
+        priority: Some(priority),
         ..Plan::new(column, scheme)
     };
     Ok((plan, files))
@@ -224,6 +243,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let added = AddedColumns {
         recode: converter.to_scheme().is_some(),
+        answers: converter.several(),
         characteristics: converter.characteristics(),
         position: args.with_position,
         columns: args.columns.unwrap_or_default(),
@@ -447,10 +467,11 @@ impl SummaryText<'_> {
             writeln!(out, "  encoding:   {e}")?;
         }
         let source = self.plan.scheme.to_string();
+        let a = &self.plan.answers;
         writeln!(
             out,
-            "  converted:  column {} by {} from {source}, policy {}",
-            self.plan.column,
+            "  converted:  {} by {} from {source}, policy {}",
+            a.describe(&self.plan.column),
             self.plan.by.name(),
             self.plan.policy
         )?;
@@ -461,6 +482,21 @@ impl SummaryText<'_> {
             t(s.converted),
             t(s.rejected)
         )?;
+        if a.several() {
+            writeln!(
+                out,
+                "  answers:    {} in {} records ({} with more than one), in order, joined by `{}` \
+                 in each wm_ column; wm_prioritised by {}",
+                t(s.answers),
+                t(s.converted),
+                t(s.more_than_one),
+                ANSWERS_JOINED_BY,
+                self.plan
+                    .priority
+                    .as_ref()
+                    .map_or(DEFAULT_PRIORITY, |p| p.id.as_str())
+            )?;
+        }
         if s.blank_lines > 0 {
             writeln!(
                 out,

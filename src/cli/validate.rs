@@ -27,7 +27,14 @@ number (1 = the first after the header). Rules: docs/rules.md."
     }),
     mut_arg("column", |a| a.required_unless_present("spec")),
     mut_arg("spec", |a| {
-        a.conflicts_with_all(["scheme", "column", "scheme_column", "council_column", "by"])
+        a.conflicts_with_all([
+            "scheme",
+            "column",
+            "scheme_column",
+            "council_column",
+            "by",
+            "separator",
+        ])
     })
 )]
 pub struct ValidateArgs {
@@ -38,6 +45,8 @@ pub struct ValidateArgs {
     coded: args::CodedArgs,
     #[command(flatten)]
     by: args::ByArgs,
+    #[command(flatten)]
+    separator: args::SeparatorArgs,
     /// Each row's scheme from the file.
     #[command(flatten)]
     rows: args::RowSchemeArgs,
@@ -89,10 +98,11 @@ fn parse_share(s: &str) -> Result<f64, String> {
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let from = args.rows.scheme_from(args.coded.scheme.as_deref());
-    let mut spec = match (&args.spec.spec, from, &args.coded.column) {
+    let mut spec = match (&args.spec.spec, from, args.coded.first()) {
         (Some(path), _, _) => ReturnSpec::load(path)?,
         (None, Some(from), Some(column)) => {
             ReturnSpec::coded_from(column, from, args.by.or(By::Code))
+                .with_answers(args.coded.answers(&args.separator))
         }
         _ => anyhow::bail!(
             "give --column with --scheme (or --scheme-column, or --council-column and \

@@ -8,7 +8,7 @@ use super::csv::REJECT_COLUMNS;
 use super::records::Positions;
 use super::{AddedColumns, FINDING_COLUMNS};
 use crate::characteristic::Characteristic;
-use crate::convert::{Converted, OUTPUT_COLUMNS, RECODE_COLUMNS, RecordSink, RejectSink, Rejected};
+use crate::convert::{Converted, RecordSink, RejectSink, Rejected};
 use crate::io;
 use crate::validate::{Finding, Sink};
 use arrow_array::builder::{StringBuilder, StringDictionaryBuilder, UInt64Builder};
@@ -170,14 +170,7 @@ impl<F: BatchSink> ArrowRecords<F> {
         if positions.is_some() {
             columns.extend(super::POSITION_COLUMNS.iter().map(|n| number(n)));
         }
-        let recode: &[&str] = if added.recode { &RECODE_COLUMNS } else { &[] };
-        columns.extend(
-            OUTPUT_COLUMNS
-                .iter()
-                .chain(recode)
-                .filter(|n| added.columns.has(n))
-                .map(|n| dict(n)),
-        );
+        columns.extend(added.names().map(dict));
         columns.extend(
             Characteristic::ALL
                 .iter()
@@ -238,7 +231,8 @@ impl<F: BatchSink> RecordSink for ArrowRecords<F> {
         }
         let wanted = self.added.columns;
         let mut scratch = String::new();
-        c.for_each_output(self.added.recode, &mut scratch, |name, v| {
+        let outputs = (self.added.recode, self.added.answers);
+        c.for_each_output(outputs, &mut scratch, |name, v| {
             if wanted.has(name)
                 && let Some(col) = b.next()
             {

@@ -5,7 +5,9 @@
 use super::csv::REJECT_REASON_COLUMNS;
 use super::{RecordFormat, RecordLayout};
 use crate::characteristic::{Characteristic, CharacteristicSet};
-use crate::convert::{Converted, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink};
+use crate::convert::{
+    ANSWER_COLUMNS, Converted, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink,
+};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::resolve::Matched;
@@ -28,16 +30,35 @@ pub struct AddedColumns {
     pub recode: bool,
     /// [`POSITION_COLUMNS`] before [`OUTPUT_COLUMNS`]: where each record was in the input.
     pub position: bool,
+    /// [`ANSWER_COLUMNS`] after [`OUTPUT_COLUMNS`] (several ethnicities per person: each added
+    /// column then holds a record's answers joined by `;`).
+    pub answers: bool,
     /// The characteristics' standard values (`wm_sex`, `wm_age_band`, ...) last, in
     /// [`Characteristic::ALL`] order.
     pub characteristics: CharacteristicSet,
-    /// Which of [`OUTPUT_COLUMNS`] and [`RECODE_COLUMNS`] are written (`convert --columns`):
-    /// all by default.
+    /// Which of [`OUTPUT_COLUMNS`], [`ANSWER_COLUMNS`] and [`RECODE_COLUMNS`] are written
+    /// (`convert --columns`): all by default.
     pub columns: OutputColumns,
 }
 
-/// A choice of the added columns [`OUTPUT_COLUMNS`] and [`RECODE_COLUMNS`] (`--columns`), in
-/// their order whatever the order asked. The default is every one.
+impl AddedColumns {
+    /// The added columns of a record, in order: [`OUTPUT_COLUMNS`], then [`ANSWER_COLUMNS`]
+    /// and [`RECODE_COLUMNS`] when asked, those [`AddedColumns::columns`] chooses (the order of
+    /// [`Converted::for_each_output`]).
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        let answers: &[&str] = if self.answers { &ANSWER_COLUMNS } else { &[] };
+        let recode: &[&str] = if self.recode { &RECODE_COLUMNS } else { &[] };
+        OUTPUT_COLUMNS
+            .iter()
+            .chain(answers)
+            .chain(recode)
+            .copied()
+            .filter(move |n| self.columns.has(n))
+    }
+}
+
+/// A choice of the added columns [`OUTPUT_COLUMNS`], [`RECODE_COLUMNS`] and [`ANSWER_COLUMNS`]
+/// (`--columns`), in their order whatever the order asked. The default is every one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputColumns(u32);
 
@@ -49,7 +70,11 @@ impl Default for OutputColumns {
 
 impl OutputColumns {
     fn all() -> impl Iterator<Item = &'static str> {
-        OUTPUT_COLUMNS.iter().chain(&RECODE_COLUMNS).copied()
+        OUTPUT_COLUMNS
+            .iter()
+            .chain(&RECODE_COLUMNS)
+            .chain(&ANSWER_COLUMNS)
+            .copied()
     }
 
     /// The columns named in `list`, comma separated, with or without their `wm_` prefix
@@ -227,10 +252,8 @@ pub struct RecordWriter<W: Write> {
     layout: &'static dyn RecordLayout,
     keep: Vec<usize>,
     names: Vec<String>,
-    recode: bool,
-    chosen: OutputColumns,
+    added: AddedColumns,
     positions: Option<Positions>,
-    characteristics: CharacteristicSet,
     scratch: String,
     line: Vec<u8>,
     cache: HashMap<u64, (SuffixKey, Box<[u8]>), BuildHasherDefault<FxHasher>>,
@@ -241,7 +264,7 @@ impl<W: Write> fmt::Debug for RecordWriter<W> {
         f.debug_struct("RecordWriter")
             .field("format", &self.format)
             .field("columns", &self.names)
-            .field("recode", &self.recode)
+            .field("added", &self.added)
             .field("positions", &self.positions)
             .finish_non_exhaustive()
     }
@@ -304,7 +327,9 @@ impl SuffixKey {
 const CACHE_LIMIT: usize = 4096;
 
 fn is_output_column(name: &str) -> bool {
-    OUTPUT_COLUMNS.contains(&name) || RECODE_COLUMNS.contains(&name)
+    OUTPUT_COLUMNS.contains(&name)
+        || RECODE_COLUMNS.contains(&name)
+        || ANSWER_COLUMNS.contains(&name)
 }
 
 /// A header that cannot take the columns asked for, as the I/O error a writer's creation gives.
@@ -330,17 +355,14 @@ impl<W: Write> RecordWriter<W> {
             )));
         };
         let (positions, keep, names) = kept_columns(header, added)?;
-        let set = added.characteristics;
         let mut me = RecordWriter {
             w: std::io::BufWriter::with_capacity(256 * 1024, w),
             format,
             layout,
             keep,
             names,
-            recode: added.recode,
-            chosen: added.columns,
+            added,
             positions,
-            characteristics: set,
             scratch: String::new(),
             line: Vec::new(),
             cache: HashMap::default(),
@@ -358,32 +380,25 @@ impl<W: Write> RecordWriter<W> {
         } else {
             &[]
         };
-        let recode: &[&str] = if self.recode { &RECODE_COLUMNS } else { &[] };
-        let chosen = self.chosen;
-        let added = position.iter().chain(
-            OUTPUT_COLUMNS
-                .iter()
-                .chain(recode)
-                .filter(|n| chosen.has(n)),
-        );
-        let set = self.characteristics;
+        let set = self.added.characteristics;
         let characteristics = Characteristic::ALL
             .iter()
-            .filter(move |k| set.contains(**k))
+            .filter(|k| set.contains(**k))
             .map(|k| k.column());
-        self.names
-            .iter()
-            .map(String::as_str)
-            .chain(added.copied())
-            .chain(characteristics)
-            .collect()
+        let mut columns: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        for n in position.iter().copied().chain(self.added.names()) {
+            columns.push(n);
+        }
+        columns.extend(characteristics);
+        columns
     }
 
     /// The added columns of `c`, as they follow the input columns on a line.
     fn suffix(&mut self, c: &Converted<'_>, out: &mut Vec<u8>) -> std::io::Result<()> {
-        let (layout, chosen) = (self.layout, self.chosen);
+        let (layout, chosen) = (self.layout, self.added.columns);
         let mut first = self.keep.is_empty() && self.positions.is_none();
-        c.for_each_output(self.recode, &mut self.scratch, |name, v| {
+        let outputs = (self.added.recode, self.added.answers);
+        c.for_each_output(outputs, &mut self.scratch, |name, v| {
             if !chosen.has(name) {
                 return Ok(());
             }
@@ -408,8 +423,9 @@ impl<W: Write> RecordWriter<W> {
                 r
             })?;
         }
-        if self.recode {
-            // The recoding note is not part of the cache key: always made afresh.
+        if self.added.recode || !c.more.is_empty() {
+            // The recoding note and later answers are not part of the cache key: always made
+            // afresh.
             self.suffix(c, &mut line)?;
         } else {
             let h = SuffixKey::hash(c);
@@ -425,7 +441,7 @@ impl<W: Write> RecordWriter<W> {
                 }
             }
         }
-        for k in self.characteristics.iter() {
+        for k in self.added.characteristics.iter() {
             let v = c.characteristic(k).unwrap_or("");
             self.layout.added(&mut line, false, k.column(), v)?;
         }

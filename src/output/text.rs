@@ -83,8 +83,8 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
             .coded_columns()
             .map(|c| {
                 format!(
-                    "column {} against {}",
-                    c.name,
+                    "{} against {}",
+                    c.answers.describe(&c.name),
                     c.scheme.as_ref().map(SchemeFrom::name).unwrap_or_default()
                 )
             })
