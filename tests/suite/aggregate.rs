@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use wm_ethnicity::RejectWriter;
 use wm_ethnicity::Synonyms;
-use wm_ethnicity::{AggregatePlan, Aggregator, Placement, aggregate_stream};
+use wm_ethnicity::{AggregatePlan, Aggregator, Answers, Placement, aggregate_stream};
 use wm_ethnicity::{BUILTIN_IDS, Registry, builtin_scheme as builtin};
 use wm_ethnicity::{By, Source};
 use wm_ethnicity::{Level, Node};
@@ -125,6 +125,7 @@ fn a_census_style_table_by_label_with_bad_rows() {
         count_column: Some("count".into()),
         characteristics: Vec::new(),
         record_key_column: None,
+        answers: Answers::default(),
     };
     let mut agg = Aggregator::new(Level::Category).unwrap();
     let mut rejects = RejectWriter::new(Vec::new()).unwrap();
@@ -327,6 +328,7 @@ proptest! {
             count_column: Some("n".into()),
             characteristics: Vec::new(),
             record_key_column: None,
+            answers: Answers::default(),
         };
         let mut rejects = RejectWriter::new(Vec::new()).unwrap();
         aggregate_stream(&mut agg, &Registry::new(), Synonyms::builtin(), table, &plan, &mut rejects).unwrap();

@@ -137,8 +137,8 @@ fn regional_file(rows: usize) -> (String, Vec<Expected>) {
 fn a_cross_tab_by_council_sex_age_band_and_category_matches_an_independent_count() {
     use std::collections::BTreeMap;
     use wm_ethnicity::{
-        AggregatePlan, Aggregator, By, CharacteristicColumn, Level, Placement, Policy, ReadOptions,
-        Registry, RejectWriter, SchemeFrom, Synonyms, Table, aggregate_stream,
+        AggregatePlan, Aggregator, Answers, By, CharacteristicColumn, Level, Placement, Policy,
+        ReadOptions, Registry, RejectWriter, SchemeFrom, Synonyms, Table, aggregate_stream,
     };
     let (csv, expected) = regional_file(700);
     let table =
@@ -159,6 +159,7 @@ fn a_cross_tab_by_council_sex_age_band_and_category_matches_an_independent_count
         count_column: None,
         characteristics,
         record_key_column: None,
+        answers: Answers::default(),
     };
     let dims = ["Council", "wm_sex", "wm_age_band"]
         .map(str::to_owned)

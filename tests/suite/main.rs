@@ -24,5 +24,6 @@ mod published;
 mod reading;
 mod readme;
 mod rows;
+mod several;
 mod validate;
 mod xlsx;

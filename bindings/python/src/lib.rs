@@ -16,9 +16,9 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use std::path::Path;
 use wm_ethnicity::{
-    AddedColumns, AggregatePlan, Aggregator, ArrowFindings, ArrowRecords, ArrowRejects, By,
-    Converter, DisclosurePolicy, Error, Level, OutputColumns, Plan, Policy, ReadOptions, Registry,
-    ReturnSpec, SchemeFrom, StreamError, Synonyms, Table, Validator, aggregate_stream,
+    AddedColumns, AggregatePlan, Aggregator, Answers, ArrowFindings, ArrowRecords, ArrowRejects,
+    By, Converter, DisclosurePolicy, Error, Level, OutputColumns, Plan, Policy, ReadOptions,
+    Registry, ReturnSpec, SchemeFrom, StreamError, Synonyms, Table, Validator, aggregate_stream,
     convert_stream,
 };
 
@@ -193,6 +193,7 @@ fn convert(
     .map_err(|e| error(py, &table.explain_missing(e)))?;
     let added = AddedColumns {
         recode: converter.to_scheme().is_some(),
+        answers: converter.several(),
         position: with_position,
         characteristics: converter.characteristics(),
         columns: chosen,
@@ -298,6 +299,7 @@ fn aggregate(
         count_column,
         record_key_column: None,
         characteristics: Vec::new(),
+        answers: Answers::default(),
     };
     let disclosure = disclosure
         .map(|d| DisclosurePolicy::parse(&d).map_err(|e| error(py, &e)))
