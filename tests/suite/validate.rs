@@ -216,6 +216,7 @@ fixtures! {
     fixture_nhs_scotland_older_codes => "nhs-scotland-older-codes",
     fixture_intersectional => "intersectional",
     fixture_several_ethnicities => "several-ethnicities",
+    fixture_several_columns => "several-columns",
     fixture_gp_snomed => "gp-snomed",
     fixture_gp_ctv3 => "gp-ctv3",
     fixture_fhir_patients => "fhir-patients",
