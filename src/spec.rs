@@ -793,18 +793,18 @@ impl RawSpec {
         let mut columns: Vec<ColumnSpec> = Vec::new();
         let mut seen: Vec<(String, Location)> = Vec::new();
         // Each header is claimed once, by a column or by another's `more_columns`.
-        let mut claim = |name: &str, loc: Location| match seen.iter().find(|(n, _)| n == name) {
-            Some((_, first)) => Err(invalid(
-                loc,
-                format!(
-                    "column `{name}` is listed twice (first on line {})",
-                    first.line.unwrap_or(0)
-                ),
-            )),
-            None => {
-                seen.push((name.to_owned(), loc));
-                Ok(())
+        let mut claim = |name: &str, loc: Location| {
+            if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+                return Err(invalid(
+                    loc,
+                    format!(
+                        "column `{name}` is listed twice (first on line {})",
+                        first.line.unwrap_or(0)
+                    ),
+                ));
             }
+            seen.push((name.to_owned(), loc));
+            Ok(())
         };
         for c in self.columns {
             let loc = at(file, &c.name);

@@ -513,24 +513,7 @@ impl<'r> Validator<'r> {
             };
             Err(table.explain_missing(Error::new(missing, Location::file(table.name()))))
         };
-        let mut coded = Vec::new();
-        let mut more = Vec::new();
-        for c in &self.coded {
-            let mut later = Vec::new();
-            coded.push(match find(&c.name, c.required)? {
-                Some(i) => {
-                    for m in &c.answers.more_columns {
-                        later.extend(find(m, c.required)?);
-                    }
-                    Some((
-                        i,
-                        RowScheme::new(self.registry, &c.scheme, table.header(), table.name())?,
-                    ))
-                }
-                None => None,
-            });
-            more.push(later);
-        }
+        let (coded, more) = self.bind_coded(table, &mut find)?;
         let id = match &self.id {
             Some((n, _, req)) => find(n, *req)?,
             None => None,
@@ -570,6 +553,33 @@ impl<'r> Validator<'r> {
             declared,
             absent,
         })
+    }
+
+    /// Each coded column's index and where each record's scheme comes from (`None` when the
+    /// column is absent), and its later answers' columns, found in the header by `find`.
+    fn bind_coded(
+        &self,
+        table: &Table<'_>,
+        find: &mut dyn FnMut(&str, bool) -> Result<Option<usize>>,
+    ) -> Result<BoundCoded<'r>> {
+        let mut coded = Vec::new();
+        let mut more = Vec::new();
+        for c in &self.coded {
+            let mut later = Vec::new();
+            coded.push(match find(&c.name, c.required)? {
+                Some(i) => {
+                    for m in &c.answers.more_columns {
+                        later.extend(find(m, c.required)?);
+                    }
+                    let from =
+                        RowScheme::new(self.registry, &c.scheme, table.header(), table.name())?;
+                    Some((i, from))
+                }
+                None => None,
+            });
+            more.push(later);
+        }
+        Ok((coded, more))
     }
 
     fn run(&self, table: Table<'_>, sink: Option<&mut dyn Sink>) -> Result<Report> {
@@ -660,11 +670,20 @@ impl<'r> Validator<'r> {
     }
 }
 
+/// A coded column's index in the header and where each record's scheme comes from.
+type BoundColumn<'r> = (usize, RowScheme<'r>);
+
+/// Every coded column bound (`None` when absent), and the later answers' columns of each.
+type BoundCoded<'r> = (Vec<Option<BoundColumn<'r>>>, Vec<Vec<usize>>);
+
+/// A value of a record and the index of the column it is in.
+type Cell<'t> = (usize, &'t str);
+
 /// Column indexes in the header.
 #[derive(Debug)]
 struct Binding<'r> {
     /// Each coded column's index and where each record's scheme comes from.
-    coded: Vec<Option<(usize, RowScheme<'r>)>>,
+    coded: Vec<Option<BoundColumn<'r>>>,
     /// Each coded column's later answers' columns (those in the header).
     more: Vec<Vec<usize>>,
     id: Option<usize>,
@@ -1377,7 +1396,7 @@ impl<'r> State<'_, 'r, '_> {
         at: At,
         c: usize,
         (source, ret): (Source<'r>, Option<&'static Return>),
-        (cells, values): (&[(usize, &str)], &[(usize, &str)]),
+        (cells, values): (&[Cell<'_>], &[Cell<'_>]),
         date: Option<Date>,
     ) -> std::io::Result<()> {
         let scheme = scheme_of(source);

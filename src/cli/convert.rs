@@ -458,6 +458,28 @@ impl SummaryText<'_> {
         Ok(())
     }
 
+    /// The summary's line about several ethnicities per person, when a person may give them.
+    fn write_answers(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = self.summary;
+        let t = thousands;
+        if !self.plan.answers.several() {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "  answers:    {} in {} records ({} with more than one), in order, joined by `{}` \
+             in each wm_ column; wm_prioritised by {}",
+            t(s.answers),
+            t(s.converted),
+            t(s.more_than_one),
+            ANSWERS_JOINED_BY,
+            self.plan
+                .priority
+                .as_ref()
+                .map_or(DEFAULT_PRIORITY, |p| p.id.as_str())
+        )
+    }
+
     fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let s = self.summary;
         let t = thousands;
@@ -467,11 +489,10 @@ impl SummaryText<'_> {
             writeln!(out, "  encoding:   {e}")?;
         }
         let source = self.plan.scheme.to_string();
-        let a = &self.plan.answers;
         writeln!(
             out,
             "  converted:  {} by {} from {source}, policy {}",
-            a.describe(&self.plan.column),
+            self.plan.answers.describe(&self.plan.column),
             self.plan.by.name(),
             self.plan.policy
         )?;
@@ -482,21 +503,7 @@ impl SummaryText<'_> {
             t(s.converted),
             t(s.rejected)
         )?;
-        if a.several() {
-            writeln!(
-                out,
-                "  answers:    {} in {} records ({} with more than one), in order, joined by `{}` \
-                 in each wm_ column; wm_prioritised by {}",
-                t(s.answers),
-                t(s.converted),
-                t(s.more_than_one),
-                ANSWERS_JOINED_BY,
-                self.plan
-                    .priority
-                    .as_ref()
-                    .map_or(DEFAULT_PRIORITY, |p| p.id.as_str())
-            )?;
-        }
+        self.write_answers(out)?;
         if s.blank_lines > 0 {
             writeln!(
                 out,

@@ -63,7 +63,7 @@ fn ok(args: &[&str]) -> std::process::Output {
     o
 }
 
-/// `convert` of `input` (NHS codes, or with `standard` the wm_code column of an earlier run)
+/// `convert` of `input` (NHS codes, or with `standard` the `wm_code` column of an earlier run)
 /// to `output`, with the reading `how` (`--separator ;`, or the columns).
 fn convert(input: &Path, output: &Path, how: &[&str]) {
     let mut args = vec!["convert", path(input), "--output", path(output), "--force"];
