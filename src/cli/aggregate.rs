@@ -667,13 +667,26 @@ fn summary(
         )?;
     }
     if t.coarser_total > 0 {
-        let rows: Vec<String> = t
-            .coarser()
-            .map(|r| format!("{} {} ({})", r.code, k(r.count), r.level))
+        // One entry per node, summed over the combinations (the rows give each combination's).
+        let mut nodes: Vec<(Node, Level, u64)> = Vec::new();
+        for r in t.coarser() {
+            match nodes.iter_mut().find(|(code, _, _)| *code == r.code) {
+                Some(n) => n.2 += r.count,
+                None => nodes.push((r.code, r.level, r.count)),
+            }
+        }
+        let rows: Vec<String> = nodes
+            .iter()
+            .map(|(code, level, n)| format!("{code} {} ({level})", k(*n)))
             .collect();
+        let over = if t.dimensions.is_empty() {
+            ""
+        } else {
+            " (summed over the combinations)"
+        };
         writeln!(
             out,
-            "  not as fine as asked: {} at a coarser level: {}",
+            "  not as fine as asked: {} at a coarser level: {}{over}",
             k(t.coarser_total),
             rows.join(", ")
         )?;
