@@ -351,6 +351,9 @@ pub struct Validator<'r> {
     severity: [Option<Severity>; RULE_COUNT],
     max_residual_share: f64,
     spec_name: Option<String>,
+    /// The council return the whole file is (the specification's `council` and `dataset`):
+    /// which codes it takes (WM019), for coded columns in its scheme.
+    fixed_return: Option<&'static Return>,
     /// Why unknown values are unknown (WM001, WM002, WM007, WM008, WM014).
     explainer: Explainer<'r>,
 }
@@ -413,6 +416,23 @@ impl<'r> Validator<'r> {
                 Location::default(),
             ));
         }
+        let fixed_return = spec.council_return()?;
+        if let Some((council, r)) = fixed_return {
+            // The return's codes are checked on the columns in its scheme: there must be one.
+            let in_scheme = |c: &Coded| match &c.scheme {
+                SchemeFrom::Fixed(id) => *id == r.scheme,
+                _ => true,
+            };
+            if !coded.iter().any(in_scheme) {
+                return Err(Error::new(
+                    ErrorKind::Invalid(format!(
+                        "{}'s {} return is coded in {} (its profile), and no coded column is",
+                        council.name, r.dataset, r.scheme
+                    )),
+                    Location::default(),
+                ));
+            }
+        }
         let mut severity = [None; RULE_COUNT];
         for r in Rule::ALL {
             severity[r.index()] = spec.severity_of(r);
@@ -428,6 +448,7 @@ impl<'r> Validator<'r> {
             severity,
             max_residual_share: spec.max_residual_share,
             spec_name: spec.name.clone(),
+            fixed_return: fixed_return.map(|(_, r)| r),
             explainer: Explainer::new(registry),
         })
     }
@@ -1325,7 +1346,10 @@ impl<'r> State<'_, 'r, '_> {
             )?;
         }
         // The council return the record belongs to: which codes it takes (WM019).
-        let ret = from.return_of(rec);
+        let ret = from.return_of(rec).or_else(|| {
+            let scheme = scheme_of(source)?;
+            self.v.fixed_return.filter(|r| r.scheme == scheme.id)
+        });
         if is_blank(raw) {
             match empty {
                 EmptyCell::NotKnown => self.profiles[c].add(Node::Residual(Residual::NotKnown)),

@@ -599,6 +599,34 @@ fn write_table(
     Ok(published)
 }
 
+/// The summary's line of counts not placed as finely as asked: one entry per node, summed over
+/// the combinations (the rows give each combination's).
+fn coarser_summary(out: &mut dyn Write, t: &CountTable) -> std::io::Result<()> {
+    let k = thousands;
+    let mut nodes: Vec<(Node, Level, u64)> = Vec::new();
+    for r in t.coarser() {
+        match nodes.iter_mut().find(|(code, _, _)| *code == r.code) {
+            Some(n) => n.2 += r.count,
+            None => nodes.push((r.code, r.level, r.count)),
+        }
+    }
+    let rows: Vec<String> = nodes
+        .iter()
+        .map(|(code, level, n)| format!("{code} {} ({level})", k(*n)))
+        .collect();
+    let over = if t.dimensions.is_empty() {
+        ""
+    } else {
+        " (summed over the combinations)"
+    };
+    writeln!(
+        out,
+        "  not as fine as asked: {} at a coarser level: {}{over}",
+        k(t.coarser_total),
+        rows.join(", ")
+    )
+}
+
 /// The policy of a published table as the metadata states it.
 fn policy_of(t: &PublishedTable) -> (String, String, String) {
     let d = &t.disclosure;
@@ -667,29 +695,7 @@ fn summary(
         )?;
     }
     if t.coarser_total > 0 {
-        // One entry per node, summed over the combinations (the rows give each combination's).
-        let mut nodes: Vec<(Node, Level, u64)> = Vec::new();
-        for r in t.coarser() {
-            match nodes.iter_mut().find(|(code, _, _)| *code == r.code) {
-                Some(n) => n.2 += r.count,
-                None => nodes.push((r.code, r.level, r.count)),
-            }
-        }
-        let rows: Vec<String> = nodes
-            .iter()
-            .map(|(code, level, n)| format!("{code} {} ({level})", k(*n)))
-            .collect();
-        let over = if t.dimensions.is_empty() {
-            ""
-        } else {
-            " (summed over the combinations)"
-        };
-        writeln!(
-            out,
-            "  not as fine as asked: {} at a coarser level: {}{over}",
-            k(t.coarser_total),
-            rows.join(", ")
-        )?;
+        coarser_summary(out, t)?;
     }
     writeln!(
         out,

@@ -101,6 +101,14 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         }
         if let Some(c) = self.context.council {
             writeln!(out, "  council:   {} {}", c.code, c.name)?;
+            if let Ok(Some((_, r))) = spec.council_return() {
+                let codes = if r.codes.is_all() {
+                    "every code of the scheme"
+                } else {
+                    "only the scheme's main codes"
+                };
+                writeln!(out, "  return:    {} ({}: {codes})", r.dataset, r.scheme)?;
+            }
             for col in spec.coded_columns() {
                 let Some(SchemeFrom::Fixed(scheme)) = &col.scheme else {
                     continue;

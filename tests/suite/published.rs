@@ -446,9 +446,15 @@ fn rates_reproduce_dfes_published_fsm_percentages_for_every_category_made_of_one
             .unwrap_or_else(|| panic!("no rate for {code} {} {}", r.council, r.year));
         let (n, d) = (row["numerator"].as_u64(), row["denominator"].as_u64());
         assert_eq!((n, d), (Some(r.pupils), Some(r.denominator)), "{code}");
-        // DfE rounds half up to two decimals: the rate, as a percentage, to the same rounding.
+        // The rate is numerator / denominator; DfE rounds it half up to two decimals of a
+        // percentage: the same rounding of ours gives the published figure.
         let value = row["value"].as_f64().unwrap();
-        let ours = (value * 10_000.0 + 0.5).floor() as u64;
+        let exact = |x: u64| f64::from(u32::try_from(x).unwrap());
+        assert!(
+            (value - exact(r.pupils) / exact(r.denominator)).abs() < 1e-12,
+            "{code}"
+        );
+        let ours = (2 * r.pupils * 10_000 + r.denominator) / (2 * r.denominator);
         assert_eq!(
             ours,
             hundredths(&r.percent),

@@ -1274,3 +1274,74 @@ fn the_xlsx_findings_read_back_as_the_csv_findings() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_return_named_by_council_and_dataset_takes_only_its_codes() {
+    // Walsall's children-in-need return takes DfE's 20 main codes only (its profile, from CIN
+    // rule 4220): WENG is an error there naming WBRI; the school census takes it.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("cin.csv");
+    std::fs::write(&path, "ref,Ethnicity\nC1,WBRI\nC2,WENG\nC3,APKN\n").unwrap();
+    let file = path.to_str().unwrap();
+    let findings = |extra: &[&str]| {
+        let base = [
+            "validate",
+            file,
+            "--column",
+            "Ethnicity",
+            "--format",
+            "json",
+        ];
+        let o = run_in_fixtures(&[&base[..], extra].concat());
+        let doc: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|_| panic!("{extra:?}: {}", stderr(&o)));
+        let rules: Vec<(String, u64)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_owned(),
+                    f["record"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (o.status.code(), rules)
+    };
+    let cin = ["--council", "walsall", "--dataset", "children-in-need"];
+    let want = (Some(1), vec![("WM019".to_owned(), 2)]);
+    // The scheme from the profile, or given and the same: the same answer.
+    assert_eq!(findings(&cin), want);
+    assert_eq!(
+        findings(&[&cin[..], &["--scheme", "dfe-cbds"]].concat()),
+        want
+    );
+    // The school census takes the extended codes; without the return nothing says which codes.
+    let census = ["--council", "walsall", "--dataset", "school-census"];
+    assert_eq!(findings(&census), (Some(0), vec![]));
+    assert_eq!(findings(&["--scheme", "dfe-cbds"]), (Some(0), vec![]));
+    // A dataset the council's profile does not have, and a scheme that is not the return's.
+    let o = run_in_fixtures(&[
+        "validate",
+        file,
+        "--column",
+        "Ethnicity",
+        "--council",
+        "walsall",
+        "--dataset",
+        "cin",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no `cin` return"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("children-in-need"), "{}", stderr(&o));
+    let o = run_in_fixtures(
+        &[
+            &["validate", file, "--column", "Ethnicity"][..],
+            &cin,
+            &["--scheme", "nhs-ethnic-category"],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("dfe-cbds"), "{}", stderr(&o));
+}
