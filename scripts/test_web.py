@@ -111,11 +111,22 @@ def browser(downloads):
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for f in FLAGS:
         options.add_argument(f)
-    options.add_argument("--user-data-dir=" + tempfile.mkdtemp(prefix="wm-web-profile-"))
+    profile = tempfile.mkdtemp(prefix="wm-web-profile-")
+    options.add_argument("--user-data-dir=" + profile)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.wm_profile = profile
     return driver
+
+
+def quit_browser(driver):
+    """Closes the browser and removes its profile (its history names the files it opened and
+    downloaded; Chromium may keep large Blobs, the outputs, in it)."""
+    try:
+        driver.quit()
+    finally:
+        shutil.rmtree(driver.wm_profile, ignore_errors=True)
 
 
 def wait(driver, states, seconds=60):
@@ -391,7 +402,7 @@ def main():
         test_no_connection(driver)
         screenshots(driver, args.screenshots)
     finally:
-        driver.quit()
+        quit_browser(driver)
         shutil.rmtree(downloads, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     if failures:

@@ -98,23 +98,20 @@ enum RejectRows {
 fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
     let scheme = args.rows.scheme_from(args.coded.scheme.as_deref());
     let column = args.coded.column.as_deref();
-    let (mut plan, mut files) = match &args.spec.spec {
-        Some(p) => {
-            let spec = ReturnSpec::load(p)?;
-            let plan = Plan::from_spec(&spec, &p.display().to_string(), column, scheme)?;
-            (plan, spec.scheme_files)
-        }
-        None => {
-            let column = column.ok_or_else(|| {
-                anyhow::anyhow!("give --column (the header of the column to convert)")
-            })?;
-            let Some(scheme) = scheme else {
-                anyhow::bail!(
-                    "give --scheme, --scheme-column, or --council-column with --dataset-column"
-                );
-            };
-            (Plan::new(column, scheme), Vec::new())
-        }
+    let (mut plan, mut files) = if let Some(p) = &args.spec.spec {
+        let spec = ReturnSpec::load(p)?;
+        let plan = Plan::from_spec(&spec, &p.display().to_string(), column, scheme)?;
+        (plan, spec.scheme_files)
+    } else {
+        let column = column.ok_or_else(|| {
+            anyhow::anyhow!("give --column (the header of the column to convert)")
+        })?;
+        let Some(scheme) = scheme else {
+            anyhow::bail!(
+                "give --scheme, --scheme-column, or --council-column with --dataset-column"
+            );
+        };
+        (Plan::new(column, scheme), Vec::new())
     };
     files.extend(args.schemes.scheme_files.iter().cloned());
     plan.by = args.by.or(plan.by);
