@@ -137,7 +137,8 @@ pub use disclosure::{
     PublishedRate, PublishedRow, PublishedTable, RowKind, Symbol, Totals, audit, published_rates,
 };
 pub use validate::{
-    ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
+    CategoryShare, CensusComparison, ColumnProfile, Finding, NodeCount, Outcomes, Report,
+    RuleCount, Sink, Validator,
 };
 // Writers.
 pub use output::{

@@ -1345,3 +1345,51 @@ fn a_return_named_by_council_and_dataset_takes_only_its_codes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("dfe-cbds"), "{}", stderr(&o));
 }
+
+/// `ColumnProfile::beside`, what the text summary, the HTML report and the browser page show:
+/// every category once, in the standard's order, its share of the records placed in a category
+/// beside the population's share; the gaps ordered largest (either way) first.
+#[test]
+fn a_column_beside_the_census_has_every_category_and_its_largest_gaps_first() {
+    let data = "Ethnicity\nWBRI\nAPKN\nAPKN\nAIND\nREFU\nWIRI\n\n";
+    let table = Table::from_reader("r.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+    let registry = Registry::new();
+    let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
+    let report = Validator::new(&spec, &registry)
+        .unwrap()
+        .check(table)
+        .unwrap();
+    let pop = wm_ethnicity::census_2021("Dudley").unwrap();
+    let b = report.columns[0].beside(pop).unwrap();
+    assert_eq!((b.area_code.as_str(), b.placed), ("E08000027", 5));
+    let order: Vec<_> = b.categories.iter().map(|c| c.category).collect();
+    assert_eq!(order, wm_ethnicity::Category::ALL);
+    let apkn = &b.categories[wm_ethnicity::Category::AsianPakistani as usize];
+    assert_eq!(apkn.records, 2);
+    assert!((apkn.share - 0.4).abs() < 1e-12, "{apkn:?}");
+    assert!((apkn.population_share - pop.share(apkn.category)).abs() < 1e-12);
+    let total: f64 = b.categories.iter().map(|c| c.share).sum();
+    assert!((total - 1.0).abs() < 1e-12, "{total}");
+    let gaps: Vec<f64> = b.largest_gaps().map(|c| c.gap.abs()).collect();
+    assert_eq!(gaps.len(), b.categories.len());
+    assert!(gaps.windows(2).all(|w| w[0] >= w[1]), "{gaps:?}");
+    // Dudley's residents are mostly White British, a fifth of this column; two fifths of it are
+    // Pakistani: the largest gap is below the population, the next above it.
+    let first: Vec<_> = b.largest_gaps().take(2).collect();
+    assert_eq!(first[0].category, wm_ethnicity::Category::WhiteBritish);
+    assert!(first[0].gap < -0.5, "{first:?}");
+    assert_eq!(first[1].category, wm_ethnicity::Category::AsianPakistani);
+    assert!(first[1].gap > 0.3, "{first:?}");
+    // A column with nothing placed in a category has nothing to compare.
+    let table = Table::from_reader(
+        "r.csv",
+        "Ethnicity\nREFU\n".as_bytes(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let report = Validator::new(&spec, &registry)
+        .unwrap()
+        .check(table)
+        .unwrap();
+    assert_eq!(report.columns[0].beside(pop), None);
+}
