@@ -60,6 +60,8 @@ CONVERT = [
         "--characteristic", "Religion=census-2021-religion"]),
     ("returns/intersectional.csv", ["--spec", "intersectional.spec.yaml", "--to-scheme", "dfe-cbds", "--policy", "most-likely"]),
     ("returns/dfe-census-good.csv", ["--scheme", "dfe-cbds", "--column", "Ethnicity", "--council", "E08000025", "--to-scheme", "ons-2011-ew"]),
+    # The file as Birmingham's children-in-need return: its extended codes are WM019 there.
+    ("returns/dfe-census-good.csv", ["--council", "E08000025", "--scheme", "dfe-cbds", "--dataset", "children-in-need", "--column", "Ethnicity"]),
 ]
 
 # Flags that pick a column or a value in one of the page's menus, by the menu's id.
@@ -67,6 +69,7 @@ MENUS = {
     "--scheme": "scheme", "--column": "column", "--by": "by", "--id-column": "id-column",
     "--date-column": "date-column", "--council": "council", "--council-column": "council-column",
     "--dataset-column": "dataset-column", "--policy": "policy", "--to-scheme": "to-scheme",
+    "--dataset": "dataset",
 }
 # Flags that upload a file, by the file input's id.
 UPLOADS = {"--spec": "spec", "--scheme-file": "scheme-files"}

@@ -212,6 +212,7 @@
     const value = (id) => $(id).value || null;
     if (state.header.sheets && state.header.sheets.length) r.sheet = value('sheet');
     r.council = value('council');
+    r.dataset = value('dataset');
     r.id_column = value('id-column');
     r.date_column = value('date-column');
     r.policy = value('policy');

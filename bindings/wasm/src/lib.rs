@@ -71,6 +71,8 @@ pub struct Request {
     pub date_column: Option<String>,
     /// `--council`.
     pub council: Option<String>,
+    /// `--dataset` (validate): which of the council's returns the file is.
+    pub dataset: Option<String>,
     /// `--policy` (convert).
     pub policy: Option<String>,
     /// `--to-scheme` (convert).
@@ -229,6 +231,12 @@ fn spec(r: &Request) -> Result<ReturnSpec, String> {
         }
         _ => return Err("choose the column and its scheme, or a specification file".into()),
     };
+    if r.council.is_some() {
+        spec.council.clone_from(&r.council);
+    }
+    if r.dataset.is_some() {
+        spec.dataset.clone_from(&r.dataset);
+    }
     if let Some(c) = &r.id_column {
         spec = spec.with_id_column(c);
     }
