@@ -134,7 +134,8 @@ pub use rates::{
 // Disclosure control.
 pub use disclosure::{
     Audit, CKM_DEFAULT_THRESHOLD, CellBounds, CellStatus, Disclosure, DisclosurePolicy, Ptable,
-    PublishedRate, PublishedRow, PublishedTable, RowKind, Symbol, Totals, audit, published_rates,
+    PublishedRate, PublishedRow, PublishedTable, RowKind, Symbol, Totals, audit,
+    published_age_standardised, published_rates,
 };
 pub use validate::{
     CategoryShare, CensusComparison, ColumnProfile, Finding, NodeCount, Outcomes, Report,
