@@ -269,7 +269,12 @@ fn rates_under_a_policy_are_worked_out_from_published_counts_and_withheld_with_t
     let (_, exact) = rows(&stdout(&exact));
     let (_, published) = rows(&stdout(&published));
     assert_eq!(exact.len(), published.len());
-    let get = |t: &[Row], code: &str| t.iter().find(|r| r["code"] == code).unwrap().clone();
+    let get = |t: &[Row], code: &str| {
+        t.iter()
+            .find(|r| r["ethnicity_code"] == code)
+            .unwrap()
+            .clone()
+    };
     // 3 pupils: withheld, with every figure that would give it away.
     let c = get(&published, "black.caribbean");
     for col in [
