@@ -201,11 +201,9 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         })
         .transpose()?;
     let added = AddedColumns {
-        recode: converter.to_scheme().is_some(),
-        answers: converter.several(),
-        characteristics: converter.characteristics(),
         position: args.with_position,
         columns: args.columns.unwrap_or_default(),
+        ..AddedColumns::of(&converter)
     };
     let rerun = Rerun::of(table.header(), args.with_position || full_rows);
     let mut writer = format

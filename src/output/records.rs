@@ -6,7 +6,7 @@ use super::csv::REJECT_REASON_COLUMNS;
 use super::{RecordFormat, RecordLayout};
 use crate::characteristic::{Characteristic, CharacteristicSet};
 use crate::convert::{
-    ANSWER_COLUMNS, Converted, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink,
+    ANSWER_COLUMNS, Converted, Converter, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
@@ -42,6 +42,18 @@ pub struct AddedColumns {
 }
 
 impl AddedColumns {
+    /// The columns a conversion by `converter` adds: the recoded columns when it has a target
+    /// scheme, the answers' columns when it reads several, its characteristics; no positions,
+    /// every column (the CLI, the page and the Python package set those from their flags).
+    pub fn of(converter: &Converter<'_>) -> AddedColumns {
+        AddedColumns {
+            recode: converter.to_scheme().is_some(),
+            answers: converter.several(),
+            characteristics: converter.characteristics(),
+            ..AddedColumns::default()
+        }
+    }
+
     /// The added columns of a record, in order: [`OUTPUT_COLUMNS`], then [`ANSWER_COLUMNS`]
     /// and [`RECODE_COLUMNS`] when asked, those [`AddedColumns::columns`] chooses (the order of
     /// [`Converted::for_each_output`]).

@@ -192,11 +192,9 @@ fn convert(
     )
     .map_err(|e| error(py, &table.explain_missing(e)))?;
     let added = AddedColumns {
-        recode: converter.to_scheme().is_some(),
-        answers: converter.several(),
         position: with_position,
-        characteristics: converter.characteristics(),
         columns: chosen,
+        ..AddedColumns::of(&converter)
     };
     let mut records = ArrowRecords::new(table.header(), added, Vec::new())
         .map_err(|e| usage(format!("{table_name}: {e}")))?;

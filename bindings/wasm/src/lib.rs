@@ -373,12 +373,7 @@ fn convert(r: &Request) -> Result<Value, String> {
     )
     .map_err(|e| text(table.explain_missing(e)))?;
     let encoding = OutputEncoding::like_input(table.encoding());
-    let added = AddedColumns {
-        recode: converter.to_scheme().is_some(),
-        characteristics: converter.characteristics(),
-        position: false,
-        ..AddedColumns::default()
-    };
+    let added = AddedColumns::of(&converter);
     let records = EncodingWriter::new(file::JsOut::new(RECORDS), encoding);
     let mut records =
         RecordWriter::new(records, RecordFormat::Csv, table.header(), added).map_err(text)?;
