@@ -70,7 +70,9 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t, requires = "rejects")]
     rejects_rows: RejectRows,
     /// Output format (default: from the output's extension, else the input's kind: JSON Lines
-    /// for JSON Lines input, CSV otherwise).
+    /// for JSON Lines input, CSV otherwise). xlsx: one workbook of Summary, Records and Rejects
+    /// sheets, every value as text (at most 1,048,575 records: a run with more stops, writing
+    /// nothing).
     #[arg(long, value_enum)]
     format: Option<RecordFormat>,
     /// The coded column, its scheme and what an empty cell means, from a file.
@@ -270,20 +272,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         lines: &lines,
         summary: &summary,
     };
-    let sink = writer
-        .finish(&run)
-        .and_then(EncodingWriter::into_inner)
-        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
-    // The output is complete: put the rejects in place first, then the output, so a present
-    // output always has its rejects beside it.
-    if let Some(rw) = rejects_out {
-        let f = rw
-            .finish()
-            .and_then(EncodingWriter::into_inner)
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
-        f.finish()?;
-    }
-    sink.finish()?;
+    finish_outputs(writer, &run, rejects_out, output, rejects)?;
 
     // The summary goes beside the records: to standard output when they went to a file.
     let mut to: Box<dyn Write> = if output.is_some() {
@@ -301,6 +290,29 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Ends the output (a workbook with `run` in it) and the rejects file: the rejects put in place
+/// first, then the output, so a present output always has its rejects beside it.
+fn finish_outputs(
+    writer: RecordOutput<EncodingWriter<Destination>>,
+    run: &RunReport<'_>,
+    rejects_out: Option<FileRejects>,
+    output: Option<&Path>,
+    rejects: Option<&Path>,
+) -> anyhow::Result<()> {
+    let sink = writer
+        .finish(run)
+        .and_then(EncodingWriter::into_inner)
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
+    if let Some(rw) = rejects_out {
+        let f = rw
+            .finish()
+            .and_then(EncodingWriter::into_inner)
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
+        f.finish()?;
+    }
+    sink.finish()
 }
 
 /// The output's encoding; Parquet and Arrow are binary (no byte-order mark, no other encoding)
@@ -514,6 +526,16 @@ impl SummaryText<'_> {
                 ),
             ));
         }
+        self.count_lines(&mut out);
+        self.rerun.lines(&mut out);
+        self.file_lines(&mut out);
+        out
+    }
+
+    /// The summary's lines of counts after `rows in`.
+    fn count_lines(&self, out: &mut Vec<(String, String)>) {
+        let s = self.summary;
+        let t = thousands;
         out.push(line(
             "levels",
             format!(
@@ -567,7 +589,10 @@ impl SummaryText<'_> {
                 format!("{} {} {}", t(*n), rule.id(), rule.name()),
             ));
         }
-        self.rerun.lines(&mut out);
+    }
+
+    /// The summary's lines about the files written.
+    fn file_lines(&self, out: &mut Vec<(String, String)>) {
         out.push(self.output_line());
         match self.rejects {
             Some(p) => out.push(line(
@@ -591,9 +616,10 @@ impl SummaryText<'_> {
             None if self.rejects_in_output => {
                 out.push(line("rejects", "in the workbook's Rejects sheet"));
             }
-            None if s.rejected > 0 => out.push(line("rejects", "listed above on standard error")),
+            None if self.summary.rejected > 0 => {
+                out.push(line("rejects", "listed above on standard error"));
+            }
             None => {}
         }
-        out
     }
 }
