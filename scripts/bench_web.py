@@ -35,7 +35,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CODES, COLUMN, SCHEME, gen  # noqa: E402
 from selenium.webdriver.common.by import By as Find  # noqa: E402
-from test_web import PAGE, ROOT, browser, fill, load, wait  # noqa: E402
+from test_web import PAGE, ROOT, browser, fill, load, quit_browser, wait  # noqa: E402
 
 try:
     import brotli
@@ -306,7 +306,7 @@ def main():
         v100k = dict(rows_out)[100_000]
         print(f"\n100,000 rows validated in the page: {v100k:.3f} s (target < 2 s): {'ok' if v100k < 2 else 'MISSED'}")
     finally:
-        driver.quit()
+        quit_browser(driver)
         if server:
             server.shutdown()
 

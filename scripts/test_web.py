@@ -2,7 +2,10 @@
 loads target/web/wm-ethnicity.html from file://, uploads every fixture of fixtures/returns/ (with
 the flags its .expected.json gives) and of fixtures/regional/, and checks that the page's findings,
 converted records and rejects, downloaded through its links, are byte for byte what the command
-line writes on the same file with the same flags, and that its counts are the command line's.
+line writes on the same file with the same flags, that its counts are the command line's, and
+that the largest gaps it calls out beside the council's Census 2021 population are those of
+`validate --format html`. Cases of fixtures/convert/ and more of fixtures/returns/ exercise
+convert's --to-scheme, --characteristic and --spec.
 The command line is run here, on each file: nothing expected is written down in this script.
 Then it checks that the page made no request but for itself, and that its policy refuses any
 connection. With --screenshots DIR it writes a picture of each screen there.
@@ -10,6 +13,7 @@ connection. With --screenshots DIR it writes a picture of each screen there.
 Usage: test_web.py [--screenshots DIR]"""
 
 import argparse
+from html import unescape
 import http.server
 import json
 import pathlib
@@ -43,17 +47,38 @@ REGIONAL = [
     ("legacy-housing-free-text.csv", ["--scheme", "housing-core", "--by", "label", "--column", "ethnicity_text"]),
 ]
 
+# Convert's other flags, on fixtures that use them (fixtures/convert/*.case.json for --to-scheme;
+# the columns of intersectional.csv, its specification's, for --characteristic), and a council
+# for the census comparison.
+CONVERT = [
+    ("convert/to-dfe.csv", ["--scheme", "nhs-ethnic-category", "--to-scheme", "dfe-cbds", "--column", "ethnicity"]),
+    ("convert/to-nhs.csv", ["--scheme", "standard", "--to-scheme", "nhs-ethnic-category", "--column", "ethnicity"]),
+    ("returns/intersectional.csv", [
+        "--scheme", "nhs-ethnic-category", "--column", "Ethnicity", "--council", "E08000026",
+        "--characteristic", "Gender=nhs-person-stated-gender",
+        "--characteristic", "DOB=census-2021-age-18@2021-03-21",
+        "--characteristic", "Religion=census-2021-religion"]),
+    ("returns/intersectional.csv", ["--spec", "intersectional.spec.yaml", "--to-scheme", "dfe-cbds", "--policy", "most-likely"]),
+    ("returns/dfe-census-good.csv", ["--scheme", "dfe-cbds", "--column", "Ethnicity", "--council", "E08000025", "--to-scheme", "ons-2011-ew"]),
+    # The file as Birmingham's children-in-need return: its extended codes are WM019 there.
+    ("returns/dfe-census-good.csv", ["--council", "E08000025", "--scheme", "dfe-cbds", "--dataset", "children-in-need", "--column", "Ethnicity"]),
+]
+
 # Flags that pick a column or a value in one of the page's menus, by the menu's id.
 MENUS = {
     "--scheme": "scheme", "--column": "column", "--by": "by", "--id-column": "id-column",
     "--date-column": "date-column", "--council": "council", "--council-column": "council-column",
-    "--dataset-column": "dataset-column", "--policy": "policy",
+    "--dataset-column": "dataset-column", "--policy": "policy", "--to-scheme": "to-scheme",
+    "--dataset": "dataset",
 }
 # Flags that upload a file, by the file input's id.
 UPLOADS = {"--spec": "spec", "--scheme-file": "scheme-files"}
 # The flags convert takes of these, and those validate does not take.
-CONVERT_FLAGS = {"--scheme", "--column", "--by", "--council-column", "--dataset-column", "--scheme-file", "--policy"}
-CONVERT_ONLY = {"--policy"}
+CONVERT_FLAGS = {
+    "--scheme", "--column", "--by", "--council-column", "--dataset-column", "--scheme-file", "--policy",
+    "--to-scheme", "--characteristic", "--spec",
+}
+CONVERT_ONLY = {"--policy", "--to-scheme"}
 
 failures = []
 
@@ -75,6 +100,8 @@ def cases():
         yield expected.parent / doc["file"], doc["args"]
     for name, args in REGIONAL:
         yield ROOT / "fixtures/regional" / name, args
+    for name, args in CONVERT:
+        yield ROOT / "fixtures" / name, args
 
 
 def cli(folder, *args):
@@ -87,11 +114,22 @@ def browser(downloads):
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     for f in FLAGS:
         options.add_argument(f)
-    options.add_argument("--user-data-dir=" + tempfile.mkdtemp(prefix="wm-web-profile-"))
+    profile = tempfile.mkdtemp(prefix="wm-web-profile-")
+    options.add_argument("--user-data-dir=" + profile)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.wm_profile = profile
     return driver
+
+
+def quit_browser(driver):
+    """Closes the browser and removes its profile (its history names the files it opened and
+    downloaded; Chromium may keep large Blobs, the outputs, in it)."""
+    try:
+        driver.quit()
+    finally:
+        shutil.rmtree(driver.wm_profile, ignore_errors=True)
 
 
 def wait(driver, states, seconds=60):
@@ -140,8 +178,36 @@ def fill(driver, path, args):
             wait(driver, {"ready", "error"})
         elif flag in MENUS:
             choose(driver, MENUS[flag], value)
+        elif flag == "--characteristic":
+            characteristic(driver, value)
         else:
             check(False, f"{path.name}: the page has no control for {flag}")
+
+
+def characteristic(driver, value):
+    """Adds a characteristic column as --characteristic COLUMN=SCHEME[@DATE] gives it."""
+    column, rest = value.rsplit("=", 1)
+    scheme, _, date = rest.partition("@")
+    driver.execute_script("document.getElementById('characteristics-box').open = true")
+    driver.find_element(Find.ID, "add-characteristic").click()
+    row = driver.find_elements(Find.CSS_SELECTOR, "#characteristics .characteristic")[-1]
+    for cls, v in [("ch-column", column), ("ch-scheme", scheme)]:
+        found = driver.execute_script(
+            "const s = arguments[0].querySelector('.' + arguments[1]);"
+            "if (![...s.options].some(o => o.value === arguments[2])) return false;"
+            "s.value = arguments[2]; return true;", row, cls, v)
+        check(found, f"the characteristic's {cls} menu has no choice {v!r}")
+    if date:
+        driver.execute_script("arguments[0].querySelector('.ch-date').value = arguments[1]", row, date)
+
+
+def census_gaps(driver, folder, name, vargs):
+    """The largest gaps the page calls out beside the Census, and those of the HTML report."""
+    page = [li.text for li in driver.find_elements(Find.CSS_SELECTOR, "#profile .gaps li")]
+    html = cli(folder, "validate", name, *vargs, "--format", "html").stdout.decode()
+    report = [unescape(x) for x in re.findall(r'<li class="gap">(.*?)</li>', html)]
+    check(page == report, f"{name}: census gaps on the page {page}, in validate --format html {report}")
+    return len(page)
 
 
 def run(driver):
@@ -201,9 +267,7 @@ def test_case(driver, path, args, downloads, work):
     report = json.loads(cli(folder, "validate", name, *vargs, "--format", "json").stdout)["report"]
     for card, key in [("s-records", "records"), ("s-errors", "errors"), ("s-queries", "queries"), ("s-blank", "blank_lines")]:
         check(number(driver, card) == report[key], f"{name}: {key} {number(driver, card)} on the page, {report[key]} from the command line")
-    if "--spec" in args:
-        print(f"ok {name}: {report['records']} records, {report['errors']} errors, {report['queries']} queries (a specification: not converted)")
-        return
+    gaps = census_gaps(driver, folder, name, vargs)
     flags = [x for f, v in pairs(args) if f in CONVERT_FLAGS for x in (f, v)]
     out, rejects = work / "cli.converted.csv", work / "cli.rejects.csv"
     c = cli(folder, "convert", name, *flags, "--output", str(out), "--rejects", str(rejects), "--force")
@@ -214,7 +278,8 @@ def test_case(driver, path, args, downloads, work):
           f"{name}: converted/rejected differ from convert's {converted}/{rejected}")
     check(download(driver, "records", downloads) == out.read_bytes(), f"{name}: converted records differ from convert --output")
     check(download(driver, "rejects", downloads) == rejects.read_bytes(), f"{name}: rejects differ from convert --rejects")
-    print(f"ok {name}: {report['records']} records, {report['errors']} errors, {report['queries']} queries; {converted} converted, {rejected} rejected")
+    print(f"ok {name} {' '.join(args)}: {report['records']} records, {report['errors']} errors, {report['queries']} queries; "
+          f"{converted} converted, {rejected} rejected; {gaps} census gaps called out")
 
 
 def test_findings_filter(driver):
@@ -314,10 +379,11 @@ def screenshots(driver, folder):
     driver.execute_script("arguments[0].scrollIntoView()", top)
     driver.find_element(Find.ID, "summary").screenshot(str(folder / "web-summary.png"))
     driver.find_element(Find.CSS_SELECTOR, "#results .scroll").screenshot(str(folder / "web-findings.png"))
-    load(driver)
-    fill(driver, ROOT / "fixtures/regional/returns.csv", REGIONAL[0][1])
-    run(driver)
     driver.find_element(Find.ID, "profile").screenshot(str(folder / "web-profile.png"))
+    load(driver)
+    fill(driver, ROOT / "fixtures/returns/intersectional.csv", CONVERT[2][1])
+    driver.find_element(Find.ID, "options").screenshot(str(folder / "web-convert-choices.png"))
+    run(driver)
     driver.find_element(Find.ID, "downloads").screenshot(str(folder / "web-downloads.png"))
     driver.set_window_size(1280, 1000)
     print(f"screenshots in {folder}")
@@ -339,7 +405,7 @@ def main():
         test_no_connection(driver)
         screenshots(driver, args.screenshots)
     finally:
-        driver.quit()
+        quit_browser(driver)
         shutil.rmtree(downloads, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     if failures:

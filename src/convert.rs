@@ -32,7 +32,7 @@ use crate::characteristic::{
     Value as CharacteristicValue,
 };
 use crate::crosswalk::{self, Loss};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::multiple::MAX_ETHNICITIES;
 use crate::privacy::may_show;
@@ -42,7 +42,7 @@ use crate::resolve::unknown::{Explainer, empty_cell};
 use crate::resolve::{By, Found, Matched, Meaning, Rejection, Source, find_code, find_value};
 use crate::rules::Rule;
 use crate::scheme::{Registry, Relationship, Scheme};
-use crate::spec::{EmptyCell, Role, SchemeFrom};
+use crate::spec::{ColumnSpec, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -393,6 +393,67 @@ impl Plan {
             empty: EmptyCell::Error,
             characteristics: Vec::new(),
         }
+    }
+
+    /// The plan of a return specification (`convert --spec`): its coded column named `column`,
+    /// or its only one, read as that column says (codes or labels, what an empty cell means),
+    /// its scheme from `scheme` when given, else the column's; and the specification's
+    /// characteristic columns. `file` names the specification in errors.
+    ///
+    /// ```
+    /// use wm_ethnicity::{EmptyCell, Plan, ReturnSpec};
+    ///
+    /// let yaml = "name: r\ncolumns:\n  - name: Eth\n    scheme: dfe-cbds\n    empty: not-known\n  \
+    ///             - name: Sex\n    role: sex\n    scheme: census-2021-sex\n";
+    /// let spec = ReturnSpec::from_yaml(yaml, "r.yaml").unwrap();
+    /// let plan = Plan::from_spec(&spec, "r.yaml", None, None).unwrap();
+    /// assert_eq!((plan.column.as_str(), plan.empty), ("Eth", EmptyCell::NotKnown));
+    /// assert_eq!(plan.characteristics[0].column, "Sex");
+    /// let e = Plan::from_spec(&spec, "r.yaml", Some("Sex"), None).unwrap_err();
+    /// assert_eq!(e.to_string(), "r.yaml: has no coded column `Sex` (its coded column: Eth)");
+    /// ```
+    pub fn from_spec(
+        spec: &ReturnSpec,
+        file: &str,
+        column: Option<&str>,
+        scheme: Option<SchemeFrom>,
+    ) -> Result<Plan> {
+        let coded: Vec<&ColumnSpec> = spec.coded_columns().collect();
+        let names = || {
+            coded
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let invalid =
+            |message: String| Error::new(ErrorKind::Invalid(message), Location::file(file));
+        let chosen = match (column, coded.as_slice()) {
+            (Some(c), _) => coded.iter().find(|x| x.name == c).ok_or_else(|| {
+                invalid(format!(
+                    "has no coded column `{c}` (its coded column{}: {})",
+                    if coded.len() == 1 { "" } else { "s" },
+                    names()
+                ))
+            })?,
+            (None, [one]) => one,
+            (None, many) => {
+                return Err(invalid(format!(
+                    "has {} coded columns ({}): choose the one to convert",
+                    many.len(),
+                    names()
+                )));
+            }
+        };
+        let scheme = scheme
+            .or_else(|| chosen.scheme.clone())
+            .ok_or_else(|| invalid(format!("column `{}` has no scheme", chosen.name)))?;
+        Ok(Plan {
+            by: chosen.by,
+            empty: chosen.empty,
+            characteristics: spec.characteristic_columns().collect(),
+            ..Plan::new(chosen.name.clone(), scheme)
+        })
     }
 }
 

@@ -516,7 +516,7 @@ impl EvidenceTable {
             .iter()
             .map(|r| (r.by.clone(), r.code, None, None))
             .collect();
-        let mut t = Self::rates(
+        let t = Self::rates(
             table.kind,
             table.to,
             &table.dimensions,
@@ -525,12 +525,20 @@ impl EvidenceTable {
             &codes,
             info,
         )?;
-        if let Some(sp) = &table.standard_population {
-            t.metadata.standard_population = Some(sp.clone());
-            t.metadata.interval =
-                Some("directly age-standardised; Dobson's method with Byar's interval, 95%");
-        }
-        Ok(t)
+        Ok(match &table.standard_population {
+            Some(sp) => t.age_standardised(sp),
+            None => t,
+        })
+    }
+
+    /// This table's rates said to be directly age-standardised to `standard_population` (its
+    /// name), with their interval's method.
+    #[must_use]
+    pub fn age_standardised(mut self, standard_population: &str) -> Self {
+        self.metadata.standard_population = Some(standard_population.to_owned());
+        self.metadata.interval =
+            Some("directly age-standardised; Dobson's method with Byar's interval, 95%");
+        self
     }
 
     /// The publication of rates published under a policy ([`crate::published_rates`]): a

@@ -134,10 +134,12 @@ pub use rates::{
 // Disclosure control.
 pub use disclosure::{
     Audit, CKM_DEFAULT_THRESHOLD, CellBounds, CellStatus, Disclosure, DisclosurePolicy, Ptable,
-    PublishedRate, PublishedRow, PublishedTable, RowKind, Symbol, Totals, audit, published_rates,
+    PublishedRate, PublishedRow, PublishedTable, RowKind, Symbol, Totals, audit,
+    published_age_standardised, published_rates,
 };
 pub use validate::{
-    ColumnProfile, Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
+    CategoryShare, CensusComparison, ColumnProfile, Finding, NodeCount, Outcomes, Report,
+    RuleCount, Sink, Validator,
 };
 // Writers.
 pub use output::{

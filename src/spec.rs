@@ -8,6 +8,7 @@
 //! ```yaml
 //! name: "School census: pupil ethnicity"
 //! council: E08000025
+//! dataset: school-census       # which of the council's returns: the codes it takes (WM019)
 //! max_residual_share: 0.1
 //! severity:
 //!   residual-value: off        # declined / not obtained are fine one by one
@@ -38,6 +39,7 @@
 //! ```
 
 use crate::characteristic::{Characteristic, CharacteristicColumn, Classifications};
+use crate::council::{Council, Return};
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::rules::{Rule, Severity};
@@ -291,6 +293,11 @@ pub struct ReturnSpec {
     /// The council submitting it (code, short id or name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub council: Option<String>,
+    /// Which of the council's returns it is (`children-in-need`, `school-census`...: the
+    /// datasets of its profile). With `council`, the codes the return takes are checked (rule
+    /// WM019) on the coded columns in the return's scheme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
     /// The columns checked.
     pub columns: Vec<ColumnSpec>,
     /// The largest share of residual values per coded column (rule WM013).
@@ -308,6 +315,7 @@ impl Default for ReturnSpec {
         ReturnSpec {
             name: None,
             council: None,
+            dataset: None,
             columns: Vec::new(),
             max_residual_share: DEFAULT_MAX_RESIDUAL_SHARE,
             severity: Vec::new(),
@@ -332,6 +340,45 @@ impl ReturnSpec {
             columns: vec![c],
             ..ReturnSpec::default()
         }
+    }
+
+    /// The council return this specification is, when it names a `council` and a `dataset`.
+    /// A dataset without a council, a council that is not one of the seven, or a dataset its
+    /// profile does not have is an error naming what there is.
+    pub fn council_return(&self) -> Result<Option<(&'static Council, &'static Return)>> {
+        let invalid = |m: String| Error::new(ErrorKind::Invalid(m), Location::default());
+        let (council, dataset) = match (&self.council, &self.dataset) {
+            (Some(c), Some(d)) => (c, d),
+            (None, Some(d)) => {
+                return Err(invalid(format!(
+                    "the dataset `{d}` needs the council whose return it is"
+                )));
+            }
+            _ => return Ok(None),
+        };
+        let c = crate::council::council(council).ok_or_else(|| {
+            invalid(format!(
+                "unknown council `{council}`; the councils are: {}",
+                crate::council::councils()
+                    .iter()
+                    .map(|c| c.short.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let r = c.returns.iter().find(|r| r.dataset == dataset.trim());
+        let r = r.ok_or_else(|| {
+            invalid(format!(
+                "{} has no `{dataset}` return in its profile; its returns are: {}",
+                c.name,
+                c.returns
+                    .iter()
+                    .map(|r| r.dataset.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        Ok(Some((c, r)))
     }
 
     /// This specification with `name` as its id column (replacing any other).
@@ -486,6 +533,8 @@ struct RawSpec {
     description: Option<String>,
     #[serde(default)]
     council: Option<String>,
+    #[serde(default)]
+    dataset: Option<String>,
     #[serde(default)]
     scheme_files: Vec<String>,
     #[serde(default)]
@@ -742,6 +791,7 @@ impl RawSpec {
         Ok(ReturnSpec {
             name: self.name,
             council: self.council,
+            dataset: self.dataset,
             columns,
             max_residual_share: self
                 .max_residual_share

@@ -43,6 +43,7 @@
 //! assert_eq!((report.errors, report.queries), (3, 2));
 //! ```
 
+use crate::census::{CENSUS_2021_SOURCE, Population};
 use crate::characteristic::{Classifications, Reader};
 use crate::council::Return;
 use crate::date::Date;
@@ -351,6 +352,9 @@ pub struct Validator<'r> {
     severity: [Option<Severity>; RULE_COUNT],
     max_residual_share: f64,
     spec_name: Option<String>,
+    /// The council return the whole file is (the specification's `council` and `dataset`):
+    /// which codes it takes (WM019), for coded columns in its scheme.
+    fixed_return: Option<&'static Return>,
     /// Why unknown values are unknown (WM001, WM002, WM007, WM008, WM014).
     explainer: Explainer<'r>,
 }
@@ -413,6 +417,23 @@ impl<'r> Validator<'r> {
                 Location::default(),
             ));
         }
+        let fixed_return = spec.council_return()?;
+        if let Some((council, r)) = fixed_return {
+            // The return's codes are checked on the columns in its scheme: there must be one.
+            let in_scheme = |c: &Coded| match &c.scheme {
+                SchemeFrom::Fixed(id) => *id == r.scheme,
+                _ => true,
+            };
+            if !coded.iter().any(in_scheme) {
+                return Err(Error::new(
+                    ErrorKind::Invalid(format!(
+                        "{}'s {} return is coded in {} (its profile), and no coded column is",
+                        council.name, r.dataset, r.scheme
+                    )),
+                    Location::default(),
+                ));
+            }
+        }
         let mut severity = [None; RULE_COUNT];
         for r in Rule::ALL {
             severity[r.index()] = spec.severity_of(r);
@@ -428,6 +449,7 @@ impl<'r> Validator<'r> {
             severity,
             max_residual_share: spec.max_residual_share,
             spec_name: spec.name.clone(),
+            fixed_return: fixed_return.map(|(_, r)| r),
             explainer: Explainer::new(registry),
         })
     }
@@ -752,6 +774,106 @@ impl ColumnProfile {
             .iter()
             .find(|n| n.node == Node::Category(c))
             .map_or(0, |n| n.count)
+    }
+
+    /// The column's categories beside `population`'s (the council's Census 2021 usual
+    /// residents, [`crate::census_2021`]): each category's share of the records placed in a
+    /// category, and of the residents. `None` when no record is placed in a category.
+    ///
+    /// ```
+    /// use wm_ethnicity::{Category, ReturnSpec, Registry, Table, Validator, census_2021};
+    ///
+    /// let data = "Ethnicity\nWBRI\nAPKN\nAPKN\nREFU\n";
+    /// let table = Table::from_reader("r.csv", data.as_bytes(), &Default::default()).unwrap();
+    /// let registry = Registry::new();
+    /// let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
+    /// let report = Validator::new(&spec, &registry).unwrap().check(table).unwrap();
+    /// let c = report.columns[0].beside(census_2021("Birmingham").unwrap()).unwrap();
+    /// assert_eq!(c.placed, 3); // REFU is not placed in a category
+    /// let first = c.largest_gaps().next().unwrap();
+    /// assert_eq!(first.category, Category::AsianPakistani);
+    /// assert!((first.share - 2.0 / 3.0).abs() < 1e-12);
+    /// assert!(first.gap > 0.4); // 17.0% of Birmingham's residents
+    /// ```
+    pub fn beside(&self, population: &Population) -> Option<CensusComparison> {
+        let placed = self.in_categories();
+        if placed == 0 {
+            return None;
+        }
+        let categories: Vec<CategoryShare> = Category::ALL
+            .into_iter()
+            .map(|c| {
+                let records = self.category_count(c);
+                let share = share(records, placed);
+                let population_share = population.share(c);
+                CategoryShare {
+                    category: c,
+                    label: Node::Category(c).label(),
+                    records,
+                    share,
+                    population_share,
+                    gap: share - population_share,
+                }
+            })
+            .collect();
+        let mut by_gap: Vec<Category> = categories.iter().map(|c| c.category).collect();
+        by_gap.sort_by(|a, b| {
+            let gap = |c: &Category| categories[*c as usize].gap.abs();
+            gap(b).total_cmp(&gap(a))
+        });
+        Some(CensusComparison {
+            area_code: population.area_code.clone(),
+            area_name: population.area_name.clone(),
+            source: CENSUS_2021_SOURCE,
+            placed,
+            categories,
+            by_gap,
+        })
+    }
+}
+
+/// One category of a column beside its share of a population ([`ColumnProfile::beside`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryShare {
+    /// The category.
+    pub category: Category,
+    /// Its label.
+    pub label: &'static str,
+    /// The column's records placed in it (or in one of its detailed categories).
+    pub records: u64,
+    /// Their share (0 to 1) of the column's records placed in any category.
+    pub share: f64,
+    /// The category's share (0 to 1) of the population.
+    pub population_share: f64,
+    /// `share - population_share`: above 0, the category is more frequent in the column.
+    pub gap: f64,
+}
+
+/// A coded column's categories beside a Census 2021 population ([`ColumnProfile::beside`]):
+/// what the text summary, the HTML report and the browser page show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CensusComparison {
+    /// The population's ONS area code.
+    pub area_code: String,
+    /// Its name, as ONS writes it.
+    pub area_name: String,
+    /// The published table the population comes from.
+    pub source: &'static str,
+    /// The column's records placed in a category: the denominator of the column's shares.
+    pub placed: u64,
+    /// Every category, in the standard's order.
+    pub categories: Vec<CategoryShare>,
+    /// The categories, the largest gap (either way) first.
+    pub by_gap: Vec<Category>,
+}
+
+impl CensusComparison {
+    /// How many of the largest gaps a report calls out.
+    pub const CALLED_OUT: usize = 3;
+
+    /// The categories, the largest gap (either way) first.
+    pub fn largest_gaps(&self) -> impl Iterator<Item = &CategoryShare> {
+        self.by_gap.iter().map(|c| &self.categories[*c as usize])
     }
 }
 
@@ -1325,7 +1447,10 @@ impl<'r> State<'_, 'r, '_> {
             )?;
         }
         // The council return the record belongs to: which codes it takes (WM019).
-        let ret = from.return_of(rec);
+        let ret = from.return_of(rec).or_else(|| {
+            let scheme = scheme_of(source)?;
+            self.v.fixed_return.filter(|r| r.scheme == scheme.id)
+        });
         if is_blank(raw) {
             match empty {
                 EmptyCell::NotKnown => self.profiles[c].add(Node::Residual(Residual::NotKnown)),

@@ -38,6 +38,7 @@
   }
 
   const thousands = (n) => Number(n).toLocaleString('en-GB');
+  const tenths = (x) => x.toFixed(1);
   const percent = (x) => (100 * x).toLocaleString('en-GB', { maximumFractionDigits: 1 }) + '%';
 
   // The worker and the core ------------------------------------------------------------------
@@ -90,8 +91,8 @@
     $('v-standard').textContent = info.standard_version;
     $('v-tool').textContent = info.version;
     options($('council'), info.councils.map((c) => [c.code, c.name]), 1);
-    options($('scheme'), info.schemes.map((s) => [s.id, s.id + ': ' + s.name]), 1);
     options($('policy'), info.policies.map((p) => [p.name, p.name + ': ' + p.help]), 0);
+    schemeMenus(info.schemes);
     window.wmTimings.ready = performance.now();
     setStatus('ready', 'Ready: choose a file.');
   }
@@ -104,10 +105,18 @@
       setStatus('error', m.answer.error);
       return;
     }
-    const chosen = $('scheme').value;
-    options($('scheme'), m.answer.schemes.map((s) => [s.id, s.id + ': ' + s.name]), 1);
-    $('scheme').value = [...$('scheme').options].some((o) => o.value === chosen) ? chosen : 'detect';
+    schemeMenus(m.answer.schemes);
     setStatus('ready', state.header ? 'Ready: check the choices, then “Check and convert”.' : 'Ready: choose a file.');
+  }
+
+  // The menus of schemes (the file's scheme, and the one to express records in), keeping the
+  // choices that still exist.
+  function schemeMenus(schemes) {
+    for (const [id, fallback, keep] of [['scheme', 'detect', 2], ['to-scheme', '', 1]]) {
+      const chosen = $(id).value;
+      options($(id), schemes.map((s) => [s.id, s.id + ': ' + s.name]), keep);
+      $(id).value = [...$(id).options].some((o) => o.value === chosen) ? chosen : fallback;
+    }
   }
 
   function progress(done, total) {
@@ -142,9 +151,15 @@
     options($('sheet'), (a.sheets || []).map((s) => [s, s]), 0);
     $('sheet').disabled = !(a.sheets && a.sheets.length > 1);
     if (a.sheet) $('sheet').value = a.sheet;
+    for (const s of document.querySelectorAll('#characteristics .ch-column')) {
+      const chosen = s.value;
+      options(s, cols, 0);
+      if (a.header.includes(chosen)) s.value = chosen;
+    }
     const guess = a.header.find((h) => /ethnic/i.test(h));
     if (guess) $('column').value = guess;
     $('run').disabled = false;
+    $('add-characteristic').disabled = false;
     setStatus('ready', 'Ready: check the choices, then “Check and convert”.');
   }
 
@@ -160,6 +175,30 @@
     if (r) $('scheme').value = r.scheme;
   }
 
+  // A characteristic column: the column, its classification and, for dates of birth, the date
+  // ages are taken on (--characteristic COLUMN=SCHEME[@DATE]).
+  function addCharacteristic() {
+    const column = el('select', { class: 'ch-column' });
+    options(column, state.header.header.map((h) => [h, h]), 0);
+    const scheme = el('select', { class: 'ch-scheme' });
+    options(scheme, state.info.classifications.map((c) => [c.id, c.characteristic + ': ' + c.id]), 0);
+    const date = el('input', { type: 'date', class: 'ch-date' });
+    const remove = el('button', { type: 'button', class: 'secondary' }, 'Remove');
+    const row = el('div', { class: 'grid characteristic' },
+      el('label', {}, 'Column', column), el('label', {}, 'Classification', scheme),
+      el('label', {}, 'Ages on (dates of birth only)', date), el('div', {}, remove));
+    remove.addEventListener('click', () => row.remove());
+    $('characteristics').append(row);
+    return row;
+  }
+
+  function characteristicFlags() {
+    return [...document.querySelectorAll('#characteristics .characteristic')].map((row) => {
+      const v = (c) => row.querySelector(c).value;
+      return v('.ch-column') + '=' + v('.ch-scheme') + (v('.ch-date') ? '@' + v('.ch-date') : '');
+    });
+  }
+
   async function yamlFiles() {
     const spec = $('spec').files[0];
     const schemes = [];
@@ -173,12 +212,15 @@
     const value = (id) => $(id).value || null;
     if (state.header.sheets && state.header.sheets.length) r.sheet = value('sheet');
     r.council = value('council');
+    r.dataset = value('dataset');
     r.id_column = value('id-column');
     r.date_column = value('date-column');
+    r.policy = value('policy');
+    r.to_scheme = value('to-scheme');
+    r.characteristics = characteristicFlags();
     if (r.spec) return r;
     r.column = value('column');
     r.by = value('by');
-    r.policy = value('policy');
     if (value('council-column') && value('dataset-column')) {
       r.council_column = value('council-column');
       r.dataset_column = value('dataset-column');
@@ -219,20 +261,17 @@
       if (!v.answer.ok) return failed(v.answer.error);
       state.answers.validate = v.answer;
       state.outputs.findings = v.outputs.findings;
-      let c = null;
-      if (!r.spec) {
-        setStatus('running', 'Converting…');
-        c = await job(Object.assign({}, r, { job: 'convert' }));
-        window.wmTimings.convert_ms = c.ms;
-        window.wmTimings.convert_memory = c.memory;
-        if (c.answer.ok) {
-          state.answers.convert = c.answer;
-          state.outputs.records = c.outputs.records;
-          state.outputs.rejects = c.outputs.rejects;
-        }
+      setStatus('running', 'Converting…');
+      const c = await job(Object.assign({}, r, { job: 'convert' }));
+      window.wmTimings.convert_ms = c.ms;
+      window.wmTimings.convert_memory = c.memory;
+      if (c.answer.ok) {
+        state.answers.convert = c.answer;
+        state.outputs.records = c.outputs.records;
+        state.outputs.rejects = c.outputs.rejects;
       }
       window.wmTimings.output_bytes = Object.values(state.outputs).reduce((n, b) => n + (b ? b.size : 0), 0);
-      show(r, detected, v.answer, c && c.answer);
+      show(r, detected, v.answer, c.answer);
       setStatus('done', 'Done: ' + thousands(v.answer.report.records) + ' records checked.');
     } finally {
       $('run').disabled = false;
@@ -264,7 +303,7 @@
       card('s-errors', 'errors', thousands(rep.errors), 'errors'),
       card('s-queries', 'queries', thousands(rep.queries), 'queries'),
       card('s-blank', 'blank rows', thousands(rep.blank_lines)));
-    if (c && c.ok) {
+    if (c.ok) {
       cards.append(card('s-converted', 'converted', thousands(c.summary.converted)),
         card('s-rejected', 'rejected', thousands(c.summary.rejected)));
     }
@@ -279,16 +318,17 @@
     }
     if (v.council) fact('Council: ' + v.council.name + ' (' + v.council.code + ')');
     if (rep.spec) fact('Specification: ' + rep.spec);
-    if (c && !c.ok) fact('Not converted: ' + c.error);
-    if (c && c.ok) fact('Rows in: ' + thousands(c.summary.rows) + ' = converted ' + thousands(c.summary.converted) + ' + rejected ' + thousands(c.summary.rejected));
-    if (r.spec) fact('Converting with a specification file is done on the command line (convert --spec).');
+    for (const ch of r.characteristics) fact('Characteristic carried: ' + ch);
+    if (!c.ok) fact('Not converted: ' + c.error);
+    if (c.ok) fact('Rows in: ' + thousands(c.summary.rows) + ' = converted ' + thousands(c.summary.converted) + ' + rejected ' + thousands(c.summary.rejected));
+    if (c.ok && r.to_scheme) fact('Also expressed in ' + r.to_scheme + ': ' + thousands(c.summary.lossy) + ' with some loss (wm_loss, wm_loss_note)');
     $('summary').replaceChildren(cards, facts);
 
     options($('filter-rule'), rep.rules.map((x) => [x.rule, x.rule + ' ' + x.name + ' (' + thousands(x.errors + x.queries) + ')']), 1);
     $('filter-rule').value = '';
     $('filter-severity').value = '';
     findings();
-    profile(rep);
+    profile(rep, v.census);
     downloads(rep.file);
   }
 
@@ -338,7 +378,38 @@
     return el('figure', {}, el('figcaption', {}, title), svg);
   }
 
-  function profile(rep) {
+  // A column's categories beside the council's Census 2021 residents: two bars per category
+  // (the shares the core computed, ColumnProfile::beside), the largest gaps listed below.
+  function censusChart(p, entry) {
+    const b = entry.comparison;
+    const labelW = 230, barW = 220, rowH = 26, width = labelW + barW + 110, height = b.categories.length * rowH + 4;
+    const title = p.column + ' beside ' + b.area_name + "'s Census 2021 residents";
+    const svg = svgEl('svg', { width: '100%', viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': title });
+    const max = Math.max(0.01, ...b.categories.flatMap((c) => [c.share, c.population_share]));
+    const called = new Set(entry.largest_gaps.map((g) => g.category));
+    b.categories.forEach((c, i) => {
+      const y = i * rowH + 2;
+      const label = c.label.length > 34 ? c.label.slice(0, 33) + '…' : c.label;
+      const text = svgEl('text', { x: labelW - 6, y: y + 16, 'text-anchor': 'end', 'font-weight': called.has(c.category) ? '700' : '400' }, label);
+      text.append(svgEl('title', {}, c.label));
+      svg.append(text);
+      for (const [share, color, dy] of [[c.share, '#005a8c', 3], [c.population_share, '#9a9a9a', 13]]) {
+        const w = barW * share / max;
+        svg.append(svgEl('rect', { x: labelW, y: y + dy, height: 9, width: Math.max(share > 0 ? 1 : 0, w), fill: color }));
+        svg.append(svgEl('text', { x: labelW + w + 5, y: y + dy + 8 }, tenths(100 * share) + '%'));
+      }
+    });
+    // As the HTML report words them (validate --format html).
+    const gaps = el('ul', { class: 'gaps' }, ...entry.largest_gaps.map((g) => el('li', {},
+      g.label + ': ' + tenths(100 * g.share) + '% of this column, ' + tenths(100 * g.population_share) + '% of residents (' +
+      (g.gap < 0 ? '-' : '+') + tenths(Math.abs(100 * g.gap)) + ' points)')));
+    const legend = el('p', { class: 'legend' }, el('span', { class: 'swatch column' }), 'share of the ' + thousands(b.placed) + ' records placed in a category',
+      el('span', { class: 'swatch residents' }), 'share of usual residents (every age: a return of pupils or patients may differ for good reason)');
+    return el('figure', { class: 'census' }, el('figcaption', {}, title), legend, svg,
+      el('p', { class: 'legend' }, 'Largest gaps:'), gaps, el('p', { class: 'legend' }, 'Source: ' + b.source));
+  }
+
+  function profile(rep, census) {
     const charts = [];
     for (const p of rep.columns) {
       const o = p.outcomes;
@@ -357,6 +428,8 @@
       }
       const top = [...cats].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([label, value]) => ({ label, value }));
       if (top.length) charts.push(barChart('Records by category in ' + p.column + (cats.size > 25 ? ' (the 25 largest)' : ''), top));
+      const entry = census.find((e) => e.column === p.column);
+      if (entry) charts.push(censusChart(p, entry));
     }
     if (rep.rules.length) {
       charts.push(barChart('Findings by rule', rep.rules.map((x) => ({
@@ -401,6 +474,7 @@
   $('dataset').addEventListener('change', datasetChanged);
   $('sheet').addEventListener('change', () => readHeader($('sheet').value));
   $('run').addEventListener('click', run);
+  $('add-characteristic').addEventListener('click', addCharacteristic);
   $('scheme-files').addEventListener('change', schemeFilesChanged);
   $('filter-rule').addEventListener('change', findings);
   $('filter-severity').addEventListener('change', findings);

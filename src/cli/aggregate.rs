@@ -16,11 +16,12 @@ use wm_ethnicity::{CensusArea, RateKind, census_2021, census_denominator, rates}
 use wm_ethnicity::{
     DEFAULT_PRIORITY, PersonCount, Priority, RejectSink, persons_stream, write_persons_csv,
 };
-use wm_ethnicity::{DimensionRole, EvidenceInfo, EvidenceTable, published_rates};
+use wm_ethnicity::{DimensionRole, EvidenceInfo, EvidenceTable};
 use wm_ethnicity::{DisclosurePolicy, PUBLISHED_COLUMNS, PublishedTable};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, thousands};
 use wm_ethnicity::{RateTable, StandardPopulation, age_standardised};
 use wm_ethnicity::{RejectWriter, TableFormat, TextRejects};
+use wm_ethnicity::{published_age_standardised, published_rates};
 
 /// Flags of `aggregate`.
 #[derive(Args, Debug)]
@@ -138,12 +139,6 @@ fn parse_policy(text: &str) -> Result<DisclosurePolicy, String> {
 
 /// The plan from the flags.
 fn plan(args: &AggregateArgs) -> anyhow::Result<AggregatePlan> {
-    if args.rates.age_standardise.is_some() && args.disclosure.is_some() {
-        anyhow::bail!(
-            "--age-standardise with --disclosure is not built yet: publish the age-specific \
-             rates under the policy, or the standardised rates without one"
-        );
-    }
     if args.merge_below.is_some() && args.rates.wanted() {
         anyhow::bail!(
             "--merge-below is not for rates: the numerators and the denominators would merge \
@@ -233,10 +228,10 @@ struct RateParts {
 }
 
 impl RateArgs {
-    /// Age-standardises `t` when asked.
-    fn standardised(&self, t: RateTable) -> anyhow::Result<RateTable> {
+    /// The age dimension and the standard population of `--age-standardise`, when asked.
+    fn standard(&self) -> anyhow::Result<Option<(&str, StandardPopulation)>> {
         let Some(age) = &self.age_standardise else {
-            return Ok(t);
+            return Ok(None);
         };
         let Some(sp) = StandardPopulation::builtin(&self.standard_population) else {
             anyhow::bail!(
@@ -244,7 +239,15 @@ impl RateArgs {
                 self.standard_population
             );
         };
-        Ok(age_standardised(&t, age, &sp)?)
+        Ok(Some((age, sp)))
+    }
+
+    /// Age-standardises `t` when asked.
+    fn standardised(&self, t: RateTable) -> anyhow::Result<RateTable> {
+        Ok(match self.standard()? {
+            Some((age, sp)) => age_standardised(&t, age, &sp)?,
+            None => t,
+        })
     }
 
     fn wanted(&self) -> bool {
@@ -562,13 +565,25 @@ fn write_table(
             apply(policy, &parts.denominator)?
         };
         info.policy = Some(policy_of(&numerator));
-        let published = published_rates(&numerator, &denominator, parts.kind, parts.reference)?;
-        let t = EvidenceTable::of_published_rates(
+        let mut dimensions = table.dimensions[..parts.numerator.dimensions.len()].to_vec();
+        let standard = args.rates.standard()?;
+        let published = match &standard {
+            None => published_rates(&numerator, &denominator, parts.kind, parts.reference)?,
+            Some((age, sp)) => {
+                dimensions.retain(|d| d != age);
+                let rates = (parts.kind, parts.reference);
+                published_age_standardised(&numerator, &denominator, rates, age, sp)?
+            }
+        };
+        let mut t = EvidenceTable::of_published_rates(
             &published,
             (parts.kind, table.to, parts.reference),
-            &table.dimensions[..parts.numerator.dimensions.len()],
+            &dimensions,
             &info,
         )?;
+        if let Some((_, sp)) = &standard {
+            t = t.age_standardised(sp.title);
+        }
         args.format.write_evidence(&mut *out, &t)?;
         return Ok(Some(numerator));
     }
@@ -597,6 +612,34 @@ fn write_table(
         }
     }
     Ok(published)
+}
+
+/// The summary's line of counts not placed as finely as asked: one entry per node, summed over
+/// the combinations (the rows give each combination's).
+fn coarser_summary(out: &mut dyn Write, t: &CountTable) -> std::io::Result<()> {
+    let k = thousands;
+    let mut nodes: Vec<(Node, Level, u64)> = Vec::new();
+    for r in t.coarser() {
+        match nodes.iter_mut().find(|(code, _, _)| *code == r.code) {
+            Some(n) => n.2 += r.count,
+            None => nodes.push((r.code, r.level, r.count)),
+        }
+    }
+    let rows: Vec<String> = nodes
+        .iter()
+        .map(|(code, level, n)| format!("{code} {} ({level})", k(*n)))
+        .collect();
+    let over = if t.dimensions.is_empty() {
+        ""
+    } else {
+        " (summed over the combinations)"
+    };
+    writeln!(
+        out,
+        "  not as fine as asked: {} at a coarser level: {}{over}",
+        k(t.coarser_total),
+        rows.join(", ")
+    )
 }
 
 /// The policy of a published table as the metadata states it.
@@ -667,16 +710,7 @@ fn summary(
         )?;
     }
     if t.coarser_total > 0 {
-        let rows: Vec<String> = t
-            .coarser()
-            .map(|r| format!("{} {} ({})", r.code, k(r.count), r.level))
-            .collect();
-        writeln!(
-            out,
-            "  not as fine as asked: {} at a coarser level: {}",
-            k(t.coarser_total),
-            rows.join(", ")
-        )?;
+        coarser_summary(out, t)?;
     }
     writeln!(
         out,

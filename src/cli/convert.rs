@@ -7,14 +7,14 @@ use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use wm_ethnicity::Level;
+use wm_ethnicity::ReturnSpec;
 use wm_ethnicity::{
     AddedColumns, OutputColumns, RecordFormat, RecordOutput, RejectWriter, TextRejects,
 };
-use wm_ethnicity::{By, Level};
 use wm_ethnicity::{
     Converter, Plan, RejectSink, Rejected, RunReport, StreamError, Summary, convert_stream,
 };
-use wm_ethnicity::{EmptyCell, ReturnSpec};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, read_as, thousands};
 use wm_ethnicity::{InputFormat, Table};
 use wm_ethnicity::{POSITION_COLUMNS, REJECT_REASON_COLUMNS, check_position_columns};
@@ -100,67 +100,29 @@ enum RejectRows {
 
 /// The plan from the flags and the specification, and the scheme files to load.
 fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
-    let spec = match &args.spec.spec {
-        Some(p) => Some(ReturnSpec::load(p)?),
-        None => None,
-    };
-    let spec_name = args
-        .spec
-        .spec
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let coded = spec.as_ref().map(|s| {
-        let coded: Vec<_> = s.coded_columns().collect();
-        match (&args.coded.column, coded.as_slice()) {
-            (Some(c), _) => coded
-                .iter()
-                .find(|x| x.name == *c)
-                .copied()
-                .ok_or_else(|| anyhow::anyhow!("{spec_name}: has no coded column `{c}`")),
-            (None, [one]) => Ok(*one),
-            (None, many) => Err(anyhow::anyhow!(
-                "{spec_name}: has {} coded columns ({}); give --column to choose one",
-                many.len(),
-                many.iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
-    });
-    let coded = coded.transpose()?;
-    let column = match (&args.coded.column, coded) {
-        (Some(c), _) => c.clone(),
-        (None, Some(c)) => c.name.clone(),
-        (None, None) => anyhow::bail!("give --column (the header of the column to convert)"),
-    };
-    let scheme = match args.rows.scheme_from(args.coded.scheme.as_deref()) {
-        Some(s) => s,
-        None => match coded.and_then(|c| c.scheme.clone()) {
-            Some(s) => s,
-            None => anyhow::bail!(
+    let scheme = args.rows.scheme_from(args.coded.scheme.as_deref());
+    let column = args.coded.column.as_deref();
+    let (mut plan, mut files) = if let Some(p) = &args.spec.spec {
+        let spec = ReturnSpec::load(p)?;
+        let plan = Plan::from_spec(&spec, &p.display().to_string(), column, scheme)?;
+        (plan, spec.scheme_files)
+    } else {
+        let column = column.ok_or_else(|| {
+            anyhow::anyhow!("give --column (the header of the column to convert)")
+        })?;
+        let Some(scheme) = scheme else {
+            anyhow::bail!(
                 "give --scheme, --scheme-column, or --council-column with --dataset-column"
-            ),
-        },
+            );
+        };
+        (Plan::new(column, scheme), Vec::new())
     };
-    let mut files = spec
-        .as_ref()
-        .map(|s| s.scheme_files.clone())
-        .unwrap_or_default();
     files.extend(args.schemes.scheme_files.iter().cloned());
-    let plan = Plan {
-        by: args.by.or(coded.map_or(By::Code, |c| c.by)),
-        policy: args.policy.policy,
-        to_scheme: args.to_scheme.clone(),
-        empty: coded.map_or(EmptyCell::Error, |c| c.empty),
-        characteristics: spec
-            .iter()
-            .flat_map(ReturnSpec::characteristic_columns)
-            .chain(args.characteristics.characteristics.iter().cloned())
-            .collect(),
-        ..Plan::new(column, scheme)
-    };
+    plan.by = args.by.or(plan.by);
+    plan.policy = args.policy.policy;
+    plan.to_scheme.clone_from(&args.to_scheme);
+    plan.characteristics
+        .extend(args.characteristics.characteristics.iter().cloned());
     Ok((plan, files))
 }
 

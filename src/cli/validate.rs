@@ -22,7 +22,7 @@ number (1 = the first after the header). Rules: docs/rules.md."
 )]
 #[command(
     mut_arg("scheme", |a| {
-        a.required_unless_present_any(["spec", "scheme_column", "council_column"])
+        a.required_unless_present_any(["spec", "scheme_column", "council_column", "dataset"])
             .requires("column")
     }),
     mut_arg("column", |a| a.required_unless_present("spec")),
@@ -50,6 +50,11 @@ pub struct ValidateArgs {
     /// The council submitting the return: ONS code (E08000025), short id or name.
     #[arg(long)]
     council: Option<String>,
+    /// Which of the council's returns this is (a dataset of its profile: `wm-ethnicity
+    /// councils`), e.g. children-in-need: the scheme is then the profile's (no --scheme needed)
+    /// and a code that return does not take is an error naming its main code (WM019).
+    #[arg(long)]
+    dataset: Option<String>,
     /// Columns, schemes, required columns and the return's rules, from a file.
     #[command(flatten)]
     spec: args::SpecArgs,
@@ -88,17 +93,34 @@ fn parse_share(s: &str) -> Result<f64, String> {
 
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
-    let from = args.rows.scheme_from(args.coded.scheme.as_deref());
+    // A council and one of its returns given by flags: the profile's scheme, unless --scheme.
+    let given = ReturnSpec {
+        council: args.council.clone(),
+        dataset: args.dataset.clone(),
+        ..ReturnSpec::default()
+    };
+    let profile_scheme = match &args.dataset {
+        Some(_) if args.spec.spec.is_none() => given.council_return()?.map(|(_, r)| &r.scheme),
+        _ => None,
+    };
+    let scheme = args.coded.scheme.as_ref().or(profile_scheme);
+    let from = args.rows.scheme_from(scheme.map(String::as_str));
     let mut spec = match (&args.spec.spec, from, &args.coded.column) {
         (Some(path), _, _) => ReturnSpec::load(path)?,
         (None, Some(from), Some(column)) => {
             ReturnSpec::coded_from(column, from, args.by.or(By::Code))
         }
         _ => anyhow::bail!(
-            "give --column with --scheme (or --scheme-column, or --council-column and \
-             --dataset-column), or --spec"
+            "give --column with --scheme (or --council and --dataset, --scheme-column, or \
+             --council-column and --dataset-column), or --spec"
         ),
     };
+    if args.council.is_some() {
+        spec.council.clone_from(&args.council);
+    }
+    if args.dataset.is_some() {
+        spec.dataset.clone_from(&args.dataset);
+    }
     if let Some(c) = &args.id_column {
         spec = spec.with_id_column(c);
     }
@@ -111,7 +133,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     for c in &args.characteristics.characteristics {
         spec = spec.with_characteristic(c)?;
     }
-    let council = match args.council.as_deref().or(spec.council.as_deref()) {
+    let council = match spec.council.as_deref() {
         None => None,
         Some(key) => Some(wm_ethnicity::council(key).ok_or_else(|| {
             anyhow::anyhow!(

@@ -38,11 +38,11 @@ pub use ckm::{CKM_DEFAULT_THRESHOLD, Ptable};
 
 use crate::aggregate::{CountRow, CountTable, Placement, as_object};
 use crate::error::{Error, ErrorKind, Location, Result};
-use crate::rates::{RateKind, RateRow, RateTable, rates};
+use crate::rates::{RateKind, RateRow, RateTable, StandardPopulation, age_standardised, rates};
 use crate::standard::{Level, Node};
 use grid::{Grid, Key};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A disclosure policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -692,32 +692,82 @@ pub fn published_rates(
     kind: RateKind,
     reference: Node,
 ) -> Result<Vec<PublishedRate>> {
-    let withheld = |t: &PublishedTable| -> HashMap<(Vec<(String, String)>, Node), bool> {
-        t.rows
-            .iter()
-            .filter(|r| {
-                r.margin.is_empty() && !matches!(r.kind, RowKind::Subtotal | RowKind::Total)
-            })
-            .filter_map(|r| Some(((r.by.clone(), r.code?), r.count.is_none())))
-            .collect()
-    };
-    let (wn, wd) = (withheld(numerator), withheld(denominator));
-    let hidden = |by: &[(String, String)], code: Node| {
-        let key = (by.to_vec(), code);
-        wn.get(&key).copied().unwrap_or(false) || wd.get(&key).copied().unwrap_or(false)
-    };
-    let table: RateTable = rates(
+    let table = rates(
         &published_counts(numerator),
         &published_counts(denominator),
         kind,
         reference,
     )?;
-    Ok(table
+    Ok(withhold(
+        table,
+        &withheld(numerator, denominator, None),
+        reference,
+    ))
+}
+
+/// Directly age-standardised rates between two tables published under one policy: the
+/// age-specific rates from the published counts, standardised over the dimension `age` with the
+/// weights of `standard` ([`age_standardised`]). A standardised rate is withheld (`c`) when any
+/// of its age bands' numerator or denominator is (its value would give the withheld count back,
+/// the weights and the other bands being known), and its ratio when the reference's is.
+pub fn published_age_standardised(
+    numerator: &PublishedTable,
+    denominator: &PublishedTable,
+    (kind, reference): (RateKind, Node),
+    age: &str,
+    standard: &StandardPopulation,
+) -> Result<Vec<PublishedRate>> {
+    let bands = rates(
+        &published_counts(numerator),
+        &published_counts(denominator),
+        kind,
+        reference,
+    )?;
+    let at = bands.dimensions.iter().position(|d| d == age);
+    let table = age_standardised(&bands, age, standard)?;
+    Ok(withhold(
+        table,
+        &withheld(numerator, denominator, at),
+        reference,
+    ))
+}
+
+/// The cells (combination, node) whose numerator or denominator the policy withheld; with
+/// `without`, the combination less that dimension (so a cell of any age band marks its stratum).
+fn withheld(
+    numerator: &PublishedTable,
+    denominator: &PublishedTable,
+    without: Option<usize>,
+) -> HashSet<(Vec<(String, String)>, Node)> {
+    [numerator, denominator]
+        .into_iter()
+        .flat_map(|t| &t.rows)
+        .filter(|r| r.margin.is_empty() && !matches!(r.kind, RowKind::Subtotal | RowKind::Total))
+        .filter(|r| r.count.is_none())
+        .filter_map(|r| {
+            let mut by = r.by.clone();
+            if let Some(i) = without.filter(|&i| i < by.len()) {
+                by.remove(i);
+            }
+            Some((by, r.code?))
+        })
+        .collect()
+}
+
+/// `table`'s rows published: a row whose cell is `hidden` withheld (`c`), and the ratio of a row
+/// whose reference is.
+fn withhold(
+    table: RateTable,
+    hidden: &HashSet<(Vec<(String, String)>, Node)>,
+    reference: Node,
+) -> Vec<PublishedRate> {
+    let is_hidden = |by: &[(String, String)], code: Node| hidden.contains(&(by.to_vec(), code));
+    table
         .rows
         .into_iter()
         .map(|mut rate| {
             let (by, code) = (rate.by.clone(), rate.code);
-            if hidden(&by, code) {
+            if is_hidden(&by, code) {
                 return PublishedRate {
                     by,
                     code,
@@ -726,7 +776,8 @@ pub fn published_rates(
                     ratio_symbol: None,
                 };
             }
-            let ratio_symbol = (code != reference && hidden(&by, reference)).then_some(Symbol::C);
+            let ratio_symbol =
+                (code != reference && is_hidden(&by, reference)).then_some(Symbol::C);
             if ratio_symbol.is_some() {
                 (rate.ratio, rate.ratio_lower, rate.ratio_upper) = (None, None, None);
             }
@@ -738,5 +789,5 @@ pub fn published_rates(
                 ratio_symbol,
             }
         })
-        .collect())
+        .collect()
 }

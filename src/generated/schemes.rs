@@ -15595,11 +15595,20 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
                 heading_prefix: None,
                 code_labels: false,
             },
+            BakedPublication {
+                id: "spc-fsm",
+                name: "Schools, pupils and their characteristics: pupils by FSM eligibility, ethnicity and year group",
+                url: "https://explore-education-statistics.service.gov.uk/find-statistics/school-pupils-and-their-characteristics",
+                date: "Academic years 2015/16 to 2021/22 (data file spc_pupils_fsm_ethnicity_yrgp.csv)",
+                source: "[official-copy] the data file spc_pupils_fsm_ethnicity_yrgp.csv of the release, as DfE's own repository dfe-analytical-services/explore-education-statistics-api-mock holds it (src/data/spc_pupils_fsm_ethnicity_yrgp/data.csv.gz, commit 2ce99449, 2023-10-03; SHA-256 of the .gz 65d6d90c...81a4eb): 347,831 rows, `characteristic` under characteristic_group 'Ethnicity' takes 16 of spc's labels, 'Unclassified', and two misspelled ones, 'Asian - Bangaladeshi' and 'Mixed - White and Black Carribean' (curated synonyms citing this file, in schema/synonyms.yaml); no Arab row. The seven WMCA councils' rows are in fixtures/published/dfe-spc-fsm-ethnicity-wmca.csv.",
+                heading_prefix: None,
+                code_labels: false,
+            },
         ],
         published: &[
             BakedPublished {
                 label: "White - White British",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("WBRI"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15613,7 +15622,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "White - Irish",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("WIRI"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15627,7 +15636,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "White - Traveller of Irish heritage",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("WIRT"),
                 map: BakedMap {
                     rel: Relationship::Narrower,
@@ -15641,7 +15650,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "White - Gypsy/Roma",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("WROM"),
                 map: BakedMap {
                     rel: Relationship::Broader,
@@ -15655,7 +15664,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "White - Any other White background",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("WOTH"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15683,7 +15692,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Mixed - White and Black African",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("MWBA"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15697,7 +15706,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Mixed - White and Asian",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("MWAS"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15711,7 +15720,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Mixed - Any other Mixed background",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("MOTH"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15725,7 +15734,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Asian - Indian",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("AIND"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15739,7 +15748,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Asian - Pakistani",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("APKN"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15767,7 +15776,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Asian - Chinese",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("CHNE"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15781,7 +15790,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Asian - Any other Asian background",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("AOTH"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15795,7 +15804,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Black - Black Caribbean",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("BCRB"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15809,7 +15818,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Black - Black African",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("BAFR"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15823,7 +15832,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Black - Any other Black background",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("BOTH"),
                 map: BakedMap {
                     rel: Relationship::Equivalent,
@@ -15837,7 +15846,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Any other ethnic group",
-                publications: &["spc", "ehcp"],
+                publications: &["spc", "ehcp", "spc-fsm"],
                 code: Some("OOTH"),
                 map: BakedMap {
                     rel: Relationship::Broader,
@@ -15865,7 +15874,7 @@ pub(super) static SCHEMES: [BakedScheme; 18] = [
             },
             BakedPublished {
                 label: "Unclassified",
-                publications: &["ehcp"],
+                publications: &["ehcp", "spc-fsm"],
                 code: None,
                 map: BakedMap {
                     rel: Relationship::Residual,

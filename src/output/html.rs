@@ -7,10 +7,10 @@
 
 use super::text::{read_as, thousands};
 use super::{FindingsContext, FindingsWriter};
-use crate::census::{CENSUS_2021_SOURCE, Population, census_2021};
+use crate::census::{Population, census_2021};
 use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::standard::{Category, Node};
-use crate::validate::{ColumnProfile, Finding, Report, Sink};
+use crate::validate::{CensusComparison, ColumnProfile, Finding, Report, Sink};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -278,42 +278,37 @@ fn categories(page: &mut String, p: &ColumnProfile, pop: Option<&Population>) {
     if placed == 0 {
         return;
     }
-    let count = |c: Category| p.category_count(c);
     page.push_str("<h3>By category</h3>");
-    if let Some(pop) = pop {
+    let beside = pop.and_then(|pop| p.beside(pop));
+    if let Some(b) = &beside {
         let _ = write!(
             page,
             "<p>Each category's share of this column's records placed in a category, beside its \
              share of {}'s usual residents ({}; every age, so a return of pupils or patients may \
              differ for good reason).</p>",
-            esc(&pop.area_name),
-            esc(CENSUS_2021_SOURCE)
+            esc(&b.area_name),
+            esc(b.source)
         );
-        let mut gaps: Vec<(f64, Category)> = Category::ALL
-            .into_iter()
-            .map(|c| (pct(count(c), placed) - pop.share(c) * 100.0, c))
-            .collect();
-        gaps.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
         page.push_str("<ul>");
-        for (gap, c) in gaps.into_iter().take(3) {
+        for c in b.largest_gaps().take(CensusComparison::CALLED_OUT) {
             let _ = write!(
                 page,
                 "<li class=\"gap\">{}: {:.1}% of this column, {:.1}% of residents ({:+.1} points)</li>",
-                esc(Node::Category(c).label()),
-                pct(count(c), placed),
-                pop.share(c) * 100.0,
-                gap
+                esc(c.label),
+                c.share * 100.0,
+                c.population_share * 100.0,
+                c.gap * 100.0
             );
         }
         page.push_str("</ul>");
     }
     page.push_str("<table><tr><th>Category</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th></th>");
-    if pop.is_some() {
+    if beside.is_some() {
         page.push_str("<th class=\"n\">Residents</th><th></th>");
     }
     page.push_str("</tr>");
     for c in Category::ALL {
-        let n = count(c);
+        let n = p.category_count(c);
         let s = pct(n, placed);
         let _ = write!(
             page,
@@ -322,8 +317,8 @@ fn categories(page: &mut String, p: &ColumnProfile, pop: Option<&Population>) {
             thousands(n),
             bar(s, "#3d8fd1")
         );
-        if let Some(pop) = pop {
-            let share = pop.share(c) * 100.0;
+        if let Some(b) = &beside {
+            let share = b.categories[c as usize].population_share * 100.0;
             let _ = write!(
                 page,
                 "<td class=\"n\">{share:.1}%</td><td>{}</td>",

@@ -7,7 +7,7 @@ use crate::evidence::{EvidenceMetadata, EvidenceTable, Figure};
 use crate::io::InputFormat;
 use crate::rules::Severity;
 use crate::spec::SchemeFrom;
-use crate::standard::{Category, Level, Node, Residual};
+use crate::standard::{Level, Node, Residual};
 use crate::text::printable;
 use crate::validate::ColumnProfile;
 use crate::validate::{Finding, Report, Sink};
@@ -101,6 +101,14 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         }
         if let Some(c) = self.context.council {
             writeln!(out, "  council:   {} {}", c.code, c.name)?;
+            if let Ok(Some((_, r))) = spec.council_return() {
+                let codes = if r.codes.is_all() {
+                    "every code of the scheme"
+                } else {
+                    "only the scheme's main codes"
+                };
+                writeln!(out, "  return:    {} ({}: {codes})", r.dataset, r.scheme)?;
+            }
             for col in spec.coded_columns() {
                 let Some(SchemeFrom::Fixed(scheme)) = &col.scheme else {
                     continue;
@@ -404,33 +412,22 @@ fn census_comparison(
     pop: &Population,
 ) -> std::io::Result<()> {
     const LISTED: usize = 5;
-    let placed = p.in_categories();
-    if placed == 0 {
+    let Some(beside) = p.beside(pop) else {
         return Ok(());
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mut rows: Vec<(f64, f64, Category)> = Category::ALL
-        .into_iter()
-        .map(|c| {
-            let here = p.category_count(c);
-            (here as f64 / placed as f64, pop.share(c), c)
-        })
-        .collect();
-    rows.sort_by(|a, b| (b.0 - b.1).abs().total_cmp(&(a.0 - a.1).abs()));
+    };
     writeln!(
         out,
         "  compared with Census 2021, {} (all usual residents, every age; the return's own \
          population may differ):",
-        pop.area_name
+        beside.area_name
     )?;
-    for (here, there, c) in rows.into_iter().take(LISTED) {
-        let node = Node::Category(c);
+    for c in beside.largest_gaps().take(LISTED) {
         writeln!(
             out,
             "    {:<36} {:>5.1}% of this column, {:>5.1}% of residents",
-            fit(node.code(), 36),
-            here * 100.0,
-            there * 100.0
+            fit(Node::Category(c.category).code(), 36),
+            c.share * 100.0,
+            c.population_share * 100.0
         )?;
     }
     Ok(())

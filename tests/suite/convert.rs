@@ -1559,6 +1559,27 @@ fn empty_cells_and_unknown_datasets_are_explained_as_validation_does() {
     }
 }
 
+/// `Plan::from_spec` (convert --spec, and the browser page's convert with a specification): the
+/// coded column chosen by name when the specification has several, refused with their names when
+/// none is chosen, its scheme replaced when one is given.
+#[test]
+fn a_plan_from_a_specification_with_several_coded_columns_names_the_one_to_convert() {
+    let yaml = "name: two\ncolumns:\n  - name: Eth\n    scheme: dfe-cbds\n  - name: Eth2\n    \
+                scheme: nhs-ethnic-category\n    by: label\n";
+    let spec = wm_ethnicity::ReturnSpec::from_yaml(yaml, "two.yaml").unwrap();
+    let e = wm_ethnicity::Plan::from_spec(&spec, "two.yaml", None, None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "two.yaml: has 2 coded columns (Eth, Eth2): choose the one to convert"
+    );
+    let plan = wm_ethnicity::Plan::from_spec(&spec, "two.yaml", Some("Eth2"), None).unwrap();
+    assert_eq!((plan.column.as_str(), plan.by), ("Eth2", By::Label));
+    assert_eq!(plan.scheme.to_string(), "scheme nhs-ethnic-category");
+    let scheme = wm_ethnicity::SchemeFrom::from_flags(Some("ons-2011-ew"), None, None, None);
+    let plan = wm_ethnicity::Plan::from_spec(&spec, "two.yaml", Some("Eth"), scheme).unwrap();
+    assert_eq!(plan.scheme.to_string(), "scheme ons-2011-ew");
+}
+
 /// The rows of the CSV file at `p`, its header the first.
 fn read_csv(p: &str) -> Vec<Vec<String>> {
     csv::ReaderBuilder::new()

@@ -340,20 +340,11 @@ fn a_role_must_name_a_dimension_once() {
     assert!(stderr(&o).contains("not a role"), "{}", stderr(&o));
 }
 
-/// Age-standardised rates on the command line (issue 13, item 2): ages read into Census 2021's
-/// bands, rates of an outcome per band, then the 2013 European Standard Population's weighted
-/// mean per ethnic category.
-#[test]
-#[allow(
-    clippy::cast_precision_loss,
-    clippy::many_single_char_names,
-    reason = "small counts; short names for the rows read back"
-)]
-fn age_standardised_rates_are_the_standard_s_weighted_mean_of_the_band_rates() {
+/// A file of pupils by age, one age per Census 2021 band: in band i, White British pupils 1 of
+/// 4 FSM, Pakistani i+1 of 20.
+fn pupils_by_age(dir: &Path) -> String {
     use std::fmt::Write as _;
-    let dir = tempfile::tempdir().unwrap();
     let esp = wm_ethnicity::StandardPopulation::esp2013();
-    // One age per band; in band i, White British pupils 1 of 4 FSM, Pakistani i+1 of 20.
     let mut text = "age,ethnicity,fsm,pupils\n".to_owned();
     for (i, (band, _)) in esp.weights.iter().enumerate() {
         let age: u64 = band
@@ -372,9 +363,14 @@ fn age_standardised_rates_are_the_standard_s_weighted_mean_of_the_band_rates() {
         )
         .unwrap();
     }
-    let f = write(dir.path(), "by-age.csv", &text);
+    write(dir, "by-age.csv", &text)
+}
+
+/// The FSM rates of [`pupils_by_age`] age-standardised over the bands, as JSON (with `extra`
+/// flags), checked against `schema`.
+fn standardised(file: &str, extra: &[&str], schema: &str) -> serde_json::Value {
     let o = run(&[
-        &dfe_pupils(&f)[..],
+        &dfe_pupils(file)[..],
         &[
             "--characteristic",
             "age=census-2021-age-18",
@@ -389,10 +385,45 @@ fn age_standardised_rates_are_the_standard_s_weighted_mean_of_the_band_rates() {
             "--format",
             "json",
         ],
+        extra,
     ]
     .concat());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let v = assert_matches_schema(&stdout(&o), "output/rates.schema.json");
+    assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+    assert_matches_schema(&stdout(&o), schema)
+}
+
+/// The row of `code` in a JSON document's rows.
+fn row_of(v: &serde_json::Value, code: &str) -> serde_json::Value {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap()
+        .clone()
+}
+
+/// The 2013 European Standard Population's weighted mean of `per_band(i)` over its bands.
+#[allow(clippy::cast_precision_loss, reason = "18 bands")]
+fn esp_mean(per_band: impl Fn(f64) -> f64) -> f64 {
+    let esp = wm_ethnicity::StandardPopulation::esp2013();
+    let total: f64 = esp.weights.iter().map(|(_, w)| w).sum();
+    esp.weights
+        .iter()
+        .enumerate()
+        .map(|(i, (_, w))| w * per_band(i as f64))
+        .sum::<f64>()
+        / total
+}
+
+/// Age-standardised rates on the command line (issue 13, item 2): ages read into Census 2021's
+/// bands, rates of an outcome per band, then the 2013 European Standard Population's weighted
+/// mean per ethnic category.
+#[test]
+fn age_standardised_rates_are_the_standard_s_weighted_mean_of_the_band_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = pupils_by_age(dir.path());
+    let v = standardised(&f, &[], "output/rates.schema.json");
     assert!(
         v["standard_population"]
             .as_str()
@@ -400,50 +431,51 @@ fn age_standardised_rates_are_the_standard_s_weighted_mean_of_the_band_rates() {
             .contains("European Standard Population")
     );
     assert!(v.get("dimensions").is_none(), "{v}");
-    let get = |code: &str| {
-        v["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["code"] == code)
-            .unwrap()
-            .clone()
-    };
-    let total: f64 = esp.weights.iter().map(|(_, w)| w).sum();
-    let want: f64 = esp
-        .weights
-        .iter()
-        .enumerate()
-        .map(|(i, (_, w))| w * (i as f64 + 1.0) / 20.0)
-        .sum::<f64>()
-        / total;
-    let p = get("asian.pakistani");
+    let want = esp_mean(|i| (i + 1.0) / 20.0);
+    let p = row_of(&v, "asian.pakistani");
     assert!(
         (p["value"].as_f64().unwrap() - want).abs() < 1e-12,
         "{p} {want}"
     );
-    let w = get("white.british");
+    let w = row_of(&v, "white.british");
     assert!((w["value"].as_f64().unwrap() - 0.25).abs() < 1e-12, "{w}");
     assert!((p["ratio"].as_f64().unwrap() - want / 0.25).abs() < 1e-9);
-    // Not with a policy yet: refused before reading.
-    let o = run(&[
-        "aggregate",
-        &f,
-        "--scheme",
-        "dfe-cbds",
-        "--column",
-        "ethnicity",
-        "--to",
-        "category",
-        "--rate-outcome",
-        "fsm",
-        "--rate-value",
-        "1",
-        "--age-standardise",
-        "wm_age_band",
-        "--disclosure",
-        "suppress:10",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not built yet"), "{}", stderr(&o));
+}
+
+/// Age-standardised rates under a disclosure policy: the band rates from the published counts,
+/// then standardised; withheld when any band's count is.
+#[test]
+fn age_standardised_rates_under_a_policy_come_from_published_counts_and_are_withheld_with_a_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = pupils_by_age(dir.path());
+    let schema = "output/evidence.schema.json";
+    // round:5: Pakistani band i's i+1 eligible of 20 published to the nearest 5, so the
+    // standardised rate is the weighted mean of those rounded counts over 20, never the exact one.
+    let v = standardised(&f, &["--disclosure", "round:5"], schema);
+    assert!(
+        v["metadata"]["standard_population"]
+            .as_str()
+            .is_some_and(|s| s.contains("European Standard Population")),
+        "{}",
+        v["metadata"]
+    );
+    let want = esp_mean(|i| ((i + 1.0) / 5.0).round() * 5.0 / 20.0);
+    let exact = esp_mean(|i| (i + 1.0) / 20.0);
+    let p = row_of(&v, "asian.pakistani");
+    let value = p["value"].as_f64().unwrap();
+    assert!((value - 100.0 * want).abs() < 1e-6, "{p} {want}");
+    assert!((value - 100.0 * exact).abs() > 0.1, "{p} {exact}");
+    assert_eq!(p["status"], "from-published-counts", "{p}");
+    // suppress:3: White British's band counts of 1 are withheld, and with them its standardised
+    // rate (the weights and the other bands would give a withheld count back); Pakistani's bands
+    // of 1 and 2 eligible too.
+    let v = standardised(&f, &["--disclosure", "suppress:3"], schema);
+    for code in ["white.british", "asian.pakistani"] {
+        let r = row_of(&v, code);
+        assert_eq!(
+            (r["value"].as_str(), r["status"].as_str()),
+            (Some("c"), Some("withheld")),
+            "{r}"
+        );
+    }
 }

@@ -1252,3 +1252,122 @@ fn the_xlsx_findings_read_back_as_the_csv_findings() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_return_named_by_council_and_dataset_takes_only_its_codes() {
+    // Walsall's children-in-need return takes DfE's 20 main codes only (its profile, from CIN
+    // rule 4220): WENG is an error there naming WBRI; the school census takes it.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("cin.csv");
+    std::fs::write(&path, "ref,Ethnicity\nC1,WBRI\nC2,WENG\nC3,APKN\n").unwrap();
+    let file = path.to_str().unwrap();
+    let findings = |extra: &[&str]| {
+        let base = [
+            "validate",
+            file,
+            "--column",
+            "Ethnicity",
+            "--format",
+            "json",
+        ];
+        let o = run_in_fixtures(&[&base[..], extra].concat());
+        let doc: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|_| panic!("{extra:?}: {}", stderr(&o)));
+        let rules: Vec<(String, u64)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_owned(),
+                    f["record"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (o.status.code(), rules)
+    };
+    let cin = ["--council", "walsall", "--dataset", "children-in-need"];
+    let want = (Some(1), vec![("WM019".to_owned(), 2)]);
+    // The scheme from the profile, or given and the same: the same answer.
+    assert_eq!(findings(&cin), want);
+    assert_eq!(
+        findings(&[&cin[..], &["--scheme", "dfe-cbds"]].concat()),
+        want
+    );
+    // The school census takes the extended codes; without the return nothing says which codes.
+    let census = ["--council", "walsall", "--dataset", "school-census"];
+    assert_eq!(findings(&census), (Some(0), vec![]));
+    assert_eq!(findings(&["--scheme", "dfe-cbds"]), (Some(0), vec![]));
+    // A dataset the council's profile does not have, and a scheme that is not the return's.
+    let o = run_in_fixtures(&[
+        "validate",
+        file,
+        "--column",
+        "Ethnicity",
+        "--council",
+        "walsall",
+        "--dataset",
+        "cin",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no `cin` return"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("children-in-need"), "{}", stderr(&o));
+    let o = run_in_fixtures(
+        &[
+            &["validate", file, "--column", "Ethnicity"][..],
+            &cin,
+            &["--scheme", "nhs-ethnic-category"],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("dfe-cbds"), "{}", stderr(&o));
+}
+
+/// `ColumnProfile::beside`, what the text summary, the HTML report and the browser page show:
+/// every category once, in the standard's order, its share of the records placed in a category
+/// beside the population's share; the gaps ordered largest (either way) first.
+#[test]
+fn a_column_beside_the_census_has_every_category_and_its_largest_gaps_first() {
+    let data = "Ethnicity\nWBRI\nAPKN\nAPKN\nAIND\nREFU\nWIRI\n\n";
+    let table = Table::from_reader("r.csv", data.as_bytes(), &ReadOptions::default()).unwrap();
+    let registry = Registry::new();
+    let spec = ReturnSpec::coded("Ethnicity", "dfe-cbds");
+    let report = Validator::new(&spec, &registry)
+        .unwrap()
+        .check(table)
+        .unwrap();
+    let pop = wm_ethnicity::census_2021("Dudley").unwrap();
+    let b = report.columns[0].beside(pop).unwrap();
+    assert_eq!((b.area_code.as_str(), b.placed), ("E08000027", 5));
+    let order: Vec<_> = b.categories.iter().map(|c| c.category).collect();
+    assert_eq!(order, wm_ethnicity::Category::ALL);
+    let apkn = &b.categories[wm_ethnicity::Category::AsianPakistani as usize];
+    assert_eq!(apkn.records, 2);
+    assert!((apkn.share - 0.4).abs() < 1e-12, "{apkn:?}");
+    assert!((apkn.population_share - pop.share(apkn.category)).abs() < 1e-12);
+    let total: f64 = b.categories.iter().map(|c| c.share).sum();
+    assert!((total - 1.0).abs() < 1e-12, "{total}");
+    let gaps: Vec<f64> = b.largest_gaps().map(|c| c.gap.abs()).collect();
+    assert_eq!(gaps.len(), b.categories.len());
+    assert!(gaps.windows(2).all(|w| w[0] >= w[1]), "{gaps:?}");
+    // Dudley's residents are mostly White British, a fifth of this column; two fifths of it are
+    // Pakistani: the largest gap is below the population, the next above it.
+    let first: Vec<_> = b.largest_gaps().take(2).collect();
+    assert_eq!(first[0].category, wm_ethnicity::Category::WhiteBritish);
+    assert!(first[0].gap < -0.5, "{first:?}");
+    assert_eq!(first[1].category, wm_ethnicity::Category::AsianPakistani);
+    assert!(first[1].gap > 0.3, "{first:?}");
+    // A column with nothing placed in a category has nothing to compare.
+    let table = Table::from_reader(
+        "r.csv",
+        "Ethnicity\nREFU\n".as_bytes(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let report = Validator::new(&spec, &registry)
+        .unwrap()
+        .check(table)
+        .unwrap();
+    assert_eq!(report.columns[0].beside(pop), None);
+}

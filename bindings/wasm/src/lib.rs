@@ -14,10 +14,11 @@ mod file;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wm_ethnicity::{
-    AddedColumns, By, ColumnValues, Converter, EncodingWriter, Finding, FindingsContext,
-    FindingsFormat, FindingsWriter, OutputEncoding, Plan, Policy, ReadOptions, RecordFormat,
-    RecordWriter, Registry, RejectWriter, ReturnSpec, Rule, SchemeFrom, Sink, Synonyms, Table,
-    Threads, Validator, convert_stream, detect,
+    AddedColumns, By, CensusComparison, CharacteristicColumn, Classifications, ColumnValues,
+    Converter, EncodingWriter, Finding, FindingsContext, FindingsFormat, FindingsWriter,
+    OutputEncoding, Plan, Policy, ReadOptions, RecordFormat, RecordWriter, Registry, RejectWriter,
+    ReturnSpec, Rule, SchemeFrom, Sink, Synonyms, Table, Threads, Validator, census_2021,
+    convert_stream, detect,
 };
 
 /// Output stream of the findings (as `validate --format csv`).
@@ -70,9 +71,15 @@ pub struct Request {
     pub date_column: Option<String>,
     /// `--council`.
     pub council: Option<String>,
+    /// `--dataset` (validate): which of the council's returns the file is.
+    pub dataset: Option<String>,
     /// `--policy` (convert).
     pub policy: Option<String>,
-    /// `--spec` (validate).
+    /// `--to-scheme` (convert).
+    pub to_scheme: Option<String>,
+    /// `--characteristic`, each: `COLUMN=SCHEME` or `COLUMN=SCHEME@DATE`.
+    pub characteristics: Vec<String>,
+    /// `--spec`.
     pub spec: Option<NamedText>,
     /// `--scheme-file`, each.
     pub scheme_files: Vec<NamedText>,
@@ -142,6 +149,11 @@ fn info(r: &Request) -> Result<Value, String> {
         "policies": Policy::ALL
             .iter()
             .map(|p| json!({ "name": p.name(), "help": p.help() }))
+            .collect::<Vec<_>>(),
+        "classifications": Classifications::builtin()
+            .all()
+            .iter()
+            .map(|c| json!({ "id": c.id, "characteristic": c.characteristic.name(), "title": c.title }))
             .collect::<Vec<_>>(),
     }))
 }
@@ -219,13 +231,30 @@ fn spec(r: &Request) -> Result<ReturnSpec, String> {
         }
         _ => return Err("choose the column and its scheme, or a specification file".into()),
     };
+    if r.council.is_some() {
+        spec.council.clone_from(&r.council);
+    }
+    if r.dataset.is_some() {
+        spec.dataset.clone_from(&r.dataset);
+    }
     if let Some(c) = &r.id_column {
         spec = spec.with_id_column(c);
     }
     if let Some(c) = &r.date_column {
         spec = spec.with_date_column(c);
     }
+    for c in characteristics(r)? {
+        spec = spec.with_characteristic(&c).map_err(text)?;
+    }
     Ok(spec)
+}
+
+/// The `--characteristic` columns, read as the command line reads the flag.
+fn characteristics(r: &Request) -> Result<Vec<CharacteristicColumn>, String> {
+    r.characteristics
+        .iter()
+        .map(|c| CharacteristicColumn::parse(c).map_err(|e| format!("--characteristic {e}")))
+        .collect()
 }
 
 /// The findings CSV writer (which wants every finding), also keeping the first
@@ -286,25 +315,46 @@ fn validate(r: &Request) -> Result<Value, String> {
     writer.finish(&report).map_err(text)?;
     drop(writer);
     out.into_inner().map_err(text)?.finish().map_err(text)?;
+    // Each coded column beside the council's Census 2021 population, as the HTML report
+    // compares them (`ColumnProfile::beside`).
+    let population = council.and_then(|c| census_2021(&c.code));
+    let census: Vec<Value> = report
+        .columns
+        .iter()
+        .filter_map(|p| Some((p, p.beside(population?)?)))
+        .map(|(p, b)| {
+            let gaps: Vec<_> = b
+                .largest_gaps()
+                .take(CensusComparison::CALLED_OUT)
+                .collect();
+            json!({ "column": p.column, "comparison": b, "largest_gaps": gaps })
+        })
+        .collect();
     Ok(json!({
         "report": report,
         "findings": kept,
         "shown_per_rule": SHOWN_PER_RULE,
         "council": council.map(|c| json!({ "code": c.code, "name": c.name })),
+        "census": census,
     }))
 }
 
+/// The plan as `convert` makes it from its flags: a specification's (`Plan::from_spec`), or the
+/// column and its scheme; then `--by`, `--policy`, `--to-scheme` and `--characteristic`.
 fn convert(r: &Request) -> Result<Value, String> {
-    if r.spec.is_some() {
-        return Err(
-            "the page converts with a column and a scheme, not a specification file: \
-                    choose them (or use the command line's convert --spec)"
-                .into(),
-        );
-    }
-    let from = scheme_from(r).ok_or("choose the scheme (or the columns that give it)")?;
-    let mut plan = Plan::new(column(r)?, from);
-    plan.by = by(r)?.unwrap_or(By::Code);
+    let mut plan = match &r.spec {
+        Some(s) => {
+            let spec = ReturnSpec::from_yaml(&s.text, &s.name).map_err(text)?;
+            Plan::from_spec(&spec, &s.name, r.column.as_deref(), scheme_from(r)).map_err(text)?
+        }
+        None => Plan::new(
+            column(r)?,
+            scheme_from(r).ok_or("choose the scheme (or the columns that give it)")?,
+        ),
+    };
+    plan.by = by(r)?.unwrap_or(plan.by);
+    plan.to_scheme.clone_from(&r.to_scheme);
+    plan.characteristics.extend(characteristics(r)?);
     if let Some(name) = &r.policy {
         plan.policy = Policy::ALL
             .iter()
