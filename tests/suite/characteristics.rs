@@ -298,3 +298,69 @@ fn converting_twice_changes_nothing() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&twice).unwrap(), first);
 }
+
+/// `COLUMN=census-2021-disability:top`: each TS038 value, by code or by label, counts under the
+/// top of its hierarchy, disabled or not disabled; the counts equal the rows the test knows to be
+/// each; convert writes the same value in `wm_disability` (issue 14).
+#[test]
+fn disability_rolls_up_to_disabled_or_not_in_aggregate_and_convert() {
+    use crate::cli::{run, stderr, stdout};
+    // (as written, its top) over the four finest TS038 values and the two tops, codes and labels.
+    const VALUES: [(&str, &str); 6] = [
+        (
+            "Disabled under the Equality Act: Day-to-day activities limited a lot",
+            "disabled",
+        ),
+        ("disabled.limited-a-little", "disabled"),
+        ("Disabled under the Equality Act", "disabled"),
+        (
+            "Not disabled under the Equality Act: Has long term physical or mental health condition but day-to-day activities are not limited",
+            "not-disabled",
+        ),
+        ("not-disabled.no-condition", "not-disabled"),
+        ("Not disabled under the Equality Act", "not-disabled"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.csv");
+    let mut csv = String::from("Ethnicity,Disability\n");
+    let mut want = std::collections::BTreeMap::<&str, u64>::new();
+    let mut tops = Vec::new();
+    for i in 0..23 {
+        let (raw, top) = VALUES[i * 7 % 6];
+        let _ = writeln!(csv, "A,\"{raw}\"");
+        *want.entry(top).or_default() += 1;
+        tops.push(top);
+    }
+    std::fs::write(&file, csv).unwrap();
+    let flags = [
+        file.to_str().unwrap(),
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "Ethnicity",
+        "--characteristic",
+        "Disability=census-2021-disability:top",
+    ];
+    let o = run(&[
+        &["aggregate"][..],
+        &flags,
+        &["--group-by", "wm_disability", "--to", "category"],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut got = std::collections::BTreeMap::<String, u64>::new();
+    for r in csv::Reader::from_reader(stdout(&o).as_bytes()).records() {
+        let r = r.unwrap();
+        *got.entry(r[0].to_owned()).or_default() += r[4].parse::<u64>().unwrap();
+    }
+    let want: std::collections::BTreeMap<String, u64> =
+        want.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    assert_eq!(got, want);
+    let o = run(&[&["convert"][..], &flags, &["--columns", "code"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written: Vec<String> = csv::Reader::from_reader(stdout(&o).as_bytes())
+        .records()
+        .map(|r| r.unwrap()[3].to_owned())
+        .collect();
+    assert_eq!(written, tops);
+}
