@@ -556,6 +556,11 @@ impl<'a> Reader<'a> {
         self.scheme
     }
 
+    /// The standard the column's values are read into.
+    pub fn standard(&self) -> &'a Classification {
+        self.standard
+    }
+
     /// True when the column holds ages or dates of birth: values never shown.
     pub fn is_age(&self) -> bool {
         self.standard.is_bands()

@@ -138,8 +138,8 @@ pub use disclosure::{
     published_age_standardised, published_rates,
 };
 pub use validate::{
-    CategoryShare, CensusComparison, ColumnProfile, Finding, NodeCount, Outcomes, Report,
-    RuleCount, Sink, Validator,
+    CategoryShare, CensusComparison, CharacteristicCount, CharacteristicProfile, ColumnProfile,
+    Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
 };
 // Writers.
 pub use output::{
