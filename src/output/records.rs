@@ -5,7 +5,7 @@
 use super::csv::REJECT_REASON_COLUMNS;
 use super::{RecordFormat, RecordLayout};
 use crate::characteristic::CharacteristicSet;
-use crate::convert::{Converted, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink, Rejected};
+use crate::convert::{Converted, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
 use crate::resolve::Matched;
@@ -112,6 +112,7 @@ pub(super) fn kept_columns<S: AsRef<str>>(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ColumnKind {
     /// An input column, as read.
+    #[cfg(any(feature = "arrow", feature = "xlsx"))]
     Input,
     /// A position column (a whole number).
     Position,
@@ -142,6 +143,7 @@ fn added_columns(
         .chain(set.iter().map(|k| (k.column(), ColumnKind::Standard)))
 }
 
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
 /// The cells of converted records, one by one in the output's order (the kept input columns,
 /// the positions, the added columns chosen, the characteristics): what a writer that stores
 /// cells rather than lines (Arrow batches, a workbook) reads each record through.
@@ -154,6 +156,7 @@ pub(super) struct RecordCells {
     candidates: String,
 }
 
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
 impl RecordCells {
     /// The cells of records read with `header`, adding `added` (the errors of
     /// [`RecordWriter::new`]).
@@ -206,6 +209,7 @@ impl RecordCells {
     }
 }
 
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
 /// A cell of a rejects row: a whole number or text, either maybe absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum RejectCell<'a> {
@@ -215,9 +219,10 @@ pub(super) enum RejectCell<'a> {
     Text(Option<&'a str>),
 }
 
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
 /// The cells of a reject under [`REJECT_COLUMNS`](super::REJECT_COLUMNS), as they are (a
 /// format whose cells are typed writes them so; CSV guards them against formulas).
-pub(super) fn reject_cells<'a>(r: &'a Rejected<'_>) -> [RejectCell<'a>; 9] {
+pub(super) fn reject_cells<'a>(r: &'a crate::convert::Rejected<'_>) -> [RejectCell<'a>; 9] {
     use RejectCell::{Number, Text};
     [
         Number(Some(r.line)),
