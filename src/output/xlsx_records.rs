@@ -244,7 +244,7 @@ fn summary(sheet: &mut Worksheet, run: &RunReport<'_>) -> Result<(), XlsxError> 
         ("Blank or empty rows (not records)".into(), s.blank_lines),
     ];
     counts.extend(
-        crate::Level::ALL
+        crate::standard::Level::ALL
             .iter()
             .map(|l| (format!("Converted at level {}", l.name()), s.at_level(*l))),
     );
@@ -266,7 +266,11 @@ fn summary(sheet: &mut Worksheet, run: &RunReport<'_>) -> Result<(), XlsxError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Converter, Plan, ReadOptions, Registry, SchemeFrom, Synonyms, Table};
+    use crate::convert::{Converter, Plan, StreamError, convert_stream};
+    use crate::io::{ReadOptions, Table};
+    use crate::resolve::labels::Synonyms;
+    use crate::scheme::Registry;
+    use crate::spec::SchemeFrom;
 
     #[test]
     fn a_sheet_past_its_rows_stops_the_run_and_says_why() {
@@ -286,8 +290,7 @@ mod tests {
                 XlsxRecords::with_limit(Vec::new(), table.header(), AddedColumns::default(), limit)
                     .unwrap();
             let mut rejects = out.rejects();
-            crate::convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {})
-                .map(|s| (s, out))
+            convert_stream(table, &conv, &mut out, &mut rejects, &mut |_| {}).map(|s| (s, out))
         };
         // Three records and three rejects fit under a header in four rows.
         let (summary, out) = run(b"e\nA\nB\nC\nQQ\nQQ\nQQ\n", 4).unwrap();
@@ -302,7 +305,7 @@ mod tests {
         assert!(book.starts_with(b"PK"), "a zip");
         // One row fewer: the third record has no row; the run stops, saying so.
         let e = run(b"e\nA\nB\nC\n", 3).map(|_| ()).unwrap_err();
-        let crate::StreamError::Write(e) = e else {
+        let StreamError::Write(e) = e else {
             panic!("{e}")
         };
         assert!(
@@ -310,7 +313,7 @@ mod tests {
             "{e}"
         );
         let e = run(b"e\nA\nQQ\nQQ\nQQ\n", 3).map(|_| ()).unwrap_err();
-        let crate::StreamError::Rejects(e) = e else {
+        let StreamError::Rejects(e) = e else {
             panic!("{e}")
         };
         assert!(
