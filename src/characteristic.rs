@@ -278,7 +278,8 @@ pub struct Unread {
 }
 
 /// A characteristic column to read: its header, its classification and, for dates of birth, the
-/// reference date ages are taken on. Written `COLUMN=SCHEME` or `COLUMN=SCHEME@YYYY-MM-DD`.
+/// reference date ages are taken on; or its values rolled up to the top of their standard's
+/// hierarchy. Written `COLUMN=SCHEME`, `COLUMN=SCHEME@YYYY-MM-DD` or `COLUMN=SCHEME:top`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CharacteristicColumn {
     /// The column's header.
@@ -288,6 +289,10 @@ pub struct CharacteristicColumn {
     /// For an age column holding dates of birth: the date ages are taken on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date_on: Option<Date>,
+    /// True to read each value as the top of its standard's hierarchy (`:top`): Census 2021
+    /// disability as `disabled` or `not-disabled`, however limited day-to-day activities are.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub top: bool,
     /// True when an empty cell means the residual "not known" (a specification's
     /// `empty: not-known`); otherwise an empty cell is rejected (WM004).
     #[serde(skip)]
@@ -295,14 +300,27 @@ pub struct CharacteristicColumn {
 }
 
 impl CharacteristicColumn {
-    /// Parses `COLUMN=SCHEME` or `COLUMN=SCHEME@YYYY-MM-DD` (a date-of-birth column).
+    /// Parses `COLUMN=SCHEME`, `COLUMN=SCHEME@YYYY-MM-DD` (a date-of-birth column) or
+    /// `COLUMN=SCHEME:top` (values rolled up to the top of their standard's hierarchy).
     pub fn parse(text: &str) -> std::result::Result<CharacteristicColumn, String> {
         let (column, rest) = text.rsplit_once('=').ok_or_else(|| {
             format!(
                 "`{text}`: give COLUMN=SCHEME, e.g. Sex=nhs-person-stated-gender, or \
-                 COLUMN=SCHEME@DATE for dates of birth, e.g. DOB=census-2021-age-18@2021-03-21"
+                 COLUMN=SCHEME@DATE for dates of birth, e.g. DOB=census-2021-age-18@2021-03-21, \
+                 or COLUMN=SCHEME:top for the top of a hierarchy, e.g. \
+                 Disability=census-2021-disability:top"
             )
         })?;
+        let (rest, top) = match rest.split_once(':') {
+            Some((scheme, "top")) => (scheme, true),
+            Some((_, level)) => {
+                return Err(format!(
+                    "`{text}`: `:{level}` is not a level to read at; give `:top` (the top of \
+                     the standard's hierarchy) or nothing (its finest values)"
+                ));
+            }
+            None => (rest, false),
+        };
         let (scheme, date) = match rest.split_once('@') {
             Some((s, d)) => {
                 let date = Date::parse(d)
@@ -318,6 +336,7 @@ impl CharacteristicColumn {
             column: column.trim().to_owned(),
             scheme: scheme.trim().to_owned(),
             birth_date_on: date,
+            top,
             empty_not_known: false,
         })
     }
@@ -458,10 +477,18 @@ impl Classifications {
                 column.column, scheme.id, scheme.characteristic
             )));
         }
+        if column.top && !standard.codes.iter().any(|c| c.parent.is_some()) {
+            return Err(fail(format!(
+                "column `{}`: `:top` reads a value as the top of its standard's hierarchy; the \
+                 values of `{}` have no parents (census-2021-disability has)",
+                column.column, standard.id
+            )));
+        }
         Ok(Reader {
             scheme,
             standard,
             birth_date_on: column.birth_date_on,
+            top: column.top,
         })
     }
 }
@@ -515,6 +542,7 @@ pub struct Reader<'a> {
     scheme: &'a Classification,
     standard: &'a Classification,
     birth_date_on: Option<Date>,
+    top: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -526,6 +554,11 @@ impl<'a> Reader<'a> {
     /// The classification of the column's values.
     pub fn scheme(&self) -> &'a Classification {
         self.scheme
+    }
+
+    /// The standard the column's values are read into.
+    pub fn standard(&self) -> &'a Classification {
+        self.standard
     }
 
     /// True when the column holds ages or dates of birth: values never shown.
@@ -579,15 +612,18 @@ impl<'a> Reader<'a> {
                 residual: Some(r),
             });
         }
-        let value = match &code.value {
-            Some(v) => self
-                .standard
-                .codes
-                .iter()
-                .find(|s| s.code == *v)
-                .unwrap_or(code),
-            None => code,
-        };
+        let in_standard = |v: &str| self.standard.codes.iter().find(|s| s.code == v);
+        let mut value = code.value.as_deref().and_then(in_standard).unwrap_or(code);
+        if self.top {
+            // Parents are codes of the standard (checked when it was loaded), and a chain of
+            // them is no longer than the standard.
+            for _ in 0..self.standard.codes.len() {
+                match value.parent.as_deref().and_then(in_standard) {
+                    Some(p) => value = p,
+                    None => break,
+                }
+            }
+        }
         Ok(Value {
             characteristic: k,
             code: &value.code,
@@ -708,6 +744,59 @@ mod tests {
         let e = r.read("Q").unwrap_err();
         assert_eq!(e.rule, Rule::UnknownCharacteristicCode);
         assert!(e.reason.starts_with("sex: `Q`"), "{}", e.reason);
+    }
+
+    #[test]
+    fn top_reads_disability_as_disabled_or_not_and_needs_a_hierarchy() {
+        let classes = Classifications::builtin();
+        let column = CharacteristicColumn::parse("D=census-2021-disability:top").unwrap();
+        assert!(column.top);
+        let top = classes.reader(&column).unwrap();
+        let finest = classes
+            .reader(&CharacteristicColumn::parse("D=census-2021-disability").unwrap())
+            .unwrap();
+        for (raw, fine, rolled) in [
+            (
+                "Disabled under the Equality Act: Day-to-day activities limited a lot",
+                "disabled.limited-a-lot",
+                "disabled",
+            ),
+            (
+                "disabled.limited-a-little",
+                "disabled.limited-a-little",
+                "disabled",
+            ),
+            ("Disabled under the Equality Act", "disabled", "disabled"),
+            (
+                "Not disabled under the Equality Act: No long term physical or mental health conditions",
+                "not-disabled.no-condition",
+                "not-disabled",
+            ),
+            (
+                "not-disabled.condition-not-limiting",
+                "not-disabled.condition-not-limiting",
+                "not-disabled",
+            ),
+        ] {
+            assert_eq!(finest.read(raw).unwrap().code, fine, "{raw}");
+            let v = top.read(raw).unwrap();
+            assert_eq!(v.code, rolled, "{raw}");
+            assert_eq!(
+                v.label,
+                classes
+                    .get("census-2021-disability")
+                    .unwrap()
+                    .find(rolled)
+                    .unwrap()
+                    .label
+            );
+        }
+        let e = classes
+            .reader(&CharacteristicColumn::parse("R=census-2021-religion:top").unwrap())
+            .unwrap_err();
+        assert!(e.to_string().contains("have no parents"), "{e}");
+        let e = CharacteristicColumn::parse("D=census-2021-disability:bottom").unwrap_err();
+        assert!(e.contains("`:bottom` is not a level"), "{e}");
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub use output::BatchFile;
 #[cfg(feature = "arrow")]
 pub use output::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink};
 #[cfg(feature = "xlsx")]
-pub use output::{MAX_XLSX_FINDINGS, XlsxFindings};
+pub use output::{MAX_SHEET_ROWS, MAX_XLSX_FINDINGS, XlsxFindings, XlsxRecords, XlsxRejects};
 // What may be shown of a record, and how values are matched.
 pub use privacy::{Hidden, MAX_SHOWN_CHARS, may_show, shown};
 pub use resolve::labels::{
@@ -139,17 +139,17 @@ pub use disclosure::{
     published_age_standardised, published_rates,
 };
 pub use validate::{
-    CategoryShare, CensusComparison, ColumnProfile, Finding, NodeCount, Outcomes, Report,
-    RuleCount, Sink, Validator,
+    CategoryShare, CensusComparison, CharacteristicCount, CharacteristicProfile, ColumnProfile,
+    Finding, NodeCount, Outcomes, Report, RuleCount, Sink, Validator,
 };
 // Writers.
 pub use output::{
     AddedColumns, CsvFindings, EncodingWriter, FINDING_COLUMNS, FindingsContext, FindingsFormat,
     FindingsWriter, HtmlFindings, JsonFindings, JsonlFindings, OutputColumns, OutputEncoding,
     PERSON_COLUMNS, POSITION_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS,
-    REJECT_REASON_COLUMNS, RecordFormat, RecordOutput, RecordWriter, RejectWriter, TABLE_COLUMNS,
-    TableFormat, TextFindings, TextRejects, check_position_columns, read_as, thousands,
-    write_persons_csv,
+    REJECT_REASON_COLUMNS, RecordFormat, RecordOutput, RecordWriter, RejectWriter, RunReport,
+    TABLE_COLUMNS, TableFormat, TextFindings, TextRejects, check_position_columns, read_as,
+    thousands, write_persons_csv,
 };
 // FHIR R4 resources of the standard and the schemes.
 pub use output::{

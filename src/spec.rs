@@ -363,6 +363,7 @@ impl ColumnSpec {
                     column: self.name.clone(),
                     scheme: scheme.clone(),
                     birth_date_on: self.birth_date_on,
+                    top: false,
                     empty_not_known: self.empty == EmptyCell::NotKnown,
                 })
             }

@@ -44,7 +44,7 @@
 //! ```
 
 use crate::census::{CENSUS_2021_SOURCE, Population};
-use crate::characteristic::{Classifications, Reader};
+use crate::characteristic::{Characteristic, Classifications, Reader};
 use crate::council::Return;
 use crate::date::Date;
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -244,6 +244,127 @@ pub struct ColumnProfile {
     pub nodes: Vec<NodeCount>,
 }
 
+/// The data-quality profile of one characteristic column (sex, age, religion, disability...):
+/// records per standard value it was read as, residuals, empty cells and invalid values. It holds
+/// the standard's codes and labels and counts only: never a value as written, an id, a date or
+/// an age.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CharacteristicProfile {
+    /// The column's header name.
+    pub column: String,
+    /// The characteristic.
+    pub characteristic: Characteristic,
+    /// The classification its values were read through.
+    pub scheme: String,
+    /// Records read; the sum of `values`, `empty`, `invalid` and `not_checked`.
+    pub records: u64,
+    /// Records per value read: the standard's values in its order, then the residuals; values
+    /// with none are left out.
+    pub values: Vec<CharacteristicCount>,
+    /// Records whose value is a residual (not answered, not known...).
+    pub residual: u64,
+    /// Their share of the records (0 to 1).
+    pub residual_share: f64,
+    /// Empty cells (and not counted as "not known" by the return's rules).
+    pub empty: u64,
+    /// Values that are not a code or label of the classification, or not an age or a date of
+    /// birth (WM020, WM021), or not valid text.
+    pub invalid: u64,
+    /// Not checked: the record had the wrong shape (WM010, WM018).
+    pub not_checked: u64,
+}
+
+impl CharacteristicProfile {
+    /// The profile as rows for people: each value read (its code, label and records), then the
+    /// empty cells, invalid values and records not checked. Their records add up to `records`.
+    pub fn rows(&self) -> Vec<(&str, &str, u64)> {
+        self.values
+            .iter()
+            .map(|v| (v.code, v.label, v.count))
+            .chain([
+                ("empty", "empty cell", self.empty),
+                ("invalid", "not a value of the classification", self.invalid),
+                (
+                    "not checked",
+                    "the record had the wrong shape",
+                    self.not_checked,
+                ),
+            ])
+            .collect()
+    }
+}
+
+/// Records of one value of a characteristic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CharacteristicCount {
+    /// The standard's code (`female`, `disabled.limited-a-lot`, `30-34`) or the residual's
+    /// (`not-known`).
+    pub code: &'static str,
+    /// Its label.
+    pub label: &'static str,
+    /// True for a residual.
+    pub residual: bool,
+    /// Records.
+    pub count: u64,
+}
+
+/// What a characteristic column's profile counts while reading.
+#[derive(Debug, Default, Clone)]
+struct CharacteristicCounts {
+    values: Vec<CharacteristicCount>,
+    empty: u64,
+    invalid: u64,
+    not_checked: u64,
+}
+
+impl CharacteristicCounts {
+    fn add(&mut self, code: &'static str, label: &'static str, residual: bool) {
+        match self.values.iter_mut().find(|v| v.code == code) {
+            Some(v) => v.count += 1,
+            None => self.values.push(CharacteristicCount {
+                code,
+                label,
+                residual,
+                count: 1,
+            }),
+        }
+    }
+
+    fn add_residual(&mut self, r: Residual) {
+        self.add(r.code(), r.label(), true);
+    }
+
+    fn to_profile(&self, check: &CharacteristicCheck) -> CharacteristicProfile {
+        let standard = check.reader.standard();
+        let mut values = self.values.clone();
+        values.sort_by_key(|v| {
+            let at = if v.residual {
+                Residual::ALL.iter().position(|r| r.code() == v.code)
+            } else {
+                standard.codes.iter().position(|c| c.code == v.code)
+            };
+            (v.residual, at)
+        });
+        let residual: u64 = values.iter().filter(|v| v.residual).map(|v| v.count).sum();
+        let records = values.iter().map(|v| v.count).sum::<u64>()
+            + self.empty
+            + self.invalid
+            + self.not_checked;
+        CharacteristicProfile {
+            column: check.name.clone(),
+            characteristic: check.reader.characteristic(),
+            scheme: check.reader.scheme().id.clone(),
+            records,
+            values,
+            residual,
+            residual_share: share(residual, records),
+            empty: self.empty,
+            invalid: self.invalid,
+            not_checked: self.not_checked,
+        }
+    }
+}
+
 /// Findings of one rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleCount {
@@ -297,6 +418,9 @@ pub struct Report {
     pub rules: Vec<RuleCount>,
     /// One profile per coded column.
     pub columns: Vec<ColumnProfile>,
+    /// One profile per characteristic column present (sex, age, religion, disability...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub characteristics: Vec<CharacteristicProfile>,
     /// Columns of the specification that are not required and not in the header: not checked.
     pub absent_columns: Vec<String>,
 }
@@ -623,6 +747,7 @@ impl<'r> Validator<'r> {
             queries: 0,
             rules: Vec::new(),
             columns: Vec::new(),
+            characteristics: Vec::new(),
             absent_columns: binding.absent.clone(),
         };
         let encoding = table.encoding().map_or("UTF-8", |e| match e.encoding {
@@ -640,6 +765,10 @@ impl<'r> Validator<'r> {
             sink,
             counts: [[0; 2]; RULE_COUNT],
             profiles: self.coded.iter().map(|_| Profile::default()).collect(),
+            characteristic_counts: vec![
+                CharacteristicCounts::default();
+                self.characteristics.len()
+            ],
             ids: IdTable::default(),
             presized: false,
             total: table.progress_total(),
@@ -686,6 +815,16 @@ impl<'r> Validator<'r> {
                 report
                     .columns
                     .push(p.to_profile(c, summary.records, self.max_residual_share));
+            }
+        }
+        for ((check, counts), bound) in self
+            .characteristics
+            .iter()
+            .zip(&state.characteristic_counts)
+            .zip(&state.binding.characteristics)
+        {
+            if bound.is_some() {
+                report.characteristics.push(counts.to_profile(check));
             }
         }
         Ok(report)
@@ -1044,6 +1183,8 @@ struct State<'v, 'r, 's> {
     sink: Option<&'s mut dyn Sink>,
     counts: [[u64; 2]; RULE_COUNT],
     profiles: Vec<Profile>,
+    /// Each characteristic column's counts, in the order of `Validator::characteristics`.
+    characteristic_counts: Vec<CharacteristicCounts>,
     ids: IdTable,
     presized: bool,
     /// The input's size in progress units (0 when unknown).
@@ -1271,16 +1412,29 @@ impl<'r> State<'_, 'r, '_> {
         i: usize,
     ) -> std::io::Result<()> {
         let Some(raw) = self.field(rec, at, i)? else {
+            self.characteristic_counts[c].invalid += 1;
             return Ok(());
         };
         let check = &self.v.characteristics[c];
         let role = Role::Characteristic(check.reader.characteristic());
+        let counts = &mut self.characteristic_counts[c];
         if is_blank(raw) {
+            match check.empty {
+                EmptyCell::NotKnown => counts.add_residual(Residual::NotKnown),
+                _ => counts.empty += 1,
+            }
             return self.empty(at, i, check.empty, role, None);
         }
         match check.reader.read(raw) {
-            Ok(_) => Ok(()),
+            Ok(v) => {
+                match v.residual {
+                    Some(r) => counts.add_residual(r),
+                    None => counts.add(v.code, v.label, false),
+                }
+                Ok(())
+            }
             Err(u) => {
+                counts.invalid += 1;
                 let value = may_show(role, raw).ok();
                 let r = Rejection::from(u);
                 self.emit(r.rule, None, at, Some(i), None, value, Detail::Rejected(&r))
@@ -1323,6 +1477,15 @@ impl<'r> State<'_, 'r, '_> {
         for (p, b) in self.profiles.iter_mut().zip(&self.binding.coded) {
             if b.is_some() {
                 p.out.not_checked += 1;
+            }
+        }
+        for (p, b) in self
+            .characteristic_counts
+            .iter_mut()
+            .zip(&self.binding.characteristics)
+        {
+            if b.is_some() {
+                p.not_checked += 1;
             }
         }
     }

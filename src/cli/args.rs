@@ -135,9 +135,11 @@ impl RowSchemeArgs {
 pub struct CharacteristicArgs {
     /// A characteristic column and its classification, e.g. `Gender=nhs-person-stated-gender`,
     /// `Religion=census-2021-religion`, or for dates of birth the date ages are taken on,
-    /// `DOB=census-2021-age-18@2021-03-21` (may be given more than once; see
-    /// schema/characteristics/). Its standard value is written as `wm_sex`, `wm_age_band`, ...
-    #[arg(long = "characteristic", value_name = "COLUMN=SCHEME[@DATE]", value_parser = CharacteristicColumn::parse)]
+    /// `DOB=census-2021-age-18@2021-03-21`, or `:top` for the top of the standard's hierarchy,
+    /// `Disability=census-2021-disability:top` (disabled or not-disabled) (may be given more
+    /// than once; see schema/characteristics/). Its standard value is written as `wm_sex`,
+    /// `wm_age_band`, `wm_disability`, ...
+    #[arg(long = "characteristic", value_name = "COLUMN=SCHEME[@DATE|:top]", value_parser = CharacteristicColumn::parse)]
     pub characteristics: Vec<CharacteristicColumn>,
 }
 

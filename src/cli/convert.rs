@@ -12,7 +12,9 @@ use wm_ethnicity::{ANSWERS_JOINED_BY, DEFAULT_PRIORITY, Level};
 use wm_ethnicity::{
     AddedColumns, OutputColumns, RecordFormat, RecordOutput, RejectWriter, TextRejects,
 };
-use wm_ethnicity::{Converter, Plan, StreamError, Summary, convert_stream};
+use wm_ethnicity::{
+    Converter, Plan, RejectSink, Rejected, RunReport, StreamError, Summary, convert_stream,
+};
 use wm_ethnicity::{EncodingWriter, OutputEncoding, read_as, thousands};
 use wm_ethnicity::{InputFormat, Table};
 use wm_ethnicity::{POSITION_COLUMNS, REJECT_REASON_COLUMNS, check_position_columns};
@@ -78,7 +80,9 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t, requires = "rejects")]
     rejects_rows: RejectRows,
     /// Output format (default: from the output's extension, else the input's kind: JSON Lines
-    /// for JSON Lines input, CSV otherwise).
+    /// for JSON Lines input, CSV otherwise). xlsx: one workbook of Summary, Records and Rejects
+    /// sheets, every value as text (at most 1,048,575 records: a run with more stops, writing
+    /// nothing).
     #[arg(long, value_enum)]
     format: Option<RecordFormat>,
     /// The coded column, its scheme and what an empty cell means, from a file.
@@ -224,21 +228,6 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         rejects_out.map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
     bar.finish_and_clear();
     let summary = summary.map_err(|e| stream_error(e, output, rejects))?;
-    let sink = writer
-        .finish()
-        .and_then(EncodingWriter::into_inner)
-        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
-    // The output is complete: put the rejects in place first, then the output, so a present
-    // output always has its rejects beside it.
-    if let Some(rw) = rejects_out {
-        let f = rw
-            .finish()
-            .and_then(EncodingWriter::into_inner)
-            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
-        f.finish()?;
-    }
-    sink.finish()?;
-
     let report = SummaryText {
         input: &input_name,
         read_as: &read_as,
@@ -247,6 +236,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         plan: &plan,
         output,
         rejects,
+        rejects_in_output: writer.rejects().is_some(),
         format,
         columns,
         out_encoding,
@@ -254,18 +244,52 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         full_rows,
         rerun,
     };
+    let lines = report.lines();
+    let run = RunReport {
+        lines: &lines,
+        summary: &summary,
+    };
+    finish_outputs(writer, &run, rejects_out, output, rejects)?;
+
     // The summary goes beside the records: to standard output when they went to a file.
     let mut to: Box<dyn Write> = if output.is_some() {
         Box::new(std::io::stdout().lock())
     } else {
         Box::new(std::io::stderr().lock())
     };
-    report.write(&mut to)?;
+    // The first line names the file: the heading.
+    writeln!(to, "wm-ethnicity convert: {input_name}")?;
+    for (label, text) in &lines[1..] {
+        writeln!(to, "  {:<11} {text}", format!("{label}:"))?;
+    }
     Ok(if summary.rejected == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Ends the output (a workbook with `run` in it) and the rejects file: the rejects put in place
+/// first, then the output, so a present output always has its rejects beside it.
+fn finish_outputs(
+    writer: RecordOutput<EncodingWriter<Destination>>,
+    run: &RunReport<'_>,
+    rejects_out: Option<FileRejects>,
+    output: Option<&Path>,
+    rejects: Option<&Path>,
+) -> anyhow::Result<()> {
+    let sink = writer
+        .finish(run)
+        .and_then(EncodingWriter::into_inner)
+        .map_err(|e| stream_error(StreamError::Write(e), output, None))?;
+    if let Some(rw) = rejects_out {
+        let f = rw
+            .finish()
+            .and_then(EncodingWriter::into_inner)
+            .map_err(|e| stream_error(StreamError::Rejects(e), None, rejects))?;
+        f.finish()?;
+    }
+    sink.finish()
 }
 
 /// The output's encoding; Parquet and Arrow are binary (no byte-order mark, no other encoding)
@@ -317,7 +341,15 @@ fn stream<W: Write + Send>(
     Result<Summary, StreamError>,
     std::io::Result<Option<FileRejects>>,
 ) {
+    // A workbook keeps the rejects in a sheet of its own, beside a --rejects file if one is given.
+    let mut kept = writer.rejects();
     let Some(f) = rejects else {
+        if let Some(k) = &mut kept {
+            return (
+                convert_stream(table, converter, writer, &mut **k, on_record),
+                Ok(None),
+            );
+        }
         let name = table.name().to_owned();
         let mut stderr = TextRejects::new(std::io::stderr(), &name);
         return (
@@ -331,12 +363,20 @@ fn stream<W: Write + Send>(
     } else {
         RejectWriter::new(f)
     };
-    match rw {
-        Ok(mut rw) => (
+    match (rw, kept) {
+        (Ok(mut rw), None) => (
             convert_stream(table, converter, writer, &mut rw, on_record),
             Ok(Some(rw)),
         ),
-        Err(e) => (Ok(Summary::default()), Err(e)),
+        (Ok(mut rw), Some(mut k)) => {
+            let mut both = |r: &Rejected<'_>| {
+                rw.reject(r)?;
+                k.reject(r)
+            };
+            let summary = convert_stream(table, converter, writer, &mut both, on_record);
+            (summary, Ok(Some(rw)))
+        }
+        (Err(e), _) => (Ok(Summary::default()), Err(e)),
     }
 }
 
@@ -348,6 +388,8 @@ struct SummaryText<'a> {
     plan: &'a Plan,
     output: Option<&'a Path>,
     rejects: Option<&'a Path>,
+    /// True when the output holds the rejects (a workbook's Rejects sheet).
+    rejects_in_output: bool,
     format: RecordFormat,
     columns: usize,
     out_encoding: OutputEncoding,
@@ -374,160 +416,211 @@ impl Rerun {
     }
 
     /// The summary's lines about the earlier run, if any.
-    fn write(self, out: &mut dyn Write) -> std::io::Result<()> {
+    fn lines(self, out: &mut Vec<(String, String)>) {
         if self.positions {
-            writeln!(
-                out,
-                "  positions:  wm_line and wm_record kept from the input: the places in the original input"
-            )?;
+            out.push(line(
+                "positions",
+                "wm_line and wm_record kept from the input: the places in the original input",
+            ));
         }
         if self.reasons {
-            writeln!(
-                out,
-                "  earlier run: its reject reasons ({}) dropped",
-                REJECT_REASON_COLUMNS.join(", ")
-            )?;
+            out.push(line(
+                "earlier run",
+                format!(
+                    "its reject reasons ({}) dropped",
+                    REJECT_REASON_COLUMNS.join(", ")
+                ),
+            ));
         }
-        Ok(())
     }
+}
+
+/// A line of the summary: its label and its text.
+fn line(label: &str, text: impl Into<String>) -> (String, String) {
+    (label.to_owned(), text.into())
 }
 
 impl SummaryText<'_> {
     /// The summary's line about the output.
-    fn write_output(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    fn output_line(&self) -> (String, String) {
         let fmt = self.format.title();
-        match self.output {
-            Some(p) if self.format.is_text() => writeln!(
-                out,
-                "  output:     {} ({fmt}, {}, {} columns)",
+        let text = match self.output {
+            Some(p) if self.format.is_text() => format!(
+                "{} ({fmt}, {}, {} columns)",
                 p.display(),
                 self.out_encoding.title(),
                 self.columns
-            )?,
-            Some(p) => writeln!(
-                out,
-                "  output:     {} ({fmt}, {} columns, the standard's dictionary-encoded)",
+            ),
+            Some(p) if self.rejects_in_output => format!(
+                "{} ({fmt}: sheets Summary, Records of {} columns, Rejects)",
                 p.display(),
                 self.columns
-            )?,
-            None => writeln!(out, "  output:     standard output ({fmt})")?,
-        }
-        Ok(())
+            ),
+            Some(p) => format!(
+                "{} ({fmt}, {} columns, the standard's dictionary-encoded)",
+                p.display(),
+                self.columns
+            ),
+            None => format!("standard output ({fmt})"),
+        };
+        line("output", text)
     }
 
     /// The summary's line about several ethnicities per person, when a person may give them.
-    fn write_answers(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    fn answers_line(&self) -> Option<(String, String)> {
         let s = self.summary;
         let t = thousands;
-        if !self.plan.answers.several() {
-            return Ok(());
-        }
-        writeln!(
-            out,
-            "  answers:    {} in {} records ({} with more than one), in order, joined by `{}` \
-             in each wm_ column; wm_prioritised by {}",
-            t(s.answers),
-            t(s.converted),
-            t(s.more_than_one),
-            ANSWERS_JOINED_BY,
-            self.plan
-                .priority
-                .as_ref()
-                .map_or(DEFAULT_PRIORITY, |p| p.id.as_str())
-        )
+        self.plan.answers.several().then(|| {
+            line(
+                "answers",
+                format!(
+                    "{} in {} records ({} with more than one), in order, joined by `{}` in each \
+                     wm_ column; wm_prioritised by {}",
+                    t(s.answers),
+                    t(s.converted),
+                    t(s.more_than_one),
+                    ANSWERS_JOINED_BY,
+                    self.plan
+                        .priority
+                        .as_ref()
+                        .map_or(DEFAULT_PRIORITY, |p| p.id.as_str())
+                ),
+            )
+        })
     }
 
-    fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    /// The summary, a line each: its label (`rows in`) and its text; the first is the file's.
+    fn lines(&self) -> Vec<(String, String)> {
         let s = self.summary;
         let t = thousands;
-        writeln!(out, "wm-ethnicity convert: {}", self.input)?;
-        writeln!(out, "  read as:    {}", self.read_as)?;
+        let mut out = vec![line("file", self.input), line("read as", self.read_as)];
         if let Some(e) = self.encoding {
-            writeln!(out, "  encoding:   {e}")?;
+            out.push(line("encoding", e));
         }
-        let source = self.plan.scheme.to_string();
-        writeln!(
-            out,
-            "  converted:  {} by {} from {source}, policy {}",
-            self.plan.answers.describe(&self.plan.column),
-            self.plan.by.name(),
-            self.plan.policy
-        )?;
-        writeln!(
-            out,
-            "  rows in:    {} = converted {} + rejected {}",
-            t(s.rows),
-            t(s.converted),
-            t(s.rejected)
-        )?;
-        self.write_answers(out)?;
+        out.push(line(
+            "converted",
+            format!(
+                "{} by {} from {}, policy {}",
+                self.plan.answers.describe(&self.plan.column),
+                self.plan.by.name(),
+                self.plan.scheme,
+                self.plan.policy
+            ),
+        ));
+        out.push(line(
+            "rows in",
+            format!(
+                "{} = converted {} + rejected {}",
+                t(s.rows),
+                t(s.converted),
+                t(s.rejected)
+            ),
+        ));
+        out.extend(self.answers_line());
         if s.blank_lines > 0 {
-            writeln!(
-                out,
-                "  skipped:    {} blank or empty row{} (not records)",
-                t(s.blank_lines),
-                if s.blank_lines == 1 { "" } else { "s" }
-            )?;
+            out.push(line(
+                "skipped",
+                format!(
+                    "{} blank or empty row{} (not records)",
+                    t(s.blank_lines),
+                    if s.blank_lines == 1 { "" } else { "s" }
+                ),
+            ));
         }
-        writeln!(
-            out,
-            "  levels:     detailed {}, category {}, group {}, residual {}",
-            t(s.at_level(Level::Detailed)),
-            t(s.at_level(Level::Category)),
-            t(s.at_level(Level::Group)),
-            t(s.at_level(Level::Residual))
-        )?;
+        self.count_lines(&mut out);
+        self.rerun.lines(&mut out);
+        self.file_lines(&mut out);
+        out
+    }
+
+    /// The summary's lines of counts after `rows in`.
+    fn count_lines(&self, out: &mut Vec<(String, String)>) {
+        let s = self.summary;
+        let t = thousands;
+        out.push(line(
+            "levels",
+            format!(
+                "detailed {}, category {}, group {}, residual {}",
+                t(s.at_level(Level::Detailed)),
+                t(s.at_level(Level::Category)),
+                t(s.at_level(Level::Group)),
+                t(s.at_level(Level::Residual))
+            ),
+        ));
         if s.kept_broader + s.most_likely > 0 {
-            writeln!(
-                out,
-                "  broader:    {} kept at their common ancestor, {} most-likely choices (flagged in wm_policy)",
-                t(s.kept_broader),
-                t(s.most_likely)
-            )?;
+            out.push(line(
+                "broader",
+                format!(
+                    "{} kept at their common ancestor, {} most-likely choices (flagged in wm_policy)",
+                    t(s.kept_broader),
+                    t(s.most_likely)
+                ),
+            ));
         }
         if s.not_exact > 0 {
-            writeln!(
-                out,
-                "  matched:    {} not exactly (normalised, local code, synonym or empty rule: see wm_match)",
-                t(s.not_exact)
-            )?;
+            out.push(line(
+                "matched",
+                format!(
+                    "{} not exactly (normalised, local code, synonym or empty rule: see wm_match)",
+                    t(s.not_exact)
+                ),
+            ));
         }
         if s.observed > 0 {
-            writeln!(
-                out,
-                "  observed:   {} from officer-observed codes: not self-defined ethnicity (wm_observed)",
-                t(s.observed)
-            )?;
+            out.push(line(
+                "observed",
+                format!(
+                    "{} from officer-observed codes: not self-defined ethnicity (wm_observed)",
+                    t(s.observed)
+                ),
+            ));
         }
         if let Some(to) = &self.plan.to_scheme {
-            writeln!(
-                out,
-                "  to scheme:  {to}: {} with some loss (wm_loss, wm_loss_note)",
-                t(s.lossy)
-            )?;
+            out.push(line(
+                "to scheme",
+                format!(
+                    "{to}: {} with some loss (wm_loss, wm_loss_note)",
+                    t(s.lossy)
+                ),
+            ));
         }
         for (rule, n) in &s.by_rule {
-            writeln!(out, "  rejected:   {} {} {}", t(*n), rule.id(), rule.name())?;
+            out.push(line(
+                "rejected",
+                format!("{} {} {}", t(*n), rule.id(), rule.name()),
+            ));
         }
-        self.rerun.write(out)?;
-        self.write_output(out)?;
+    }
+
+    /// The summary's lines about the files written.
+    fn file_lines(&self, out: &mut Vec<(String, String)>) {
+        out.push(self.output_line());
         match self.rejects {
-            Some(p) => writeln!(
-                out,
-                "  rejects:    {} ({}{})",
-                p.display(),
-                self.encoding_of_rejects.title(),
-                if self.full_rows {
-                    ", full rows: every column of the input, personal data as in the output"
-                } else {
-                    ""
-                }
-            )?,
-            None if s.rejected > 0 => {
-                writeln!(out, "  rejects:    listed above on standard error")?;
+            Some(p) => out.push(line(
+                "rejects",
+                format!(
+                    "{} ({}{}){}",
+                    p.display(),
+                    self.encoding_of_rejects.title(),
+                    if self.full_rows {
+                        ", full rows: every column of the input, personal data as in the output"
+                    } else {
+                        ""
+                    },
+                    if self.rejects_in_output {
+                        "; also in the workbook's Rejects sheet"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+            None if self.rejects_in_output => {
+                out.push(line("rejects", "in the workbook's Rejects sheet"));
+            }
+            None if self.summary.rejected > 0 => {
+                out.push(line("rejects", "listed above on standard error"));
             }
             None => {}
         }
-        Ok(())
     }
 }

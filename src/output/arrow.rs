@@ -5,9 +5,8 @@
 //! (`parquet.rs`) write these batches; the Python package hands them to pyarrow.
 
 use super::csv::REJECT_COLUMNS;
-use super::records::Positions;
+use super::records::{ColumnKind, RecordCells, RejectCell, reject_cells};
 use super::{AddedColumns, FINDING_COLUMNS};
-use crate::characteristic::Characteristic;
 use crate::convert::{Converted, RecordSink, RejectSink, Rejected};
 use crate::io;
 use crate::validate::{Finding, Sink};
@@ -143,10 +142,7 @@ impl BatchSink for Vec<RecordBatch> {
 /// left out.
 pub struct ArrowRecords<F: BatchSink> {
     columns: Columns,
-    keep: Vec<usize>,
-    positions: Option<Positions>,
-    added: AddedColumns,
-    scratch: String,
+    cells: RecordCells,
     out: F,
 }
 
@@ -165,26 +161,22 @@ impl<F: BatchSink> ArrowRecords<F> {
         added: AddedColumns,
         make: impl FnOnce(SchemaRef) -> std::io::Result<F>,
     ) -> std::io::Result<Self> {
-        let (positions, keep, names) = super::records::kept_columns(header, added)?;
-        let mut columns: Vec<(String, Builder)> = names.iter().map(|n| text(n)).collect();
-        if positions.is_some() {
-            columns.extend(super::POSITION_COLUMNS.iter().map(|n| number(n)));
-        }
-        columns.extend(added.names().map(dict));
-        columns.extend(
-            Characteristic::ALL
-                .iter()
-                .filter(|k| added.characteristics.contains(**k))
-                .map(|k| dict(k.column())),
+        let cells = RecordCells::new(header, added)?;
+        let columns = Columns::new(
+            cells
+                .columns()
+                .into_iter()
+                .map(|(n, kind)| match kind {
+                    ColumnKind::Input => text(n),
+                    ColumnKind::Position => number(n),
+                    ColumnKind::Standard => dict(n),
+                })
+                .collect(),
         );
-        let columns = Columns::new(columns);
         let out = make(columns.schema.clone())?;
         Ok(ArrowRecords {
             columns,
-            keep,
-            positions,
-            added,
-            scratch: String::new(),
+            cells,
             out,
         })
     }
@@ -216,35 +208,12 @@ impl<F: BatchSink> ArrowRecords<F> {
 impl<F: BatchSink> RecordSink for ArrowRecords<F> {
     fn record(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
         let mut b = self.columns.builders.iter_mut();
-        for &i in &self.keep {
+        self.cells.each(input, c, |v| {
             if let Some(col) = b.next() {
-                col.text(Some(&input.text(i).unwrap_or_default()));
+                col.text(v);
             }
-        }
-        if let Some(p) = self.positions {
-            p.for_each(input, &mut self.scratch, |_, v| {
-                if let Some(col) = b.next() {
-                    col.text(Some(v));
-                }
-                Ok::<(), std::io::Error>(())
-            })?;
-        }
-        let wanted = self.added.columns;
-        let mut scratch = String::new();
-        let outputs = (self.added.recode, self.added.answers);
-        c.for_each_output(outputs, &mut scratch, |name, v| {
-            if wanted.has(name)
-                && let Some(col) = b.next()
-            {
-                col.text(Some(v));
-            }
-            Ok::<(), std::io::Error>(())
+            Ok(())
         })?;
-        for k in self.added.characteristics.iter() {
-            if let Some(col) = b.next() {
-                col.text(c.characteristic(k));
-            }
-        }
         if let Some(batch) = self.columns.row_done()? {
             self.out.batch(batch)?;
         }
@@ -314,16 +283,12 @@ impl ArrowRejects {
 
 impl RejectSink for ArrowRejects {
     fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
-        let b = &mut self.0.columns.builders;
-        b[0].number(Some(r.line));
-        b[1].number(Some(r.record));
-        b[2].number(r.row);
-        b[3].text(r.column);
-        b[4].text(r.value);
-        b[5].text(Some(r.rejection.rule.id()));
-        b[6].text(Some(r.rejection.rule.name()));
-        b[7].text(Some(&r.rejection.reason));
-        b[8].text(r.rejection.suggestion.as_deref());
+        for (b, cell) in self.0.columns.builders.iter_mut().zip(reject_cells(r)) {
+            match cell {
+                RejectCell::Number(n) => b.number(n),
+                RejectCell::Text(t) => b.text(t),
+            }
+        }
         self.0.row_done()
     }
 }

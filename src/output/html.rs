@@ -5,12 +5,14 @@
 //! column's categories beside the council's Census 2021 population with the largest gaps called
 //! out. Like every report it shows only the coded column's values, never another column's.
 
-use super::text::{read_as, thousands};
+use super::text::{read_as, share_pct as pct, thousands};
 use super::{FindingsContext, FindingsWriter};
 use crate::census::{Population, census_2021};
 use crate::rules::{RULE_COUNT, Rule, Severity};
 use crate::standard::{Category, Node};
-use crate::validate::{CensusComparison, ColumnProfile, Finding, Report, Sink};
+use crate::validate::{
+    CensusComparison, CharacteristicProfile, ColumnProfile, Finding, Report, Sink,
+};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -74,15 +76,6 @@ fn esc(s: &str) -> String {
     out
 }
 
-#[allow(clippy::cast_precision_loss)]
-fn pct(n: u64, total: u64) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        n as f64 * 100.0 / total as f64
-    }
-}
-
 /// A horizontal bar of `share` percent (0–100), `width` pixels at 100%.
 fn bar(share: f64, colour: &str) -> String {
     let w = (share.clamp(0.0, 100.0) * 2.4).round();
@@ -107,6 +100,9 @@ impl<W: Write> FindingsWriter for HtmlFindings<'_, W> {
         self.rules(&mut page, r);
         for p in &r.columns {
             self.column(&mut page, p);
+        }
+        for p in &r.characteristics {
+            characteristic(&mut page, p);
         }
         page.push_str(
             "<p><small>Made by wm-ethnicity: this file holds no script and fetches nothing; it \
@@ -270,6 +266,43 @@ impl<W: Write> HtmlFindings<'_, W> {
         let pop = self.context.council.and_then(|c| census_2021(&c.code));
         categories(page, p, pop);
     }
+}
+
+/// A characteristic column's data-quality profile: records per standard value read (never a
+/// value as written), the residual share, empty and invalid cells.
+fn characteristic(page: &mut String, p: &CharacteristicProfile) {
+    let _ = write!(
+        page,
+        "<h2>Column {} ({}, {}): {} records</h2><table><tr><th>Value</th><th>Code</th>\
+         <th class=\"n\">Records</th><th class=\"n\">Share</th><th></th></tr>",
+        esc(&p.column),
+        p.characteristic,
+        esc(&p.scheme),
+        thousands(p.records)
+    );
+    for (code, label, n) in p.rows() {
+        let s = pct(n, p.records);
+        let colour = match code {
+            "invalid" => "#c0392b",
+            "empty" | "not checked" => "#999",
+            _ => "#3d8fd1",
+        };
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td>\
+             <td class=\"n\">{s:.1}%</td><td>{}</td></tr>",
+            esc(label),
+            esc(code),
+            thousands(n),
+            bar(s, colour)
+        );
+    }
+    let _ = write!(
+        page,
+        "</table><p>Residual values (not answered, not known...): {} ({:.1}%).</p>",
+        thousands(p.residual),
+        p.residual_share * 100.0
+    );
 }
 
 /// The column's categories, beside the council's population when known, largest gaps called out.

@@ -46,6 +46,8 @@ mod records;
 mod text;
 #[cfg(feature = "xlsx")]
 mod xlsx;
+#[cfg(feature = "xlsx")]
+mod xlsx_records;
 
 #[cfg(feature = "arrow")]
 pub use self::arrow::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink};
@@ -70,6 +72,8 @@ pub use self::records::{
 pub use self::text::{TextFindings, TextRejects, read_as, thousands};
 #[cfg(feature = "xlsx")]
 pub use self::xlsx::{MAX_XLSX_FINDINGS, XlsxFindings};
+#[cfg(feature = "xlsx")]
+pub use self::xlsx_records::{MAX_SHEET_ROWS, XlsxRecords, XlsxRejects};
 
 use crate::aggregate::CountTable;
 use crate::council::Council;
@@ -99,20 +103,26 @@ pub enum RecordFormat {
     /// An Arrow IPC file, the standard's columns dictionary-encoded (feature `parquet`).
     #[cfg(feature = "parquet")]
     Arrow,
+    /// An Excel workbook: Summary, Records and Rejects sheets, every value as text (feature
+    /// `xlsx`).
+    #[cfg(feature = "xlsx")]
+    Xlsx,
 }
 
-/// How a record format is written: line by line, or in Arrow batches.
+/// How a record format is written: line by line, in Arrow batches, or as a workbook.
 #[derive(Clone, Copy)]
 enum Layout {
     Lines(&'static dyn RecordLayout),
     #[cfg(feature = "parquet")]
     Batches(parquet::BatchFormat),
+    #[cfg(feature = "xlsx")]
+    Workbook,
 }
 
 impl Layout {
     /// The line layout, for a format written line by line.
     #[cfg_attr(
-        not(feature = "parquet"),
+        not(any(feature = "parquet", feature = "xlsx")),
         allow(
             clippy::unnecessary_wraps,
             reason = "every format is a line format without parquet"
@@ -123,6 +133,8 @@ impl Layout {
             Layout::Lines(l) => Some(l),
             #[cfg(feature = "parquet")]
             Layout::Batches(_) => None,
+            #[cfg(feature = "xlsx")]
+            Layout::Workbook => None,
         }
     }
 }
@@ -140,6 +152,8 @@ impl RecordFormat {
             RecordFormat::Parquet => Layout::Batches(parquet::BatchFormat::Parquet),
             #[cfg(feature = "parquet")]
             RecordFormat::Arrow => Layout::Batches(parquet::BatchFormat::Ipc),
+            #[cfg(feature = "xlsx")]
+            RecordFormat::Xlsx => Layout::Workbook,
         }
     }
 
@@ -149,6 +163,8 @@ impl RecordFormat {
             Layout::Lines(l) => l.title(),
             #[cfg(feature = "parquet")]
             Layout::Batches(b) => b.title(),
+            #[cfg(feature = "xlsx")]
+            Layout::Workbook => "Excel workbook",
         }
     }
 
@@ -159,10 +175,12 @@ impl RecordFormat {
             Layout::Lines(l) => l.extensions(),
             #[cfg(feature = "parquet")]
             Layout::Batches(b) => b.extensions(),
+            #[cfg(feature = "xlsx")]
+            Layout::Workbook => &["xlsx"],
         }
     }
 
-    /// True for text formats (an output encoding applies); false for Parquet and Arrow.
+    /// True for text formats (an output encoding applies); false for Parquet, Arrow and Excel.
     pub fn is_text(self) -> bool {
         matches!(self.layout(), Layout::Lines(_))
     }
@@ -180,6 +198,10 @@ impl RecordFormat {
             Layout::Batches(b) => {
                 RecordOutput::Batches(Box::new(parquet::records(b, w, header, added)?))
             }
+            #[cfg(feature = "xlsx")]
+            Layout::Workbook => {
+                RecordOutput::Workbook(Box::new(XlsxRecords::new(w, header, added)?))
+            }
         })
     }
 }
@@ -192,6 +214,19 @@ pub enum RecordOutput<W: Write + Send> {
     /// Parquet or Arrow IPC, in batches.
     #[cfg(feature = "parquet")]
     Batches(Box<ArrowRecords<BatchFile<W>>>),
+    /// An Excel workbook, holding the rejects and the summary too.
+    #[cfg(feature = "xlsx")]
+    Workbook(Box<XlsxRecords<W>>),
+}
+
+/// What a conversion run says of itself, for an output that keeps it (a workbook's Summary
+/// sheet): the summary's lines, each a label and its text, and the counts.
+#[derive(Debug, Clone, Copy)]
+pub struct RunReport<'a> {
+    /// The summary's lines as the command line prints them (`read as`, `converted`, ...).
+    pub lines: &'a [(String, String)],
+    /// The run's counts.
+    pub summary: &'a crate::convert::Summary,
 }
 
 impl<W: Write + Send> RecordOutput<W> {
@@ -201,15 +236,31 @@ impl<W: Write + Send> RecordOutput<W> {
             RecordOutput::Lines(r) => r.columns(),
             #[cfg(feature = "parquet")]
             RecordOutput::Batches(r) => r.columns(),
+            #[cfg(feature = "xlsx")]
+            RecordOutput::Workbook(r) => r.columns(),
         }
     }
 
-    /// Ends the output (a file's footer) and hands the writer back.
-    pub fn finish(self) -> std::io::Result<W> {
+    /// Where the run's rejects go when the output keeps them itself (a workbook's Rejects
+    /// sheet); `None` for a format that holds records only.
+    pub fn rejects(&self) -> Option<Box<dyn crate::convert::RejectSink>> {
+        match self {
+            #[cfg(feature = "xlsx")]
+            RecordOutput::Workbook(r) => Some(Box::new(r.rejects())),
+            _ => None,
+        }
+    }
+
+    /// Ends the output (a file's footer; a workbook, with `run` in its Summary sheet) and hands
+    /// the writer back.
+    pub fn finish(self, run: &RunReport<'_>) -> std::io::Result<W> {
+        let _ = run;
         match self {
             RecordOutput::Lines(r) => r.finish(),
             #[cfg(feature = "parquet")]
             RecordOutput::Batches(r) => parquet::finish(*r),
+            #[cfg(feature = "xlsx")]
+            RecordOutput::Workbook(r) => r.finish(run),
         }
     }
 }
@@ -224,6 +275,8 @@ impl<W: Write + Send> crate::convert::RecordSink for RecordOutput<W> {
             RecordOutput::Lines(r) => r.record(input, converted),
             #[cfg(feature = "parquet")]
             RecordOutput::Batches(r) => r.record(input, converted),
+            #[cfg(feature = "xlsx")]
+            RecordOutput::Workbook(r) => r.record(input, converted),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::csv::REJECT_REASON_COLUMNS;
 use super::{RecordFormat, RecordLayout};
-use crate::characteristic::{Characteristic, CharacteristicSet};
+use crate::characteristic::CharacteristicSet;
 use crate::convert::{
     ANSWER_COLUMNS, Converted, Converter, OUTPUT_COLUMNS, Policy, RECODE_COLUMNS, RecordSink,
 };
@@ -34,7 +34,7 @@ pub struct AddedColumns {
     /// column then holds a record's answers joined by `;`).
     pub answers: bool,
     /// The characteristics' standard values (`wm_sex`, `wm_age_band`, ...) last, in
-    /// [`Characteristic::ALL`] order.
+    /// [`Characteristic::ALL`](crate::Characteristic::ALL) order.
     pub characteristics: CharacteristicSet,
     /// Which of [`OUTPUT_COLUMNS`], [`ANSWER_COLUMNS`] and [`RECODE_COLUMNS`] are written
     /// (`convert --columns`): all by default.
@@ -143,6 +143,128 @@ pub(super) fn kept_columns<S: AsRef<str>>(
         .map(|&i| header[i].as_ref().to_owned())
         .collect();
     Ok((positions, keep, names))
+}
+
+/// What a column of converted records holds, for a format that types its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ColumnKind {
+    /// An input column, as read.
+    #[cfg(any(feature = "arrow", feature = "xlsx"))]
+    Input,
+    /// A position column (a whole number).
+    Position,
+    /// An added column of the standard's (few distinct values).
+    Standard,
+}
+
+/// The output's columns after the input columns kept (`names`): the positions when `positions`,
+/// then the added columns chosen, then the characteristics, as every record writer lays them out.
+fn added_columns(
+    positions: bool,
+    added: AddedColumns,
+) -> impl Iterator<Item = (&'static str, ColumnKind)> {
+    let position: &[&str] = if positions { &POSITION_COLUMNS } else { &[] };
+    let set = added.characteristics;
+    position
+        .iter()
+        .map(|n| (*n, ColumnKind::Position))
+        .chain(added.names().map(|n| (n, ColumnKind::Standard)))
+        .chain(set.iter().map(|k| (k.column(), ColumnKind::Standard)))
+}
+
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
+/// The cells of converted records, one by one in the output's order (the kept input columns,
+/// the positions, the added columns chosen, the characteristics): what a writer that stores
+/// cells rather than lines (Arrow batches, a workbook) reads each record through.
+pub(super) struct RecordCells {
+    keep: Vec<usize>,
+    names: Vec<String>,
+    positions: Option<Positions>,
+    added: AddedColumns,
+    scratch: String,
+    candidates: String,
+}
+
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
+impl RecordCells {
+    /// The cells of records read with `header`, adding `added` (the errors of
+    /// [`RecordWriter::new`]).
+    pub(super) fn new<S: AsRef<str>>(header: &[S], added: AddedColumns) -> std::io::Result<Self> {
+        let (positions, keep, names) = kept_columns(header, added)?;
+        Ok(RecordCells {
+            keep,
+            names,
+            positions,
+            added,
+            scratch: String::new(),
+            candidates: String::new(),
+        })
+    }
+
+    /// Every column's name and kind, in order.
+    pub(super) fn columns(&self) -> Vec<(&str, ColumnKind)> {
+        self.names
+            .iter()
+            .map(|n| (n.as_str(), ColumnKind::Input))
+            .chain(
+                added_columns(self.positions.is_some(), self.added)
+                    .map(|(n, k)| -> (&str, ColumnKind) { (n, k) }),
+            )
+            .collect()
+    }
+
+    /// Passes each cell of `input` converted to `c` to `f`, in the order of
+    /// [`columns`](RecordCells::columns) (`None`: a characteristic the record lacks).
+    pub(super) fn each(
+        &mut self,
+        input: &io::Record<'_>,
+        c: &Converted<'_>,
+        mut f: impl FnMut(Option<&str>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for &i in &self.keep {
+            f(Some(&input.text(i).unwrap_or_default()))?;
+        }
+        if let Some(p) = self.positions {
+            p.for_each(input, &mut self.scratch, |_, v| f(Some(v)))?;
+        }
+        let wanted = self.added.columns;
+        let outputs = (self.added.recode, self.added.answers);
+        c.for_each_output(outputs, &mut self.candidates, |name, v| {
+            if wanted.has(name) { f(Some(v)) } else { Ok(()) }
+        })?;
+        for k in self.added.characteristics.iter() {
+            f(c.characteristic(k))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
+/// A cell of a rejects row: a whole number or text, either maybe absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RejectCell<'a> {
+    /// A line, record or row number.
+    Number(Option<u64>),
+    /// Text.
+    Text(Option<&'a str>),
+}
+
+#[cfg(any(feature = "arrow", feature = "xlsx"))]
+/// The cells of a reject under [`REJECT_COLUMNS`](super::REJECT_COLUMNS), as they are (a
+/// format whose cells are typed writes them so; CSV guards them against formulas).
+pub(super) fn reject_cells<'a>(r: &'a crate::convert::Rejected<'_>) -> [RejectCell<'a>; 9] {
+    use RejectCell::{Number, Text};
+    [
+        Number(Some(r.line)),
+        Number(Some(r.record)),
+        Number(r.row),
+        Text(r.column),
+        Text(r.value),
+        Text(Some(r.rejection.rule.id())),
+        Text(Some(r.rejection.rule.name())),
+        Text(Some(&r.rejection.reason)),
+        Text(r.rejection.suggestion.as_deref()),
+    ]
 }
 
 /// Where the values of the [`POSITION_COLUMNS`] come from.
@@ -387,22 +509,11 @@ impl<W: Write> RecordWriter<W> {
 
     /// The output's column names.
     pub fn columns(&self) -> Vec<&str> {
-        let position: &[&str] = if self.positions.is_some() {
-            &POSITION_COLUMNS
-        } else {
-            &[]
-        };
-        let set = self.added.characteristics;
-        let characteristics = Characteristic::ALL
+        self.names
             .iter()
-            .filter(|k| set.contains(**k))
-            .map(|k| k.column());
-        let mut columns: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        for n in position.iter().copied().chain(self.added.names()) {
-            columns.push(n);
-        }
-        columns.extend(characteristics);
-        columns
+            .map(String::as_str)
+            .chain(added_columns(self.positions.is_some(), self.added).map(|(n, _)| n))
+            .collect()
     }
 
     /// The added columns of `c`, as they follow the input columns on a line.

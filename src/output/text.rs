@@ -9,7 +9,7 @@ use crate::rules::Severity;
 use crate::spec::SchemeFrom;
 use crate::standard::{Level, Node, Residual};
 use crate::text::printable;
-use crate::validate::ColumnProfile;
+use crate::validate::{CharacteristicProfile, ColumnProfile};
 use crate::validate::{Finding, Report, Sink};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -196,15 +196,7 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
                 thousands(p.records),
                 if p.records == 1 { "" } else { "s" }
             )?;
-            let pct = |n: u64| {
-                if p.records == 0 {
-                    0.0
-                } else {
-                    #[allow(clippy::cast_precision_loss)]
-                    let x = n as f64 * 100.0 / p.records as f64;
-                    x
-                }
-            };
+            let pct = |n: u64| share_pct(n, p.records);
             let o = &p.outcomes;
             for (label, n, extra) in [
                 ("detailed", o.detailed, String::new()),
@@ -261,6 +253,9 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
             }
             writeln!(out)?;
         }
+        for p in &r.characteristics {
+            characteristic_profile(out, p)?;
+        }
         let verdict = match (r.errors, r.queries) {
             (0, 0) => "no errors and no queries: the return is ready to submit.".to_owned(),
             (0, q) => format!(
@@ -276,6 +271,52 @@ impl<W: Write> FindingsWriter for TextFindings<'_, W> {
         writeln!(out, "Result: {verdict}")?;
         out.flush()
     }
+}
+
+/// A characteristic column's data-quality profile: records per value read (codes of the
+/// standard only, never a value as written), then empty, invalid and not checked.
+fn characteristic_profile(out: &mut dyn Write, p: &CharacteristicProfile) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Data quality: column {} ({}, {}), {} record{}",
+        p.column,
+        p.characteristic,
+        p.scheme,
+        thousands(p.records),
+        if p.records == 1 { "" } else { "s" }
+    )?;
+    let rows = p.rows();
+    let width = rows
+        .iter()
+        .map(|(c, _, _)| c.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    for (code, _, n) in rows {
+        writeln!(
+            out,
+            "  {:<width$} {:>8} {:>6.1}%",
+            fit(code, width),
+            thousands(n),
+            share_pct(n, p.records)
+        )?;
+    }
+    writeln!(
+        out,
+        "  residual: {} ({:.1}%, not answered, not known...)\n",
+        thousands(p.residual),
+        p.residual_share * 100.0
+    )
+}
+
+/// `n` as a percentage of `of` (0 when `of` is 0).
+pub(super) fn share_pct(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        return 0.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let x = n as f64 * 100.0 / of as f64;
+    x
 }
 
 /// `n` with thousands separators, as people read counts: `1,000,000`.

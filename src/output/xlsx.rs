@@ -54,15 +54,67 @@ impl<W: Write> Sink for XlsxFindings<'_, W> {
     }
 }
 
-fn io(e: XlsxError) -> std::io::Error {
+/// A workbook's error as an I/O error.
+pub(super) fn io(e: XlsxError) -> std::io::Error {
     std::io::Error::other(e)
 }
 
-fn number(n: u64) -> f64 {
+/// A row or record number as a cell's number.
+pub(super) fn number(n: u64) -> f64 {
     // Row and record numbers are far below 2^53: exact as f64.
     #[allow(clippy::cast_precision_loss)]
     let x = n as f64;
     x
+}
+
+/// Column `i` of a sheet (callers keep to Excel's 16,384 columns).
+pub(super) fn col(i: usize) -> u16 {
+    u16::try_from(i).unwrap_or(u16::MAX)
+}
+
+/// Names `sheet` and writes its header row of `names`, in bold.
+pub(super) fn header<'n>(
+    sheet: &mut Worksheet,
+    name: &str,
+    names: impl IntoIterator<Item = &'n str>,
+) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    sheet.set_name(name)?;
+    for (i, h) in names.into_iter().enumerate() {
+        sheet.write_string_with_format(0, col(i), h, &bold)?;
+    }
+    Ok(())
+}
+
+/// Freezes the header row of `sheet` and puts filters on its `columns` columns, down to row
+/// `last`.
+pub(super) fn table_done(
+    sheet: &mut Worksheet,
+    last: u32,
+    columns: usize,
+) -> Result<(), XlsxError> {
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, last.max(1), col(columns.saturating_sub(1)))?;
+    Ok(())
+}
+
+/// Names `sheet` "Summary" and writes `rows` down its first two columns from the top, each
+/// label in bold; the row after the last is returned.
+pub(super) fn summary_rows(
+    sheet: &mut Worksheet,
+    rows: impl IntoIterator<Item = (impl AsRef<str>, impl AsRef<str>)>,
+) -> Result<u32, XlsxError> {
+    let bold = Format::new().set_bold();
+    sheet.set_name("Summary")?;
+    sheet.set_column_width(0, 28)?;
+    sheet.set_column_width(1, 60)?;
+    let mut at = 0u32;
+    for (k, v) in rows {
+        sheet.write_string_with_format(at, 0, k.as_ref(), &bold)?;
+        sheet.write_string(at, 1, v.as_ref())?;
+        at += 1;
+    }
+    Ok(at)
 }
 
 impl<W: Write> FindingsWriter for XlsxFindings<'_, W> {
@@ -83,9 +135,6 @@ fn summary(
     listed: usize,
 ) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
-    sheet.set_name("Summary")?;
-    sheet.set_column_width(0, 28)?;
-    sheet.set_column_width(1, 60)?;
     let result = match (r.errors, r.queries) {
         (0, 0) => "no errors and no queries: the return is ready to submit".to_owned(),
         (0, q) => format!(
@@ -123,18 +172,12 @@ fn summary(
             ),
         ));
     }
-    let mut at = 0u32;
-    for (k, v) in rows {
-        sheet.write_string_with_format(at, 0, k, &bold)?;
-        sheet.write_string(at, 1, v)?;
-        at += 1;
-    }
-    at += 1;
-    for (col, h) in ["Rule", "Name", "Errors", "Queries"]
+    let mut at = summary_rows(sheet, rows)? + 1;
+    for (i, h) in ["Rule", "Name", "Errors", "Queries"]
         .into_iter()
         .enumerate()
     {
-        sheet.write_string_with_format(at, u16::try_from(col).unwrap_or(0), h, &bold)?;
+        sheet.write_string_with_format(at, col(i), h, &bold)?;
     }
     for rc in &r.rules {
         at += 1;
@@ -147,11 +190,7 @@ fn summary(
 }
 
 fn findings(sheet: &mut Worksheet, findings: &[Finding]) -> Result<(), XlsxError> {
-    let bold = Format::new().set_bold();
-    sheet.set_name("Findings")?;
-    for (col, h) in FINDING_COLUMNS.into_iter().enumerate() {
-        sheet.write_string_with_format(0, u16::try_from(col).unwrap_or(0), h, &bold)?;
-    }
+    header(sheet, "Findings", FINDING_COLUMNS)?;
     let mut at = 0u32;
     for f in findings {
         at += 1;
@@ -163,8 +202,8 @@ fn findings(sheet: &mut Worksheet, findings: &[Finding]) -> Result<(), XlsxError
                 Severity::Query => "query",
             },
         ];
-        for (col, name) in FINDING_COLUMNS.iter().enumerate() {
-            let col = u16::try_from(col).unwrap_or(0);
+        for (i, name) in FINDING_COLUMNS.iter().enumerate() {
+            let col = col(i);
             match *name {
                 "rule" => sheet.write_string(at, col, text[0])?,
                 "name" => sheet.write_string(at, col, text[1])?,
@@ -187,8 +226,5 @@ fn findings(sheet: &mut Worksheet, findings: &[Finding]) -> Result<(), XlsxError
             };
         }
     }
-    let last = u16::try_from(FINDING_COLUMNS.len().saturating_sub(1)).unwrap_or(0);
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, at.max(1), last)?;
-    Ok(())
+    table_done(sheet, at, FINDING_COLUMNS.len())
 }

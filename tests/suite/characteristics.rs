@@ -299,3 +299,170 @@ fn converting_twice_changes_nothing() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&twice).unwrap(), first);
 }
+
+/// `COLUMN=census-2021-disability:top`: each TS038 value, by code or by label, counts under the
+/// top of its hierarchy, disabled or not disabled; the counts equal the rows the test knows to be
+/// each; convert writes the same value in `wm_disability` (issue 14).
+#[test]
+fn disability_rolls_up_to_disabled_or_not_in_aggregate_and_convert() {
+    use crate::cli::{run, stderr, stdout};
+    // (as written, its top) over the four finest TS038 values and the two tops, codes and labels.
+    const VALUES: [(&str, &str); 6] = [
+        (
+            "Disabled under the Equality Act: Day-to-day activities limited a lot",
+            "disabled",
+        ),
+        ("disabled.limited-a-little", "disabled"),
+        ("Disabled under the Equality Act", "disabled"),
+        (
+            "Not disabled under the Equality Act: Has long term physical or mental health condition but day-to-day activities are not limited",
+            "not-disabled",
+        ),
+        ("not-disabled.no-condition", "not-disabled"),
+        ("Not disabled under the Equality Act", "not-disabled"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.csv");
+    let mut csv = String::from("Ethnicity,Disability\n");
+    let mut want = std::collections::BTreeMap::<&str, u64>::new();
+    let mut tops = Vec::new();
+    for i in 0..23 {
+        let (raw, top) = VALUES[i * 7 % 6];
+        let _ = writeln!(csv, "A,\"{raw}\"");
+        *want.entry(top).or_default() += 1;
+        tops.push(top);
+    }
+    std::fs::write(&file, csv).unwrap();
+    let flags = [
+        file.to_str().unwrap(),
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "Ethnicity",
+        "--characteristic",
+        "Disability=census-2021-disability:top",
+    ];
+    let o = run(&[
+        &["aggregate"][..],
+        &flags,
+        &["--group-by", "wm_disability", "--to", "category"],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut got = std::collections::BTreeMap::<String, u64>::new();
+    for r in csv::Reader::from_reader(stdout(&o).as_bytes()).records() {
+        let r = r.unwrap();
+        *got.entry(r[0].to_owned()).or_default() += r[4].parse::<u64>().unwrap();
+    }
+    let want: std::collections::BTreeMap<String, u64> =
+        want.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    assert_eq!(got, want);
+    let o = run(&[&["convert"][..], &flags, &["--columns", "code"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written: Vec<String> = csv::Reader::from_reader(stdout(&o).as_bytes())
+        .records()
+        .map(|r| r.unwrap()[3].to_owned())
+        .collect();
+    assert_eq!(written, tops);
+}
+
+/// validate's report profiles each characteristic column (text, JSON, HTML): records per standard
+/// value read, residuals, empty and invalid, adding up to the records; the Disability counts
+/// equal the file's own labels counted here; no id, date of birth or value of another column is
+/// shown (issue 14).
+#[test]
+fn validate_profiles_each_characteristic_column_without_showing_other_values() {
+    use crate::cli::{assert_matches_schema, run, stdout};
+    let spec = "fixtures/returns/intersectional.spec.yaml";
+    let json = |format: &str| {
+        let o = run(&["validate", RETURN, "--spec", spec, "--format", format]);
+        assert_eq!(o.status.code(), Some(1));
+        stdout(&o)
+    };
+    let json_out = json("json");
+    let doc = assert_matches_schema(&json_out, "output/validate.schema.json");
+    let report = &doc["report"];
+    let profiles = report["characteristics"].as_array().unwrap();
+    let names: Vec<&str> = profiles
+        .iter()
+        .map(|p| p["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Gender", "DOB", "Religion", "Disability"]);
+    for p in profiles {
+        let values: u64 = p["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["count"].as_u64().unwrap())
+            .sum();
+        let n = |k: &str| p[k].as_u64().unwrap();
+        assert_eq!(
+            values + n("empty") + n("invalid") + n("not_checked"),
+            n("records"),
+            "{p}"
+        );
+        assert_eq!(n("records"), report["records"].as_u64().unwrap());
+        let residual: u64 = p["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["residual"] == true)
+            .map(|v| v["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(residual, n("residual"));
+    }
+    // Disability: the file's labels counted here, each its standard value's label.
+    let text = std::fs::read_to_string(RETURN).unwrap();
+    let mut want = std::collections::BTreeMap::<String, u64>::new();
+    for r in csv::Reader::from_reader(text.as_bytes()).records() {
+        let label = r.unwrap()[5].to_owned();
+        let label = if label == "disabled" {
+            "Disabled under the Equality Act".to_owned()
+        } else {
+            label
+        };
+        *want.entry(label).or_default() += 1;
+    }
+    let got: std::collections::BTreeMap<String, u64> = profiles[3]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["label"].as_str().unwrap().to_owned(),
+                v["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Religion's empty cell means not known: a residual, not an empty; Jedi is invalid.
+    assert_eq!(profiles[2]["residual"], 1);
+    assert_eq!(profiles[2]["invalid"], 1);
+    // DOB: two dates of birth that cannot be read, never shown; bands only.
+    assert_eq!(profiles[1]["invalid"], 2);
+    let text_out = json("text");
+    assert!(
+        text_out.contains(
+            "Data quality: column Disability (disability, census-2021-disability), 6 records"
+        ),
+        "{text_out}"
+    );
+    let html = json("html");
+    assert!(
+        html.contains("<h2>Column Disability (disability, census-2021-disability): 6 records</h2>"),
+        "{html}"
+    );
+    for out in [&text_out, &html, &json_out] {
+        for shown in [
+            "P00",
+            "1980-05-02",
+            "2010-03-22",
+            "1955-11-30",
+            "31/02/1990",
+            "2022-01-01",
+            "1947-07-15",
+        ] {
+            assert!(!out.contains(shown), "`{shown}` shown");
+        }
+    }
+}

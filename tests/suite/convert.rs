@@ -1579,3 +1579,179 @@ fn a_plan_from_a_specification_with_several_coded_columns_names_the_one_to_conve
     let plan = wm_ethnicity::Plan::from_spec(&spec, "two.yaml", Some("Eth"), scheme).unwrap();
     assert_eq!(plan.scheme.to_string(), "scheme ons-2011-ew");
 }
+
+/// The rows of the CSV file at `p`, its header the first.
+fn read_csv(p: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(p)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// `rows` without the `'` CSV puts before a cell a spreadsheet would run as a formula.
+fn unguarded(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    rows.into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|c| c.strip_prefix('\'').map_or(c.clone(), str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+/// `convert --format xlsx`: the workbook's Records sheet, read back, is the CSV output cell for
+/// cell (ids with leading zeros, SNOMED CT ids and dates as text), its Rejects sheet the
+/// `--rejects` file, and its Summary sheet's counts the text summary's, adding up; read by
+/// calamine and, where a venv can be made, by openpyxl (issue 17, item 5).
+#[test]
+fn the_xlsx_workbook_reads_back_as_the_csv_output_and_rejects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("r.csv");
+    std::fs::write(
+        &input,
+        "id,ethnicity,dob,snomed\n007,A,2001-02-03,976631000000101\n008,0101,2002-01-01,\n\n\
+         009, j ,1999-12-31,92611000000104\n010,QQ,2000-01-01,\n011,Z,01/02/2000,\n",
+    )
+    .unwrap();
+    let path = |name: &str| tmp.path().join(name).to_str().unwrap().to_owned();
+    let (book, csv_out, rejects, book_rejects) = (
+        path("out.xlsx"),
+        path("out.csv"),
+        path("rejects.csv"),
+        path("book-rejects.csv"),
+    );
+    let base = [
+        "convert",
+        input.to_str().unwrap(),
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "ethnicity",
+        "--with-position",
+    ];
+    let o = run(&[&base[..], &["-o", &csv_out, "--rejects", &rejects]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    let o = run(&[&base[..], &["-o", &book, "--rejects", &book_rejects]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Excel workbook: sheets Summary, Records of 19 columns, Rejects"));
+    let sheet = |name: &str| {
+        let (header, rows) = crate::xlsx::read_sheet(Path::new(&book), name);
+        std::iter::once(header).chain(rows).collect::<Vec<_>>()
+    };
+    let records = sheet("Records");
+    assert_eq!(records, read_csv(&csv_out));
+    assert!(
+        records
+            .iter()
+            .any(|r| r[0] == "007" && r[3] == "976631000000101"),
+        "{records:?}"
+    );
+    // The rejects file guards cells a spreadsheet would run as formulas; the sheet holds text.
+    let reject_rows = sheet("Rejects");
+    assert_eq!(reject_rows, unguarded(read_csv(&rejects)));
+    assert_eq!(read_csv(&rejects), read_csv(&book_rejects));
+    assert!(
+        reject_rows.iter().any(|r| r[4] == "0101"),
+        "{reject_rows:?}"
+    );
+    // The summary's counts: the text summary's, and the sheets' rows.
+    let summary = sheet("Summary");
+    let count = |label: &str| -> u64 {
+        let row = summary
+            .iter()
+            .find(|r| r[0] == label)
+            .unwrap_or_else(|| panic!("{label}: {summary:?}"));
+        row[1].parse().unwrap()
+    };
+    let (read, converted, rejected) =
+        (count("Records read"), count("Converted"), count("Rejected"));
+    assert_eq!(
+        text.lines()
+            .find(|l| l.contains("rows in:"))
+            .unwrap()
+            .trim(),
+        format!("rows in:    {read} = converted {converted} + rejected {rejected}")
+    );
+    assert_eq!(read, converted + rejected);
+    assert_eq!(
+        (converted, rejected),
+        (records.len() as u64 - 1, reject_rows.len() as u64 - 1)
+    );
+    assert_eq!(count("Blank or empty rows (not records)"), 1);
+    assert!(text.contains("skipped:    1 blank or empty row"), "{text}");
+    for line in text.lines().skip(1) {
+        let (label, rest) = line.trim().split_once(':').unwrap();
+        if label != "output" && label != "rejects" {
+            assert!(
+                summary.iter().any(|r| r[0] == label && r[1] == rest.trim()),
+                "{line} in {summary:?}"
+            );
+        }
+    }
+    // Without a --rejects file, the rejects are in the workbook only, and the summary says so.
+    let o = run(&[&base[..], &["-o", &book, "--force"]].concat());
+    assert!(
+        stdout(&o).contains("rejects:    in the workbook's Rejects sheet"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(sheet("Rejects"), reject_rows);
+    openpyxl_reads(Path::new(&book), &records, &reject_rows, read);
+}
+
+/// The workbook at `book` read by openpyxl, where a venv can be made: the same cells as
+/// calamine reads (`records`, `rejects`); every value a text cell but the positions; each table's
+/// header frozen and filtered; `read` records read in the summary.
+fn openpyxl_reads(book: &Path, records: &[Vec<String>], rejects: &[Vec<String>], read: u64) {
+    let Some(python) = crate::cli::venv_python("openpyxl-venv.sh") else {
+        return;
+    };
+    let o = std::process::Command::new(python)
+        .arg(root().join("scripts/read_xlsx.py"))
+        .arg(book)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let book_json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = book_json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let rows = |name: &str| -> Vec<Vec<String>> {
+        serde_json::from_value(book_json[name]["rows"].clone()).unwrap()
+    };
+    assert_eq!(rows("Records"), records);
+    assert_eq!(rows("Rejects"), rejects);
+    for name in ["Records", "Rejects"] {
+        assert_eq!(book_json[name]["frozen"], "A2", "{name}");
+        assert!(
+            book_json[name]["filter"]
+                .as_str()
+                .unwrap()
+                .starts_with("A1:"),
+            "{name}"
+        );
+    }
+    let types: Vec<Vec<String>> =
+        serde_json::from_value(book_json["Records"]["types"].clone()).unwrap();
+    let header = &records[0];
+    for (row, cells) in records.iter().zip(&types).skip(1) {
+        for ((name, value), t) in header.iter().zip(row).zip(cells) {
+            let want = if value.is_empty() || name.starts_with("wm_line") || name == "wm_record" {
+                t.as_str()
+            } else {
+                "s"
+            };
+            assert_eq!(t, want, "{name} = {value}");
+        }
+    }
+    let summary_rows = rows("Summary");
+    assert!(summary_rows.contains(&vec!["Records read".to_owned(), read.to_string()]));
+}

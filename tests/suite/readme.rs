@@ -147,7 +147,7 @@ fn every_flag_the_command_line_section_names_exists() {
         (&["validate"][..], "text, json, jsonl, csv, html, xlsx"),
         (&["detect"], "text, json"),
         (&["lookup"], "text, json, jsonl, csv"),
-        (&["convert"], "csv, jsonl, parquet, arrow"),
+        (&["convert"], "csv, jsonl, parquet, arrow, xlsx"),
         (&["aggregate"], "csv, json, text"),
     ] {
         let o = Command::new(BIN).args(cmd).arg("-h").output().unwrap();

@@ -212,3 +212,26 @@ pub fn write_ods(path: &Path, sheets: &[Sheet<'_>]) {
     }
     zip.finish().unwrap();
 }
+
+/// The rows of sheet `sheet` of the workbook at `path`, read back as the crate reads workbooks
+/// (calamine): the header, then each row's cells as text.
+pub fn read_sheet(path: &Path, sheet: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let opts = wm_ethnicity::ReadOptions {
+        sheet: Some(sheet.into()),
+        ..Default::default()
+    };
+    let table = wm_ethnicity::Table::open(path, &opts).unwrap();
+    let header = table.header().to_vec();
+    let mut rows = Vec::new();
+    table
+        .try_for_each(|rec| {
+            rows.push(
+                (0..rec.len())
+                    .map(|i| rec.text(i).unwrap_or_default().into_owned())
+                    .collect::<Vec<String>>(),
+            );
+            Ok::<(), wm_ethnicity::Error>(())
+        })
+        .unwrap();
+    (header, rows)
+}
