@@ -233,7 +233,7 @@ pub struct RecordWriter<W: Write> {
     characteristics: CharacteristicSet,
     scratch: String,
     line: Vec<u8>,
-    cache: HashMap<u64, (SuffixKey, Box<[u8]>), BuildHasherDefault<FxHasher>>,
+    cache: ConversionCache<Vec<u8>>,
 }
 
 impl<W: Write> fmt::Debug for RecordWriter<W> {
@@ -285,18 +285,60 @@ impl SuffixKey {
             && self.observed == c.observed
     }
 
+    /// A hash of what `c`'s added columns depend on. Texts are hashed by where they are and
+    /// their length, not their bytes: conversions of a run point into the same schemes, and a
+    /// hit is confirmed by [`SuffixKey::is`], which compares the texts themselves.
     fn hash(c: &Converted<'_>) -> u64 {
         use std::hash::{Hash, Hasher};
+        let at = |t: &str| (t.as_ptr() as usize, t.len());
         let mut h = FxHasher::default();
         c.code.hash(&mut h);
         c.relationship.hash(&mut h);
-        c.candidates.hash(&mut h);
+        (c.candidates.as_ptr() as usize, c.candidates.len()).hash(&mut h);
         c.policy.hash(&mut h);
-        c.source_scheme.hash(&mut h);
-        c.source_code.hash(&mut h);
+        at(c.source_scheme).hash(&mut h);
+        at(c.source_code).hash(&mut h);
         c.matched.hash(&mut h);
         c.observed.hash(&mut h);
         h.finish()
+    }
+}
+
+/// Something made from a conversion's added columns alone (their bytes on a line, their keys
+/// in dictionaries), kept for the [`CACHE_LIMIT`] first distinct conversions: a file holds few.
+pub(super) struct ConversionCache<T> {
+    kept: HashMap<u64, (SuffixKey, T), BuildHasherDefault<FxHasher>>,
+}
+
+impl<T> Default for ConversionCache<T> {
+    fn default() -> Self {
+        ConversionCache {
+            kept: HashMap::default(),
+        }
+    }
+}
+
+impl<T> ConversionCache<T> {
+    /// Hands `then` what is kept for conversions like `c`, made by `make` (and kept while
+    /// there is room) the first time.
+    pub(super) fn with<R, E>(
+        &mut self,
+        c: &Converted<'_>,
+        make: impl FnOnce() -> std::result::Result<T, E>,
+        then: impl FnOnce(&T) -> R,
+    ) -> std::result::Result<R, E> {
+        let h = SuffixKey::hash(c);
+        if let Some((key, kept)) = self.kept.get(&h)
+            && key.is(c)
+        {
+            return Ok(then(kept));
+        }
+        let made = make()?;
+        let r = then(&made);
+        if self.kept.len() < CACHE_LIMIT && !self.kept.contains_key(&h) {
+            self.kept.insert(h, (SuffixKey::of(c), made));
+        }
+        Ok(r)
     }
 }
 
@@ -343,7 +385,7 @@ impl<W: Write> RecordWriter<W> {
             characteristics: set,
             scratch: String::new(),
             line: Vec::new(),
-            cache: HashMap::default(),
+            cache: ConversionCache::default(),
         };
         let mut line = Vec::new();
         me.layout.header(&mut line, &me.columns());
@@ -412,18 +454,17 @@ impl<W: Write> RecordWriter<W> {
             // The recoding note is not part of the cache key: always made afresh.
             self.suffix(c, &mut line)?;
         } else {
-            let h = SuffixKey::hash(c);
-            match self.cache.get(&h) {
-                Some((key, bytes)) if key.is(c) => line.extend_from_slice(bytes),
-                _ => {
-                    let start = line.len();
-                    self.suffix(c, &mut line)?;
-                    if self.cache.len() < CACHE_LIMIT && !self.cache.contains_key(&h) {
-                        self.cache
-                            .insert(h, (SuffixKey::of(c), line[start..].into()));
-                    }
-                }
-            }
+            let mut cache = std::mem::take(&mut self.cache);
+            let made = cache.with(
+                c,
+                || {
+                    let mut bytes = Vec::new();
+                    self.suffix(c, &mut bytes).map(|()| bytes)
+                },
+                |bytes| line.extend_from_slice(bytes),
+            );
+            self.cache = cache;
+            made?;
         }
         for k in self.characteristics.iter() {
             let v = c.characteristic(k).unwrap_or("");
