@@ -389,12 +389,11 @@ impl<'a> Record<'a> {
         self.fields.get(i)
     }
 
-    /// The record's bytes as a line of `delimiter`-separated fields, when it was read from a
-    /// plain line of the file (no quote, no line break) whose delimiter is `delimiter`: then no
-    /// field holds a quote, a line break or `delimiter`, and the line is every field, in order,
-    /// joined by `delimiter`.
-    pub(crate) fn plain_line(&self, delimiter: u8) -> Option<&'a [u8]> {
-        (self.fields.joined == Some(delimiter)).then_some(self.fields.data)
+    /// The record's bytes as the line it was read from, and its delimiter, when it was a plain
+    /// line of a CSV file (no quote, no line break): then no field holds a quote, a line break
+    /// or the delimiter, and the line is every field, in order, joined by the delimiter.
+    pub(crate) fn plain_line(&self) -> Option<(&'a [u8], u8)> {
+        self.fields.joined.map(|d| (self.fields.data, d))
     }
 
     /// Field `i`, checked to be valid text.

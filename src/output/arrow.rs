@@ -5,16 +5,18 @@
 //! (`parquet.rs`) write these batches; the Python package hands them to pyarrow.
 
 use super::csv::REJECT_COLUMNS;
-use super::records::Positions;
+use super::records::{ConversionCache, Positions};
 use super::{AddedColumns, FINDING_COLUMNS};
 use crate::characteristic::Characteristic;
 use crate::convert::{Converted, OUTPUT_COLUMNS, RECODE_COLUMNS, RecordSink, RejectSink, Rejected};
 use crate::io;
+use crate::scheme::FxHasher;
 use crate::validate::{Finding, Sink};
-use arrow_array::builder::{StringBuilder, StringDictionaryBuilder, UInt64Builder};
+use arrow_array::builder::{Int32Builder, StringBuilder, UInt64Builder};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Rows per batch handed on by the record and reject builders.
@@ -25,9 +27,47 @@ enum Builder {
     /// Free text (input values, messages).
     Text(StringBuilder),
     /// Text of few distinct values (codes, levels, rule ids), dictionary-encoded.
-    Dict(StringDictionaryBuilder<Int32Type>),
+    Dict(Dict),
     /// A whole number (line, record, row), null when unknown.
     Number(UInt64Builder),
+}
+
+/// A dictionary-encoded text column: its values in the order first seen, kept from batch to
+/// batch (so each batch's dictionary extends the one before, as an Arrow IPC file needs), and
+/// each row's key into them.
+#[derive(Default)]
+struct Dict {
+    keys: Int32Builder,
+    values: Vec<Box<str>>,
+    index: HashMap<Box<str>, i32, std::hash::BuildHasherDefault<FxHasher>>,
+}
+
+impl Dict {
+    /// The key of `v`, a new one the first time it is seen; `None` past `i32::MAX` values.
+    fn key(&mut self, v: &str) -> Option<i32> {
+        if let Some(&k) = self.index.get(v) {
+            return Some(k);
+        }
+        let k = i32::try_from(self.values.len()).ok()?;
+        self.values.push(v.into());
+        self.index.insert(v.into(), k);
+        Some(k)
+    }
+
+    /// Appends a row holding the value of key `k` (`None`: a null).
+    fn push(&mut self, k: Option<i32>) {
+        self.keys.append_option(k);
+    }
+
+    /// The rows so far, with every value seen so far as the dictionary.
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let keys = self.keys.finish();
+        let values = StringArray::from_iter_values(self.values.iter());
+        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+            keys,
+            Arc::new(values),
+        )?))
+    }
 }
 
 impl Builder {
@@ -41,10 +81,28 @@ impl Builder {
         }
     }
 
+    /// The key of `v` in a dictionary column (`None` for another column).
+    fn key(&mut self, v: &str) -> Option<i32> {
+        match self {
+            Builder::Dict(d) => d.key(v),
+            _ => None,
+        }
+    }
+
+    /// Appends the value of key `k`, made by [`Builder::key`], to a dictionary column.
+    fn push_key(&mut self, k: Option<i32>) {
+        if let Builder::Dict(d) = self {
+            d.push(k);
+        }
+    }
+
     fn text(&mut self, v: Option<&str>) {
         match self {
             Builder::Text(b) => b.append_option(v),
-            Builder::Dict(b) => b.append_option(v),
+            Builder::Dict(d) => {
+                let k = v.and_then(|v| d.key(v));
+                d.push(k);
+            }
             Builder::Number(b) => b.append_option(v.and_then(|v| v.parse().ok())),
         }
     }
@@ -56,12 +114,12 @@ impl Builder {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        match self {
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        Ok(match self {
             Builder::Text(b) => Arc::new(b.finish()),
-            Builder::Dict(b) => Arc::new(b.finish()),
+            Builder::Dict(d) => d.finish()?,
             Builder::Number(b) => Arc::new(b.finish()),
-        }
+        })
     }
 }
 
@@ -100,7 +158,11 @@ impl Columns {
             return Ok(None);
         }
         self.rows = 0;
-        let arrays = self.builders.iter_mut().map(Builder::finish).collect();
+        let arrays = self
+            .builders
+            .iter_mut()
+            .map(Builder::finish)
+            .collect::<Result<Vec<_>, _>>()?;
         RecordBatch::try_new(self.schema.clone(), arrays).map(Some)
     }
 }
@@ -112,7 +174,7 @@ fn text(name: &str) -> (String, Builder) {
 fn dict(name: &str) -> (String, Builder) {
     (
         name.to_owned(),
-        Builder::Dict(StringDictionaryBuilder::new()),
+        Builder::Dict(Dict::default()),
     )
 }
 
@@ -137,6 +199,9 @@ impl BatchSink for Vec<RecordBatch> {
     }
 }
 
+/// A record's keys in the dictionaries of the chosen added columns, in order (the rest `None`).
+type AddedKeys = [Option<i32>; OUTPUT_COLUMNS.len() + RECODE_COLUMNS.len()];
+
 /// Converted records as Arrow batches, with the columns a [`super::RecordWriter`] writes
 /// (the same input columns, position columns and added columns, in the same order), each
 /// [`BATCH_ROWS`] records handed to the sink. Added columns not in `AddedColumns::columns` are
@@ -146,6 +211,14 @@ pub struct ArrowRecords<F: BatchSink> {
     keep: Vec<usize>,
     positions: Option<Positions>,
     added: AddedColumns,
+    /// Which of [`OUTPUT_COLUMNS`] (then [`RECODE_COLUMNS`]) are written, by index.
+    chosen: Vec<bool>,
+    /// Where the builders of the chosen added columns start, and how many there are.
+    added_at: usize,
+    added_len: usize,
+    /// Each conversion's keys in the chosen added columns' dictionaries, in order (not with a
+    /// recoding, whose note is not part of what the cache compares).
+    keys: ConversionCache<AddedKeys>,
     scratch: String,
     out: F,
 }
@@ -170,13 +243,20 @@ impl<F: BatchSink> ArrowRecords<F> {
         if positions.is_some() {
             columns.extend(super::POSITION_COLUMNS.iter().map(|n| number(n)));
         }
+        let added_at = columns.len();
         let recode: &[&str] = if added.recode { &RECODE_COLUMNS } else { &[] };
+        let chosen: Vec<bool> = OUTPUT_COLUMNS
+            .iter()
+            .chain(recode)
+            .map(|n| added.columns.has(n))
+            .collect();
         columns.extend(
             OUTPUT_COLUMNS
                 .iter()
                 .chain(recode)
-                .filter(|n| added.columns.has(n))
-                .map(|n| dict(n)),
+                .zip(&chosen)
+                .filter(|(_, c)| **c)
+                .map(|(n, _)| dict(n)),
         );
         columns.extend(
             Characteristic::ALL
@@ -191,6 +271,10 @@ impl<F: BatchSink> ArrowRecords<F> {
             keep,
             positions,
             added,
+            added_at,
+            added_len: chosen.iter().filter(|c| **c).count(),
+            keys: ConversionCache::default(),
+            chosen,
             scratch: String::new(),
             out,
         })
@@ -220,15 +304,63 @@ impl<F: BatchSink> ArrowRecords<F> {
     }
 }
 
+impl<F: BatchSink> ArrowRecords<F> {
+    /// The input columns of `input` into their builders.
+    fn inputs(&mut self, input: &io::Record<'_>) {
+        let b = &mut self.columns.builders[..self.keep.len()];
+        // Every field of a plain line, valid text: the fields are the line split at its
+        // delimiter, checked as text once.
+        if let Some(line) = input
+            .plain_line()
+            .filter(|_| super::records::keeps_every(&self.keep, input))
+            .and_then(|(line, d)| Some((std::str::from_utf8(line).ok()?, char::from(d))))
+        {
+            for (col, v) in b.iter_mut().zip(line.0.split(line.1)) {
+                col.text(Some(v));
+            }
+            return;
+        }
+        for (col, &i) in b.iter_mut().zip(&self.keep) {
+            col.text(Some(&input.text(i).unwrap_or_default()));
+        }
+    }
+
+    /// The chosen added columns of `c` into their builders.
+    fn added(&mut self, c: &Converted<'_>) -> std::io::Result<()> {
+        let b = &mut self.columns.builders[self.added_at..self.added_at + self.added_len];
+        let (chosen, scratch) = (&self.chosen, &mut self.scratch);
+        let mut keys_of = || {
+            let mut keys: AddedKeys = Default::default();
+            let (mut next, mut cols, mut out) = (chosen.iter(), b.iter_mut(), keys.iter_mut());
+            c.for_each_output(chosen.len() > OUTPUT_COLUMNS.len(), scratch, |_, v| {
+                if next.next() == Some(&true)
+                    && let (Some(col), Some(k)) = (cols.next(), out.next())
+                {
+                    *k = col.key(v);
+                }
+                Ok::<(), std::io::Error>(())
+            })?;
+            Ok::<_, std::io::Error>(keys)
+        };
+        let keys = if self.added.recode {
+            // The recoding note is not part of the cache key: always made afresh.
+            keys_of()?
+        } else {
+            self.keys.with(c, keys_of, |k| *k)?
+        };
+        let b = &mut self.columns.builders[self.added_at..self.added_at + self.added_len];
+        for (col, k) in b.iter_mut().zip(keys) {
+            col.push_key(k);
+        }
+        Ok(())
+    }
+}
+
 impl<F: BatchSink> RecordSink for ArrowRecords<F> {
     fn record(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
-        let mut b = self.columns.builders.iter_mut();
-        for &i in &self.keep {
-            if let Some(col) = b.next() {
-                col.text(Some(&input.text(i).unwrap_or_default()));
-            }
-        }
+        self.inputs(input);
         if let Some(p) = self.positions {
+            let mut b = self.columns.builders[self.keep.len()..].iter_mut();
             p.for_each(input, &mut self.scratch, |_, v| {
                 if let Some(col) = b.next() {
                     col.text(Some(v));
@@ -236,20 +368,10 @@ impl<F: BatchSink> RecordSink for ArrowRecords<F> {
                 Ok::<(), std::io::Error>(())
             })?;
         }
-        let wanted = self.added.columns;
-        let mut scratch = String::new();
-        c.for_each_output(self.added.recode, &mut scratch, |name, v| {
-            if wanted.has(name)
-                && let Some(col) = b.next()
-            {
-                col.text(Some(v));
-            }
-            Ok::<(), std::io::Error>(())
-        })?;
-        for k in self.added.characteristics.iter() {
-            if let Some(col) = b.next() {
-                col.text(c.characteristic(k));
-            }
+        self.added(c)?;
+        let b = &mut self.columns.builders[self.added_at + self.added_len..];
+        for (col, k) in b.iter_mut().zip(self.added.characteristics.iter()) {
+            col.text(c.characteristic(k));
         }
         if let Some(batch) = self.columns.row_done()? {
             self.out.batch(batch)?;

@@ -45,12 +45,12 @@ impl RecordLayout for CsvRecords {
         _names: &[String],
     ) -> std::io::Result<()> {
         // Every field kept, from a plain comma-separated line: the line is its own CSV (no field
-        // needs quotes), copied at once. `keep` rises from 0, so it is every field when its
-        // last index is the record's last.
-        let every =
-            keep.len() == record.len() && keep.last().is_some_and(|&last| last + 1 == keep.len());
-        if let Some(line_bytes) = record.plain_line(b',').filter(|_| every) {
-            line.extend_from_slice(line_bytes);
+        // needs quotes), copied at once.
+        if let Some((plain, b',')) = record
+            .plain_line()
+            .filter(|_| super::records::keeps_every(keep, record))
+        {
+            line.extend_from_slice(plain);
             return Ok(());
         }
         for (n, &i) in keep.iter().enumerate() {

@@ -108,6 +108,12 @@ pub(super) fn kept_columns<S: AsRef<str>>(
     Ok((positions, keep, names))
 }
 
+/// True when the input columns `keep` (as [`kept_columns`] gives them: rising from 0) are every
+/// field of `record`, in order.
+pub(super) fn keeps_every(keep: &[usize], record: &io::Record<'_>) -> bool {
+    keep.len() == record.len() && keep.last().is_some_and(|&last| last + 1 == keep.len())
+}
+
 /// Where the values of the [`POSITION_COLUMNS`] come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Positions {
