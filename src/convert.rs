@@ -752,8 +752,11 @@ impl<'a> Converter<'a> {
 const MEMO_ENTRIES: usize = 4096;
 
 /// What each value of one column gave, by value.
-type Remembered<T> =
-    HashMap<Box<str>, std::result::Result<T, RecordRejection>, std::hash::BuildHasherDefault<FxHasher>>;
+type Remembered<T> = HashMap<
+    Box<str>,
+    std::result::Result<T, RecordRejection>,
+    std::hash::BuildHasherDefault<FxHasher>,
+>;
 
 /// How recent values converted and recent characteristic cells read (or why they could not
 /// be), for [`Converter::convert_remembered`].

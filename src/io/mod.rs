@@ -396,6 +396,19 @@ impl<'a> Record<'a> {
         self.fields.joined.map(|d| (self.fields.data, d))
     }
 
+    /// Every field as text, in order, when the record was read from a plain line (see
+    /// [`Record::plain_line`]) and all of it is valid text: checked once, not field by field.
+    pub(crate) fn plain_text(&self) -> Option<impl Iterator<Item = &'a str> + 'a> {
+        self.fields.joined?;
+        let text = std::str::from_utf8(self.fields.data).ok()?;
+        let ends = self.fields.ends;
+        // The delimiters are ASCII, so every field starts and ends on a character boundary.
+        Some((0..ends.len()).map(move |i| {
+            let start = if i == 0 { 0 } else { ends[i - 1] + 1 };
+            text.get(start..ends[i]).unwrap_or_default()
+        }))
+    }
+
     /// Field `i`, checked to be valid text.
     pub fn get(&self, i: usize) -> Option<Field<'a>> {
         let b = self.fields.get(i)?;

@@ -172,10 +172,7 @@ fn text(name: &str) -> (String, Builder) {
 }
 
 fn dict(name: &str) -> (String, Builder) {
-    (
-        name.to_owned(),
-        Builder::Dict(Dict::default()),
-    )
+    (name.to_owned(), Builder::Dict(Dict::default()))
 }
 
 fn number(name: &str) -> (String, Builder) {
@@ -308,14 +305,12 @@ impl<F: BatchSink> ArrowRecords<F> {
     /// The input columns of `input` into their builders.
     fn inputs(&mut self, input: &io::Record<'_>) {
         let b = &mut self.columns.builders[..self.keep.len()];
-        // Every field of a plain line, valid text: the fields are the line split at its
-        // delimiter, checked as text once.
-        if let Some(line) = input
-            .plain_line()
+        // Every field of a plain line of valid text: checked as text once.
+        if let Some(fields) = input
+            .plain_text()
             .filter(|_| super::records::keeps_every(&self.keep, input))
-            .and_then(|(line, d)| Some((std::str::from_utf8(line).ok()?, char::from(d))))
         {
-            for (col, v) in b.iter_mut().zip(line.0.split(line.1)) {
+            for (col, v) in b.iter_mut().zip(fields) {
                 col.text(Some(v));
             }
             return;

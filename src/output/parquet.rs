@@ -190,7 +190,9 @@ fn encode(
 impl<W: Write + Send> BatchFile<W> {
     fn open(format: BatchFormat, w: W, schema: &SchemaRef) -> std::io::Result<Self> {
         Ok(match format {
-            BatchFormat::Parquet => BatchFile::Parquet(ParquetFile::open(w, schema).map_err(other)?),
+            BatchFormat::Parquet => {
+                BatchFile::Parquet(ParquetFile::open(w, schema).map_err(other)?)
+            }
             BatchFormat::Ipc => {
                 // Each batch's dictionaries extend the last one's: written as deltas.
                 let options = arrow_ipc::writer::IpcWriteOptions::default()

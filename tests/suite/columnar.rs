@@ -82,7 +82,9 @@ fn parquet_and_arrow_output_of_many_batches_hold_the_csv_outputs_records() {
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("many.csv");
-    let codes = ["A", "J", "C", "Z", "99", "x", " b ", "", "S", "WBRI", "N", "R"];
+    let codes = [
+        "A", "J", "C", "Z", "99", "x", " b ", "", "S", "WBRI", "N", "R",
+    ];
     let mut text = String::from("id,council,ethnicity\n");
     for i in 0..270_000usize {
         let code = codes[(i / 1000 + i * 7) % codes.len()];
@@ -115,7 +117,10 @@ fn parquet_and_arrow_output_of_many_batches_hold_the_csv_outputs_records() {
         let (got, rejects) = convert(name);
         assert_eq!(got.0, csv.0, "{name}");
         assert_eq!(got.1.len(), csv.1.len(), "{name}");
-        assert!(got.1 == csv.1, "{name}: the records differ from the CSV output's");
+        assert!(
+            got.1 == csv.1,
+            "{name}: the records differ from the CSV output's"
+        );
         assert!(rejects == csv_rejects, "{name}: the rejects differ");
     }
 }

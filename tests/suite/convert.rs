@@ -1590,12 +1590,18 @@ fn csv_output_quotes_what_must_be_quoted_whatever_the_input_delimiter() {
         (
             "semicolons.csv",
             "id;address;ethnicity\n1;1, High St;J\n2;Flat 2;A\n",
-            ["1,\"1, High St\",J,asian.pakistani\n", "2,Flat 2,A,white.british\n"],
+            [
+                "1,\"1, High St\",J,asian.pakistani\n",
+                "2,Flat 2,A,white.british\n",
+            ],
         ),
         (
             "commas.csv",
             "id,address,ethnicity\n1,\"1, High St\",J\n2,Flat 2,A\n",
-            ["1,\"1, High St\",J,asian.pakistani\n", "2,Flat 2,A,white.british\n"],
+            [
+                "1,\"1, High St\",J,asian.pakistani\n",
+                "2,Flat 2,A,white.british\n",
+            ],
         ),
     ];
     for (name, text, want) in cases {
