@@ -81,12 +81,12 @@ impl<W: Write + Send> ParquetFile<W> {
         let (batches, to_encode) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
         let (done, encoded) = std::sync::mpsc::channel();
         let schema = schema.clone();
-        let encoder = std::thread::spawn(move || encode(&factory, &schema, &to_encode, &done));
+        let thread = std::thread::spawn(move || encode(&factory, &schema, &to_encode, &done));
         Ok(ParquetFile {
             file,
             batches: Some(batches),
             encoded,
-            encoder: Some(encoder),
+            encoder: Some(thread),
         })
     }
 

@@ -339,10 +339,10 @@ impl<T> ConversionCache<T> {
         {
             return Ok(then(kept));
         }
-        let made = make()?;
-        let r = then(&made);
+        let fresh = make()?;
+        let r = then(&fresh);
         if self.kept.len() < CACHE_LIMIT && !self.kept.contains_key(&h) {
-            self.kept.insert(h, (SuffixKey::of(c), made));
+            self.kept.insert(h, (SuffixKey::of(c), fresh));
         }
         Ok(r)
     }
