@@ -28,7 +28,7 @@
 use crate::characteristic::Value as CharacteristicValue;
 use crate::characteristic::{Characteristic, CharacteristicColumn};
 use crate::convert::{
-    Converted, Converter, Plan, Policy, RejectSink, StreamError, check_record, send_reject,
+    Converted, Converter, Memo, Plan, Policy, RejectSink, StreamError, check_record, send_reject,
 };
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::io;
@@ -770,11 +770,9 @@ pub fn aggregate_stream(
     read.extend(dimension_columns(&dims));
     let header = converter.header();
     let mut by: Vec<String> = vec![String::new(); dims.len()];
-    // With one scheme for every row, a value always places the same way: remember the recent
-    // ones (tables repeat a few codes; explaining an unknown one searches every scheme).
-    let mut memo = converter.scheme_is_fixed().then(Memo::default);
+    let mut memo = Memo::default();
     table.try_for_each(
-        |rec| match place_row(&converter, count, &read, rec, memo.as_mut()) {
+        |rec| match place_row(&converter, count, &read, rec, &mut memo) {
             Ok((p, n)) => {
                 dimension_values(&dims, rec, |k| p.characteristic(k), &mut by);
                 let key = record_key
@@ -909,20 +907,14 @@ impl<'a> Placed<'a> {
     }
 }
 
-/// How recent values placed (or why they could not be), by value; emptied when full.
-type Memo<'a> = HashMap<Box<str>, std::result::Result<Placed<'a>, RecordRejection>, Fx>;
-
-/// How many values the memo keeps.
-const MEMO_ENTRIES: usize = 4096;
-
 /// One row's placed value and count, or why it cannot be placed (with its count when read).
-/// With `memo` (one scheme for every row), a value seen before is not converted again.
+/// Values and characteristics seen before are not converted or read again (`memo`).
 fn place_row<'a>(
     converter: &Converter<'a>,
     count: Option<usize>,
     read: &[usize],
     rec: &io::Record<'_>,
-    memo: Option<&mut Memo<'a>>,
+    memo: &mut Memo<'a>,
 ) -> std::result::Result<(Placed<'a>, u64), (RecordRejection, Option<u64>)> {
     check_record(rec, read).map_err(|r| (r, None))?;
     let n = match count {
@@ -930,28 +922,9 @@ fn place_row<'a>(
         Some(i) => parse_count(rec.text(i).as_deref().unwrap_or(""))
             .map_err(|r| (RecordRejection::column(i, r), None))?,
     };
-    // The value's placement may be remembered; the characteristics are read for every row.
-    let convert = || converter.convert_value(rec).map(Placed::of);
-    let placed = match (memo, rec.text(converter.value_index())) {
-        (Some(memo), Some(raw)) => {
-            if let Some(hit) = memo.get(raw.as_ref()) {
-                hit.clone()
-            } else {
-                let got = convert();
-                if memo.len() >= MEMO_ENTRIES {
-                    memo.clear();
-                }
-                memo.insert(raw.as_ref().into(), got.clone());
-                got
-            }
-        }
-        _ => convert(),
-    };
-    placed
-        .and_then(|mut p| {
-            p.characteristics = converter.read_characteristics(rec)?;
-            Ok((p, n))
-        })
+    converter
+        .convert_remembered(rec, memo)
+        .map(|c| (Placed::of(c), n))
         .map_err(|r| (r, Some(n)))
 }
 

@@ -41,10 +41,11 @@ use crate::resolve::row::{self, RecordFields, RecordRejection, RowScheme, column
 use crate::resolve::unknown::{Explainer, empty_cell};
 use crate::resolve::{By, Found, Matched, Meaning, Rejection, Source, find_code, find_value};
 use crate::rules::Rule;
-use crate::scheme::{Registry, Relationship, Scheme};
+use crate::scheme::{FxHasher, Registry, Relationship, Scheme};
 use crate::spec::{Answers, ColumnSpec, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
 
 /// What to emit for a code broader than one category.
@@ -793,6 +794,42 @@ impl<'a> Converter<'a> {
             .collect()
     }
 
+    /// As [`Converter::convert`], remembering in `memo` how each value converted and each
+    /// characteristic read: a file repeats a few codes, sexes and ages, and explaining an
+    /// unknown value searches every scheme. A value is remembered only when every record's
+    /// value is in one scheme ([`Converter::scheme_is_fixed`]); a characteristic's reading
+    /// depends on its cell alone. A record of several answers is converted afresh.
+    pub(crate) fn convert_remembered<R: RecordFields + ?Sized>(
+        &self,
+        record: &R,
+        memo: &mut Memo<'a>,
+    ) -> std::result::Result<Converted<'a>, RecordRejection> {
+        if self.several() {
+            return self.convert(record);
+        }
+        let mut c = match record.field(self.value) {
+            Some(raw) if self.scheme_is_fixed() => {
+                remember(&mut memo.value, raw, || self.convert_value(record))?
+            }
+            _ => self.convert_value(record)?,
+        };
+        memo.characteristics
+            .resize_with(self.characteristics.len(), HashMap::default);
+        c.characteristics = self
+            .characteristics
+            .iter()
+            .zip(&mut memo.characteristics)
+            .map(|(&(i, reader, empty_not_known), seen)| {
+                let read = || read_characteristic(record, i, reader, empty_not_known);
+                match record.field(i) {
+                    Some(raw) => remember(seen, raw, read),
+                    None => read(),
+                }
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(c)
+    }
+
     /// One value of a person's ethnicity, in column `i`, in `source`: found, the policy
     /// applied, recoded if asked.
     fn convert_one(
@@ -900,6 +937,42 @@ fn answer_columns<S: AsRef<str>>(
         seen.push(i);
     }
     Ok(seen.split_off(1))
+}
+
+/// How many values a [`Memo`] keeps per column; it is emptied when full, so memory stays
+/// bounded whatever the file holds.
+const MEMO_ENTRIES: usize = 4096;
+
+/// What each value of one column gave, by value.
+type Remembered<T> = HashMap<
+    Box<str>,
+    std::result::Result<T, RecordRejection>,
+    std::hash::BuildHasherDefault<FxHasher>,
+>;
+
+/// How recent values converted and recent characteristic cells read (or why they could not
+/// be), for [`Converter::convert_remembered`].
+#[derive(Debug, Default)]
+pub(crate) struct Memo<'a> {
+    value: Remembered<Converted<'a>>,
+    characteristics: Vec<Remembered<CharacteristicValue<'a>>>,
+}
+
+/// What `raw` gave in `seen`, made by `make` (and kept) the first time.
+fn remember<T: Clone>(
+    seen: &mut Remembered<T>,
+    raw: &str,
+    make: impl FnOnce() -> std::result::Result<T, RecordRejection>,
+) -> std::result::Result<T, RecordRejection> {
+    if let Some(hit) = seen.get(raw) {
+        return hit.clone();
+    }
+    let got = make();
+    if seen.len() >= MEMO_ENTRIES {
+        seen.clear();
+    }
+    seen.insert(raw.into(), got.clone());
+    got
 }
 
 /// Column `i` of `record` read through `reader`: an empty cell is the residual "not known" when
@@ -1138,7 +1211,9 @@ pub fn check_record(
             )));
         }
     }
-    for &i in read {
+    // A plain line of valid text (checked once) holds no invalid field.
+    let valid = record.plain_text().is_some();
+    for &i in read.iter().filter(|_| !valid) {
         if let Some(io::Field::Invalid(_)) = record.get(i) {
             return Err(RecordRejection::column(
                 i,
@@ -1191,9 +1266,10 @@ pub fn convert_stream<S: RecordSink + ?Sized>(
     let mut summary = Summary::default();
     let read = converter.columns_read();
     let header = converter.header();
+    let mut memo = Memo::default();
     let read_summary = table.try_for_each(|rec| {
         progress(rec.progress());
-        match check_record(rec, &read).and_then(|()| converter.convert(rec)) {
+        match check_record(rec, &read).and_then(|()| converter.convert_remembered(rec, &mut memo)) {
             Ok(c) => {
                 summary.converted(&c);
                 out.record(rec, &c).map_err(StreamError::Write)

@@ -93,10 +93,10 @@ pub use io::{
 };
 #[cfg(feature = "excel")]
 pub use io::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};
-#[cfg(feature = "parquet")]
-pub use output::BatchFile;
 #[cfg(feature = "arrow")]
 pub use output::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink};
+#[cfg(feature = "parquet")]
+pub use output::{BatchFile, ParquetFile};
 #[cfg(feature = "xlsx")]
 pub use output::{MAX_SHEET_ROWS, MAX_XLSX_FINDINGS, XlsxFindings, XlsxRecords, XlsxRejects};
 // What may be shown of a record, and how values are matched.

@@ -228,7 +228,7 @@ impl<'a> CsvSource<'a> {
         rec.ends[n] = line.len();
         rec.n = n + 1;
         rec.out = line.len();
-        rec.gap = 1;
+        rec.joined = Some(self.delimiter);
         self.pos += used;
         self.byte += used as u64;
         self.lines.line += 1;

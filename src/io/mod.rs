@@ -243,10 +243,10 @@ struct Fields {
     out: usize,
     /// Entries of `ends` in use.
     n: usize,
-    /// Bytes between one field's end and the next field's start: 0 when the fields were
-    /// pushed one by one, 1 when a plain CSV line was copied whole (its delimiters stay in
-    /// `data`, one byte each).
-    gap: usize,
+    /// The delimiter between one field's end and the next field's start when a plain CSV line
+    /// was copied whole (its delimiters stay in `data`, one byte each); `None` when the fields
+    /// were pushed one by one, with nothing between them.
+    joined: Option<u8>,
 }
 
 impl Default for Fields {
@@ -256,7 +256,7 @@ impl Default for Fields {
             ends: vec![0; 32],
             out: 0,
             n: 0,
-            gap: 0,
+            joined: None,
         }
     }
 }
@@ -265,7 +265,7 @@ impl Fields {
     fn clear(&mut self) {
         self.out = 0;
         self.n = 0;
-        self.gap = 0;
+        self.joined = None;
     }
 
     fn len(&self) -> usize {
@@ -281,12 +281,12 @@ impl Fields {
         FieldsView {
             data: &self.data[..self.out],
             ends: &self.ends[..self.n],
-            gap: self.gap,
+            joined: self.joined,
         }
     }
 
     fn push_field(&mut self, field: &[u8]) {
-        debug_assert_eq!(self.gap, 0, "fields pushed onto a copied line");
+        debug_assert!(self.joined.is_none(), "fields pushed onto a copied line");
         let end = self.out + field.len();
         if end > self.data.len() {
             self.data.resize(end.max(self.data.len() * 2), 0);
@@ -310,12 +310,13 @@ impl Fields {
 }
 
 /// The fields of one record, borrowed from a [`Fields`] or from a [`Batch`]: the bytes, each
-/// field's end in them, and the bytes between one field's end and the next one's start.
+/// field's end in them, and the delimiter between one field's end and the next one's start,
+/// if any (see `Fields::joined`).
 #[derive(Debug, Clone, Copy)]
 struct FieldsView<'a> {
     data: &'a [u8],
     ends: &'a [usize],
-    gap: usize,
+    joined: Option<u8>,
 }
 
 impl<'a> FieldsView<'a> {
@@ -328,7 +329,7 @@ impl<'a> FieldsView<'a> {
         let start = if i == 0 {
             0
         } else {
-            self.ends[i - 1] + self.gap
+            self.ends[i - 1] + usize::from(self.joined.is_some())
         };
         Some(&self.data[start..end])
     }
@@ -386,6 +387,26 @@ impl<'a> Record<'a> {
     /// The raw bytes of field `i` (UTF-8 after any transcoding).
     pub fn bytes(&self, i: usize) -> Option<&'a [u8]> {
         self.fields.get(i)
+    }
+
+    /// The record's bytes as the line it was read from, and its delimiter, when it was a plain
+    /// line of a CSV file (no quote, no line break): then no field holds a quote, a line break
+    /// or the delimiter, and the line is every field, in order, joined by the delimiter.
+    pub(crate) fn plain_line(&self) -> Option<(&'a [u8], u8)> {
+        self.fields.joined.map(|d| (self.fields.data, d))
+    }
+
+    /// Every field as text, in order, when the record was read from a plain line (see
+    /// [`Record::plain_line`]) and all of it is valid text: checked once, not field by field.
+    pub(crate) fn plain_text(&self) -> Option<impl Iterator<Item = &'a str> + 'a> {
+        self.fields.joined?;
+        let text = std::str::from_utf8(self.fields.data).ok()?;
+        let ends = self.fields.ends;
+        // The delimiters are ASCII, so every field starts and ends on a character boundary.
+        Some((0..ends.len()).map(move |i| {
+            let start = if i == 0 { 0 } else { ends[i - 1] + 1 };
+            text.get(start..ends[i]).unwrap_or_default()
+        }))
     }
 
     /// Field `i`, checked to be valid text.

@@ -31,7 +31,7 @@ pub(super) struct Batch {
 pub(super) struct BatchRecord {
     data_end: usize,
     ends_end: usize,
-    gap: usize,
+    joined: Option<u8>,
     line: u64,
     blank: u64,
     progress: u64,
@@ -52,7 +52,7 @@ impl Batch {
         self.records.push(BatchRecord {
             data_end: self.data.len(),
             ends_end: self.ends.len(),
-            gap: view.gap,
+            joined: view.joined,
             line,
             blank,
             progress,
@@ -70,7 +70,7 @@ impl Batch {
             let view = FieldsView {
                 data: &self.data[from.0..r.data_end],
                 ends: &self.ends[from.1..r.ends_end],
-                gap: r.gap,
+                joined: r.joined,
             };
             from = (r.data_end, r.ends_end);
             (view, (r.line, r.blank, r.progress))

@@ -5,15 +5,19 @@
 //! (`parquet.rs`) write these batches; the Python package hands them to pyarrow.
 
 use super::csv::REJECT_COLUMNS;
-use super::records::{ColumnKind, RecordCells, RejectCell, reject_cells};
+use super::records::{ColumnKind, ConversionCache, RecordCells, RejectCell, reject_cells};
 use super::{AddedColumns, FINDING_COLUMNS};
-use crate::convert::{Converted, RecordSink, RejectSink, Rejected};
+use crate::convert::{
+    ANSWER_COLUMNS, Converted, OUTPUT_COLUMNS, RECODE_COLUMNS, RecordSink, RejectSink, Rejected,
+};
 use crate::io;
+use crate::scheme::FxHasher;
 use crate::validate::{Finding, Sink};
-use arrow_array::builder::{StringBuilder, StringDictionaryBuilder, UInt64Builder};
+use arrow_array::builder::{Int32Builder, StringBuilder, UInt64Builder};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Rows per batch handed on by the record and reject builders.
@@ -24,9 +28,47 @@ enum Builder {
     /// Free text (input values, messages).
     Text(StringBuilder),
     /// Text of few distinct values (codes, levels, rule ids), dictionary-encoded.
-    Dict(StringDictionaryBuilder<Int32Type>),
+    Dict(Dict),
     /// A whole number (line, record, row), null when unknown.
     Number(UInt64Builder),
+}
+
+/// A dictionary-encoded text column: its values in the order first seen, kept from batch to
+/// batch (so each batch's dictionary extends the one before, as an Arrow IPC file needs), and
+/// each row's key into them.
+#[derive(Default)]
+struct Dict {
+    keys: Int32Builder,
+    values: Vec<Box<str>>,
+    index: HashMap<Box<str>, i32, std::hash::BuildHasherDefault<FxHasher>>,
+}
+
+impl Dict {
+    /// The key of `v`, a new one the first time it is seen; `None` past `i32::MAX` values.
+    fn key(&mut self, v: &str) -> Option<i32> {
+        if let Some(&k) = self.index.get(v) {
+            return Some(k);
+        }
+        let k = i32::try_from(self.values.len()).ok()?;
+        self.values.push(v.into());
+        self.index.insert(v.into(), k);
+        Some(k)
+    }
+
+    /// Appends a row holding the value of key `k` (`None`: a null).
+    fn push(&mut self, k: Option<i32>) {
+        self.keys.append_option(k);
+    }
+
+    /// The rows so far, with every value seen so far as the dictionary.
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let keys = self.keys.finish();
+        let values = StringArray::from_iter_values(self.values.iter());
+        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+            keys,
+            Arc::new(values),
+        )?))
+    }
 }
 
 impl Builder {
@@ -40,10 +82,28 @@ impl Builder {
         }
     }
 
+    /// The key of `v` in a dictionary column (`None` for another column).
+    fn key(&mut self, v: &str) -> Option<i32> {
+        match self {
+            Builder::Dict(d) => d.key(v),
+            _ => None,
+        }
+    }
+
+    /// Appends the value of key `k`, made by [`Builder::key`], to a dictionary column.
+    fn push_key(&mut self, k: Option<i32>) {
+        if let Builder::Dict(d) = self {
+            d.push(k);
+        }
+    }
+
     fn text(&mut self, v: Option<&str>) {
         match self {
             Builder::Text(b) => b.append_option(v),
-            Builder::Dict(b) => b.append_option(v),
+            Builder::Dict(d) => {
+                let k = v.and_then(|v| d.key(v));
+                d.push(k);
+            }
             Builder::Number(b) => b.append_option(v.and_then(|v| v.parse().ok())),
         }
     }
@@ -55,12 +115,12 @@ impl Builder {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        match self {
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        Ok(match self {
             Builder::Text(b) => Arc::new(b.finish()),
-            Builder::Dict(b) => Arc::new(b.finish()),
+            Builder::Dict(d) => d.finish()?,
             Builder::Number(b) => Arc::new(b.finish()),
-        }
+        })
     }
 }
 
@@ -99,7 +159,11 @@ impl Columns {
             return Ok(None);
         }
         self.rows = 0;
-        let arrays = self.builders.iter_mut().map(Builder::finish).collect();
+        let arrays = self
+            .builders
+            .iter_mut()
+            .map(Builder::finish)
+            .collect::<Result<Vec<_>, _>>()?;
         RecordBatch::try_new(self.schema.clone(), arrays).map(Some)
     }
 }
@@ -109,10 +173,7 @@ fn text(name: &str) -> (String, Builder) {
 }
 
 fn dict(name: &str) -> (String, Builder) {
-    (
-        name.to_owned(),
-        Builder::Dict(StringDictionaryBuilder::new()),
-    )
+    (name.to_owned(), Builder::Dict(Dict::default()))
 }
 
 fn number(name: &str) -> (String, Builder) {
@@ -136,6 +197,9 @@ impl BatchSink for Vec<RecordBatch> {
     }
 }
 
+/// A record's keys in the dictionaries of the chosen added columns, in order (the rest `None`).
+type AddedKeys = [Option<i32>; OUTPUT_COLUMNS.len() + ANSWER_COLUMNS.len() + RECODE_COLUMNS.len()];
+
 /// Converted records as Arrow batches, with the columns a [`super::RecordWriter`] writes
 /// (the same input columns, position columns and added columns, in the same order), each
 /// [`BATCH_ROWS`] records handed to the sink. Added columns not in `AddedColumns::columns` are
@@ -143,6 +207,9 @@ impl BatchSink for Vec<RecordBatch> {
 pub struct ArrowRecords<F: BatchSink> {
     columns: Columns,
     cells: RecordCells,
+    /// Each conversion's keys in the chosen added columns' dictionaries, in order (see
+    /// [`RecordCells::cacheable`]).
+    keys: ConversionCache<AddedKeys>,
     out: F,
 }
 
@@ -177,6 +244,7 @@ impl<F: BatchSink> ArrowRecords<F> {
         Ok(ArrowRecords {
             columns,
             cells,
+            keys: ConversionCache::default(),
             out,
         })
     }
@@ -207,8 +275,40 @@ impl<F: BatchSink> ArrowRecords<F> {
 
 impl<F: BatchSink> RecordSink for ArrowRecords<F> {
     fn record(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
-        let mut b = self.columns.builders.iter_mut();
-        self.cells.each(input, c, |v| {
+        let (cells, builders) = (&mut self.cells, &mut self.columns.builders);
+        let added = cells.added_range();
+        let mut b = builders[..added.start].iter_mut();
+        let mut text = |v: &str| {
+            if let Some(col) = b.next() {
+                col.text(Some(v));
+            }
+            Ok(())
+        };
+        cells.inputs(input, &mut text)?;
+        cells.positions(input, &mut text)?;
+        let cacheable = cells.cacheable(c);
+        let cols = &mut builders[added.clone()];
+        let mut keys_of = || {
+            let mut keys: AddedKeys = Default::default();
+            let (mut cols, mut out) = (cols.iter_mut(), keys.iter_mut());
+            cells.added(c, |v| {
+                if let (Some(col), Some(k)) = (cols.next(), out.next()) {
+                    *k = col.key(v);
+                }
+                Ok(())
+            })?;
+            Ok::<_, std::io::Error>(keys)
+        };
+        let keys = if cacheable {
+            self.keys.with(c, keys_of, |k| *k)?
+        } else {
+            keys_of()?
+        };
+        for (col, k) in builders[added.clone()].iter_mut().zip(keys) {
+            col.push_key(k);
+        }
+        let mut b = builders[added.end..].iter_mut();
+        cells.characteristics(c, |v| {
             if let Some(col) = b.next() {
                 col.text(v);
             }

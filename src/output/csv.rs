@@ -44,6 +44,15 @@ impl RecordLayout for CsvRecords {
         keep: &[usize],
         _names: &[String],
     ) -> std::io::Result<()> {
+        // Every field kept, from a plain comma-separated line: the line is its own CSV (no field
+        // needs quotes), copied at once.
+        if let Some((plain, b',')) = record
+            .plain_line()
+            .filter(|_| super::records::keeps_every(keep, record))
+        {
+            line.extend_from_slice(plain);
+            return Ok(());
+        }
         for (n, &i) in keep.iter().enumerate() {
             if n > 0 {
                 line.push(b',');

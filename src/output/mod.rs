@@ -64,7 +64,7 @@ pub use self::html::HtmlFindings;
 pub use self::json::JsonFindings;
 pub use self::jsonl::JsonlFindings;
 #[cfg(feature = "parquet")]
-pub use self::parquet::BatchFile;
+pub use self::parquet::{BatchFile, ParquetFile};
 pub use self::persons::{PERSON_COLUMNS, write_persons_csv};
 pub use self::records::{
     AddedColumns, OutputColumns, POSITION_COLUMNS, RecordWriter, check_position_columns,

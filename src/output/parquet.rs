@@ -7,7 +7,14 @@ use super::AddedColumns;
 use super::arrow::{ArrowRecords, BatchSink};
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
 use std::io::Write;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 /// The formats written in batches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +44,7 @@ impl BatchFormat {
 /// A file being written batch by batch.
 pub enum BatchFile<W: Write + Send> {
     /// Parquet.
-    Parquet(::parquet::arrow::ArrowWriter<W>),
+    Parquet(ParquetFile<W>),
     /// An Arrow IPC file.
     Ipc(arrow_ipc::writer::FileWriter<W>),
 }
@@ -46,22 +53,154 @@ fn other(e: impl std::error::Error + Send + Sync + 'static) -> std::io::Error {
     std::io::Error::other(e)
 }
 
+/// Rows in a Parquet row group: a row group is held in memory until written, so a few batches.
+const ROW_GROUP_ROWS: usize = 4 * super::arrow::BATCH_ROWS;
+
+/// A Parquet file whose column chunks are encoded (dictionaries, pages, Snappy) on a thread of
+/// their own while the records of the next batches are converted; each row group, once
+/// encoded, is written to the file here, in order.
+pub struct ParquetFile<W: Write + Send> {
+    file: SerializedFileWriter<W>,
+    /// Batches to the encoding thread (`None` once the file is closed).
+    batches: Option<SyncSender<RecordBatch>>,
+    /// Row groups encoded, in order, or what stopped the encoding.
+    encoded: Receiver<parquet::errors::Result<Vec<ArrowColumnChunk>>>,
+    encoder: Option<std::thread::JoinHandle<()>>,
+}
+
+impl<W: Write + Send> ParquetFile<W> {
+    fn open(w: W, schema: &SchemaRef) -> parquet::errors::Result<Self> {
+        let props = WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .build();
+        // The writer sets the file up (the Parquet schema, the Arrow schema in its metadata);
+        // its parts then write the row groups.
+        let (file, factory) =
+            ArrowWriter::try_new(w, schema.clone(), Some(props))?.into_serialized_writer()?;
+        let (batches, to_encode) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        let (done, encoded) = std::sync::mpsc::channel();
+        let schema = schema.clone();
+        let thread = std::thread::spawn(move || encode(&factory, &schema, &to_encode, &done));
+        Ok(ParquetFile {
+            file,
+            batches: Some(batches),
+            encoded,
+            encoder: Some(thread),
+        })
+    }
+
+    /// Writes the row groups encoded so far (all of them, waiting for the encoding thread to
+    /// end, when `all`).
+    fn write_encoded(&mut self, all: bool) -> parquet::errors::Result<()> {
+        loop {
+            let group = if all {
+                match self.encoded.recv() {
+                    Ok(g) => g,
+                    Err(_) => return Ok(()),
+                }
+            } else {
+                match self.encoded.try_recv() {
+                    Ok(g) => g,
+                    Err(_) => return Ok(()),
+                }
+            };
+            let mut rg = self.file.next_row_group()?;
+            for chunk in group? {
+                chunk.append_to_row_group(&mut rg)?;
+            }
+            rg.close()?;
+        }
+    }
+
+    fn batch(&mut self, batch: RecordBatch) -> parquet::errors::Result<()> {
+        let sent = self.batches.as_ref().map(|b| b.send(batch));
+        if let Some(Err(_)) = sent {
+            // The encoding thread stopped: its error says why.
+            self.batches = None;
+            self.write_encoded(true)?;
+            return Err(parquet::errors::ParquetError::General(
+                "the Parquet encoding stopped".to_owned(),
+            ));
+        }
+        self.write_encoded(false)
+    }
+
+    /// Ends the file: the last row group, then the footer.
+    fn close(mut self) -> parquet::errors::Result<W> {
+        self.batches = None;
+        self.write_encoded(true)?;
+        if let Some(encoder) = self.encoder.take()
+            && encoder.join().is_err()
+        {
+            return Err(parquet::errors::ParquetError::General(
+                "the Parquet encoding thread failed".to_owned(),
+            ));
+        }
+        self.file.into_inner()
+    }
+}
+
+/// The encoding thread: each batch of `batches` into the column writers of the row group being
+/// built; each full row group (and the last) handed to `done`, or the error that stopped it.
+fn encode(
+    factory: &ArrowRowGroupWriterFactory,
+    schema: &SchemaRef,
+    batches: &Receiver<RecordBatch>,
+    done: &Sender<parquet::errors::Result<Vec<ArrowColumnChunk>>>,
+) {
+    let mut writers: Option<Vec<ArrowColumnWriter>> = None;
+    let (mut group, mut rows) = (0, 0);
+    let close = |w: Vec<ArrowColumnWriter>| w.into_iter().map(ArrowColumnWriter::close).collect();
+    for batch in batches {
+        let mut write = || {
+            let w = match &mut writers {
+                Some(w) => w,
+                None => writers.insert(factory.create_column_writers(group)?),
+            };
+            let mut w = w.iter_mut();
+            for (array, field) in batch.columns().iter().zip(schema.fields()) {
+                for leaf in compute_leaves(field, array)? {
+                    if let Some(w) = w.next() {
+                        w.write(&leaf)?;
+                    }
+                }
+            }
+            Ok(())
+        };
+        if let Err(e) = write() {
+            let _ = done.send(Err(e));
+            return;
+        }
+        rows += batch.num_rows();
+        if rows >= ROW_GROUP_ROWS
+            && let Some(w) = writers.take()
+        {
+            (group, rows) = (group + 1, 0);
+            if done.send(close(w)).is_err() {
+                return;
+            }
+        }
+    }
+    if let Some(w) = writers {
+        let _ = done.send(close(w));
+    }
+}
+
 impl<W: Write + Send> BatchFile<W> {
     fn open(format: BatchFormat, w: W, schema: &SchemaRef) -> std::io::Result<Self> {
         Ok(match format {
             BatchFormat::Parquet => {
-                let props = ::parquet::file::properties::WriterProperties::builder()
-                    .set_compression(::parquet::basic::Compression::SNAPPY)
-                    // A row group is held in memory until written: keep it to a few batches.
-                    .set_max_row_group_row_count(Some(4 * super::arrow::BATCH_ROWS))
-                    .build();
-                BatchFile::Parquet(
-                    ::parquet::arrow::ArrowWriter::try_new(w, schema.clone(), Some(props))
-                        .map_err(other)?,
-                )
+                BatchFile::Parquet(ParquetFile::open(w, schema).map_err(other)?)
             }
             BatchFormat::Ipc => {
-                BatchFile::Ipc(arrow_ipc::writer::FileWriter::try_new(w, schema).map_err(other)?)
+                // Each batch's dictionaries extend the last one's: written as deltas.
+                let options = arrow_ipc::writer::IpcWriteOptions::default()
+                    .with_dictionary_handling(arrow_ipc::writer::DictionaryHandling::Delta);
+                BatchFile::Ipc(
+                    arrow_ipc::writer::FileWriter::try_new_with_options(w, schema, options)
+                        .map_err(other)?,
+                )
             }
         })
     }
@@ -69,7 +208,7 @@ impl<W: Write + Send> BatchFile<W> {
     /// Ends the file (its footer) and hands the writer back.
     fn close(self) -> std::io::Result<W> {
         match self {
-            BatchFile::Parquet(p) => p.into_inner().map_err(other),
+            BatchFile::Parquet(p) => p.close().map_err(other),
             BatchFile::Ipc(mut f) => {
                 f.finish().map_err(other)?;
                 f.into_inner().map_err(other)
@@ -81,7 +220,7 @@ impl<W: Write + Send> BatchFile<W> {
 impl<W: Write + Send> BatchSink for BatchFile<W> {
     fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()> {
         match self {
-            BatchFile::Parquet(p) => p.write(&batch).map_err(other),
+            BatchFile::Parquet(p) => p.batch(batch).map_err(other),
             BatchFile::Ipc(f) => f.write(&batch).map_err(other),
         }
     }

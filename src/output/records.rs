@@ -221,21 +221,84 @@ impl RecordCells {
         c: &Converted<'_>,
         mut f: impl FnMut(Option<&str>) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
+        self.inputs(input, |v| f(Some(v)))?;
+        self.positions(input, |v| f(Some(v)))?;
+        self.added(c, |v| f(Some(v)))?;
+        self.characteristics(c, f)
+    }
+
+    /// Where the added columns chosen are among [`columns`](RecordCells::columns).
+    pub(super) fn added_range(&self) -> std::ops::Range<usize> {
+        let start = self.keep.len()
+            + if self.positions.is_some() {
+                POSITION_COLUMNS.len()
+            } else {
+                0
+            };
+        start..start + self.added.names().count()
+    }
+
+    /// True when the added cells of `c` depend on its conversion alone, so what is made of
+    /// them may be kept in a [`ConversionCache`] (not with a recoding, whose note is not part
+    /// of the cache key, nor for a record of several answers).
+    pub(super) fn cacheable(&self, c: &Converted<'_>) -> bool {
+        cacheable(self.added, c)
+    }
+
+    /// The kept input cells of `input`, in order.
+    pub(super) fn inputs(
+        &self,
+        input: &io::Record<'_>,
+        mut f: impl FnMut(&str) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        // Every field of a plain line of valid text: checked as text once.
+        if let Some(fields) = input
+            .plain_text()
+            .filter(|_| keeps_every(&self.keep, input))
+        {
+            return fields.into_iter().try_for_each(f);
+        }
         for &i in &self.keep {
-            f(Some(&input.text(i).unwrap_or_default()))?;
+            f(&input.text(i).unwrap_or_default())?;
         }
-        if let Some(p) = self.positions {
-            p.for_each(input, &mut self.scratch, |_, v| f(Some(v)))?;
+        Ok(())
+    }
+
+    /// The position cells of `input`, when asked for.
+    pub(super) fn positions(
+        &mut self,
+        input: &io::Record<'_>,
+        mut f: impl FnMut(&str) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        match self.positions {
+            Some(p) => p.for_each(input, &mut self.scratch, |_, v| f(v)),
+            None => Ok(()),
         }
+    }
+
+    /// The added cells of `c` chosen, in order.
+    pub(super) fn added(
+        &mut self,
+        c: &Converted<'_>,
+        mut f: impl FnMut(&str) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let wanted = self.added.columns;
         let outputs = (self.added.recode, self.added.answers);
         c.for_each_output(outputs, &mut self.candidates, |name, v| {
-            if wanted.has(name) { f(Some(v)) } else { Ok(()) }
-        })?;
-        for k in self.added.characteristics.iter() {
-            f(c.characteristic(k))?;
-        }
-        Ok(())
+            if wanted.has(name) { f(v) } else { Ok(()) }
+        })
+    }
+
+    /// The characteristic cells of `c` (`None`: one the record lacks).
+    pub(super) fn characteristics(
+        &self,
+        c: &Converted<'_>,
+        mut f: impl FnMut(Option<&str>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.added
+            .characteristics
+            .iter()
+            .try_for_each(|k| f(c.characteristic(k)))
     }
 }
 
@@ -265,6 +328,18 @@ pub(super) fn reject_cells<'a>(r: &'a crate::convert::Rejected<'_>) -> [RejectCe
         Text(Some(&r.rejection.reason)),
         Text(r.rejection.suggestion.as_deref()),
     ]
+}
+
+/// True when the added columns `added` of `c` depend on its conversion alone (see
+/// [`RecordCells::cacheable`]).
+fn cacheable(added: AddedColumns, c: &Converted<'_>) -> bool {
+    !added.recode && c.more.is_empty()
+}
+
+/// True when the input columns `keep` (as [`kept_columns`] gives them: rising from 0) are every
+/// field of `record`, in order.
+pub(super) fn keeps_every(keep: &[usize], record: &io::Record<'_>) -> bool {
+    keep.len() == record.len() && keep.last().is_some_and(|&last| last + 1 == keep.len())
 }
 
 /// Where the values of the [`POSITION_COLUMNS`] come from.
@@ -390,7 +465,7 @@ pub struct RecordWriter<W: Write> {
     positions: Option<Positions>,
     scratch: String,
     line: Vec<u8>,
-    cache: HashMap<u64, (SuffixKey, Box<[u8]>), BuildHasherDefault<FxHasher>>,
+    cache: ConversionCache<Vec<u8>>,
 }
 
 impl<W: Write> fmt::Debug for RecordWriter<W> {
@@ -442,18 +517,60 @@ impl SuffixKey {
             && self.observed == c.observed
     }
 
+    /// A hash of what `c`'s added columns depend on. Texts are hashed by where they are and
+    /// their length, not their bytes: conversions of a run point into the same schemes, and a
+    /// hit is confirmed by [`SuffixKey::is`], which compares the texts themselves.
     fn hash(c: &Converted<'_>) -> u64 {
         use std::hash::{Hash, Hasher};
+        let at = |t: &str| (t.as_ptr() as usize, t.len());
         let mut h = FxHasher::default();
         c.code.hash(&mut h);
         c.relationship.hash(&mut h);
-        c.candidates.hash(&mut h);
+        (c.candidates.as_ptr() as usize, c.candidates.len()).hash(&mut h);
         c.policy.hash(&mut h);
-        c.source_scheme.hash(&mut h);
-        c.source_code.hash(&mut h);
+        at(c.source_scheme).hash(&mut h);
+        at(c.source_code).hash(&mut h);
         c.matched.hash(&mut h);
         c.observed.hash(&mut h);
         h.finish()
+    }
+}
+
+/// Something made from a conversion's added columns alone (their bytes on a line, their keys
+/// in dictionaries), kept for the [`CACHE_LIMIT`] first distinct conversions: a file holds few.
+pub(super) struct ConversionCache<T> {
+    kept: HashMap<u64, (SuffixKey, T), BuildHasherDefault<FxHasher>>,
+}
+
+impl<T> Default for ConversionCache<T> {
+    fn default() -> Self {
+        ConversionCache {
+            kept: HashMap::default(),
+        }
+    }
+}
+
+impl<T> ConversionCache<T> {
+    /// Hands `then` what is kept for conversions like `c`, made by `make` (and kept while
+    /// there is room) the first time.
+    pub(super) fn with<R, E>(
+        &mut self,
+        c: &Converted<'_>,
+        make: impl FnOnce() -> std::result::Result<T, E>,
+        then: impl FnOnce(&T) -> R,
+    ) -> std::result::Result<R, E> {
+        let h = SuffixKey::hash(c);
+        if let Some((key, kept)) = self.kept.get(&h)
+            && key.is(c)
+        {
+            return Ok(then(kept));
+        }
+        let fresh = make()?;
+        let r = then(&fresh);
+        if self.kept.len() < CACHE_LIMIT && !self.kept.contains_key(&h) {
+            self.kept.insert(h, (SuffixKey::of(c), fresh));
+        }
+        Ok(r)
     }
 }
 
@@ -499,7 +616,7 @@ impl<W: Write> RecordWriter<W> {
             positions,
             scratch: String::new(),
             line: Vec::new(),
-            cache: HashMap::default(),
+            cache: ConversionCache::default(),
         };
         let mut line = Vec::new();
         me.layout.header(&mut line, &me.columns());
@@ -546,23 +663,20 @@ impl<W: Write> RecordWriter<W> {
                 r
             })?;
         }
-        if self.added.recode || !c.more.is_empty() {
-            // The recoding note and later answers are not part of the cache key: always made
-            // afresh.
-            self.suffix(c, &mut line)?;
+        if cacheable(self.added, c) {
+            let mut cache = std::mem::take(&mut self.cache);
+            let made = cache.with(
+                c,
+                || {
+                    let mut bytes = Vec::new();
+                    self.suffix(c, &mut bytes).map(|()| bytes)
+                },
+                |bytes| line.extend_from_slice(bytes),
+            );
+            self.cache = cache;
+            made?;
         } else {
-            let h = SuffixKey::hash(c);
-            match self.cache.get(&h) {
-                Some((key, bytes)) if key.is(c) => line.extend_from_slice(bytes),
-                _ => {
-                    let start = line.len();
-                    self.suffix(c, &mut line)?;
-                    if self.cache.len() < CACHE_LIMIT && !self.cache.contains_key(&h) {
-                        self.cache
-                            .insert(h, (SuffixKey::of(c), line[start..].into()));
-                    }
-                }
-            }
+            self.suffix(c, &mut line)?;
         }
         for k in self.added.characteristics.iter() {
             let v = c.characteristic(k).unwrap_or("");

@@ -74,6 +74,57 @@ fn parquet_and_arrow_output_hold_the_csv_outputs_records() {
     assert!(stderr(&o).contains("give --output FILE"), "{}", stderr(&o));
 }
 
+/// More records than one batch and one Parquet row group hold (270,000, some rejected, the
+/// codes in a changing order so that each batch meets them in another): the Parquet and Arrow
+/// IPC files hold the CSV output's records, in order, and the same rejects.
+#[test]
+fn parquet_and_arrow_output_of_many_batches_hold_the_csv_outputs_records() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.csv");
+    let codes = [
+        "A", "J", "C", "Z", "99", "x", " b ", "", "S", "WBRI", "N", "R",
+    ];
+    let mut text = String::from("id,council,ethnicity\n");
+    for i in 0..270_000usize {
+        let code = codes[(i / 1000 + i * 7) % codes.len()];
+        writeln!(text, "{i},E080000{},{code}", 25 + i % 7).unwrap();
+    }
+    std::fs::write(&input, text).unwrap();
+    let convert = |name: &str| {
+        let out = dir.path().join(name);
+        let rejects = dir.path().join(format!("{name}.rejects.csv"));
+        let o = run(&[
+            "convert",
+            input.to_str().unwrap(),
+            "--scheme",
+            "nhs-ethnic-category",
+            "--column",
+            "ethnicity",
+            "--columns",
+            "code,group,relationship,candidates,match",
+            "--output",
+            out.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        (records(&out), std::fs::read(&rejects).unwrap())
+    };
+    let (csv, csv_rejects) = convert("out.csv");
+    assert!(csv.1.len() > 200_000, "{} records", csv.1.len());
+    for name in ["out.parquet", "out.arrow"] {
+        let (got, rejects) = convert(name);
+        assert_eq!(got.0, csv.0, "{name}");
+        assert_eq!(got.1.len(), csv.1.len(), "{name}");
+        assert!(
+            got.1 == csv.1,
+            "{name}: the records differ from the CSV output's"
+        );
+        assert!(rejects == csv_rejects, "{name}: the rejects differ");
+    }
+}
+
 #[test]
 fn the_standards_columns_are_dictionary_encoded() {
     let dir = tempfile::tempdir().unwrap();

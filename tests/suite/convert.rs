@@ -1755,3 +1755,51 @@ fn openpyxl_reads(book: &Path, records: &[Vec<String>], rejects: &[Vec<String>],
     let summary_rows = rows("Summary");
     assert!(summary_rows.contains(&vec!["Records read".to_owned(), read.to_string()]));
 }
+
+/// A plain line (no quote) is copied to the CSV output whole only when its delimiter is a comma:
+/// a semicolon-separated line's comma is quoted, a quoted field keeps its quotes, and every line
+/// gives what the field by field path gives (`--threads 1` reads the same file on one thread).
+#[test]
+fn csv_output_quotes_what_must_be_quoted_whatever_the_input_delimiter() {
+    let dir = tmp();
+    let cases = [
+        (
+            "semicolons.csv",
+            "id;address;ethnicity\n1;1, High St;J\n2;Flat 2;A\n",
+            [
+                "1,\"1, High St\",J,asian.pakistani\n",
+                "2,Flat 2,A,white.british\n",
+            ],
+        ),
+        (
+            "commas.csv",
+            "id,address,ethnicity\n1,\"1, High St\",J\n2,Flat 2,A\n",
+            [
+                "1,\"1, High St\",J,asian.pakistani\n",
+                "2,Flat 2,A,white.british\n",
+            ],
+        ),
+    ];
+    for (name, text, want) in cases {
+        let input = dir.path().join(name);
+        std::fs::write(&input, text).unwrap();
+        for threads in ["1", "2"] {
+            let o = run(&[
+                "convert",
+                path_str(&input),
+                "--scheme",
+                "nhs-ethnic-category",
+                "--column",
+                "ethnicity",
+                "--columns",
+                "code",
+                "--threads",
+                threads,
+            ]);
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            let got = stdout(&o);
+            let lines: Vec<&str> = got.split_inclusive('\n').skip(1).collect();
+            assert_eq!(lines, want, "{name}, --threads {threads}");
+        }
+    }
+}
