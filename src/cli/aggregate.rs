@@ -454,12 +454,40 @@ fn person_count<'p>(
              --count-column or --merge-below"
         );
     }
+    if let Some(flag) = not_for_persons(args) {
+        anyhow::bail!(
+            "{flag} is not for several ethnicities per person yet: the three person counts \
+             are written as CSV, not published under a policy nor made into rates; aggregate \
+             the prioritised ethnicity (a convert output's wm_prioritised column) for that"
+        );
+    }
     let order = (priority, args.combination_threshold.unwrap_or(10));
     Ok(Some(PersonCount::new(
         order,
         args.to,
         args.group_by.clone(),
     )))
+}
+
+/// The first flag given that the person counts of several ethnicities per person do not take
+/// (they are plain counts as CSV): refused rather than ignored.
+fn not_for_persons(args: &AggregateArgs) -> Option<&'static str> {
+    let r = &args.rates;
+    [
+        (args.disclosure.is_some(), "--disclosure"),
+        (args.record_key_column.is_some(), "--record-key-column"),
+        (args.format != TableFormat::Csv, "--format json or text"),
+        (args.publication, "--publication"),
+        (!args.roles.is_empty(), "--role"),
+        (r.rate_outcome.is_some(), "--rate-outcome"),
+        (r.rate_census.is_some(), "--rate-census"),
+        (r.rate_census_column.is_some(), "--rate-census-column"),
+        (r.age_standardise.is_some(), "--age-standardise"),
+        (r.reference.is_some(), "--reference"),
+        (r.measure.is_some(), "--measure"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
 }
 
 /// Writes the three person counts of several ethnicities per person, and says how they

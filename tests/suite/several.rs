@@ -389,3 +389,70 @@ fn a_specification_declares_the_later_answers_columns() {
         assert!(e.contains(want) && e.contains("spec.yaml"), "{e}");
     }
 }
+
+/// Person counts of several ethnicities are plain counts: a flag they do not take (a disclosure
+/// policy, rates, another format) is refused naming it, not ignored; the prioritised ethnicity
+/// that convert writes aggregates under a policy as one answer per person does.
+#[test]
+fn person_counts_refuse_the_flags_they_do_not_take() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("p.csv");
+    std::fs::write(&input, "id,eth\n1,A;H\n2,J\n3,M;A\n4,A\n").unwrap();
+    let several = [
+        "aggregate",
+        path(&input),
+        "--to",
+        "category",
+        "--scheme",
+        "nhs-ethnic-category",
+        "--column",
+        "eth",
+        "--separator",
+        ";",
+    ];
+    for (extra, flag) in [
+        (&["--disclosure", "suppress:3"][..], "--disclosure"),
+        (&["--format", "json"][..], "--format json or text"),
+        (&["--publication"][..], "--publication"),
+        (&["--rate-census", "E08000025"][..], "--rate-census"),
+    ] {
+        let o = run(&[&several[..], extra].concat());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{flag} is not for several ethnicities per person")),
+            "{extra:?}: {err}"
+        );
+        assert!(stdout(&o).is_empty(), "{extra:?}: nothing written");
+    }
+    let converted = dir.path().join("c.csv");
+    convert(
+        &input,
+        &converted,
+        &[
+            "--scheme",
+            "nhs-ethnic-category",
+            "--column",
+            "eth",
+            "--separator",
+            ";",
+        ],
+    );
+    let o = ok(&[
+        "aggregate",
+        path(&converted),
+        "--to",
+        "category",
+        "--scheme",
+        "standard",
+        "--column",
+        "wm_prioritised",
+        "--disclosure",
+        "suppress:3",
+    ]);
+    assert!(
+        stdout(&o).contains("code,label,level,count"),
+        "{}",
+        stdout(&o)
+    );
+}
