@@ -333,6 +333,10 @@ pub struct ColumnSpec {
     /// (`reference_date`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date_on: Option<Date>,
+    /// For a characteristic column: true to read each value as the top of its standard's
+    /// hierarchy (`read_at: top`, the command line's `:top`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub top: bool,
     #[serde(skip)]
     scheme_at: Option<Location>,
 }
@@ -349,6 +353,7 @@ impl ColumnSpec {
             empty: EmptyCell::Error,
             answers: Answers::default(),
             birth_date_on: None,
+            top: false,
             scheme_at: None,
         }
     }
@@ -363,7 +368,7 @@ impl ColumnSpec {
                     column: self.name.clone(),
                     scheme: scheme.clone(),
                     birth_date_on: self.birth_date_on,
-                    top: false,
+                    top: self.top,
                     empty_not_known: self.empty == EmptyCell::NotKnown,
                 })
             }
@@ -504,6 +509,7 @@ impl ReturnSpec {
         );
         c.scheme = Some(SchemeFrom::Fixed(column.scheme.clone()));
         c.birth_date_on = column.birth_date_on;
+        c.top = column.top;
         if column.empty_not_known {
             c.empty = EmptyCell::NotKnown;
         }
@@ -665,6 +671,8 @@ struct RawColumn {
     #[serde(default)]
     reference_date: Option<Spanned<String>>,
     #[serde(default)]
+    read_at: Option<Spanned<String>>,
+    #[serde(default)]
     separator: Option<String>,
     #[serde(default)]
     more_columns: Vec<Spanned<String>>,
@@ -781,6 +789,34 @@ impl RawColumn {
         })
     }
 
+    /// True when a characteristic column is read at the top of its standard's hierarchy
+    /// (`read_at: top`); `read_at` on another column, or at another level, is an error.
+    fn read_top(&self, role: Role, file: &str, name: &str) -> Result<bool> {
+        let Some(r) = &self.read_at else {
+            return Ok(false);
+        };
+        if !matches!(role, Role::Characteristic(_)) {
+            return Err(invalid(
+                at(file, r),
+                format!(
+                    "column `{name}`: `read_at` is for a characteristic column (sex, age, \
+                     religion, disability...)"
+                ),
+            ));
+        }
+        if r.value.trim() != "top" {
+            return Err(invalid(
+                at(file, r),
+                format!(
+                    "column `{name}`: `read_at: {}` is not a level to read at; give `top` (the \
+                     top of the standard's hierarchy) or leave it out (its finest values)",
+                    r.value.trim()
+                ),
+            ));
+        }
+        Ok(true)
+    }
+
     /// Where each record's scheme comes from: one of `scheme`, `scheme_column`, or
     /// `council_column` with `dataset_column`.
     fn scheme_from(&self, file: &str, name: &str) -> Result<Option<SchemeFrom>> {
@@ -884,7 +920,9 @@ impl RawSpec {
                 }
             }
             let birth_date_on = c.birth_date_on(role, file, &name, &loc)?;
+            let top = c.read_top(role, file, &name)?;
             columns.push(ColumnSpec {
+                top,
                 name,
                 role,
                 answers: Answers {

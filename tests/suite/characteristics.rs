@@ -466,3 +466,101 @@ fn validate_profiles_each_characteristic_column_without_showing_other_values() {
         }
     }
 }
+
+/// A specification's `read_at: top` reads a characteristic column at the top of its hierarchy,
+/// as `:top` does: validate profiles only `disabled` and `not-disabled`, convert writes them;
+/// `--characteristic ...:top` keeps `:top` beside `--spec`; `read_at` on a coded column, or at
+/// another level, is refused naming the specification's line.
+#[test]
+fn a_specification_reads_a_characteristic_at_its_top() {
+    use crate::cli::{run, stderr, stdout};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(
+        &data,
+        "Ethnicity,Disability\nA,disabled.limited-a-lot\nJ,disabled.limited-a-little\n\
+         M,not-disabled.no-condition\n",
+    )
+    .unwrap();
+    let spec = |name: &str, disability: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(
+            &p,
+            format!(
+                "columns:\n  - name: Ethnicity\n    scheme: nhs-ethnic-category\n  \
+                 - name: Disability\n    role: disability\n    scheme: census-2021-disability\n\
+                 {disability}"
+            ),
+        )
+        .unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let top = spec("top.yaml", "    read_at: top\n");
+    let plain = spec("plain.yaml", "");
+    let profile = |args: &[&str]| {
+        let o = run(&[&["validate", data.to_str().unwrap()][..], args].concat());
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        let at = text.find("Data quality: column Disability").unwrap();
+        let rows: Vec<(String, u64)> = text[at..]
+            .lines()
+            .skip(1)
+            .map_while(|l| {
+                let mut w = l.split_whitespace();
+                let (value, n) = (w.next()?, w.next()?.parse().ok()?);
+                Some((value.to_owned(), n))
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        rows
+    };
+    let tops = vec![("disabled".to_owned(), 2), ("not-disabled".to_owned(), 1)];
+    assert_eq!(profile(&["--spec", &top]), tops);
+    assert_eq!(
+        profile(&[
+            "--spec",
+            &plain,
+            "--characteristic",
+            "Disability=census-2021-disability:top"
+        ]),
+        tops
+    );
+    assert_eq!(
+        profile(&["--spec", &plain]).len(),
+        3,
+        "finest values without top"
+    );
+    let o = run(&["convert", data.to_str().unwrap(), "--spec", &top]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written: Vec<String> = csv::Reader::from_reader(stdout(&o).as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().next_back().unwrap().to_owned())
+        .collect();
+    assert_eq!(written, ["disabled", "disabled", "not-disabled"]);
+    for (name, text, want) in [
+        (
+            "coded.yaml",
+            "columns:\n  - name: Ethnicity\n    scheme: nhs-ethnic-category\n    read_at: top\n",
+            "is for a characteristic column",
+        ),
+        (
+            "level.yaml",
+            "columns:\n  - name: Ethnicity\n    scheme: nhs-ethnic-category\n  - name: Disability\n    \
+             role: disability\n    scheme: census-2021-disability\n    read_at: bottom\n",
+            "read_at",
+        ),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let o = run(&[
+            "validate",
+            data.to_str().unwrap(),
+            "--spec",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("{name}:")), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}

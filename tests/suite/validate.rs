@@ -753,7 +753,7 @@ fn spec_error(yaml: &str) -> String {
 fn return_specifications_are_checked_with_their_place() {
     assert_eq!(
         spec_error("columns:\n  - name: E\n    scheme: dfe-cbds\n    colour: red\n"),
-        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, scheme_column, council_column, dataset_column, by, required, empty, reference_date, separator, more_columns"
+        "s.yaml:4:5: not valid YAML: unknown field `colour`, expected one of name, role, scheme, scheme_column, council_column, dataset_column, by, required, empty, reference_date, read_at, separator, more_columns"
     );
     assert_eq!(
         spec_error("columns:\n  - name: E\n    role: coded\n"),
