@@ -215,6 +215,7 @@ impl RecordCells {
 
     /// Passes each cell of `input` converted to `c` to `f`, in the order of
     /// [`columns`](RecordCells::columns) (`None`: a characteristic the record lacks).
+    #[cfg(feature = "xlsx")]
     pub(super) fn each(
         &mut self,
         input: &io::Record<'_>,
@@ -228,6 +229,7 @@ impl RecordCells {
     }
 
     /// Where the added columns chosen are among [`columns`](RecordCells::columns).
+    #[cfg(feature = "arrow")]
     pub(super) fn added_range(&self) -> std::ops::Range<usize> {
         let start = self.keep.len()
             + if self.positions.is_some() {
@@ -241,6 +243,7 @@ impl RecordCells {
     /// True when the added cells of `c` depend on its conversion alone, so what is made of
     /// them may be kept in a [`ConversionCache`] (not with a recoding, whose note is not part
     /// of the cache key, nor for a record of several answers).
+    #[cfg(feature = "arrow")]
     pub(super) fn cacheable(&self, c: &Converted<'_>) -> bool {
         cacheable(self.added, c)
     }
