@@ -809,10 +809,11 @@ fn table_header_name(header: &[String], i: usize) -> &str {
 /// cell-key perturbation needs every record's key.
 fn parse_record_key(raw: &str) -> std::result::Result<u64, String> {
     let t = raw.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(k) = t.parse() {
-            return Ok(k);
-        }
+    if !t.is_empty()
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(k) = t.parse()
+    {
+        return Ok(k);
     }
     Err(format!(
         "{} is not a record key (a whole number of zero or more, one per record)",

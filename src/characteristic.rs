@@ -434,10 +434,10 @@ impl Classifications {
                         code.code
                     ));
                 }
-                if let Some(p) = &code.parent {
-                    if !c.codes.iter().any(|x| x.code == *p) {
-                        return Err(format!("code `{}`: parent `{p}` is not a code", code.code));
-                    }
+                if let Some(p) = &code.parent
+                    && !c.codes.iter().any(|x| x.code == *p)
+                {
+                    return Err(format!("code `{}`: parent `{p}` is not a code", code.code));
                 }
             }
             if c.characteristic == Characteristic::Age {

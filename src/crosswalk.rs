@@ -179,22 +179,21 @@ pub fn encode_observed<'a>(to: &'a Scheme, mapping: &Mapping) -> Encoded<'a> {
         };
     }
     // Residuals: "not obtained" may be carried as "not known" where a scheme has no such code.
-    if mapping.target == Node::Residual(Residual::NotObtained) {
-        if let Some(code) = to
+    if mapping.target == Node::Residual(Residual::NotObtained)
+        && let Some(code) = to
             .codes()
             .iter()
             .find(|c| c.map.target == Node::Residual(Residual::NotKnown))
-        {
-            return Encoded {
-                code: Some(code),
-                loss: Loss::Generalised,
-                note: format!(
-                    "{} has no 'not obtained' code; carried as {}",
-                    to.id,
-                    describe(code)
-                ),
-            };
-        }
+    {
+        return Encoded {
+            code: Some(code),
+            loss: Loss::Generalised,
+            note: format!(
+                "{} has no 'not obtained' code; carried as {}",
+                to.id,
+                describe(code)
+            ),
+        };
     }
     if let Some(e) = ambiguous(to, mapping) {
         return e;

@@ -290,11 +290,12 @@ fn check_row(
         (false, false) => MapVerdict::Contradicts,
     };
     row.message = compared(row.verdict, src, tgt, &answer, &said);
-    if let Some(l) = &row.label {
-        if !names(l, src) && !names(l, tgt) {
-            row.message
-                .push_str("; the map's label is neither the source's nor the target's label");
-        }
+    if let Some(l) = &row.label
+        && !names(l, src)
+        && !names(l, tgt)
+    {
+        row.message
+            .push_str("; the map's label is neither the source's nor the target's label");
     }
     row
 }

@@ -198,12 +198,12 @@ pub fn rates(
         if r.code == reference || r.placement != Placement::AsAsked {
             continue;
         }
-        if let Some(&(b, m)) = references.get(&r.by) {
-            if let Some((ratio, lo, hi)) = ratio(kind, (r.numerator, r.denominator), (b, m)) {
-                r.ratio = Some(ratio);
-                r.ratio_lower = Some(lo);
-                r.ratio_upper = Some(hi);
-            }
+        if let Some(&(b, m)) = references.get(&r.by)
+            && let Some((ratio, lo, hi)) = ratio(kind, (r.numerator, r.denominator), (b, m))
+        {
+            r.ratio = Some(ratio);
+            r.ratio_lower = Some(lo);
+            r.ratio_upper = Some(hi);
         }
     }
     Ok(RateTable {

@@ -516,17 +516,17 @@ impl Scheme {
         }
         if self.local_second_character && self.keyed_by == KeyedBy::Code {
             let mut chars = key.chars();
-            if let (Some(first), Some(second), None) = (chars.next(), chars.next(), chars.next()) {
-                if second.is_ascii_alphanumeric() {
-                    let mut buf = [0u8; 4];
-                    if let Some(&i) = self.by_key.get(first.encode_utf8(&mut buf) as &str) {
-                        let code = &self.codes[i as usize];
-                        if !code.map.target.is_residual() {
-                            return Some(Match {
-                                code,
-                                kind: MatchKind::LocalSecondCharacter,
-                            });
-                        }
+            if let (Some(first), Some(second), None) = (chars.next(), chars.next(), chars.next())
+                && second.is_ascii_alphanumeric()
+            {
+                let mut buf = [0u8; 4];
+                if let Some(&i) = self.by_key.get(first.encode_utf8(&mut buf) as &str) {
+                    let code = &self.codes[i as usize];
+                    if !code.map.target.is_residual() {
+                        return Some(Match {
+                            code,
+                            kind: MatchKind::LocalSecondCharacter,
+                        });
                     }
                 }
             }
@@ -1128,26 +1128,27 @@ impl Scheme {
                     ),
                 ));
             }
-            if self.keyed_by == KeyedBy::Code && key.is_ascii() {
-                if let Some(short) = pack(key.as_bytes()) {
-                    self.by_short.insert(short, idx);
-                }
+            if self.keyed_by == KeyedBy::Code
+                && key.is_ascii()
+                && let Some(short) = pack(key.as_bytes())
+            {
+                self.by_short.insert(short, idx);
             }
             self.listed_normal.push(key == c.key());
             self.by_key.insert(key.into_boxed_str(), idx);
             self.by_listed.insert(c.key().into(), idx);
             let label = fold_label(&c.label);
-            if let Some(&first) = self.by_label.get(label.as_str()) {
-                if self.keyed_by == KeyedBy::Code {
-                    // Same label twice with the same meaning (police O1 and A4 "Chinese"): keep
-                    // the first, listed earlier. With different meanings (NHS Scotland's older
-                    // 4Z and 5Z, both "Other"): the label names neither.
-                    let f = &self.codes[first as usize].map;
-                    if (f.target, f.relationship) != (c.map.target, c.map.relationship) {
-                        ambiguous.push(label);
-                    }
-                    continue;
+            if let Some(&first) = self.by_label.get(label.as_str())
+                && self.keyed_by == KeyedBy::Code
+            {
+                // Same label twice with the same meaning (police O1 and A4 "Chinese"): keep
+                // the first, listed earlier. With different meanings (NHS Scotland's older
+                // 4Z and 5Z, both "Other"): the label names neither.
+                let f = &self.codes[first as usize].map;
+                if (f.target, f.relationship) != (c.map.target, c.map.relationship) {
+                    ambiguous.push(label);
                 }
+                continue;
             }
             self.by_label.insert(label.into_boxed_str(), idx);
         }
@@ -1155,13 +1156,13 @@ impl Scheme {
             self.by_label.remove(label.as_str());
         }
         for (i, c) in self.codes.iter().enumerate() {
-            if let Some(p) = &c.parent {
-                if self.get(p).is_none() {
-                    return Err(invalid(
-                        here(i),
-                        format!("parent `{p}` of `{}` is not a code of this scheme", c.key()),
-                    ));
-                }
+            if let Some(p) = &c.parent
+                && self.get(p).is_none()
+            {
+                return Err(invalid(
+                    here(i),
+                    format!("parent `{p}` of `{}` is not a code of this scheme", c.key()),
+                ));
             }
         }
         self.index_published(file)

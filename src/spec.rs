@@ -907,17 +907,17 @@ impl RawSpec {
                     format!("column `{name}` has `by` but is not a coded column"),
                 ));
             }
-            if matches!(role, Role::Id | Role::Date) {
-                if let Some(prev) = columns.iter().find(|p| p.role == role) {
-                    return Err(invalid(
-                        loc,
-                        format!(
-                            "`{name}` is a second {} column (`{}` is already one)",
-                            if role == Role::Id { "id" } else { "date" },
-                            prev.name
-                        ),
-                    ));
-                }
+            if matches!(role, Role::Id | Role::Date)
+                && let Some(prev) = columns.iter().find(|p| p.role == role)
+            {
+                return Err(invalid(
+                    loc,
+                    format!(
+                        "`{name}` is a second {} column (`{}` is already one)",
+                        if role == Role::Id { "id" } else { "date" },
+                        prev.name
+                    ),
+                ));
             }
             let birth_date_on = c.birth_date_on(role, file, &name, &loc)?;
             let top = c.read_top(role, file, &name)?;

@@ -262,14 +262,13 @@ pub const EXCEL_DIGITS: usize = 15;
 /// else, and for scientific notation that lost digits (`9.76631E+14`: the last nine are gone).
 pub fn excel_whole_number(raw: &str) -> Option<String> {
     let t = raw.trim();
-    if let Some((whole, zeros)) = t.split_once('.') {
-        if !whole.is_empty()
-            && whole.bytes().all(|b| b.is_ascii_digit())
-            && !zeros.is_empty()
-            && zeros.bytes().all(|b| b == b'0')
-        {
-            return Some(whole.to_owned());
-        }
+    if let Some((whole, zeros)) = t.split_once('.')
+        && !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && !zeros.is_empty()
+        && zeros.bytes().all(|b| b == b'0')
+    {
+        return Some(whole.to_owned());
     }
     let (int, frac, exp) = scientific_parts(t)?;
     (frac.len() == exp && !int.is_empty()).then(|| format!("{int}{frac}"))

@@ -780,10 +780,10 @@ impl<'r> Validator<'r> {
             state
                 .record(rec)
                 .map_err(|e| Error::new(ErrorKind::Io(e), Location::default()))?;
-            if state.records % 8192 == 0 {
-                if let Some(s) = state.sink.as_deref_mut() {
-                    s.progress(state.records, rec.progress());
-                }
+            if state.records.is_multiple_of(8192)
+                && let Some(s) = state.sink.as_deref_mut()
+            {
+                s.progress(state.records, rec.progress());
             }
             Ok::<(), Error>(())
         })?;
@@ -1447,28 +1447,28 @@ impl<'r> State<'_, 'r, '_> {
             return Ok(());
         };
         self.counts[Rule::MalformedRecord.index()][usize::from(global == Severity::Query)] += 1;
-        if let Some(sink) = self.sink.as_deref_mut() {
-            if sink.wants(global) {
-                sink.finding(Finding {
-                    rule: Rule::MalformedRecord,
-                    severity: global,
-                    line: at.line,
-                    record: at.record,
-                    row: at.row,
-                    column: None,
-                    value: None,
-                    message: format!("the line is not a record: {why}"),
-                    suggestion: Some(if self.fhir {
-                        "FHIR input holds Patient resources, one JSON object a line (NDJSON) or \
+        if let Some(sink) = self.sink.as_deref_mut()
+            && sink.wants(global)
+        {
+            sink.finding(Finding {
+                rule: Rule::MalformedRecord,
+                severity: global,
+                line: at.line,
+                record: at.record,
+                row: at.row,
+                column: None,
+                value: None,
+                message: format!("the line is not a record: {why}"),
+                suggestion: Some(if self.fhir {
+                    "FHIR input holds Patient resources, one JSON object a line (NDJSON) or \
                          a Bundle's entries; export the Patients alone."
-                            .to_owned()
-                    } else {
-                        "Each line of a JSON Lines file must be one JSON object, e.g. \
+                        .to_owned()
+                } else {
+                    "Each line of a JSON Lines file must be one JSON object, e.g. \
                          {\"id\": \"1\", \"ethnicity\": \"WBRI\"}."
-                            .to_owned()
-                    }),
-                })?;
-            }
+                        .to_owned()
+                }),
+            })?;
         }
         Ok(())
     }
@@ -1896,18 +1896,18 @@ impl<'r> State<'_, 'r, '_> {
                 self.emit(rule, None, at, Some(i), Some(scheme), Some(raw), detail)?;
             }
         }
-        if let Some(d) = date {
-            if !scheme.valid_on(code, d) {
-                self.emit(
-                    Rule::NotValidOnDate,
-                    None,
-                    at,
-                    Some(i),
-                    Some(scheme),
-                    Some(raw),
-                    Detail::CodeOnDate(code, d),
-                )?;
-            }
+        if let Some(d) = date
+            && !scheme.valid_on(code, d)
+        {
+            self.emit(
+                Rule::NotValidOnDate,
+                None,
+                at,
+                Some(i),
+                Some(scheme),
+                Some(raw),
+                Detail::CodeOnDate(code, d),
+            )?;
         }
         if code.map.target.is_residual() {
             self.emit(

@@ -560,11 +560,11 @@ fn suppress(
         while changed {
             changed = false;
             for r in 0..grid.relations.len() {
-                if members(r).filter(|&c| withheld[c]).count() == 1 {
-                    if let Some(c) = best_in(&withheld, r) {
-                        secondary(&mut withheld, c);
-                        changed = true;
-                    }
+                if members(r).filter(|&c| withheld[c]).count() == 1
+                    && let Some(c) = best_in(&withheld, r)
+                {
+                    secondary(&mut withheld, c);
+                    changed = true;
                 }
             }
         }

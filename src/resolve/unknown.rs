@@ -92,17 +92,17 @@ impl<'r> Explainer<'r> {
         }
         if !scheme.observed {
             for s in &self.observed {
-                if let Some(m) = s.lookup(t) {
-                    if m.kind != MatchKind::LocalSecondCharacter {
-                        return (Rule::ObservedCode, Why::Observed(s, m.code));
-                    }
+                if let Some(m) = s.lookup(t)
+                    && m.kind != MatchKind::LocalSecondCharacter
+                {
+                    return (Rule::ObservedCode, Why::Observed(s, m.code));
                 }
             }
         }
-        if scheme.keyed_by == KeyedBy::Code {
-            if let Some(code) = scheme.lookup_label(t).and_then(|m| m.code) {
-                return (Rule::UnknownCode, Why::Label(code));
-            }
+        if scheme.keyed_by == KeyedBy::Code
+            && let Some(code) = scheme.lookup_label(t).and_then(|m| m.code)
+        {
+            return (Rule::UnknownCode, Why::Label(code));
         }
         if let Some((_, code)) = self.elsewhere(scheme, t).next() {
             return (Rule::OtherSchemeCode, Why::Elsewhere(code));

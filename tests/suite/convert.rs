@@ -1344,10 +1344,10 @@ fn every_sample_return_converts_with_validations_record_count() {
             let mut ids = Vec::new();
             table
                 .for_each(|r| {
-                    if let Some(t) = r.text(col) {
-                        if t.len() >= 4 {
-                            ids.push(t.into_owned());
-                        }
+                    if let Some(t) = r.text(col)
+                        && t.len() >= 4
+                    {
+                        ids.push(t.into_owned());
                     }
                     std::ops::ControlFlow::Continue(())
                 })

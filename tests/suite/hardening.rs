@@ -248,11 +248,11 @@ fn replay(target: &str, run: impl Fn(&[u8])) {
 #[test]
 fn fuzz_regressions_scheme_yaml() {
     replay("scheme_yaml", |bytes| {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            if let Ok(scheme) = Registry::new().add_yaml(text, "fuzz.yaml") {
-                for code in scheme.codes() {
-                    assert!(scheme.get(code.key()).is_some(), "{}", code.key());
-                }
+        if let Ok(text) = std::str::from_utf8(bytes)
+            && let Ok(scheme) = Registry::new().add_yaml(text, "fuzz.yaml")
+        {
+            for code in scheme.codes() {
+                assert!(scheme.get(code.key()).is_some(), "{}", code.key());
             }
         }
     });
@@ -261,12 +261,12 @@ fn fuzz_regressions_scheme_yaml() {
 #[test]
 fn fuzz_regressions_spec_yaml() {
     replay("spec_yaml", |bytes| {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            if let Ok(spec) = wm_ethnicity::ReturnSpec::from_yaml(text, "fuzz.yaml") {
-                let registry = Registry::new();
-                if spec.check_schemes(&registry).is_ok() {
-                    let _ = wm_ethnicity::Validator::new(&spec, &registry);
-                }
+        if let Ok(text) = std::str::from_utf8(bytes)
+            && let Ok(spec) = wm_ethnicity::ReturnSpec::from_yaml(text, "fuzz.yaml")
+        {
+            let registry = Registry::new();
+            if spec.check_schemes(&registry).is_ok() {
+                let _ = wm_ethnicity::Validator::new(&spec, &registry);
             }
         }
     });
