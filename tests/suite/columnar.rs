@@ -246,3 +246,57 @@ fn a_broken_parquet_file_is_refused_naming_it() {
         "{err}"
     );
 }
+
+/// Several answers per person, one answer and a recoding in one file of repeated rows (so the
+/// writers' per-conversion caches are met again): the Parquet and Arrow IPC files hold the CSV
+/// output's records, `wm_answers` and `wm_prioritised` included, with and without a recoding.
+#[test]
+fn parquet_and_arrow_output_of_several_answers_hold_the_csv_outputs_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("several.csv");
+    let people = ["A,H,", "J,,", "J,A,M", "A,,", "Z,,", "H,A,", "M,,", "A,H,"];
+    let mut text = String::from("id,e1,e2,e3\n");
+    for i in 0..3000 {
+        text.push_str(&format!("{i},{}\n", people[i * 7 % people.len()]));
+    }
+    std::fs::write(&input, text).unwrap();
+    for recode in [&[][..], &["--to-scheme", "ons-2011-ew"][..]] {
+        let convert = |name: &str| {
+            let out = dir.path().join(name);
+            let mut args = vec![
+                "convert",
+                input.to_str().unwrap(),
+                "--scheme",
+                "nhs-ethnic-category",
+                "--column",
+                "e1",
+                "--column",
+                "e2",
+                "--column",
+                "e3",
+                "--force",
+                "--output",
+                out.to_str().unwrap(),
+            ];
+            args.extend(recode);
+            let o = run(&args);
+            assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+            records(&out)
+        };
+        let (csv_header, csv_rows) = convert("out.csv");
+        assert!(
+            csv_header.iter().any(|h| h == "wm_prioritised"),
+            "{csv_header:?}"
+        );
+        assert!(
+            csv_rows
+                .iter()
+                .any(|(_, _, r)| r.iter().any(|c| c.contains(';')))
+        );
+        for name in ["out.parquet", "out.arrow"] {
+            let (header, rows) = convert(name);
+            assert_eq!(header, csv_header, "{name} {recode:?}");
+            assert_eq!(rows, csv_rows, "{name} {recode:?}");
+        }
+    }
+}
