@@ -5,6 +5,7 @@
 use crate::cli::{run, stderr, stdout};
 use arrow_array::{Array, Int64Array, RecordBatch, RecordBatchIterator, StringArray};
 use arrow_schema::{DataType, Field, Schema};
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
@@ -79,7 +80,6 @@ fn parquet_and_arrow_output_hold_the_csv_outputs_records() {
 /// IPC files hold the CSV output's records, in order, and the same rejects.
 #[test]
 fn parquet_and_arrow_output_of_many_batches_hold_the_csv_outputs_records() {
-    use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("many.csv");
     let codes = [
@@ -257,7 +257,7 @@ fn parquet_and_arrow_output_of_several_answers_hold_the_csv_outputs_records() {
     let people = ["A,H,", "J,,", "J,A,M", "A,,", "Z,,", "H,A,", "M,,", "A,H,"];
     let mut text = String::from("id,e1,e2,e3\n");
     for i in 0..3000 {
-        text.push_str(&format!("{i},{}\n", people[i * 7 % people.len()]));
+        let _ = writeln!(text, "{i},{}", people[i * 7 % people.len()]);
     }
     std::fs::write(&input, text).unwrap();
     for recode in [&[][..], &["--to-scheme", "ons-2011-ew"][..]] {
