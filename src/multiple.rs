@@ -115,7 +115,7 @@ impl Priority {
             let ids: Vec<&str> = Priority::all().iter().map(|p| p.id.as_str()).collect();
             return Err(Error::new(
                 ErrorKind::Invalid(format!(
-                    "neither a built-in priority order ({}) nor a file",
+                    "neither a built-in order ({}: see schema/priorities/) nor a file",
                     ids.join(", ")
                 )),
                 Location::file(name),

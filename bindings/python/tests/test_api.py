@@ -223,7 +223,7 @@ def test_errors_of_the_new_keywords_say_what_and_where():
     t = pa.table({"e1": ["J"], "e2": ["A"]})
     with pytest.raises(wm.WmEthnicityError, match=r"priority= orders several ethnicities per person: give separator="):
         wm.convert(t, "e1", NHS, priority="nz-level-1")
-    with pytest.raises(wm.WmEthnicityError, match="neither a built-in priority order"):
+    with pytest.raises(wm.WmEthnicityError, match="neither a built-in order"):
         wm.convert(t, ["e1", "e2"], NHS, priority="no-such-order")
     with pytest.raises(wm.WmEthnicityError, match="give column="):
         wm.convert(t)
