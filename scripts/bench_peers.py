@@ -4,8 +4,10 @@ Parquet output) against Polars and DuckDB, and the wm_ethnicity Python API on Ar
 CLI per core. Run through `scripts/bench.sh --peers`; every figure comes from this run.
 
     bench_peers.py --bin BIN --out DIR --polars PY --duckdb PY [--wm PY] [--rows N] [--repeat N]
+    bench_peers.py --bin BIN --out DIR --wm PY --api-only [--rows N] [--repeat N]
 
-Without --wm (a python with the wm_ethnicity wheel and pyarrow), the Python API row is left out.
+Without --wm (a python with the wm_ethnicity wheel and pyarrow), the Python API row is left out;
+with --api-only, only the Python API and the CLI on one thread run (its per-core ratio alone).
 
 The job: a return of N NHS-coded records (bench.py's generator: ~1% bad values); every code
 checked, the good rows written with wm_code and wm_group added (`--columns code,group`), the bad
@@ -28,12 +30,17 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--polars", required=True)
-    p.add_argument("--duckdb", required=True)
+    p.add_argument("--polars")
+    p.add_argument("--duckdb")
     p.add_argument("--wm")
+    p.add_argument("--api-only", action="store_true")
     p.add_argument("--rows", type=int, default=10_000_000)
     p.add_argument("--repeat", type=int, default=2)
     a = p.parse_args()
+    if a.api_only and not a.wm:
+        p.error("--api-only needs --wm")
+    if not a.api_only and not (a.polars and a.duckdb):
+        p.error("--polars and --duckdb are needed (or --api-only with --wm)")
     os.makedirs(a.out, exist_ok=True)
     n = a.rows
     data = os.path.join(a.out, f"peers-{n}.csv")
@@ -74,10 +81,13 @@ def main() -> None:
             "--force", *extra,
         ]
 
-    job("wm-ethnicity convert -> CSV", cli("peers-wm.csv"))
+    peers = [] if a.api_only else [("Polars", a.polars, "polars"), ("DuckDB", a.duckdb, "duckdb")]
+    if not a.api_only:
+        job("wm-ethnicity convert -> CSV", cli("peers-wm.csv"))
     job("wm-ethnicity convert -> CSV, --threads 1", cli("peers-wm.csv", "--threads", "1"))
-    job("wm-ethnicity convert -> Parquet", cli("peers-wm.parquet"))
-    for tool, py in (("Polars", a.polars), ("DuckDB", a.duckdb)):
+    if not a.api_only:
+        job("wm-ethnicity convert -> Parquet", cli("peers-wm.parquet"))
+    for tool, py, _ in peers:
         for kind in ("csv", "parquet"):
             job(
                 f"{tool} -> {'CSV' if kind == 'csv' else 'Parquet'}",
@@ -91,7 +101,6 @@ def main() -> None:
             inner=True,
         )
     versions = {}
-    peers = [("Polars", a.polars, "polars"), ("DuckDB", a.duckdb, "duckdb")]
     for tool, py, mod in peers + ([("pyarrow", a.wm, "pyarrow")] if a.wm else []):
         import subprocess
 
@@ -113,7 +122,7 @@ def main() -> None:
 
     print()
     for kind in ("CSV", "Parquet"):
-        for tool in ("Polars", "DuckDB"):
+        for tool, _, _ in peers:
             ratio = w(f"{tool} -> {kind}") / w(f"wm-ethnicity convert -> {kind}")
             verdict = "ok" if ratio >= 2 else "MISSED"
             print(f"convert -> {kind} / {tool} -> {kind} (wall)  {ratio:.2f}x  (target >= 2)  {verdict}")

@@ -564,6 +564,100 @@ impl Plan {
     }
 }
 
+/// What a front end asks of a conversion, with or without a return specification: the command
+/// line's flags, the page's choices, the Python package's keywords. [`PlanRequest::plan`] is the
+/// one place they become a [`Plan`], so that every front end converts alike.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRequest<'a> {
+    /// A return specification and its name in errors (`convert --spec`).
+    pub spec: Option<(&'a ReturnSpec, &'a str)>,
+    /// The coded column, then the columns of a person's later answers, in order (`--column`
+    /// given more than once). With a specification, the first chooses its coded column.
+    pub columns: Vec<String>,
+    /// Where each record's scheme comes from; with a specification, instead of its column's.
+    pub scheme: Option<SchemeFrom>,
+    /// Codes or labels; `None`: as the specification's column says, else codes.
+    pub by: Option<By>,
+    /// What to emit for broader codes; `None`: strict.
+    pub policy: Option<Policy>,
+    /// Also express each record in this scheme.
+    pub to_scheme: Option<String>,
+    /// Characteristic columns carried beside ethnicity, after the specification's.
+    pub characteristics: Vec<CharacteristicColumn>,
+    /// What separates several answers inside one cell.
+    pub separator: Option<String>,
+    /// The order of the prioritised answer with several; `None`: the region's default.
+    pub priority: Option<Priority>,
+}
+
+/// Why a [`PlanRequest`] makes no plan. Each front end words the first three in its own terms
+/// (flags, keywords); these messages are the plain ones.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Neither a specification nor a column to convert.
+    #[error("give the column to convert")]
+    NoColumn,
+    /// No specification and no scheme (nor the columns giving each record's).
+    #[error("give the scheme, or the columns that give each record's")]
+    NoScheme,
+    /// A priority order, but a person gives one ethnicity: it would change nothing.
+    #[error(
+        "a priority order orders several ethnicities per person: give a separator, or more \
+         than one column"
+    )]
+    PriorityWithoutSeveral,
+    /// The specification has no such column, or its column no scheme.
+    #[error(transparent)]
+    Spec(#[from] Error),
+}
+
+impl PlanRequest<'_> {
+    /// The plan: the specification's ([`Plan::from_spec`]) or the first column's in its
+    /// scheme, then what is asked beside it. Several answers asked for (more columns, a
+    /// separator) replace the specification's.
+    ///
+    /// ```
+    /// use wm_ethnicity::{PlanError, PlanRequest, SchemeFrom};
+    ///
+    /// let request = PlanRequest {
+    ///     columns: vec!["e1".into(), "e2".into()],
+    ///     scheme: Some(SchemeFrom::Fixed("nhs-ethnic-category".into())),
+    ///     ..PlanRequest::default()
+    /// };
+    /// let plan = request.plan().unwrap();
+    /// assert_eq!((plan.column.as_str(), plan.answers.more_columns.as_slice()), ("e1", &["e2".to_owned()][..]));
+    /// assert!(matches!(PlanRequest::default().plan(), Err(PlanError::NoColumn)));
+    /// ```
+    pub fn plan(self) -> std::result::Result<Plan, PlanError> {
+        let mut columns = self.columns.into_iter();
+        let first = columns.next();
+        let mut plan = match self.spec {
+            Some((spec, file)) => Plan::from_spec(spec, file, first.as_deref(), self.scheme)?,
+            None => Plan::new(
+                first.ok_or(PlanError::NoColumn)?,
+                self.scheme.ok_or(PlanError::NoScheme)?,
+            ),
+        };
+        plan.by = self.by.unwrap_or(plan.by);
+        plan.policy = self.policy.unwrap_or(plan.policy);
+        plan.to_scheme = self.to_scheme;
+        plan.characteristics.extend(self.characteristics);
+        let asked = Answers {
+            more_columns: columns.collect(),
+            separator: self.separator,
+        };
+        if asked.several() {
+            plan.answers = asked;
+        }
+        if self.priority.is_some() && !plan.answers.several() {
+            return Err(PlanError::PriorityWithoutSeveral);
+        }
+        plan.priority = self.priority;
+        Ok(plan)
+    }
+}
+
 /// A [`Plan`] bound to a header and a registry: converts records.
 #[derive(Debug)]
 pub struct Converter<'a> {

@@ -115,9 +115,9 @@ pub use aggregate::{
 };
 pub use convert::{
     ANSWER_COLUMNS, ANSWERS_JOINED_BY, Converted, Converter, NOTES_JOINED_BY, OUTPUT_COLUMNS, Plan,
-    Policy, RECODE_COLUMNS, Recoded, RecordSink, RejectSink, Rejected, StreamError, Summary,
-    check_record, convert_code, convert_record, convert_stream, convert_value, loss_name,
-    send_reject,
+    PlanError, PlanRequest, Policy, RECODE_COLUMNS, Recoded, RecordSink, RejectSink, Rejected,
+    StreamError, Summary, check_record, convert_code, convert_record, convert_stream,
+    convert_value, loss_name, send_reject,
 };
 pub use detect::{
     Candidate, CategoryRef, ColumnValues, Detection, MAX_DISTINCT_VALUES, ValueCount, Verdict,

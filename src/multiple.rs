@@ -86,6 +86,11 @@ pub struct Priority {
 impl Priority {
     /// The built-in order `id`.
     pub fn builtin(id: &str) -> Option<&'static Priority> {
+        Priority::all().iter().find(|p| p.id == id)
+    }
+
+    /// The built-in orders.
+    fn all() -> &'static [Priority] {
         static ALL: OnceLock<Vec<Priority>> = OnceLock::new();
         ALL.get_or_init(|| {
             // Checked by the test suite (tests/suite/multiple.rs).
@@ -97,8 +102,26 @@ impl Priority {
                 })
                 .collect()
         })
-        .iter()
-        .find(|p| p.id == id)
+    }
+
+    /// The built-in order `name`, else the order in the YAML file `name` (a council's own, in
+    /// the format of schema/priorities/).
+    pub fn named(name: &str) -> Result<Priority> {
+        if let Some(p) = Priority::builtin(name) {
+            return Ok(p.clone());
+        }
+        let path = std::path::Path::new(name);
+        if !path.is_file() {
+            let ids: Vec<&str> = Priority::all().iter().map(|p| p.id.as_str()).collect();
+            return Err(Error::new(
+                ErrorKind::Invalid(format!(
+                    "neither a built-in order ({}: see schema/priorities/) nor a file",
+                    ids.join(", ")
+                )),
+                Location::file(name),
+            ));
+        }
+        Priority::from_yaml(&crate::scheme::read_text(path)?, name)
     }
 
     /// Parses an order (YAML under budgets): no code twice, none both ranked and residual.

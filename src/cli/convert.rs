@@ -2,7 +2,7 @@
 //! row ending in the output or in the rejects.
 
 use super::files::{Destination, check_outputs, stream_error};
-use super::{args, registry, synonyms, throttled};
+use super::{args, priority, registry, synonyms, throttled};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,8 @@ use wm_ethnicity::{
     AddedColumns, OutputColumns, RecordFormat, RecordOutput, RejectWriter, TextRejects,
 };
 use wm_ethnicity::{
-    Converter, Plan, RejectSink, Rejected, RunReport, StreamError, Summary, convert_stream,
+    Converter, Plan, PlanError, PlanRequest, RejectSink, Rejected, RunReport, StreamError, Summary,
+    convert_stream,
 };
 use wm_ethnicity::{EncodingWriter, OutputEncoding, read_as, thousands};
 use wm_ethnicity::{InputFormat, Table};
@@ -110,35 +111,43 @@ enum RejectRows {
 
 /// The plan from the flags and the specification, and the scheme files to load.
 fn plan(args: &ConvertArgs) -> anyhow::Result<(Plan, Vec<PathBuf>)> {
-    let scheme = args.rows.scheme_from(args.coded.scheme.as_deref());
-    let column = args.coded.first().map(String::as_str);
-    let (mut plan, mut files) = if let Some(p) = &args.spec.spec {
-        let spec = ReturnSpec::load(p)?;
-        let plan = Plan::from_spec(&spec, &p.display().to_string(), column, scheme)?;
-        (plan, spec.scheme_files)
-    } else {
-        let column = column.ok_or_else(|| {
-            anyhow::anyhow!("give --column (the header of the column to convert)")
-        })?;
-        let Some(scheme) = scheme else {
-            anyhow::bail!(
-                "give --scheme, --scheme-column, or --council-column with --dataset-column"
-            );
-        };
-        (Plan::new(column, scheme), Vec::new())
+    let spec = args
+        .spec
+        .spec
+        .as_ref()
+        .map(|p| ReturnSpec::load(p).map(|s| (s, p.display().to_string())))
+        .transpose()?;
+    let request = PlanRequest {
+        spec: spec.as_ref().map(|(s, name)| (s, name.as_str())),
+        columns: args.coded.column.clone(),
+        scheme: args.rows.scheme_from(args.coded.scheme.as_deref()),
+        by: args.by.by,
+        policy: Some(args.policy.policy),
+        to_scheme: args.to_scheme.clone(),
+        characteristics: args.characteristics.characteristics.clone(),
+        separator: args.separator.separator.clone(),
+        priority: args
+            .priority
+            .priority
+            .as_deref()
+            .map(priority)
+            .transpose()?,
     };
+    let plan = request.plan().map_err(|e| match e {
+        PlanError::NoColumn => {
+            anyhow::anyhow!("give --column (the header of the column to convert)")
+        }
+        PlanError::NoScheme => anyhow::anyhow!(
+            "give --scheme, --scheme-column, or --council-column with --dataset-column"
+        ),
+        PlanError::PriorityWithoutSeveral => anyhow::anyhow!(
+            "--priority orders several ethnicities per person: give --separator, or more than \
+             one --column"
+        ),
+        other => other.into(),
+    })?;
+    let mut files = spec.map(|(s, _)| s.scheme_files).unwrap_or_default();
     files.extend(args.schemes.scheme_files.iter().cloned());
-    plan.by = args.by.or(plan.by);
-    plan.policy = args.policy.policy;
-    plan.to_scheme.clone_from(&args.to_scheme);
-    plan.characteristics
-        .extend(args.characteristics.characteristics.iter().cloned());
-    // A person's several ethnicities: as the flags say, else as the specification's column.
-    let flags = args.coded.answers(&args.separator);
-    if flags.several() {
-        plan.answers = flags;
-    }
-    plan.priority = Some(args.priority.order(plan.answers.several())?);
     Ok((plan, files))
 }
 

@@ -97,18 +97,7 @@ pub fn synonyms(files: &[PathBuf], registry: &Registry) -> anyhow::Result<Synony
 /// The priority order `value`: a built-in id (schema/priorities/) or a council's own YAML file
 /// in the same format.
 pub fn priority(value: &str) -> anyhow::Result<Priority> {
-    if let Some(p) = Priority::builtin(value) {
-        return Ok(p.clone());
-    }
-    let path = std::path::Path::new(value);
-    if !path.is_file() {
-        anyhow::bail!(
-            "--priority {value}: neither a built-in order (wm-smallest-group-first, ...: see \
-             schema/priorities/) nor a file"
-        );
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("{value}: cannot read"))?;
-    Ok(Priority::from_yaml(&text, value)?)
+    Priority::named(value).map_err(|e| anyhow::anyhow!("--priority {e}"))
 }
 
 /// A progress bar on stderr for inputs over 8 MiB (or 50,000 sheet rows), only on a terminal.

@@ -17,9 +17,9 @@ use pyo3::prelude::*;
 use std::path::Path;
 use wm_ethnicity::{
     AddedColumns, AggregatePlan, Aggregator, Answers, ArrowFindings, ArrowRecords, ArrowRejects,
-    By, Converter, DisclosurePolicy, Error, Level, OutputColumns, Plan, Policy, ReadOptions,
-    Registry, ReturnSpec, SchemeFrom, StreamError, Synonyms, Table, Validator, aggregate_stream,
-    convert_stream,
+    By, CharacteristicColumn, Converter, DisclosurePolicy, Error, Level, OutputColumns, PlanError,
+    PlanRequest, Policy, Priority, ReadOptions, Registry, ReturnSpec, SchemeFrom, StreamError,
+    Synonyms, Table, Validator, aggregate_stream, convert_stream,
 };
 
 pyo3::create_exception!(
@@ -76,15 +76,46 @@ type Source = (
     Option<String>,
 );
 
-fn scheme_from(source: Source) -> PyResult<SchemeFrom> {
+/// Where each record's scheme comes from; `None` when none is given (a specification's
+/// column may say).
+fn scheme_from(source: Source) -> PyResult<Option<SchemeFrom>> {
     match source {
-        (Some(s), None, None, None) => Ok(SchemeFrom::Fixed(s)),
-        (None, Some(c), None, None) => Ok(SchemeFrom::Column(c)),
-        (None, None, Some(council), Some(dataset)) => Ok(SchemeFrom::Council { council, dataset }),
-        _ => Err(usage(
-            "give one of scheme=, scheme_column=, or council_column= with dataset_column=",
-        )),
+        (None, None, None, None) => Ok(None),
+        (Some(s), None, None, None) => Ok(Some(SchemeFrom::Fixed(s))),
+        (None, Some(c), None, None) => Ok(Some(SchemeFrom::Column(c))),
+        (None, None, Some(council), Some(dataset)) => {
+            Ok(Some(SchemeFrom::Council { council, dataset }))
+        }
+        _ => Err(usage(NO_SCHEME)),
     }
+}
+
+const NO_SCHEME: &str =
+    "give one of scheme=, scheme_column=, or council_column= with dataset_column=";
+
+/// A return specification: (text, true) is YAML text, (path, false) a file.
+type SpecArg = (String, bool);
+
+/// The specification `spec` names or holds; its scheme files are read relative to its file (to
+/// the working directory for text).
+fn return_spec(py: Python<'_>, (spec, text): SpecArg) -> PyResult<(ReturnSpec, String)> {
+    let loaded = if text {
+        ReturnSpec::from_yaml(&spec, SPEC_TEXT).map(|s| (s, SPEC_TEXT.to_owned()))
+    } else {
+        ReturnSpec::load(Path::new(&spec)).map(|s| (s, spec))
+    };
+    loaded.map_err(|e| error(py, &e))
+}
+
+/// How errors name a specification given as text.
+const SPEC_TEXT: &str = "<spec>";
+
+/// The characteristic columns, each `COLUMN=READER` as `--characteristic` takes it.
+fn characteristics(given: Vec<String>) -> PyResult<Vec<CharacteristicColumn>> {
+    given
+        .iter()
+        .map(|c| CharacteristicColumn::parse(c).map_err(|e| usage(format!("characteristics: {e}"))))
+        .collect()
 }
 
 fn by(name: &str) -> PyResult<By> {
@@ -153,33 +184,62 @@ fn json(value: &impl serde::Serialize) -> PyResult<String> {
 
 /// Converts `data`: returns (records, rejects, summary as JSON).
 #[pyfunction]
-#[pyo3(signature = (data, column, source, *, by_="code", policy_="strict", to_scheme=None,
-    columns=None, with_position=false, scheme_files=vec![], name="<arrow>".to_owned()))]
+#[pyo3(signature = (data, coded, source, *, spec=None, by_=None, policy_="strict", to_scheme=None,
+    separator=None, priority=None, characteristics=vec![], added=None, with_position=false,
+    scheme_files=vec![], name="<arrow>".to_owned()))]
 fn convert(
     py: Python<'_>,
     data: Bound<'_, PyAny>,
-    column: String,
+    coded: Vec<String>,
     source: Source,
-    by_: &str,
+    spec: Option<SpecArg>,
+    by_: Option<&str>,
     policy_: &str,
     to_scheme: Option<String>,
-    columns: Option<String>,
+    separator: Option<String>,
+    priority: Option<String>,
+    characteristics: Vec<String>,
+    added: Option<String>,
     with_position: bool,
     scheme_files: Vec<String>,
     name: String,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>, String)> {
-    let from = scheme_from(source)?;
-    let plan = Plan {
-        by: by(by_)?,
-        policy: policy(policy_)?,
+    let spec = spec.map(|s| return_spec(py, s)).transpose()?;
+    let request = PlanRequest {
+        spec: spec.as_ref().map(|(s, file)| (s, file.as_str())),
+        columns: coded,
+        scheme: scheme_from(source)?,
+        by: by_.map(by).transpose()?,
+        policy: Some(policy(policy_)?),
         to_scheme,
-        ..Plan::new(column, from)
+        characteristics: self::characteristics(characteristics)?,
+        separator,
+        priority: priority
+            .map(|p| Priority::named(&p).map_err(|e| error(py, &e)))
+            .transpose()?,
     };
-    let chosen = match columns {
+    let plan = request.plan().map_err(|e| match e {
+        PlanError::NoColumn => usage("give column= (the column to convert), or spec="),
+        PlanError::NoScheme => usage(NO_SCHEME),
+        PlanError::PriorityWithoutSeveral => usage(
+            "priority= orders several ethnicities per person: give separator=, or more than \
+             one column",
+        ),
+        PlanError::Spec(e) => error(py, &e),
+        other => usage(other.to_string()),
+    })?;
+    let chosen = match added {
         Some(c) => OutputColumns::parse(&c).map_err(usage)?,
         None => OutputColumns::default(),
     };
-    let registry = registry(py, &scheme_files)?;
+    let mut files = spec
+        .map(|(s, _)| s.scheme_files)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>();
+    files.extend(scheme_files);
+    let registry = registry(py, &files)?;
     let input = Input::of(data);
     let table = input.open(py, &name)?;
     let table_name = table.name().to_owned();
@@ -218,25 +278,39 @@ fn convert(
 
 /// Validates `data`: returns (findings, report as JSON).
 #[pyfunction]
-#[pyo3(signature = (data, column, source, *, by_="code", spec=None, id_column=None,
-    date_column=None, scheme_files=vec![], name="<arrow>".to_owned()))]
+#[pyo3(signature = (data, coded, source, *, by_=None, spec=None, separator=None,
+    characteristics=vec![], id_column=None, date_column=None, scheme_files=vec![],
+    name="<arrow>".to_owned()))]
 fn validate(
     py: Python<'_>,
     data: Bound<'_, PyAny>,
-    column: Option<String>,
+    coded: Vec<String>,
     source: Source,
-    by_: &str,
-    spec: Option<String>,
+    by_: Option<&str>,
+    spec: Option<SpecArg>,
+    separator: Option<String>,
+    characteristics: Vec<String>,
     id_column: Option<String>,
     date_column: Option<String>,
     scheme_files: Vec<String>,
     name: String,
 ) -> PyResult<(Py<PyAny>, String)> {
-    let mut spec = match (spec, column) {
-        (Some(path), None) => ReturnSpec::load(Path::new(&path)).map_err(|e| error(py, &e))?,
-        (None, Some(column)) => ReturnSpec::coded_from(column, scheme_from(source)?, by(by_)?),
+    let mut coded = coded.into_iter();
+    let mut spec = match (spec, coded.next(), scheme_from(source)?) {
+        (Some(s), None, None) => return_spec(py, s)?.0,
+        (None, Some(column), Some(from)) => {
+            ReturnSpec::coded_from(column, from, by_.map(by).transpose()?.unwrap_or(By::Code))
+                .with_answers(Answers {
+                    more_columns: coded.collect(),
+                    separator,
+                })
+        }
+        (None, Some(_), None) => return Err(usage(NO_SCHEME)),
         _ => return Err(usage("give column= (with its scheme) or spec=, not both")),
     };
+    for c in self::characteristics(characteristics)? {
+        spec = spec.with_characteristic(&c).map_err(|e| error(py, &e))?;
+    }
     if let Some(c) = id_column {
         spec = spec.with_id_column(c);
     }
@@ -291,7 +365,7 @@ fn aggregate(
     })?;
     let plan = AggregatePlan {
         column,
-        scheme: scheme_from(source)?,
+        scheme: scheme_from(source)?.ok_or_else(|| usage(NO_SCHEME))?,
         by: by(by_)?,
         policy: policy(policy_)?,
         count_column,

@@ -132,3 +132,114 @@ def test_polars_expression_and_pandas_accessor():
     assert out["g"].to_list() == ["asian", None, None, "white"]
     s = pd.Series(["J", "A"], index=[10, 11], name="e").wm.convert("nhs-ethnic-category")
     assert s.tolist() == ["asian.pakistani", "white.british"] and list(s.index) == [10, 11]
+
+
+RETURNS = FIXTURES / "returns"
+NHS = "nhs-ethnic-category"
+
+
+def cli_convert(tmp_path, file, *flags) -> tuple:
+    """The CLI's records and rejects of `convert FILE FLAGS` (CSV read back as dicts)."""
+    from test_fixtures import read_csv
+
+    out, rej = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    cli = run_cli("convert", str(file), *flags, "--output", str(out), "--rejects", str(rej), "--output-encoding", "utf-8", "--force")
+    assert cli.returncode in (0, 1), cli.stderr
+    return read_csv(out), read_csv(rej)
+
+
+def plain(table: pa.Table) -> list:
+    """Rows as the CLI's CSV holds them: every value as text, a null as empty."""
+    return [{k: "" if v is None else str(v) for k, v in r.items()} for r in table.to_pylist()]
+
+
+def test_several_columns_as_a_list_are_the_clis_repeated_column(tmp_path):
+    file = RETURNS / "several-columns.csv"
+    columns = ["Ethnicity1", "Ethnicity2", "Ethnicity3"]
+    want, want_rejects = cli_convert(tmp_path, file, "--scheme", NHS, *[x for c in columns for x in ("--column", c)])
+    ours = wm.convert(str(file), columns, NHS)
+    assert plain(ours.records) == want
+    # Each answer in order, joined by `;`: a person of two answers has two codes.
+    assert {r["ApplicantID"]: r["wm_answers"] for r in want} == {r["ApplicantID"]: r["wm_answers"] for r in plain(ours.records)}
+    assert any(r["wm_answers"] == "2" and r["wm_code"].count(";") == 1 for r in want)
+    assert [(r["record"], r["column"], r["rule"]) for r in ours.rejects.to_pylist()] == [
+        (int(r["record"]), r["column"], r["rule"]) for r in want_rejects
+    ]
+    # The specification says the same thing as the list.
+    assert wm.convert(str(file), spec=RETURNS / "several-columns.spec.yaml").records.equals(ours.records)
+
+
+def test_a_separator_and_a_priority_order_are_the_clis(tmp_path):
+    file = RETURNS / "several-ethnicities.csv"
+    for extra, kw in [([], {}), (["--priority", "nz-level-1"], {"priority": "nz-level-1"})]:
+        want, _ = cli_convert(tmp_path, file, "--scheme", NHS, "--column", "Ethnicity", "--separator", ";", *extra)
+        ours = wm.convert(str(file), "Ethnicity", NHS, separator=";", **kw)
+        assert plain(ours.records) == want, extra
+    # The order is used: White and Asian answers, prioritised one way by the region's default
+    # and the other by Stats NZ's level 1 order.
+    t = pa.table({"e": ["A;J", "J;A", "A"]})
+    default = wm.convert(t, "e", NHS, separator=";").records.column("wm_prioritised").to_pylist()
+    nz = wm.convert(t, "e", NHS, separator=";", priority="nz-level-1").records.column("wm_prioritised").to_pylist()
+    assert default != nz and default[2] == nz[2] == "white.british"
+
+
+def test_a_specification_as_text_or_path_converts_alike_and_keywords_override_it(tmp_path):
+    path = RETURNS / "intersectional.spec.yaml"
+    file = str(RETURNS / "intersectional.csv")
+    by_path = wm.convert(file, spec=str(path))
+    by_text = wm.convert(file, spec=path.read_text())
+    assert by_path.records.equals(by_text.records)
+    assert {"wm_sex", "wm_age_band", "wm_religion", "wm_disability"} <= set(by_path.records.column_names)
+    want, _ = cli_convert(tmp_path, file, "--spec", str(path), "--policy", "most-likely", "--columns", "code,policy")
+    ours = wm.convert(file, spec=path, policy="most-likely", columns=["code", "policy"])
+    assert plain(ours.records) == want
+
+
+def test_characteristics_are_the_clis_characteristic_flags(tmp_path):
+    file = RETURNS / "intersectional.csv"
+    readers = {"Gender": "nhs-person-stated-gender", "DOB": "census-2021-age-18@2021-03-21", "Disability": "census-2021-disability:top"}
+    flags = [x for c, r in readers.items() for x in ("--characteristic", f"{c}={r}")]
+    want, want_rejects = cli_convert(tmp_path, file, "--scheme", NHS, "--column", "Ethnicity", *flags)
+    ours = wm.convert(str(file), "Ethnicity", NHS, characteristics=readers)
+    assert plain(ours.records) == want
+    assert [r["rule"] for r in ours.rejects.to_pylist()] == [r["rule"] for r in want_rejects]
+    # :top rolls disability up: only disabled / not-disabled.
+    assert set(ours.records.column("wm_disability").to_pylist()) == {"disabled", "not-disabled"}
+    as_flags = wm.convert(str(file), "Ethnicity", NHS, characteristics=[f"{c}={r}" for c, r in readers.items()])
+    assert as_flags.records.equals(ours.records)
+
+
+def test_validate_takes_several_columns_and_a_specification_as_text():
+    file = str(RETURNS / "several-columns.csv")
+    spec = RETURNS / "several-columns.spec.yaml"
+    by_spec = wm.validate(file, spec=spec)
+    assert by_spec.findings.equals(wm.validate(file, spec=spec.read_text()).findings)
+    listed = wm.validate(file, ["Ethnicity1", "Ethnicity2", "Ethnicity3"], NHS)
+    assert listed.findings.equals(by_spec.findings)
+    assert "WM022" in listed.findings.column("rule").to_pylist()
+
+
+def test_errors_of_the_new_keywords_say_what_and_where():
+    t = pa.table({"e1": ["J"], "e2": ["A"]})
+    with pytest.raises(wm.WmEthnicityError, match=r"priority= orders several ethnicities per person: give separator="):
+        wm.convert(t, "e1", NHS, priority="nz-level-1")
+    with pytest.raises(wm.WmEthnicityError, match="neither a built-in order"):
+        wm.convert(t, ["e1", "e2"], NHS, priority="no-such-order")
+    with pytest.raises(wm.WmEthnicityError, match="give column="):
+        wm.convert(t)
+    with pytest.raises(wm.WmEthnicityError, match="give one of scheme="):
+        wm.convert(t, "e1")
+    with pytest.raises(wm.WmEthnicityError) as e:
+        wm.convert(t, ["e1", "e3"], NHS, name="extract.parquet")
+    assert e.value.file == "extract.parquet" and "e3" in str(e.value)
+    with pytest.raises(wm.WmEthnicityError, match="characteristics: `Sex`"):
+        wm.convert(t, "e1", NHS, characteristics=["Sex"])
+    # A specification given as text is named `<spec>`, with the line of the fault.
+    bad = "name: r\ncolumns:\n  - name: e1\n    scheme: nhs-ethnic-category\n    colour: red\n"
+    with pytest.raises(wm.WmEthnicityError) as e:
+        wm.convert(t, spec=bad)
+    assert e.value.file == "<spec>" and e.value.line == 5, str(e.value)
+    with pytest.raises(wm.WmEthnicityError, match="has no coded column `e2`"):
+        wm.convert(t, "e2", spec=RETURNS / "several-columns.spec.yaml")
+    with pytest.raises(wm.WmEthnicityError, match="not both"):
+        wm.validate(t, "e1", NHS, spec=RETURNS / "several-columns.spec.yaml")

@@ -40,10 +40,9 @@ def kwargs_of(args: list) -> dict:
 
 
 def convertible(case: Path) -> bool:
-    """A fixture `convert` can run on: a scheme and a column (a specification is validate's),
-    and a run that gets past its flags."""
-    expected = json.loads(case.read_text())
-    return "spec" not in kwargs_of(expected["args"]) and expected["exit"] != 2
+    """A fixture `convert` can run on: a scheme and a column, or a specification, and a run
+    that gets past its flags."""
+    return json.loads(case.read_text())["exit"] != 2
 
 
 CONVERT_CASES = [c for c in CASES if convertible(c)]
@@ -87,30 +86,50 @@ def read_csv(path: Path) -> list:
         return list(csv.DictReader(f))
 
 
-@pytest.mark.parametrize("case", CONVERT_CASES, ids=lambda p: p.name.removesuffix(".expected.json"))
-def test_convert_agrees_with_the_cli(case: Path, tmp_path: Path):
-    expected = json.loads(case.read_text())
-    kw = kwargs_of(expected["args"])
-    file = RETURNS / expected["file"]
-    out, rej = tmp_path / "out.csv", tmp_path / "rejects.csv"
-    flags = ["--scheme", kw["scheme"], "--column", kw["column"]]
+def convert_flags(kw: dict) -> tuple:
+    """The CLI's convert flags of a fixture's, and the Python keywords that say the same."""
+    if "spec" in kw:
+        flags, py = ["--spec", kw["spec"]], {"spec": kw["spec"]}
+    else:
+        flags = ["--scheme", kw["scheme"], "--column", kw["column"]]
+        py = {"column": kw["column"], "scheme": kw["scheme"]}
     for f in kw["scheme_files"]:
         flags += ["--scheme-file", f]
+    return flags, {**py, "scheme_files": kw["scheme_files"]}
+
+
+def added(rows: list) -> list:
+    return [{k: v for k, v in r.items() if k.startswith("wm_")} for r in rows]
+
+
+@pytest.mark.parametrize("case", CONVERT_CASES, ids=lambda p: p.name.removesuffix(".expected.json"))
+def test_convert_agrees_with_the_cli(case: Path, tmp_path: Path):
+    """Every fixture that converts, by its scheme and column or by its specification (several
+    ethnicity columns, one cell split by a separator, characteristic columns)."""
+    expected = json.loads(case.read_text())
+    flags, kw = convert_flags(kwargs_of(expected["args"]))
+    file = RETURNS / expected["file"]
+    out, rej = tmp_path / "out.csv", tmp_path / "rejects.csv"
     cli = run_cli("convert", str(file), *flags, "--output", str(out), "--rejects", str(rej), "--output-encoding", "utf-8")
     assert cli.returncode in (0, 1), cli.stderr
-    ours = wm.convert(str(file), kw["column"], kw["scheme"], scheme_files=kw["scheme_files"])
+    ours = wm.convert(str(file), **kw)
     want = read_csv(out)
     got = ours.records.to_pylist()
-    assert [{k: v for k, v in r.items() if k.startswith("wm_")} for r in got] == [
-        {k: v for k, v in r.items() if k.startswith("wm_")} for r in want
-    ]
-    assert all(r["wm_standard_version"] == wm.STANDARD_VERSION for r in got)
+    assert got and added(got) == added(want)
+    # With several answers, each answer's version, joined by `;`.
+    assert all(set(r["wm_standard_version"].split(";")) == {wm.STANDARD_VERSION} for r in got)
     want_rejects = read_csv(rej)
     got_rejects = ours.rejects.to_pylist()
-    assert [(r["record"], r["rule"], r["reason"]) for r in got_rejects] == [
-        (int(r["record"]), r["rule"], r["reason"]) for r in want_rejects
+    assert [(r["record"], r["column"] or "", r["rule"], r["reason"]) for r in got_rejects] == [
+        (int(r["record"]), r["column"], r["rule"], r["reason"]) for r in want_rejects
     ]
     assert ours.summary["rows"] == ours.summary["converted"] + ours.summary["rejected"]
+
+
+def test_specified_fixtures_are_converted():
+    """The specifications' fixtures are among those converted, the several-columns one too."""
+    specified = {c.name for c in CONVERT_CASES if "spec" in kwargs_of(json.loads(c.read_text())["args"])}
+    assert "several-columns.expected.json" in specified and len(specified) >= 5
 
 
 def test_arrow_input_agrees_with_the_cli_on_the_regional_sample(tmp_path: Path):

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 use wm_ethnicity::{
     AddedColumns, By, CensusComparison, CharacteristicColumn, Classifications, ColumnValues,
     Converter, EncodingWriter, Finding, FindingsContext, FindingsFormat, FindingsWriter,
-    OutputEncoding, Plan, Policy, ReadOptions, RecordFormat, RecordWriter, Registry, RejectWriter,
-    ReturnSpec, Rule, SchemeFrom, Sink, Synonyms, Table, Threads, Validator, census_2021,
-    convert_stream, detect,
+    OutputEncoding, PlanError, PlanRequest, Policy, ReadOptions, RecordFormat, RecordWriter,
+    Registry, RejectWriter, ReturnSpec, Rule, SchemeFrom, Sink, Synonyms, Table, Threads,
+    Validator, census_2021, convert_stream, detect,
 };
 
 /// Output stream of the findings (as `validate --format csv`).
@@ -339,29 +339,41 @@ fn validate(r: &Request) -> Result<Value, String> {
     }))
 }
 
-/// The plan as `convert` makes it from its flags: a specification's (`Plan::from_spec`), or the
-/// column and its scheme; then `--by`, `--policy`, `--to-scheme` and `--characteristic`.
+/// The plan as `convert` makes it from its flags ([`PlanRequest`]: a specification's, or the
+/// column and its scheme; then `--by`, `--policy`, `--to-scheme` and `--characteristic`).
 fn convert(r: &Request) -> Result<Value, String> {
-    let mut plan = match &r.spec {
-        Some(s) => {
-            let spec = ReturnSpec::from_yaml(&s.text, &s.name).map_err(text)?;
-            Plan::from_spec(&spec, &s.name, r.column.as_deref(), scheme_from(r)).map_err(text)?
-        }
-        None => Plan::new(
-            column(r)?,
-            scheme_from(r).ok_or("choose the scheme (or the columns that give it)")?,
-        ),
+    let spec = r
+        .spec
+        .as_ref()
+        .map(|s| ReturnSpec::from_yaml(&s.text, &s.name).map(|spec| (spec, s.name.as_str())))
+        .transpose()
+        .map_err(text)?;
+    let policy = r
+        .policy
+        .as_deref()
+        .map(|name| {
+            Policy::ALL
+                .iter()
+                .copied()
+                .find(|p| p.name() == name)
+                .ok_or_else(|| format!("`{name}` is not a policy"))
+        })
+        .transpose()?;
+    let request = PlanRequest {
+        spec: spec.as_ref().map(|(s, name)| (s, *name)),
+        columns: r.column.iter().cloned().collect(),
+        scheme: scheme_from(r),
+        by: by(r)?,
+        policy,
+        to_scheme: r.to_scheme.clone(),
+        characteristics: characteristics(r)?,
+        ..PlanRequest::default()
     };
-    plan.by = by(r)?.unwrap_or(plan.by);
-    plan.to_scheme.clone_from(&r.to_scheme);
-    plan.characteristics.extend(characteristics(r)?);
-    if let Some(name) = &r.policy {
-        plan.policy = Policy::ALL
-            .iter()
-            .copied()
-            .find(|p| p.name() == name)
-            .ok_or_else(|| format!("`{name}` is not a policy"))?;
-    }
+    let plan = request.plan().map_err(|e| match e {
+        PlanError::NoColumn => "choose the column that holds ethnicity".to_owned(),
+        PlanError::NoScheme => "choose the scheme (or the columns that give it)".to_owned(),
+        other => other.to_string(),
+    })?;
     let registry = registry(r)?;
     let table = open(r)?;
     let converter = Converter::new(

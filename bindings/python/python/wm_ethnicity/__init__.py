@@ -16,8 +16,9 @@ attributes ``file``, ``line``, ``column``, ``field``) say where.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import pyarrow as pa
 
@@ -89,8 +90,6 @@ def _stream(data: Data) -> Data:
     if isinstance(data, str):
         return data
     if hasattr(data, "__fspath__"):
-        import os
-
         return os.fspath(data)
     if isinstance(data, pa.RecordBatch):
         return pa.Table.from_batches([data])
@@ -113,6 +112,44 @@ def _columns(columns: Optional[Sequence[str]]) -> Optional[str]:
     if isinstance(columns, str):
         return columns
     return ",".join(columns)
+
+
+Column = Union[str, Sequence[str], None]
+"""The coded column's header, or a person's several ethnicity columns in order (the first is the
+coded column; an empty later column is a person who gave fewer)."""
+
+Spec = Union[str, "os.PathLike[str]", None]
+"""A return specification: a path, or its YAML text (a string of more than one line)."""
+
+Characteristics = Union[Mapping[str, str], Iterable[str]]
+"""Characteristic columns and their readers: ``{"Sex": "census-2021-sex", "DOB":
+"census-2021-age-18@2021-03-21", "Disability": "census-2021-disability:top"}``, or
+``["Sex=census-2021-sex", ...]`` as ``--characteristic`` takes them."""
+
+
+def _coded(column: Column) -> list:
+    if column is None:
+        return []
+    if isinstance(column, str):
+        return [column]
+    return list(column)
+
+
+def _spec(spec: Spec) -> Optional[tuple]:
+    """``spec`` as the native functions take it: (YAML text, True) or (path, False)."""
+    if spec is None:
+        return None
+    if isinstance(spec, str) and "\n" in spec:
+        return (spec, True)
+    return (os.fspath(spec), False)
+
+
+def _characteristics(characteristics: Characteristics) -> list:
+    if isinstance(characteristics, Mapping):
+        return [f"{column}={reader}" for column, reader in characteristics.items()]
+    if isinstance(characteristics, str):
+        return [characteristics]
+    return list(characteristics)
 
 
 def _source(
@@ -151,15 +188,19 @@ def lookup(scheme: str, codes: Union[str, Iterable[str]], *, by: str = "code", p
 
 def convert(
     data: Data,
-    column: str,
+    column: Column = None,
     scheme: Optional[str] = None,
     *,
     scheme_column: Optional[str] = None,
     council_column: Optional[str] = None,
     dataset_column: Optional[str] = None,
-    by: str = "code",
+    spec: Spec = None,
+    by: Optional[str] = None,
     policy: str = "strict",
     to_scheme: Optional[str] = None,
+    separator: Optional[str] = None,
+    priority: Optional[str] = None,
+    characteristics: Characteristics = (),
     columns: Optional[Sequence[str]] = None,
     with_position: bool = False,
     scheme_files: Sequence[str] = (),
@@ -168,16 +209,35 @@ def convert(
     """Converts ``column`` of ``data`` into the standard, as ``wm-ethnicity convert`` does: each
     record ends in ``records`` or in ``rejects``. The scheme is ``scheme`` for every record, or
     each record's from ``scheme_column``, or from ``council_column`` and ``dataset_column``
-    through the councils' profiles. ``columns`` chooses the ``wm_`` columns added (``["wm_code",
-    "wm_group"]``, or without the prefix). ``name`` names Arrow input in errors."""
+    through the councils' profiles.
+
+    ``spec`` is a return specification (``convert --spec``: a path, or its YAML text): its coded
+    column (``column`` chooses one when it has several), how it is read (``by``, what an empty
+    cell means, several answers) and its characteristic columns; the keywords given override it.
+
+    Several ethnicities per person: ``column`` as a list of columns (``["Ethnicity1",
+    "Ethnicity2"]``, ``--column`` given more than once), and/or ``separator`` (``";"``) for
+    several in one cell. Each ``wm_`` column then holds a person's answers in order joined by
+    ``;``, ``wm_answers`` how many, ``wm_prioritised`` the one ``priority`` (a built-in order
+    or a YAML file; default ``wm-smallest-group-first``) picks; a record with one bad answer
+    is rejected naming its column.
+
+    ``characteristics`` carries other characteristics in their standard values (``wm_sex``,
+    ``wm_age_band``, ``wm_disability``, ...): ``{"Disability": "census-2021-disability:top"}``.
+    ``columns`` chooses the ``wm_`` columns added (``["wm_code", "wm_group"]``, or without the
+    prefix). ``name`` names Arrow input in errors."""
     records, rejects, summary = _native.convert(
         _stream(data),
-        column,
+        _coded(column),
         _source(scheme, scheme_column, council_column, dataset_column),
+        spec=_spec(spec),
         by_=by,
         policy_=policy,
         to_scheme=to_scheme,
-        columns=_columns(columns),
+        separator=separator,
+        priority=priority,
+        characteristics=_characteristics(characteristics),
+        added=_columns(columns),
         with_position=with_position,
         scheme_files=list(scheme_files),
         name=name,
@@ -187,27 +247,33 @@ def convert(
 
 def validate(
     data: Data,
-    column: Optional[str] = None,
+    column: Column = None,
     scheme: Optional[str] = None,
     *,
     scheme_column: Optional[str] = None,
     council_column: Optional[str] = None,
     dataset_column: Optional[str] = None,
-    by: str = "code",
-    spec: Optional[str] = None,
+    by: Optional[str] = None,
+    spec: Spec = None,
+    separator: Optional[str] = None,
+    characteristics: Characteristics = (),
     id_column: Optional[str] = None,
     date_column: Optional[str] = None,
     scheme_files: Sequence[str] = (),
     name: str = "<arrow>",
 ) -> Validated:
     """Validates ``data`` as ``wm-ethnicity validate`` does: against ``column`` in ``scheme``
-    (or a scheme per row), or against a return specification file ``spec``."""
+    (or a scheme per row), or against a return specification ``spec`` (a path, or its YAML
+    text). ``column`` as a list and ``separator`` read several ethnicities per person, and
+    ``characteristics`` checks other characteristic columns, as for :func:`convert`."""
     findings, report = _native.validate(
         _stream(data),
-        column,
+        _coded(column),
         _source(scheme, scheme_column, council_column, dataset_column),
         by_=by,
-        spec=spec,
+        spec=_spec(spec),
+        separator=separator,
+        characteristics=_characteristics(characteristics),
         id_column=id_column,
         date_column=date_column,
         scheme_files=list(scheme_files),

@@ -13,26 +13,35 @@ class WmEthnicityError(Exception):
     column: Optional[int]
     field: Optional[str]
 
+# (spec, True) is YAML text; (path, False) a file.
+Spec = Tuple[str, bool]
+
 def convert(
     data: Any,
-    column: str,
+    coded: Sequence[str],
     source: Source,
     *,
-    by_: str = "code",
+    spec: Optional[Spec] = None,
+    by_: Optional[str] = None,
     policy_: str = "strict",
     to_scheme: Optional[str] = None,
-    columns: Optional[str] = None,
+    separator: Optional[str] = None,
+    priority: Optional[str] = None,
+    characteristics: Sequence[str] = ...,
+    added: Optional[str] = None,
     with_position: bool = False,
     scheme_files: Sequence[str] = ...,
     name: str = "<arrow>",
 ) -> Tuple[pa.Table, pa.Table, str]: ...
 def validate(
     data: Any,
-    column: Optional[str] = None,
+    coded: Sequence[str],
     source: Source,
     *,
-    by_: str = "code",
-    spec: Optional[str] = None,
+    by_: Optional[str] = None,
+    spec: Optional[Spec] = None,
+    separator: Optional[str] = None,
+    characteristics: Sequence[str] = ...,
     id_column: Optional[str] = None,
     date_column: Optional[str] = None,
     scheme_files: Sequence[str] = ...,
