@@ -182,6 +182,7 @@ pub(super) struct RecordCells {
     positions: Option<Positions>,
     added: AddedColumns,
     /// Where the added columns chosen are among the columns: counted once, not per record.
+    #[cfg(feature = "arrow")]
     added_range: std::ops::Range<usize>,
     scratch: String,
     candidates: String,
@@ -193,13 +194,15 @@ impl RecordCells {
     /// [`RecordWriter::new`]).
     pub(super) fn new<S: AsRef<str>>(header: &[S], added: AddedColumns) -> std::io::Result<Self> {
         let (positions, keep, names) = kept_columns(header, added)?;
+        #[cfg(feature = "arrow")]
         let start = keep.len() + positions.map_or(0, |_| POSITION_COLUMNS.len());
         Ok(RecordCells {
+            #[cfg(feature = "arrow")]
+            added_range: start..start + added.names().count(),
             keep,
             names,
             positions,
             added,
-            added_range: start..start + added.names().count(),
             scratch: String::new(),
             candidates: String::new(),
         })
