@@ -13,7 +13,7 @@ use crate::convert::{
 use crate::io;
 use crate::scheme::FxHasher;
 use crate::validate::{Finding, Sink};
-use arrow_array::builder::{Int32Builder, StringBuilder, UInt64Builder};
+use arrow_array::builder::{ArrayBuilder, Int32Builder, StringBuilder, UInt64Builder};
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
@@ -62,7 +62,8 @@ impl Dict {
 
     /// The rows so far, with every value seen so far as the dictionary.
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
-        let keys = self.keys.finish();
+        let room = Int32Builder::with_capacity(self.keys.len());
+        let keys = std::mem::replace(&mut self.keys, room).finish();
         let values = StringArray::from_iter_values(self.values.iter());
         Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
             keys,
@@ -115,11 +116,19 @@ impl Builder {
         }
     }
 
+    /// The rows so far as an array. The builder starts again with room for as many rows (and
+    /// text bytes) as it had, so the next batch is not built by growing it step by step.
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
-            Builder::Text(b) => Arc::new(b.finish()),
+            Builder::Text(b) => {
+                let room = StringBuilder::with_capacity(b.len(), b.values_slice().len());
+                Arc::new(std::mem::replace(b, room).finish())
+            }
             Builder::Dict(d) => d.finish()?,
-            Builder::Number(b) => Arc::new(b.finish()),
+            Builder::Number(b) => {
+                let room = UInt64Builder::with_capacity(b.len());
+                Arc::new(std::mem::replace(b, room).finish())
+            }
         })
     }
 }
