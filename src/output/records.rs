@@ -181,6 +181,8 @@ pub(super) struct RecordCells {
     names: Vec<String>,
     positions: Option<Positions>,
     added: AddedColumns,
+    /// Where the added columns chosen are among the columns (see [`RecordCells::added_range`]).
+    added_at: std::ops::Range<usize>,
     scratch: String,
     candidates: String,
 }
@@ -191,11 +193,13 @@ impl RecordCells {
     /// [`RecordWriter::new`]).
     pub(super) fn new<S: AsRef<str>>(header: &[S], added: AddedColumns) -> std::io::Result<Self> {
         let (positions, keep, names) = kept_columns(header, added)?;
+        let start = keep.len() + positions.map_or(0, |_| POSITION_COLUMNS.len());
         Ok(RecordCells {
             keep,
             names,
             positions,
             added,
+            added_at: start..start + added.names().count(),
             scratch: String::new(),
             candidates: String::new(),
         })
@@ -229,13 +233,7 @@ impl RecordCells {
 
     /// Where the added columns chosen are among [`columns`](RecordCells::columns).
     pub(super) fn added_range(&self) -> std::ops::Range<usize> {
-        let start = self.keep.len()
-            + if self.positions.is_some() {
-                POSITION_COLUMNS.len()
-            } else {
-                0
-            };
-        start..start + self.added.names().count()
+        self.added_at.clone()
     }
 
     /// True when the added cells of `c` depend on its conversion alone, so what is made of
