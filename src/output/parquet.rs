@@ -101,18 +101,21 @@ fn properties(first: Option<&RecordBatch>) -> WriterProperties {
 /// True when the distinct values of text `array`, as many more of them in a row group of
 /// [`ROW_GROUP_ROWS`] rows, would fill more than a dictionary page
 /// ([`DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT`]; each value takes its bytes and 4 for its length).
+/// Stops counting once they would.
 fn outgrows_dictionary(array: &dyn arrow_array::Array) -> bool {
     let Some(text) = array.as_any().downcast_ref::<StringArray>() else {
         return false;
     };
+    // The dictionary page's share for this many rows.
+    let budget = DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT * array.len() / ROW_GROUP_ROWS;
     let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
-    let bytes: usize = text
-        .iter()
-        .flatten()
-        .filter(|v| seen.insert(v))
-        .map(|v| v.len() + 4)
-        .sum();
-    bytes.saturating_mul(ROW_GROUP_ROWS) / array.len().max(1) > DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT
+    let mut bytes = 0;
+    text.iter().flatten().any(|v| {
+        if seen.insert(v) {
+            bytes += v.len() + 4;
+        }
+        bytes > budget
+    })
 }
 
 impl<W: Write + Send> ParquetFile<W> {
