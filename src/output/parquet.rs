@@ -321,3 +321,41 @@ pub(super) fn records<W: Write + Send, S: AsRef<str>>(
 pub(super) fn finish<W: Write + Send>(records: ArrowRecords<BatchFile<W>>) -> std::io::Result<W> {
     records.finish()?.close()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::ArrayRef;
+    use parquet::schema::types::ColumnPath;
+    use std::sync::Arc;
+
+    /// A batch of `rows` rows: an id column of distinct values and a code column of three.
+    fn batch(rows: usize) -> RecordBatch {
+        let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..rows).map(|i| format!("{}", 10_000_000 + i)),
+        ));
+        let codes: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..rows).map(|i| ["A", "J", "Z"][i % 3]),
+        ));
+        RecordBatch::try_from_iter([("id", ids), ("code", codes)]).unwrap()
+    }
+
+    fn dictionary(props: &WriterProperties, column: &str) -> bool {
+        props.dictionary_enabled(&ColumnPath::from(column))
+    }
+
+    #[test]
+    fn no_dictionary_for_a_column_of_distinct_values() {
+        let props = properties(Some(&batch(super::super::arrow::BATCH_ROWS)));
+        assert!(!dictionary(&props, "id"));
+        assert!(dictionary(&props, "code"));
+    }
+
+    #[test]
+    fn a_short_first_batch_keeps_every_dictionary() {
+        for props in [properties(Some(&batch(1000))), properties(None)] {
+            assert!(dictionary(&props, "id"));
+            assert!(dictionary(&props, "code"));
+        }
+    }
+}
