@@ -5,14 +5,17 @@
 
 use super::AddedColumns;
 use super::arrow::{ArrowRecords, BatchSink};
-use arrow_array::RecordBatch;
+use crate::scheme::FxHasher;
+use arrow_array::{RecordBatch, StringArray};
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{
     ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
 };
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
@@ -58,8 +61,16 @@ const ROW_GROUP_ROWS: usize = 4 * super::arrow::BATCH_ROWS;
 
 /// A Parquet file whose column chunks are encoded (dictionaries, pages, Snappy) on a thread of
 /// their own while the records of the next batches are converted; each row group, once
-/// encoded, is written to the file here, in order.
+/// encoded, is written to the file here, in order. The file is set up when its first batch
+/// comes (see [`properties`]).
 pub struct ParquetFile<W: Write + Send> {
+    /// The writer and the schema until the first batch.
+    waiting: Option<(W, SchemaRef)>,
+    encoding: Option<Encoding<W>>,
+}
+
+/// A Parquet file being written, and its encoding thread.
+struct Encoding<W: Write + Send> {
     file: SerializedFileWriter<W>,
     /// Batches to the encoding thread (`None` once the file is closed).
     batches: Option<SyncSender<RecordBatch>>,
@@ -68,12 +79,84 @@ pub struct ParquetFile<W: Write + Send> {
     encoder: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The writer's properties for a file whose first batch is `first`: Snappy, row groups of
+/// [`ROW_GROUP_ROWS`] rows, and no dictionary for a text column whose dictionary would outgrow
+/// its page limit in a row group (mostly distinct values, such as record ids): the writer
+/// would hash every value into it, then fall back to plain encoding anyway. Judged from a
+/// full first batch only (a file of one batch is small either way).
+fn properties(first: Option<&RecordBatch>) -> WriterProperties {
+    let mut props = WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+    if let Some(batch) = first.filter(|b| b.num_rows() >= super::arrow::BATCH_ROWS) {
+        for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
+            if outgrows_dictionary(array.as_ref()) {
+                props = props.set_column_dictionary_enabled(field.name().as_str().into(), false);
+            }
+        }
+    }
+    props.build()
+}
+
+/// True when the distinct values of text `array`, as many more of them in a row group of
+/// [`ROW_GROUP_ROWS`] rows, would fill more than a dictionary page
+/// ([`DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT`]; each value takes its bytes and 4 for its length).
+/// Stops counting once they would.
+fn outgrows_dictionary(array: &dyn arrow_array::Array) -> bool {
+    let Some(text) = array.as_any().downcast_ref::<StringArray>() else {
+        return false;
+    };
+    // The dictionary page's share for this many rows.
+    let budget = DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT * array.len() / ROW_GROUP_ROWS;
+    let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
+    let mut bytes = 0;
+    text.iter().flatten().any(|v| {
+        if seen.insert(v) {
+            bytes += v.len() + 4;
+        }
+        bytes > budget
+    })
+}
+
 impl<W: Write + Send> ParquetFile<W> {
-    fn open(w: W, schema: &SchemaRef) -> parquet::errors::Result<Self> {
-        let props = WriterProperties::builder()
-            .set_compression(parquet::basic::Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .build();
+    fn new(w: W, schema: &SchemaRef) -> Self {
+        ParquetFile {
+            waiting: Some((w, schema.clone())),
+            encoding: None,
+        }
+    }
+
+    /// The file being written, set up now if `first` is its first batch (or it has none).
+    fn encoding(
+        &mut self,
+        first: Option<&RecordBatch>,
+    ) -> parquet::errors::Result<&mut Encoding<W>> {
+        if let Some((w, schema)) = self.waiting.take() {
+            self.encoding = Some(Encoding::open(w, &schema, properties(first))?);
+        }
+        self.encoding.as_mut().ok_or_else(|| {
+            parquet::errors::ParquetError::General("the Parquet file is not open".to_owned())
+        })
+    }
+
+    fn batch(&mut self, batch: RecordBatch) -> parquet::errors::Result<()> {
+        self.encoding(Some(&batch))?.batch(batch)
+    }
+
+    /// Ends the file: the last row group, then the footer.
+    fn close(mut self) -> parquet::errors::Result<W> {
+        self.encoding(None)?;
+        match self.encoding {
+            Some(e) => e.close(),
+            None => Err(parquet::errors::ParquetError::General(
+                "the Parquet file is not open".to_owned(),
+            )),
+        }
+    }
+}
+
+impl<W: Write + Send> Encoding<W> {
+    fn open(w: W, schema: &SchemaRef, props: WriterProperties) -> parquet::errors::Result<Self> {
         // The writer sets the file up (the Parquet schema, the Arrow schema in its metadata);
         // its parts then write the row groups.
         let (file, factory) =
@@ -82,7 +165,7 @@ impl<W: Write + Send> ParquetFile<W> {
         let (done, encoded) = std::sync::mpsc::channel();
         let schema = schema.clone();
         let thread = std::thread::spawn(move || encode(&factory, &schema, &to_encode, &done));
-        Ok(ParquetFile {
+        Ok(Encoding {
             file,
             batches: Some(batches),
             encoded,
@@ -190,9 +273,7 @@ fn encode(
 impl<W: Write + Send> BatchFile<W> {
     fn open(format: BatchFormat, w: W, schema: &SchemaRef) -> std::io::Result<Self> {
         Ok(match format {
-            BatchFormat::Parquet => {
-                BatchFile::Parquet(ParquetFile::open(w, schema).map_err(other)?)
-            }
+            BatchFormat::Parquet => BatchFile::Parquet(ParquetFile::new(w, schema)),
             BatchFormat::Ipc => {
                 // Each batch's dictionaries extend the last one's: written as deltas.
                 let options = arrow_ipc::writer::IpcWriteOptions::default()
@@ -239,4 +320,42 @@ pub(super) fn records<W: Write + Send, S: AsRef<str>>(
 /// Ends the file of `records` and hands its writer back.
 pub(super) fn finish<W: Write + Send>(records: ArrowRecords<BatchFile<W>>) -> std::io::Result<W> {
     records.finish()?.close()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::ArrayRef;
+    use parquet::schema::types::ColumnPath;
+    use std::sync::Arc;
+
+    /// A batch of `rows` rows: an id column of distinct values and a code column of three.
+    fn batch(rows: usize) -> RecordBatch {
+        let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..rows).map(|i| format!("{}", 10_000_000 + i)),
+        ));
+        let codes: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..rows).map(|i| ["A", "J", "Z"][i % 3]),
+        ));
+        RecordBatch::try_from_iter([("id", ids), ("code", codes)]).unwrap()
+    }
+
+    fn dictionary(props: &WriterProperties, column: &str) -> bool {
+        props.dictionary_enabled(&ColumnPath::from(column))
+    }
+
+    #[test]
+    fn no_dictionary_for_a_column_of_distinct_values() {
+        let props = properties(Some(&batch(super::super::arrow::BATCH_ROWS)));
+        assert!(!dictionary(&props, "id"));
+        assert!(dictionary(&props, "code"));
+    }
+
+    #[test]
+    fn a_short_first_batch_keeps_every_dictionary() {
+        for props in [properties(Some(&batch(1000))), properties(None)] {
+            assert!(dictionary(&props, "id"));
+            assert!(dictionary(&props, "code"));
+        }
+    }
 }
