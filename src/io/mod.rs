@@ -398,6 +398,7 @@ impl<'a> Record<'a> {
 
     /// Every field as text, in order, when the record was read from a plain line (see
     /// [`Record::plain_line`]) and all of it is valid text: checked once, not field by field.
+    #[cfg(any(feature = "arrow", feature = "xlsx"))]
     pub(crate) fn plain_text(&self) -> Option<impl Iterator<Item = &'a str> + 'a> {
         self.fields.joined?;
         let text = std::str::from_utf8(self.fields.data).ok()?;
