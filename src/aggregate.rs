@@ -42,6 +42,7 @@ use crate::scheme::{FxHasher, Registry};
 use crate::spec::{Answers, SchemeFrom};
 use crate::standard::{Level, Node, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Where a count ended up relative to the level asked.
@@ -363,7 +364,7 @@ impl Aggregator {
         converted: &Converted,
         count: u64,
     ) -> Result<()> {
-        self.add_placed(by, &Placed::of(converted.clone()), count, None)
+        self.add_placed(by, &Placed::of(Cow::Borrowed(converted)), count, None)
     }
 
     /// Places one record with record key `key` for a converted value in the combination `by`,
@@ -375,7 +376,7 @@ impl Aggregator {
         converted: &Converted,
         key: u64,
     ) -> Result<()> {
-        self.add_placed(by, &Placed::of(converted.clone()), 1, Some(key))
+        self.add_placed(by, &Placed::of(Cow::Borrowed(converted)), 1, Some(key))
     }
 
     /// Places `count` records of `p` (one with its record key `key`, in a keyed aggregate).
@@ -890,12 +891,15 @@ struct Placed<'a> {
 }
 
 impl<'a> Placed<'a> {
-    fn of(c: Converted<'a>) -> Placed<'a> {
+    fn of(c: Cow<'_, Converted<'a>>) -> Placed<'a> {
         Placed {
             node: c.code,
             most_likely: c.policy == Some(Policy::MostLikely),
             observed: c.observed,
-            characteristics: c.characteristics,
+            characteristics: match c {
+                Cow::Owned(c) => c.characteristics,
+                Cow::Borrowed(c) => c.characteristics.clone(),
+            },
         }
     }
 

@@ -45,6 +45,7 @@ use crate::scheme::{FxHasher, Registry, Relationship, Scheme};
 use crate::spec::{Answers, ColumnSpec, EmptyCell, ReturnSpec, Role, SchemeFrom};
 use crate::standard::{Category, Detailed, Group, Level, Node, Residual, STANDARD_VERSION};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -893,19 +894,28 @@ impl<'a> Converter<'a> {
     /// unknown value searches every scheme. A value is remembered only when every record's
     /// value is in one scheme ([`Converter::scheme_is_fixed`]); a characteristic's reading
     /// depends on its cell alone. A record of several answers is converted afresh.
-    pub(crate) fn convert_remembered<R: RecordFields + ?Sized>(
+    pub(crate) fn convert_remembered<'m, R: RecordFields + ?Sized>(
         &self,
         record: &R,
-        memo: &mut Memo<'a>,
-    ) -> std::result::Result<Converted<'a>, RecordRejection> {
+        memo: &'m mut Memo<'a>,
+    ) -> std::result::Result<Cow<'m, Converted<'a>>, RecordRejection> {
         if self.several() {
-            return self.convert(record);
+            return self.convert(record).map(Cow::Owned);
         }
-        let mut c = match record.field(self.value) {
-            Some(raw) if self.scheme_is_fixed() => {
-                remember(&mut memo.value, raw, || self.convert_value(record))?
-            }
-            _ => self.convert_value(record)?,
+        let raw = record.field(self.value).filter(|_| self.scheme_is_fixed());
+        if self.characteristics.is_empty()
+            && let Some(raw) = raw
+        {
+            // The remembered conversion itself: nothing of the record's own to add to it.
+            return match remembered(&mut memo.value, raw, || self.convert_value(record)) {
+                Some(Ok(c)) => Ok(Cow::Borrowed(c)),
+                Some(Err(r)) => Err(r.clone()),
+                None => self.convert_value(record).map(Cow::Owned),
+            };
+        }
+        let mut c = match raw {
+            Some(raw) => remember(&mut memo.value, raw, || self.convert_value(record))?,
+            None => self.convert_value(record)?,
         };
         memo.characteristics
             .resize_with(self.characteristics.len(), HashMap::default);
@@ -921,7 +931,7 @@ impl<'a> Converter<'a> {
                 }
             })
             .collect::<std::result::Result<_, _>>()?;
-        Ok(c)
+        Ok(Cow::Owned(c))
     }
 
     /// One value of a person's ethnicity, in column `i`, in `source`: found, the policy
@@ -1052,7 +1062,20 @@ pub(crate) struct Memo<'a> {
     characteristics: Vec<Remembered<CharacteristicValue<'a>>>,
 }
 
-/// What `raw` gave in `seen`, made by `make` (and kept) the first time.
+/// What `raw` gave in `seen`, made by `make` (and kept) the first time; `None` only if it
+/// could not be kept.
+fn remembered<'m, T>(
+    seen: &'m mut Remembered<T>,
+    raw: &str,
+    make: impl FnOnce() -> std::result::Result<T, RecordRejection>,
+) -> Option<&'m std::result::Result<T, RecordRejection>> {
+    if !seen.contains_key(raw) {
+        keep(seen, raw, make());
+    }
+    seen.get(raw)
+}
+
+/// As [`remembered`], a copy.
 fn remember<T: Clone>(
     seen: &mut Remembered<T>,
     raw: &str,
@@ -1062,11 +1085,16 @@ fn remember<T: Clone>(
         return hit.clone();
     }
     let got = make();
+    keep(seen, raw, got.clone());
+    got
+}
+
+/// Keeps what `raw` gave in `seen`, emptied first when full.
+fn keep<T>(seen: &mut Remembered<T>, raw: &str, got: std::result::Result<T, RecordRejection>) {
     if seen.len() >= MEMO_ENTRIES {
         seen.clear();
     }
-    seen.insert(raw.into(), got.clone());
-    got
+    seen.insert(raw.into(), got);
 }
 
 /// Column `i` of `record` read through `reader`: an empty cell is the residual "not known" when
