@@ -193,7 +193,9 @@ impl RecordFormat {
         added: AddedColumns,
     ) -> std::io::Result<RecordOutput<W>> {
         Ok(match self.layout() {
-            Layout::Lines(_) => RecordOutput::Lines(RecordWriter::new(w, self, header, added)?),
+            Layout::Lines(_) => {
+                RecordOutput::Lines(Box::new(RecordWriter::new(w, self, header, added)?))
+            }
             #[cfg(feature = "parquet")]
             Layout::Batches(b) => {
                 RecordOutput::Batches(Box::new(parquet::records(b, w, header, added)?))
@@ -210,7 +212,7 @@ impl RecordFormat {
 #[non_exhaustive]
 pub enum RecordOutput<W: Write + Send> {
     /// A text format, line by line.
-    Lines(RecordWriter<W>),
+    Lines(Box<RecordWriter<W>>),
     /// Parquet or Arrow IPC, in batches.
     #[cfg(feature = "parquet")]
     Batches(Box<ArrowRecords<BatchFile<W>>>),

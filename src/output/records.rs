@@ -542,40 +542,89 @@ impl SuffixKey {
 
 /// Something made from a conversion's added columns alone (their bytes on a line, their keys
 /// in dictionaries), kept for the [`CACHE_LIMIT`] first distinct conversions: a file holds few.
+///
+/// Most records' conversions are the converter's remembered ones, at the same place in memory
+/// each time, so a conversion is first looked for by where it is (a hit still confirmed by
+/// [`SuffixKey::is`], so a place reused for another conversion does no harm), then by a hash of
+/// what the columns depend on.
 pub(super) struct ConversionCache<T> {
-    kept: HashMap<u64, (SuffixKey, T), BuildHasherDefault<FxHasher>>,
+    kept: Vec<(SuffixKey, T)>,
+    by_hash: HashMap<u64, usize, BuildHasherDefault<FxHasher>>,
+    /// Where a conversion was last seen, and its index in `kept`, by a hash of that place.
+    by_place: Box<[(usize, usize); PLACES]>,
 }
+
+/// Slots of [`ConversionCache::by_place`].
+const PLACES: usize = 64;
 
 impl<T> Default for ConversionCache<T> {
     fn default() -> Self {
         ConversionCache {
-            kept: HashMap::default(),
+            kept: Vec::new(),
+            by_hash: HashMap::default(),
+            by_place: Box::new([(0, usize::MAX); PLACES]),
         }
     }
 }
 
 impl<T> ConversionCache<T> {
-    /// Hands `then` what is kept for conversions like `c`, made by `make` (and kept while
-    /// there is room) the first time.
+    /// Hands `then` what is kept for conversions like `c`, made by `make` (and kept) the first
+    /// time while there is room.
     pub(super) fn with<R, E>(
         &mut self,
         c: &Converted<'_>,
         make: impl FnOnce() -> std::result::Result<T, E>,
         then: impl FnOnce(&T) -> R,
     ) -> std::result::Result<R, E> {
-        let h = SuffixKey::hash(c);
-        if let Some((key, kept)) = self.kept.get(&h)
+        let at = std::ptr::from_ref(c) as usize;
+        // Fibonacci hashing of the address: the top bits of the product pick the slot.
+        let product = (at as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = usize::try_from(product >> (64 - PLACES.ilog2())).unwrap_or(0);
+        let (seen_at, i) = self.by_place[slot];
+        if seen_at == at
+            && let Some((key, kept)) = self.kept.get(i)
             && key.is(c)
         {
             return Ok(then(kept));
         }
+        let h = SuffixKey::hash(c);
+        if let Some(&i) = self.by_hash.get(&h)
+            && let Some((key, kept)) = self.kept.get(i)
+            && key.is(c)
+        {
+            self.by_place[slot] = (at, i);
+            return Ok(then(kept));
+        }
         let fresh = make()?;
         let r = then(&fresh);
-        if self.kept.len() < CACHE_LIMIT && !self.kept.contains_key(&h) {
-            self.kept.insert(h, (SuffixKey::of(c), fresh));
+        if self.kept.len() < CACHE_LIMIT && !self.by_hash.contains_key(&h) {
+            self.by_hash.insert(h, self.kept.len());
+            self.by_place[slot] = (at, self.kept.len());
+            self.kept.push((SuffixKey::of(c), fresh));
         }
         Ok(r)
     }
+}
+
+/// The added columns of `c`, as they follow the input columns on a line in `layout` (`first`:
+/// no column before them), onto `out`.
+fn suffix(
+    layout: &dyn RecordLayout,
+    added: AddedColumns,
+    first: bool,
+    scratch: &mut String,
+    c: &Converted<'_>,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let mut first = first;
+    c.for_each_output((added.recode, added.answers), scratch, |name, v| {
+        if !added.columns.has(name) {
+            return Ok(());
+        }
+        let r = layout.added(out, first, name, v);
+        first = false;
+        r
+    })
 }
 
 /// The most distinct conversions whose output bytes are kept.
@@ -637,21 +686,6 @@ impl<W: Write> RecordWriter<W> {
             .collect()
     }
 
-    /// The added columns of `c`, as they follow the input columns on a line.
-    fn suffix(&mut self, c: &Converted<'_>, out: &mut Vec<u8>) -> std::io::Result<()> {
-        let (layout, chosen) = (self.layout, self.added.columns);
-        let mut first = self.keep.is_empty() && self.positions.is_none();
-        let outputs = (self.added.recode, self.added.answers);
-        c.for_each_output(outputs, &mut self.scratch, |name, v| {
-            if !chosen.has(name) {
-                return Ok(());
-            }
-            let r = layout.added(out, first, name, v);
-            first = false;
-            r
-        })
-    }
-
     /// Writes one converted record. CSV keeps every input field byte for byte (quoted where it
     /// must be); JSON Lines writes input fields as strings (invalid bytes replaced by U+FFFD).
     pub fn write(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
@@ -667,20 +701,19 @@ impl<W: Write> RecordWriter<W> {
                 r
             })?;
         }
-        if cacheable(self.added, c) {
-            let mut cache = std::mem::take(&mut self.cache);
-            let made = cache.with(
+        let (layout, added, scratch) = (self.layout, self.added, &mut self.scratch);
+        let first = self.keep.is_empty() && self.positions.is_none();
+        if cacheable(added, c) {
+            self.cache.with(
                 c,
                 || {
                     let mut bytes = Vec::new();
-                    self.suffix(c, &mut bytes).map(|()| bytes)
+                    suffix(layout, added, first, scratch, c, &mut bytes).map(|()| bytes)
                 },
                 |bytes| line.extend_from_slice(bytes),
-            );
-            self.cache = cache;
-            made?;
+            )?;
         } else {
-            self.suffix(c, &mut line)?;
+            suffix(layout, added, first, scratch, c, &mut line)?;
         }
         for k in self.added.characteristics.iter() {
             let v = c.characteristic(k).unwrap_or("");
