@@ -201,7 +201,7 @@ impl<W: Write + Send> Encoding<W> {
             for chunk in group? {
                 match chunk {
                     Chunk::Arrow(c) => c.append_to_row_group(&mut rg)?,
-                    Chunk::Dictionary(data, close) => rg.append_column(&data, close)?,
+                    Chunk::Dictionary(data, close) => rg.append_column(&data, *close)?,
                 }
             }
             rg.close()?;
@@ -284,14 +284,14 @@ enum ChunkWriter {
 
 /// An encoded column chunk, ready to be appended to its row group.
 enum Chunk {
-    Arrow(ArrowColumnChunk),
-    Dictionary(Bytes, ColumnCloseResult),
+    Arrow(Box<ArrowColumnChunk>),
+    Dictionary(Bytes, Box<ColumnCloseResult>),
 }
 
 impl ChunkWriter {
     fn close(self) -> ParquetResult<Chunk> {
         match self {
-            ChunkWriter::Arrow(w) => Ok(Chunk::Arrow(w.close()?)),
+            ChunkWriter::Arrow(w) => Ok(Chunk::Arrow(Box::new(w.close()?))),
             ChunkWriter::Dictionary {
                 chunk,
                 mut fallback,
@@ -302,7 +302,7 @@ impl ChunkWriter {
                     for array in &arrays {
                         write_leaves(&mut fallback, &field, array)?;
                     }
-                    Ok(Chunk::Arrow(fallback.close()?))
+                    Ok(Chunk::Arrow(Box::new(fallback.close()?)))
                 }
             },
         }
@@ -508,9 +508,9 @@ mod tests {
         let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
             rows.clone().map(|i| format!("id{i}")),
         ));
-        let codes: ArrayRef = Arc::new(StringArray::from_iter(rows.clone().map(codes)));
+        let codes: ArrayRef = Arc::new(rows.clone().map(codes).collect::<StringArray>());
         let values = StringArray::from_iter_values((0..wm_values).map(|v| format!("wm{v:06}")));
-        let keys = Int32Array::from_iter(rows.clone().map(wm));
+        let keys = rows.clone().map(wm).collect::<Int32Array>();
         let wm: ArrayRef =
             Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap());
         let n: ArrayRef = Arc::new(UInt64Array::from_iter_values(rows.map(|i| i as u64)));
@@ -646,7 +646,7 @@ mod tests {
     #[test]
     fn a_chunk_with_nulls_reads_back() {
         let b = mixed(0..5000, &code, 5, &|i| {
-            (i % 5 != 0).then_some((i % 5) as i32)
+            i32::try_from(i % 5).ok().filter(|&k| k != 0)
         });
         let meta = round_trip(&[b]);
         assert_eq!(

@@ -55,10 +55,19 @@ pub(super) struct DictionaryChunk {
     remap: Vec<Option<u32>>,
 }
 
+/// The sizes and places of a chunk's pages.
+struct Pages {
+    /// Their bytes, headers included (compressed, and as they would be uncompressed).
+    compressed: usize,
+    uncompressed: usize,
+    /// Each data page's.
+    locations: Vec<PageLocation>,
+}
+
 /// A chunk once closed.
 pub(super) enum Closed {
     /// Its bytes, and what the row group writer needs to know of them.
-    Encoded(Bytes, ColumnCloseResult),
+    Encoded(Bytes, Box<ColumnCloseResult>),
     /// Its dictionary would outgrow a dictionary page: its arrays, for parquet's writer.
     TooManyValues(Vec<ArrayRef>),
 }
@@ -126,7 +135,7 @@ impl DictionaryChunk {
     fn write_text(&mut self, text: &StringArray) {
         // The key of the row before, with its value: runs of one value are common.
         let mut last: Option<(&str, u32)> = None;
-        for v in text.iter() {
+        for v in text {
             let k = match (v, last) {
                 (None, _) => NULL,
                 (Some(v), Some((l, k))) if l == v => k,
@@ -185,13 +194,63 @@ impl DictionaryChunk {
                 self.descr.name()
             )));
         }
+        let (data, pages) = self.pages(max_def)?;
+        let data = Bytes::from(data);
+        let locations = pages.locations;
+        let first_data = locations.first().map_or(0, |l| l.offset);
+        let mut metadata = ColumnChunkMetaData::builder(self.descr.clone())
+            .set_compression(Compression::SNAPPY)
+            .set_encodings_mask(EncodingMask::new_from_encodings(
+                [Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY].iter(),
+            ))
+            .set_page_encoding_stats(vec![
+                PageEncodingStats {
+                    page_type: PageType::DICTIONARY_PAGE,
+                    encoding: Encoding::PLAIN,
+                    count: 1,
+                },
+                PageEncodingStats {
+                    page_type: PageType::DATA_PAGE,
+                    encoding: Encoding::RLE_DICTIONARY,
+                    count: i32::try_from(locations.len()).map_err(|e| general(e.to_string()))?,
+                },
+            ])
+            .set_total_compressed_size(to_i64(pages.compressed)?)
+            .set_total_uncompressed_size(to_i64(pages.uncompressed)?)
+            .set_num_values(to_i64(rows)?)
+            .set_data_page_offset(first_data)
+            .set_dictionary_page_offset(Some(0))
+            .set_statistics(self.statistics(nulls as u64));
+        if max_def > 0 {
+            metadata = metadata.set_definition_level_histogram(Some(LevelHistogram::from(vec![
+                to_i64(nulls)?,
+                to_i64(rows - nulls)?,
+            ])));
+        }
+        let metadata = metadata.build()?;
+        let close = ColumnCloseResult {
+            bytes_written: data.len() as u64,
+            rows_written: rows as u64,
+            metadata,
+            bloom_filter: None,
+            column_index: None,
+            offset_index: Some(OffsetIndexMetaData {
+                page_locations: locations,
+                unencoded_byte_array_data_bytes: None,
+            }),
+        };
+        Ok(Closed::Encoded(data, Box::new(close)))
+    }
+
+    /// The chunk's pages, written: the dictionary page, then the data pages (their definition
+    /// levels when the column's can be null, `max_def` above 0).
+    fn pages(&self, max_def: i16) -> Result<(Vec<u8>, Pages)> {
         let mut sink = TrackedWrite::new(Vec::new());
         let mut snappy = snap::raw::Encoder::new();
         let mut compress =
             |buf: &[u8]| snappy.compress_vec(buf).map_err(|e| general(e.to_string()));
         let (mut compressed, mut uncompressed) = (0, 0);
         let mut locations = Vec::new();
-        let mut data_pages = 0;
         {
             let mut pages = SerializedPageWriter::new(&mut sink);
             let mut dictionary = Vec::with_capacity(self.bytes);
@@ -242,63 +301,28 @@ impl DictionaryChunk {
                         .map_err(|e| general(e.to_string()))?,
                     first_row_index: to_i64(n * PAGE_ROWS)?,
                 });
-                data_pages += 1;
             }
             pages.close()?;
         }
-        let data = Bytes::from(sink.into_inner()?);
-        let first_data = locations.first().map_or(0, |l| l.offset);
-        let mut metadata = ColumnChunkMetaData::builder(self.descr.clone())
-            .set_compression(Compression::SNAPPY)
-            .set_encodings_mask(EncodingMask::new_from_encodings(
-                [Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY].iter(),
-            ))
-            .set_page_encoding_stats(vec![
-                PageEncodingStats {
-                    page_type: PageType::DICTIONARY_PAGE,
-                    encoding: Encoding::PLAIN,
-                    count: 1,
-                },
-                PageEncodingStats {
-                    page_type: PageType::DATA_PAGE,
-                    encoding: Encoding::RLE_DICTIONARY,
-                    count: data_pages,
-                },
-            ])
-            .set_total_compressed_size(to_i64(compressed)?)
-            .set_total_uncompressed_size(to_i64(uncompressed)?)
-            .set_num_values(to_i64(rows)?)
-            .set_data_page_offset(first_data)
-            .set_dictionary_page_offset(Some(0))
-            .set_statistics(self.statistics(nulls as u64));
-        if max_def > 0 {
-            metadata = metadata.set_definition_level_histogram(Some(LevelHistogram::from(vec![
-                to_i64(nulls)?,
-                to_i64(rows - nulls)?,
-            ])));
-        }
-        let metadata = metadata.build()?;
-        let close = ColumnCloseResult {
-            bytes_written: data.len() as u64,
-            rows_written: rows as u64,
-            metadata,
-            bloom_filter: None,
-            column_index: None,
-            offset_index: Some(OffsetIndexMetaData {
-                page_locations: locations,
-                unencoded_byte_array_data_bytes: None,
-            }),
-        };
-        Ok(Closed::Encoded(data, close))
+        let data = sink.into_inner()?;
+        Ok((
+            data,
+            Pages {
+                compressed,
+                uncompressed,
+                locations,
+            },
+        ))
     }
 
     /// The chunk's statistics: its least and greatest values (byte-wise, as parquet orders
     /// text; left out when longer than parquet would keep them whole) and its nulls.
     fn statistics(&self, nulls: u64) -> Statistics {
         let longest = DEFAULT_STATISTICS_TRUNCATE_LENGTH.unwrap_or(usize::MAX);
-        let min = self.values.iter().min().filter(|v| v.len() <= longest);
-        let max = self.values.iter().max().filter(|v| v.len() <= longest);
-        let bytes = |v: &Box<str>| ByteArray::from(v.as_bytes().to_vec());
+        let values = || self.values.iter().map(|v| &**v);
+        let min = values().min().filter(|v| v.len() <= longest);
+        let max = values().max().filter(|v| v.len() <= longest);
+        let bytes = |v: &str| ByteArray::from(v.as_bytes().to_vec());
         let (min, max) = match (min, max) {
             (Some(min), Some(max)) => (Some(bytes(min)), Some(bytes(max))),
             _ => (None, None),
