@@ -1,19 +1,26 @@
 //! Converted records as Parquet or Arrow IPC files (feature `parquet`): the batches of
 //! [`ArrowRecords`] (the standard's columns dictionary-encoded) written by the parquet crate
-//! (Snappy compressed) or arrow-ipc (an Arrow IPC file, what pyarrow's `feather.read_table` and
-//! `ipc.open_file` read).
+//! (Snappy compressed; text columns of few values dictionary-encoded by `dictionary.rs`) or
+//! arrow-ipc (an Arrow IPC file, what pyarrow's `feather.read_table` and `ipc.open_file` read).
+
+mod dictionary;
 
 use super::AddedColumns;
 use super::arrow::{ArrowRecords, BatchSink};
 use crate::scheme::FxHasher;
-use arrow_array::{RecordBatch, StringArray};
-use arrow_schema::SchemaRef;
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, FieldRef, SchemaRef};
+use bytes::Bytes;
+use dictionary::{Closed, DictionaryChunk};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{
     ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
 };
+use parquet::column::writer::ColumnCloseResult;
+use parquet::errors::{ParquetError, Result as ParquetResult};
 use parquet::file::properties::{DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnDescPtr;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::io::Write;
@@ -75,7 +82,7 @@ struct Encoding<W: Write + Send> {
     /// Batches to the encoding thread (`None` once the file is closed).
     batches: Option<SyncSender<RecordBatch>>,
     /// Row groups encoded, in order, or what stopped the encoding.
-    encoded: Receiver<parquet::errors::Result<Vec<ArrowColumnChunk>>>,
+    encoded: Receiver<ParquetResult<Vec<Chunk>>>,
     encoder: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -161,10 +168,12 @@ impl<W: Write + Send> Encoding<W> {
         // its parts then write the row groups.
         let (file, factory) =
             ArrowWriter::try_new(w, schema.clone(), Some(props))?.into_serialized_writer()?;
+        let plan = plan(schema, file.properties(), file.schema_descr().columns());
         let (batches, to_encode) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
         let (done, encoded) = std::sync::mpsc::channel();
         let schema = schema.clone();
-        let thread = std::thread::spawn(move || encode(&factory, &schema, &to_encode, &done));
+        let thread =
+            std::thread::spawn(move || encode(&factory, &schema, &plan, &to_encode, &done));
         Ok(Encoding {
             file,
             batches: Some(batches),
@@ -190,7 +199,10 @@ impl<W: Write + Send> Encoding<W> {
             };
             let mut rg = self.file.next_row_group()?;
             for chunk in group? {
-                chunk.append_to_row_group(&mut rg)?;
+                match chunk {
+                    Chunk::Arrow(c) => c.append_to_row_group(&mut rg)?,
+                    Chunk::Dictionary(data, close) => rg.append_column(&data, *close)?,
+                }
             }
             rg.close()?;
         }
@@ -224,29 +236,127 @@ impl<W: Write + Send> Encoding<W> {
     }
 }
 
+/// How a column's chunks are encoded.
+#[derive(Clone)]
+enum Plan {
+    /// By parquet's column writer.
+    Arrow,
+    /// Text dictionary-encoded here ([`DictionaryChunk`]): the standard's columns (Arrow
+    /// dictionaries) and text columns with a dictionary in `props` (few distinct values).
+    Dictionary(ColumnDescPtr, FieldRef),
+}
+
+/// Each column's [`Plan`]. A nested field (more columns than fields) leaves every column to
+/// parquet's writer.
+fn plan(schema: &SchemaRef, props: &WriterProperties, columns: &[ColumnDescPtr]) -> Vec<Plan> {
+    if schema.fields().len() != columns.len() {
+        return vec![Plan::Arrow; columns.len()];
+    }
+    schema
+        .fields()
+        .iter()
+        .zip(columns)
+        .map(|(field, column)| {
+            let ours = match field.data_type() {
+                DataType::Dictionary(k, v) => **k == DataType::Int32 && **v == DataType::Utf8,
+                DataType::Utf8 => props.dictionary_enabled(column.path()),
+                _ => false,
+            };
+            if ours {
+                Plan::Dictionary(column.clone(), field.clone())
+            } else {
+                Plan::Arrow
+            }
+        })
+        .collect()
+}
+
+/// One column's chunk of the row group being encoded.
+enum ChunkWriter {
+    Arrow(ArrowColumnWriter),
+    /// Encoded here; by parquet's writer, `fallback`, should its dictionary outgrow a page.
+    Dictionary {
+        chunk: DictionaryChunk,
+        fallback: ArrowColumnWriter,
+        field: FieldRef,
+    },
+}
+
+/// An encoded column chunk, ready to be appended to its row group.
+enum Chunk {
+    Arrow(Box<ArrowColumnChunk>),
+    Dictionary(Bytes, Box<ColumnCloseResult>),
+}
+
+impl ChunkWriter {
+    fn close(self) -> ParquetResult<Chunk> {
+        match self {
+            ChunkWriter::Arrow(w) => Ok(Chunk::Arrow(Box::new(w.close()?))),
+            ChunkWriter::Dictionary {
+                chunk,
+                mut fallback,
+                field,
+            } => match chunk.close()? {
+                Closed::Encoded(data, close) => Ok(Chunk::Dictionary(data, close)),
+                Closed::TooManyValues(arrays) => {
+                    for array in &arrays {
+                        write_leaves(&mut fallback, &field, array)?;
+                    }
+                    Ok(Chunk::Arrow(Box::new(fallback.close()?)))
+                }
+            },
+        }
+    }
+}
+
+/// Writes the one column of a field that is not nested.
+fn write_leaves(
+    w: &mut ArrowColumnWriter,
+    field: &FieldRef,
+    array: &ArrayRef,
+) -> ParquetResult<()> {
+    for leaf in compute_leaves(field, array)? {
+        w.write(&leaf)?;
+    }
+    Ok(())
+}
+
 /// The encoding thread: each batch of `batches` into the column writers of the row group being
-/// built; each full row group (and the last) handed to `done`, or the error that stopped it.
+/// built, as `plan` says; each full row group (and the last) handed to `done`, or the error
+/// that stopped it.
 fn encode(
     factory: &ArrowRowGroupWriterFactory,
     schema: &SchemaRef,
+    plan: &[Plan],
     batches: &Receiver<RecordBatch>,
-    done: &Sender<parquet::errors::Result<Vec<ArrowColumnChunk>>>,
+    done: &Sender<ParquetResult<Vec<Chunk>>>,
 ) {
-    let mut writers: Option<Vec<ArrowColumnWriter>> = None;
+    let mut writers: Option<Vec<ChunkWriter>> = None;
     let (mut group, mut rows) = (0, 0);
-    let close = |w: Vec<ArrowColumnWriter>| w.into_iter().map(ArrowColumnWriter::close).collect();
+    let close = |w: Vec<ChunkWriter>| w.into_iter().map(ChunkWriter::close).collect();
     for batch in batches {
         let mut write = || {
             let w = match &mut writers {
                 Some(w) => w,
-                None => writers.insert(factory.create_column_writers(group)?),
+                None => writers.insert(row_group_writers(factory, group, plan)?),
             };
             let mut w = w.iter_mut();
             for (array, field) in batch.columns().iter().zip(schema.fields()) {
-                for leaf in compute_leaves(field, array)? {
-                    if let Some(w) = w.next() {
-                        w.write(&leaf)?;
+                match w.next() {
+                    Some(ChunkWriter::Dictionary { chunk, .. }) => chunk.write(array)?,
+                    Some(ChunkWriter::Arrow(first)) => {
+                        let mut leaves = compute_leaves(field, array)?.into_iter();
+                        if let Some(leaf) = leaves.next() {
+                            first.write(&leaf)?;
+                        }
+                        for leaf in leaves {
+                            match w.next() {
+                                Some(ChunkWriter::Arrow(next)) => next.write(&leaf)?,
+                                _ => return Err(layout()),
+                            }
+                        }
                     }
+                    None => return Err(layout()),
                 }
             }
             Ok(())
@@ -268,6 +378,31 @@ fn encode(
     if let Some(w) = writers {
         let _ = done.send(close(w));
     }
+}
+
+fn layout() -> ParquetError {
+    ParquetError::General("the batch's columns are not the file's".to_owned())
+}
+
+/// The column writers of row group `group`.
+fn row_group_writers(
+    factory: &ArrowRowGroupWriterFactory,
+    group: usize,
+    plan: &[Plan],
+) -> ParquetResult<Vec<ChunkWriter>> {
+    let writers = factory.create_column_writers(group)?;
+    Ok(writers
+        .into_iter()
+        .zip(plan)
+        .map(|(w, p)| match p {
+            Plan::Arrow => ChunkWriter::Arrow(w),
+            Plan::Dictionary(column, field) => ChunkWriter::Dictionary {
+                chunk: DictionaryChunk::new(column.clone()),
+                fallback: w,
+                field: field.clone(),
+            },
+        })
+        .collect())
 }
 
 impl<W: Write + Send> BatchFile<W> {
@@ -325,7 +460,8 @@ pub(super) fn finish<W: Write + Send>(records: ArrowRecords<BatchFile<W>>) -> st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::ArrayRef;
+    use arrow_array::RecordBatchReader as _;
+    use parquet::arrow::ArrowSchemaConverter;
     use parquet::schema::types::ColumnPath;
     use std::sync::Arc;
 
@@ -357,5 +493,219 @@ mod tests {
             assert!(dictionary(&props, "id"));
             assert!(dictionary(&props, "code"));
         }
+    }
+
+    /// Rows `rows` of a batch of four columns: `id` (distinct text), `code` (text from
+    /// `codes`, null where `None`), `wm` (an Arrow dictionary of `wm_values` values, row `i`
+    /// holding `wm(i)`) and `n` (numbers).
+    fn mixed(
+        rows: std::ops::Range<usize>,
+        codes: &dyn Fn(usize) -> Option<String>,
+        wm_values: usize,
+        wm: &dyn Fn(usize) -> Option<i32>,
+    ) -> RecordBatch {
+        use arrow_array::{DictionaryArray, Int32Array, UInt64Array, types::Int32Type};
+        let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
+            rows.clone().map(|i| format!("id{i}")),
+        ));
+        let codes: ArrayRef = Arc::new(rows.clone().map(codes).collect::<StringArray>());
+        let values = StringArray::from_iter_values((0..wm_values).map(|v| format!("wm{v:06}")));
+        let keys = rows.clone().map(wm).collect::<Int32Array>();
+        let wm: ArrayRef =
+            Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap());
+        let n: ArrayRef = Arc::new(UInt64Array::from_iter_values(rows.map(|i| i as u64)));
+        RecordBatch::try_from_iter([("id", ids), ("code", codes), ("wm", wm), ("n", n)]).unwrap()
+    }
+
+    /// `batches` written by [`ParquetFile`].
+    fn ours(batches: &[RecordBatch]) -> Bytes {
+        let mut file = ParquetFile::new(Vec::new(), &batches[0].schema());
+        for b in batches {
+            file.batch(b.clone()).unwrap();
+        }
+        Bytes::from(file.close().unwrap())
+    }
+
+    /// `batches` written by parquet's own `ArrowWriter`, with the same properties.
+    fn parquets(batches: &[RecordBatch]) -> Bytes {
+        let mut w = ArrowWriter::try_new(
+            Vec::new(),
+            batches[0].schema(),
+            Some(properties(batches.first())),
+        )
+        .unwrap();
+        for b in batches {
+            w.write(b).unwrap();
+        }
+        Bytes::from(w.into_inner().unwrap())
+    }
+
+    /// The file `data` read back by parquet's reader, as one batch.
+    fn read(data: &Bytes) -> RecordBatch {
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(data.clone())
+                .unwrap()
+                .build()
+                .unwrap();
+        let schema = reader.schema();
+        let batches = reader.collect::<Result<Vec<_>, _>>().unwrap();
+        arrow_select_concat(&schema, &batches)
+    }
+
+    fn arrow_select_concat(schema: &SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
+        // Each column as text, whatever its dictionary: the values are what must agree.
+        let columns = (0..schema.fields().len())
+            .map(|c| {
+                let text: Vec<Option<String>> = batches
+                    .iter()
+                    .flat_map(|b| {
+                        let a = arrow_cast::cast(b.column(c), &DataType::Utf8).unwrap();
+                        let a = a.as_any().downcast_ref::<StringArray>().unwrap().clone();
+                        a.iter().map(|v| v.map(str::to_owned)).collect::<Vec<_>>()
+                    })
+                    .collect();
+                Arc::new(StringArray::from(text)) as ArrayRef
+            })
+            .collect::<Vec<_>>();
+        let names = schema.fields().iter().map(|f| f.name().clone());
+        RecordBatch::try_from_iter(names.zip(columns)).unwrap()
+    }
+
+    /// Writes `batches` both ways and checks that parquet's reader reads ours back as the
+    /// batches (the Arrow schema too), with the row groups, rows and statistics (min, max,
+    /// null count) of parquet's own writer. Gives our file's metadata.
+    fn round_trip(batches: &[RecordBatch]) -> parquet::file::metadata::ParquetMetaData {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let (data, theirs) = (ours(batches), parquets(batches));
+        let back = read(&data);
+        let schema = batches[0].schema();
+        assert_eq!(back, arrow_select_concat(&schema, batches));
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(data.clone())
+                .unwrap();
+        assert_eq!(reader.schema(), &schema);
+        let ours = SerializedFileReader::new(data).unwrap().metadata().clone();
+        let theirs = SerializedFileReader::new(theirs)
+            .unwrap()
+            .metadata()
+            .clone();
+        assert_eq!(ours.num_row_groups(), theirs.num_row_groups());
+        for (a, b) in ours.row_groups().iter().zip(theirs.row_groups()) {
+            assert_eq!(a.num_rows(), b.num_rows());
+            for (x, y) in a.columns().iter().zip(b.columns()) {
+                assert_eq!(x.num_values(), y.num_values(), "{}", x.column_path());
+                assert_eq!(x.statistics(), y.statistics(), "{}", x.column_path());
+            }
+        }
+        ours
+    }
+
+    /// The data pages of column `c` of every row group of the file `data`.
+    fn data_pages(data: &Bytes, c: usize) -> Vec<usize> {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let file = SerializedFileReader::new(data.clone()).unwrap();
+        (0..file.num_row_groups())
+            .map(|g| {
+                let pages = file
+                    .get_row_group(g)
+                    .unwrap()
+                    .get_column_page_reader(c)
+                    .unwrap();
+                pages
+                    .map(Result::unwrap)
+                    .filter(|p| p.page_type() == parquet::basic::PageType::DATA_PAGE)
+                    .count()
+            })
+            .collect()
+    }
+
+    fn code(i: usize) -> Option<String> {
+        (i % 7 != 3).then(|| ["A", "J", "Z", "99"][i % 4].to_owned())
+    }
+
+    #[test]
+    fn the_dictionary_columns_are_encoded_here() {
+        let b = mixed(0..super::super::arrow::BATCH_ROWS, &code, 3, &|i| {
+            i32::try_from(i % 3).ok()
+        });
+        let plans = plan(
+            &b.schema(),
+            &properties(Some(&b)),
+            ArrowSchemaConverter::new()
+                .convert(&b.schema())
+                .unwrap()
+                .columns(),
+        );
+        let ours: Vec<bool> = plans
+            .iter()
+            .map(|p| matches!(p, Plan::Dictionary(..)))
+            .collect();
+        assert_eq!(ours, [false, true, true, false]);
+    }
+
+    #[test]
+    fn a_chunk_with_nulls_reads_back() {
+        let b = mixed(0..5000, &code, 5, &|i| {
+            i32::try_from(i % 5).ok().filter(|&k| k != 0)
+        });
+        let meta = round_trip(&[b]);
+        assert_eq!(
+            meta.row_group(0)
+                .column(1)
+                .statistics()
+                .unwrap()
+                .null_count_opt(),
+            Some(714)
+        );
+    }
+
+    #[test]
+    fn a_chunk_of_one_value_or_none_reads_back() {
+        let one = mixed(0..3000, &|_| Some("J".to_owned()), 1, &|_| Some(0));
+        round_trip(&[one]);
+        let none = mixed(0..3000, &|_| None, 1, &|_| None);
+        round_trip(&[none]);
+    }
+
+    #[test]
+    fn more_than_256_and_65536_values_read_back() {
+        // 300 text values; 70,000 dictionary values, each row its own.
+        let b = mixed(
+            0..70_000,
+            &|i| Some(format!("c{}", i % 300)),
+            70_000,
+            &|i| i32::try_from(i).ok(),
+        );
+        round_trip(&[b]);
+    }
+
+    #[test]
+    fn several_row_groups_and_pages_read_back() {
+        let rows = super::super::arrow::BATCH_ROWS;
+        // The dictionary gains values from batch to batch, as `ArrowRecords` makes it.
+        let batches: Vec<_> = (0..5)
+            .map(|n| {
+                mixed(n * rows..(n + 1) * rows, &code, 40, &|i| {
+                    i32::try_from((i / 1000) % (8 + 8 * (i / rows))).ok()
+                })
+            })
+            .collect();
+        round_trip(&batches);
+        // 4 batches to a row group; pages of 20,000 rows.
+        let data = ours(&batches);
+        assert_eq!(data_pages(&data, 1), [14, 4]);
+        assert_eq!(data_pages(&data, 2), [14, 4]);
+    }
+
+    #[test]
+    fn a_dictionary_too_big_for_its_page_goes_to_parquets_writer() {
+        // A short first batch keeps every dictionary; the next one's ids overflow the page.
+        let first = mixed(0..100, &code, 3, &|i| i32::try_from(i % 3).ok());
+        let next = mixed(100..150_000, &|i| Some(format!("value {i:010}")), 3, &|i| {
+            i32::try_from(i % 3).ok()
+        });
+        let meta = round_trip(&[first, next]);
+        let encodings: Vec<_> = meta.row_group(0).column(1).encodings().collect();
+        assert!(encodings.contains(&parquet::basic::Encoding::PLAIN));
     }
 }
