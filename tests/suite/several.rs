@@ -99,6 +99,16 @@ fn meaning_columns(header: &[String]) -> Vec<usize> {
         .collect()
 }
 
+/// The NHS codes of column `eth`, several to a cell.
+const NHS_CELLS: [&str; 6] = [
+    "--scheme",
+    "nhs-ethnic-category",
+    "--column",
+    "eth",
+    "--separator",
+    ";",
+];
+
 const AGAIN: [&str; 6] = [
     "--scheme",
     "standard",
@@ -134,7 +144,7 @@ proptest! {
         let input = write_cells(dir.path(), &people);
         let (once, twice, thrice) =
             (dir.path().join("1.csv"), dir.path().join("2.csv"), dir.path().join("3.csv"));
-        convert(&input, &once, &["--scheme", "nhs-ethnic-category", "--column", "eth", "--separator", ";"]);
+        convert(&input, &once, &NHS_CELLS);
         convert(&once, &twice, &AGAIN);
         convert(&twice, &thrice, &AGAIN);
         let (h1, r1) = rows(&once);
@@ -158,10 +168,9 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let input = write_cells(dir.path(), &people);
         let out = dir.path().join("out.csv");
-        let nhs = ["--scheme", "nhs-ethnic-category", "--column", "eth", "--separator", ";"];
-        convert(&input, &out, &nhs);
+        convert(&input, &out, &NHS_CELLS);
         for to in ["group", "category", "detailed"] {
-            let a = persons_table(&input, &nhs, to);
+            let a = persons_table(&input, &NHS_CELLS, to);
             let b = persons_table(&out, &AGAIN, to);
             prop_assert_eq!(&a, &b, "at {}", to);
             // Not two empty tables: prioritised output counts every person not rejected.
@@ -184,7 +193,7 @@ proptest! {
     fn the_columns_form_equals_the_separator_form(people in persons()) {
         let dir = tempfile::tempdir().unwrap();
         let (cells, columns) = (write_cells(dir.path(), &people), write_columns(dir.path(), &people));
-        let by_cell = ["--scheme", "nhs-ethnic-category", "--column", "eth", "--separator", ";"];
+        let by_cell = NHS_CELLS;
         let mut by_columns = vec!["--scheme", "nhs-ethnic-category"];
         by_columns.extend(SIX_COLUMNS);
         let converted = |input: &Path, how: &[&str], name: &str| {
@@ -399,17 +408,10 @@ fn person_counts_refuse_the_flags_they_do_not_take() {
     let input = dir.path().join("p.csv");
     std::fs::write(&input, "id,eth\n1,A;H\n2,J\n3,M;A\n4,A\n").unwrap();
     let several = [
-        "aggregate",
-        path(&input),
-        "--to",
-        "category",
-        "--scheme",
-        "nhs-ethnic-category",
-        "--column",
-        "eth",
-        "--separator",
-        ";",
-    ];
+        &["aggregate", path(&input), "--to", "category"][..],
+        &NHS_CELLS,
+    ]
+    .concat();
     for (extra, flag) in [
         (&["--disclosure", "suppress:3"][..], "--disclosure"),
         (&["--format", "json"][..], "--format json or text"),
@@ -426,18 +428,7 @@ fn person_counts_refuse_the_flags_they_do_not_take() {
         assert!(stdout(&o).is_empty(), "{extra:?}: nothing written");
     }
     let converted = dir.path().join("c.csv");
-    convert(
-        &input,
-        &converted,
-        &[
-            "--scheme",
-            "nhs-ethnic-category",
-            "--column",
-            "eth",
-            "--separator",
-            ";",
-        ],
-    );
+    convert(&input, &converted, &NHS_CELLS);
     let o = ok(&[
         "aggregate",
         path(&converted),
