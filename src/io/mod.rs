@@ -282,6 +282,7 @@ impl Fields {
             data: &self.data[..self.out],
             ends: &self.ends[..self.n],
             joined: self.joined,
+            text: None,
         }
     }
 
@@ -317,6 +318,9 @@ struct FieldsView<'a> {
     data: &'a [u8],
     ends: &'a [usize],
     joined: Option<u8>,
+    /// `data` as text, when it was already checked to be valid UTF-8 (a batch of records is
+    /// checked at once on the reading thread); `None`: not checked.
+    text: Option<&'a str>,
 }
 
 impl<'a> FieldsView<'a> {
@@ -324,14 +328,24 @@ impl<'a> FieldsView<'a> {
         self.ends.len()
     }
 
-    fn get(&self, i: usize) -> Option<&'a [u8]> {
+    /// Where field `i` starts and ends in `data`.
+    fn span(&self, i: usize) -> Option<std::ops::Range<usize>> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 {
             0
         } else {
             self.ends[i - 1] + usize::from(self.joined.is_some())
         };
-        Some(&self.data[start..end])
+        Some(start..end)
+    }
+
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        self.span(i).and_then(|r| self.data.get(r))
+    }
+
+    /// The whole of `data` as text, checked now unless it was before.
+    fn all_text(&self) -> Option<&'a str> {
+        self.text.or_else(|| std::str::from_utf8(self.data).ok())
     }
 }
 
@@ -401,7 +415,7 @@ impl<'a> Record<'a> {
     #[cfg(any(feature = "arrow", feature = "xlsx"))]
     pub(crate) fn plain_text(&self) -> Option<impl Iterator<Item = &'a str> + 'a> {
         self.fields.joined?;
-        let text = std::str::from_utf8(self.fields.data).ok()?;
+        let text = self.fields.all_text()?;
         let ends = self.fields.ends;
         // The delimiters are ASCII, so every field starts and ends on a character boundary.
         Some((0..ends.len()).map(move |i| {
@@ -412,7 +426,11 @@ impl<'a> Record<'a> {
 
     /// Field `i`, checked to be valid text.
     pub fn get(&self, i: usize) -> Option<Field<'a>> {
-        let b = self.fields.get(i)?;
+        let span = self.fields.span(i)?;
+        if let Some(t) = self.fields.text.and_then(|t| t.get(span.clone())) {
+            return Some(Field::Text(t));
+        }
+        let b = self.fields.data.get(span)?;
         Some(match std::str::from_utf8(b) {
             Ok(s) => Field::Text(s),
             Err(_) => Field::Invalid(b),
@@ -433,7 +451,7 @@ impl<'a> Record<'a> {
     /// True when every field is valid UTF-8 (one fast check over the whole record).
     pub fn is_valid_text(&self) -> bool {
         // Any delimiters kept between the fields are ASCII.
-        std::str::from_utf8(self.fields.data).is_ok()
+        self.fields.all_text().is_some()
     }
 
     /// How far through the input this record is, in the units of [`Table::progress_total`].

@@ -21,6 +21,9 @@ pub(super) const BATCHES_AHEAD: usize = 2;
 #[derive(Debug, Default)]
 pub(super) struct Batch {
     data: Vec<u8>,
+    /// `data` once it is checked to be valid UTF-8 as a whole (see [`Batch::seal`]): the
+    /// records' fields are then text without a check each.
+    text: Option<String>,
     ends: Vec<usize>,
     records: Vec<BatchRecord>,
     /// What stopped the reading after these records: the error and the line it was on.
@@ -39,10 +42,23 @@ pub(super) struct BatchRecord {
 
 impl Batch {
     fn clear(&mut self) {
+        if let Some(text) = self.text.take() {
+            self.data = text.into_bytes();
+        }
         self.data.clear();
         self.ends.clear();
         self.records.clear();
         self.error = None;
+    }
+
+    /// Checks once, on the reading thread, that the batch's bytes are valid UTF-8 (in most
+    /// files every batch is), so that the thread that takes the records checks none of them
+    /// again.
+    fn seal(&mut self) {
+        match String::from_utf8(std::mem::take(&mut self.data)) {
+            Ok(text) => self.text = Some(text),
+            Err(e) => self.data = e.into_bytes(),
+        }
     }
 
     fn push(&mut self, rec: &Fields, line: u64, blank: u64, progress: u64) {
@@ -66,11 +82,14 @@ impl Batch {
     /// Each record's fields and place, in order.
     fn iter(&self) -> impl Iterator<Item = (FieldsView<'_>, (u64, u64, u64))> {
         let mut from = (0, 0);
+        let data = self.text.as_ref().map_or(&self.data[..], String::as_bytes);
         self.records.iter().map(move |r| {
             let view = FieldsView {
-                data: &self.data[from.0..r.data_end],
+                data: &data[from.0..r.data_end],
                 ends: &self.ends[from.1..r.ends_end],
                 joined: r.joined,
+                // Records end on character boundaries: each is a whole number of characters.
+                text: self.text.as_ref().and_then(|t| t.get(from.0..r.data_end)),
             };
             from = (r.data_end, r.ends_end);
             (view, (r.line, r.blank, r.progress))
@@ -118,6 +137,7 @@ where
                         }
                     }
                 }
+                batch.seal();
                 // A closed channel: the records are no longer wanted.
                 if full_tx.send(batch).is_err() || end {
                     return;

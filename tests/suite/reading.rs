@@ -8,10 +8,20 @@ use crate::hardening::prop::byte;
 use proptest::prelude::*;
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
-use wm_ethnicity::{ReadOptions, ReadSummary, Shape, Table, Threads};
+use wm_ethnicity::{Field, ReadOptions, ReadSummary, Shape, Table, Threads};
 
-/// What the callback sees of one record: number, line, spreadsheet row, progress, shape, fields.
-type RecordSeen = (u64, u64, Option<u64>, u64, String, Vec<Vec<u8>>);
+/// What the callback sees of one record: number, line, spreadsheet row, progress, shape, each
+/// field's bytes and whether [`wm_ethnicity::Record::get`] takes it for text, and whether
+/// the record is valid text as a whole.
+type RecordSeen = (
+    u64,
+    u64,
+    Option<u64>,
+    u64,
+    String,
+    Vec<(Vec<u8>, bool)>,
+    bool,
+);
 
 /// Everything the callback can see of every record, then how the reading ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,8 +46,22 @@ fn read(bytes: &[u8], threads: Threads, stop_after: Option<u64>) -> Option<Seen>
                 Shape::Ok => "ok".to_owned(),
                 other => format!("{other:?}"),
             };
-            let fields = r.fields().map(<[u8]>::to_vec).collect();
-            records.push((r.number(), r.line(), r.row(), r.progress(), shape, fields));
+            let fields = (0..r.len())
+                .map(|i| {
+                    let bytes = r.bytes(i).unwrap_or_default().to_vec();
+                    (bytes, matches!(r.get(i), Some(Field::Text(_))))
+                })
+                .collect();
+            let valid = r.is_valid_text();
+            records.push((
+                r.number(),
+                r.line(),
+                r.row(),
+                r.progress(),
+                shape,
+                fields,
+                valid,
+            ));
             if stop_after == Some(r.number()) {
                 ControlFlow::Break(())
             } else {
@@ -82,6 +106,26 @@ fn many_batches_give_the_same_records_as_one_thread() {
     assert_eq!(seen.records.len(), 30_000);
     let summary = seen.end.unwrap();
     assert_eq!((summary.records, summary.blank_lines), (30_000, 30_000 / 9));
+}
+
+#[test]
+fn a_character_split_across_two_records_is_no_text_on_either_thread() {
+    // A batch checked as a whole is valid UTF-8 when one record ends with a character's first
+    // byte and the next starts with its last (the line break between them dropped): neither
+    // field is text for all that. Among many plain records, so that a batch holds both.
+    let mut bytes = mixed(10_000).into_bytes();
+    bytes.extend_from_slice(b"1,A,\xC3\n\xA9,B,2025-04-01\n");
+    bytes.extend_from_slice(mixed(10_000).as_bytes());
+    let seen = assert_same(&bytes, None).unwrap();
+    let split: Vec<_> = seen
+        .records
+        .iter()
+        .filter(|r| r.5.iter().any(|(b, _)| b == b"\xC3" || b == b"\xA9"))
+        .collect();
+    assert_eq!(split.len(), 2, "{split:?}");
+    for r in split {
+        assert!(r.5.iter().any(|(_, text)| !text), "{r:?}");
+    }
 }
 
 #[test]
@@ -173,7 +217,12 @@ proptest! {
             .skip(1)
             .collect();
         let got: Vec<Vec<Vec<u8>>> = read(text.as_bytes(), Threads::One, None)
-            .map(|seen| seen.records.into_iter().map(|r| r.5).collect())
+            .map(|seen| {
+                seen.records
+                    .into_iter()
+                    .map(|r| r.5.into_iter().map(|(bytes, _)| bytes).collect())
+                    .collect()
+            })
             .unwrap_or_default();
         prop_assert_eq!(got, want);
     }
