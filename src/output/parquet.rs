@@ -4,6 +4,7 @@
 //! arrow-ipc (an Arrow IPC file, what pyarrow's `feather.read_table` and `ipc.open_file` read).
 
 mod dictionary;
+mod short;
 
 use super::AddedColumns;
 use super::arrow::{ArrowRecords, BatchSink};

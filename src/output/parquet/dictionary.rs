@@ -8,6 +8,7 @@
 //! parquet's own writer would give. A chunk whose dictionary would outgrow a dictionary page
 //! goes back to parquet's writer ([`Closed::TooManyValues`]).
 
+use super::short::{Packed, ShortIndex, packed};
 use crate::scheme::FxHasher;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
@@ -41,6 +42,10 @@ const NULL: u32 = u32::MAX;
 /// chunk's own dictionary, the values that occur.
 pub(super) struct DictionaryChunk {
     descr: ColumnDescPtr,
+    /// The keys of values of at most 16 bytes, by their [`packed`] form: found without
+    /// hashing or comparing bytes one by one (codes, dates and council codes all are).
+    short: ShortIndex,
+    /// The keys of longer values.
     index: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
     values: Vec<Box<str>>,
     /// The dictionary page's bytes so far (each value and 4 for its length).
@@ -81,6 +86,7 @@ impl DictionaryChunk {
     pub(super) fn new(descr: ColumnDescPtr) -> Self {
         DictionaryChunk {
             descr,
+            short: ShortIndex::default(),
             index: HashMap::default(),
             values: Vec::new(),
             bytes: 0,
@@ -94,8 +100,17 @@ impl DictionaryChunk {
     /// The key of `v`, a new one the first time it is seen; `None` once the dictionary would
     /// outgrow its page.
     fn intern(&mut self, v: &str) -> Option<u32> {
-        if let Some(&k) = self.index.get(v) {
-            return Some(k);
+        self.intern_packed(v, packed(v))
+    }
+
+    /// As [`DictionaryChunk::intern`], with `v`'s [`packed`] key.
+    fn intern_packed(&mut self, v: &str, packed: Option<Packed>) -> Option<u32> {
+        let known = match packed {
+            Some(p) => self.short.get(p),
+            None => self.index.get(v).copied(),
+        };
+        if known.is_some() {
+            return known;
         }
         self.bytes += v.len() + 4;
         let k = u32::try_from(self.values.len()).ok().filter(|&k| k < NULL);
@@ -106,7 +121,12 @@ impl DictionaryChunk {
         }
         let k = k?;
         self.values.push(v.into());
-        self.index.insert(v.into(), k);
+        match packed {
+            Some(p) => self.short.insert(p, k),
+            None => {
+                self.index.insert(v.into(), k);
+            }
+        }
         Some(k)
     }
 
@@ -134,14 +154,18 @@ impl DictionaryChunk {
 
     fn write_text(&mut self, text: &StringArray) {
         // The key of the row before, with its value: runs of one value are common.
-        let mut last: Option<(&str, u32)> = None;
+        let mut last: Option<(Packed, u32)> = None;
         for v in text {
-            let k = match (v, last) {
-                (None, _) => NULL,
-                (Some(v), Some((l, k))) if l == v => k,
-                (Some(v), _) => {
-                    let Some(k) = self.intern(v) else { return };
-                    last = Some((v, k));
+            let k = match v.map(|v| (v, packed(v))) {
+                None => NULL,
+                Some((_, Some(p))) if last.is_some_and(|(l, _)| l == p) => {
+                    last.map_or(NULL, |(_, k)| k)
+                }
+                Some((v, p)) => {
+                    let Some(k) = self.intern_packed(v, p) else {
+                        return;
+                    };
+                    last = p.map(|p| (p, k));
                     k
                 }
             };
