@@ -304,10 +304,15 @@ impl DictionaryChunk {
                     let len = len_u32(buf.len() - start - 4)?;
                     buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
                 }
-                keys.clear();
-                keys.extend(page.iter().copied().filter(|&k| k != NULL));
+                let keys = if page.contains(&NULL) {
+                    keys.clear();
+                    keys.extend(page.iter().copied().filter(|&k| k != NULL));
+                    &keys[..]
+                } else {
+                    page
+                };
                 buf.push(width);
-                hybrid(&keys, width, &mut buf);
+                hybrid(keys, width, &mut buf);
                 let page = Page::DataPage {
                     buf: Bytes::from(compress(&buf)?),
                     num_values: len_u32(page.len())?,
@@ -380,6 +385,11 @@ fn hybrid(values: &[u32], width: u8, out: &mut Vec<u8>) {
     let (mut literal, mut i) = (0, 0);
     while i < values.len() {
         let v = values[i];
+        // A run shorter than 8 is never written as one: most values are passed by one look.
+        if values.get(i + 7) != Some(&v) {
+            i += 1;
+            continue;
+        }
         let end = i + values[i..].iter().take_while(|&&w| w == v).count();
         // The values before the run go bit-packed, in whole groups of 8 unless last: the run
         // lends them its first few.
@@ -415,6 +425,32 @@ fn bit_packed(values: &[u32], width: u8, out: &mut Vec<u8>) {
     }
     let groups = values.len().div_ceil(8);
     uleb128((groups << 1) | 1, out);
+    if width > 16 {
+        return bit_packed_bits(values, groups, width, out);
+    }
+    // A group of 8 values is `width` bytes: made in one number, written at once.
+    let w = usize::from(width);
+    let group = |g: &[u32], out: &mut Vec<u8>| {
+        let mut acc = 0u128;
+        for (j, &v) in g.iter().enumerate() {
+            acc |= u128::from(v) << (j * w);
+        }
+        out.extend_from_slice(&acc.to_le_bytes()[..w]);
+    };
+    let mut whole = values.chunks_exact(8);
+    for g in whole.by_ref() {
+        group(g, out);
+    }
+    let rest = whole.remainder();
+    if !rest.is_empty() {
+        let mut last = [0; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        group(&last, out);
+    }
+}
+
+/// The groups of [`bit_packed`], of any width, written bit by bit.
+fn bit_packed_bits(values: &[u32], groups: usize, width: u8, out: &mut Vec<u8>) {
     let (mut acc, mut bits) = (0u64, 0u8);
     let padding = std::iter::repeat_n(0, groups * 8 - values.len());
     for v in values.iter().copied().chain(padding) {
@@ -424,6 +460,30 @@ fn bit_packed(values: &[u32], width: u8, out: &mut Vec<u8>) {
             out.push(acc.to_le_bytes()[0]);
             acc >>= 8;
             bits -= 8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_made_in_one_number_are_the_bits_written_one_by_one() {
+        // Values of every width up to 16, in runs of every length up to 20: the packing of
+        // whole groups is the packing bit by bit.
+        for width in 1..=16u8 {
+            let top = (1u32 << width) - 1;
+            for n in 1..=20usize {
+                let values: Vec<u32> = (0..n)
+                    .map(|i| u32::try_from(i * 2_654_435_761 % 65_536).unwrap() & top)
+                    .collect();
+                let (mut fast, mut bits) = (Vec::new(), Vec::new());
+                bit_packed(&values, width, &mut fast);
+                uleb128((n.div_ceil(8) << 1) | 1, &mut bits);
+                bit_packed_bits(&values, n.div_ceil(8), width, &mut bits);
+                assert_eq!(fast, bits, "width {width}, {n} values");
+            }
         }
     }
 }
