@@ -448,6 +448,13 @@ impl<'a> Record<'a> {
         (0..fields.len()).filter_map(move |i| fields.get(i))
     }
 
+    /// True when every field is known to be valid text without a look: a plain line (its
+    /// fields split at an ASCII delimiter, so at character boundaries) whose bytes were checked
+    /// as text when its batch was read.
+    pub(crate) fn fields_known_text(&self) -> bool {
+        self.fields.joined.is_some() && self.fields.text.is_some()
+    }
+
     /// True when every field is valid UTF-8 (one fast check over the whole record).
     pub fn is_valid_text(&self) -> bool {
         // Any delimiters kept between the fields are ASCII.
