@@ -1183,25 +1183,25 @@ impl Summary {
         self.rows += 1;
         self.converted += 1;
         self.more_than_one += u64::from(!record.more.is_empty());
-        for c in std::iter::once(record).chain(&record.more) {
-            self.answers += 1;
-            let i = Level::ALL.iter().position(|l| *l == c.level).unwrap_or(0);
-            self.by_level[i] += 1;
-            match c.policy {
-                Some(Policy::MostLikely) => self.most_likely += 1,
-                Some(Policy::Strict) => self.kept_broader += 1,
-                None => {}
-            }
-            if c.matched != Matched::Exact {
-                self.not_exact += 1;
-            }
-            if c.observed {
-                self.observed += 1;
-            }
-            if c.to.as_ref().is_some_and(|t| t.loss != Loss::None) {
-                self.lossy += 1;
-            }
+        self.answer(record);
+        for c in &record.more {
+            self.answer(c);
         }
+    }
+
+    /// Counts one answer of a converted record.
+    fn answer(&mut self, c: &Converted) {
+        self.answers += 1;
+        let i = Level::ALL.iter().position(|l| *l == c.level).unwrap_or(0);
+        self.by_level[i] += 1;
+        match c.policy {
+            Some(Policy::MostLikely) => self.most_likely += 1,
+            Some(Policy::Strict) => self.kept_broader += 1,
+            None => {}
+        }
+        self.not_exact += u64::from(c.matched != Matched::Exact);
+        self.observed += u64::from(c.observed);
+        self.lossy += u64::from(c.to.as_ref().is_some_and(|t| t.loss != Loss::None));
     }
 
     /// Counts a rejected record.
