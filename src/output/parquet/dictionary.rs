@@ -8,7 +8,7 @@
 //! parquet's own writer would give. A chunk whose dictionary would outgrow a dictionary page
 //! goes back to parquet's writer ([`Closed::TooManyValues`]).
 
-use super::short::{Packed, ShortIndex, packed};
+use super::short::{Packed, packed};
 use crate::scheme::FxHasher;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
@@ -42,9 +42,9 @@ const NULL: u32 = u32::MAX;
 /// chunk's own dictionary, the values that occur.
 pub(super) struct DictionaryChunk {
     descr: ColumnDescPtr,
-    /// The keys of values of at most 16 bytes, by their [`packed`] form: found without
-    /// hashing or comparing bytes one by one (codes, dates and council codes all are).
-    short: ShortIndex,
+    /// The keys of values of at most 16 bytes, by their [`packed`] form: hashed and compared
+    /// as three numbers, not byte by byte (codes, dates and council codes all are short).
+    short: HashMap<Packed, u32, BuildHasherDefault<FxHasher>>,
     /// The keys of longer values.
     index: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
     values: Vec<Box<str>>,
@@ -86,7 +86,7 @@ impl DictionaryChunk {
     pub(super) fn new(descr: ColumnDescPtr) -> Self {
         DictionaryChunk {
             descr,
-            short: ShortIndex::default(),
+            short: HashMap::default(),
             index: HashMap::default(),
             values: Vec::new(),
             bytes: 0,
@@ -106,7 +106,7 @@ impl DictionaryChunk {
     /// As [`DictionaryChunk::intern`], with `v`'s [`packed`] key.
     fn intern_packed(&mut self, v: &str, packed: Option<Packed>) -> Option<u32> {
         let known = match packed {
-            Some(p) => self.short.get(p),
+            Some(p) => self.short.get(&p).copied(),
             None => self.index.get(v).copied(),
         };
         if known.is_some() {
@@ -122,7 +122,9 @@ impl DictionaryChunk {
         let k = k?;
         self.values.push(v.into());
         match packed {
-            Some(p) => self.short.insert(p, k),
+            Some(p) => {
+                self.short.insert(p, k);
+            }
             None => {
                 self.index.insert(v.into(), k);
             }
@@ -158,16 +160,16 @@ impl DictionaryChunk {
         for v in text {
             let k = match v.map(|v| (v, packed(v))) {
                 None => NULL,
-                Some((_, Some(p))) if last.is_some_and(|(l, _)| l == p) => {
-                    last.map_or(NULL, |(_, k)| k)
-                }
-                Some((v, p)) => {
-                    let Some(k) = self.intern_packed(v, p) else {
-                        return;
-                    };
-                    last = p.map(|p| (p, k));
-                    k
-                }
+                Some((v, p)) => match last {
+                    Some((l, k)) if p == Some(l) => k,
+                    _ => {
+                        let Some(k) = self.intern_packed(v, p) else {
+                            return;
+                        };
+                        last = p.map(|p| (p, k));
+                        k
+                    }
+                },
             };
             self.keys.push(k);
         }

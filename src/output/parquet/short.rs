@@ -1,6 +1,6 @@
 //! Short text values (codes, dates, council codes) looked up by their bytes read as numbers:
-//! a key made in two loads, found in a table of its own by one multiplication and a compare of
-//! three numbers, where a map of strings hashes byte by byte and compares through `memcmp`.
+//! a key made in two loads, hashed and compared as three numbers, where a key of text is hashed
+//! byte by byte and compared through `memcmp`.
 
 /// Values of at most this many bytes have a [`Packed`] key.
 const SHORT: usize = 16;
@@ -34,76 +34,6 @@ pub(super) fn packed(v: &str) -> Option<Packed> {
         _ => return None,
     };
     Some((lo, hi, n))
-}
-
-/// Each [`Packed`] key's number: open addressing, linear probing, at most half full.
-pub(super) struct ShortIndex {
-    /// Each slot's key and number ([`EMPTY`]: a free slot); a power of two of them.
-    slots: Vec<(Packed, u32)>,
-    /// Slots in use.
-    len: usize,
-}
-
-/// The number of a free slot.
-const EMPTY: u32 = u32::MAX;
-
-impl Default for ShortIndex {
-    fn default() -> Self {
-        ShortIndex {
-            slots: vec![((0, 0, 0), EMPTY); 64],
-            len: 0,
-        }
-    }
-}
-
-impl ShortIndex {
-    /// Where the search for `p` starts.
-    fn start(&self, p: Packed) -> usize {
-        let mixed = (p.0 ^ p.1.rotate_left(29) ^ (p.2 as u64).rotate_left(58))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        // The high bits are the best mixed; the table has at most 2^32 slots.
-        let mask = self.slots.len() - 1;
-        usize::try_from(mixed >> 32).unwrap_or_default() & mask
-    }
-
-    /// The number of `p`, if it has one.
-    pub(super) fn get(&self, p: Packed) -> Option<u32> {
-        let mask = self.slots.len() - 1;
-        let mut i = self.start(p);
-        loop {
-            let (key, n) = self.slots[i];
-            if n == EMPTY {
-                return None;
-            }
-            if key == p {
-                return Some(n);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// Gives `p` (not yet in the table) the number `n` (below [`EMPTY`]).
-    pub(super) fn insert(&mut self, p: Packed, n: u32) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let bigger = vec![((0, 0, 0), EMPTY); self.slots.len() * 2];
-            let old = std::mem::replace(&mut self.slots, bigger);
-            self.len = 0;
-            for (key, n) in old.into_iter().filter(|s| s.1 != EMPTY) {
-                self.place(key, n);
-            }
-        }
-        self.place(p, n);
-    }
-
-    fn place(&mut self, p: Packed, n: u32) {
-        let mask = self.slots.len() - 1;
-        let mut i = self.start(p);
-        while self.slots[i].1 != EMPTY {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = (p, n);
-        self.len += 1;
-    }
 }
 
 #[cfg(test)]
@@ -141,19 +71,5 @@ mod tests {
             }
         }
         assert_eq!(packed(&"a".repeat(SHORT + 1)), None);
-    }
-
-    #[test]
-    fn the_index_finds_every_key_it_was_given_and_no_other() {
-        let mut index = ShortIndex::default();
-        let value = |i: u32| format!("2025-{i:05}");
-        for i in 0..5000 {
-            assert_eq!(index.get(packed(&value(i)).unwrap()), None);
-            index.insert(packed(&value(i)).unwrap(), i);
-        }
-        for i in 0..5000 {
-            assert_eq!(index.get(packed(&value(i)).unwrap()), Some(i));
-        }
-        assert_eq!(index.get(packed("2025-99999").unwrap()), None);
     }
 }
