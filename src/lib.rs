@@ -94,7 +94,7 @@ pub use io::{
 #[cfg(feature = "excel")]
 pub use io::{MAX_ODS_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKBOOK_BYTES};
 #[cfg(feature = "arrow")]
-pub use output::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink};
+pub use output::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink, Rows};
 #[cfg(feature = "parquet")]
 pub use output::{BatchFile, ParquetFile};
 #[cfg(feature = "xlsx")]

@@ -3,6 +3,11 @@
 //! as each takes a few distinct values. The input columns come back as text, as read (the same
 //! bytes the CSV output holds). The Parquet and Arrow IPC files of the command line
 //! (`parquet.rs`) write these batches; the Python package hands them to pyarrow.
+//!
+//! Rows are gathered as they come into plain buffers ([`Rows`]: the text cells one after the
+//! other, the numbers, the dictionary keys), and built into a batch's columns only when a batch
+//! is full ([`Rows::into_batch`]), by whoever takes them: a Parquet file does that on its
+//! encoding thread, so that the thread converting records only copies bytes.
 
 use super::csv::REJECT_COLUMNS;
 use super::records::{ColumnKind, ConversionCache, RecordCells, RejectCell, reject_cells};
@@ -13,9 +18,9 @@ use crate::convert::{
 use crate::io;
 use crate::scheme::FxHasher;
 use crate::validate::{Finding, Sink};
-use arrow_array::builder::{ArrayBuilder as _, Int32Builder, StringBuilder, UInt64Builder};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray, UInt64Array};
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,27 +28,37 @@ use std::sync::Arc;
 /// Rows per batch handed on by the record and reject builders.
 pub const BATCH_ROWS: usize = 64 * 1024;
 
-/// One column being built.
-enum Builder {
-    /// Free text (input values, messages).
-    Text(StringBuilder),
-    /// Text of few distinct values (codes, levels, rule ids), dictionary-encoded.
-    Dict(Dict),
-    /// A whole number (line, record, row), null when unknown.
-    Number(UInt64Builder),
+/// What one column is built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Free text (input values, messages): a text cell of each row.
+    Text,
+    /// Text of few distinct values (codes, levels, rule ids), dictionary-encoded: a key of
+    /// each row.
+    Dict,
+    /// A whole number (line, record, row), null when unknown: a number of each row.
+    Number,
 }
 
-/// A dictionary-encoded text column: its values in the order first seen, kept from batch to
-/// batch (so each batch's dictionary extends the one before, as an Arrow IPC file needs), and
-/// each row's key into them.
+impl Kind {
+    fn data_type(self) -> DataType {
+        match self {
+            Kind::Text => DataType::Utf8,
+            Kind::Dict => DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            Kind::Number => DataType::UInt64,
+        }
+    }
+}
+
+/// The values of a dictionary-encoded column in the order first seen, kept from batch to
+/// batch (so each batch's dictionary extends the one before, as an Arrow IPC file needs).
 #[derive(Default)]
-struct Dict {
-    keys: Int32Builder,
+struct Values {
     values: Vec<Box<str>>,
     index: HashMap<Box<str>, i32, std::hash::BuildHasherDefault<FxHasher>>,
 }
 
-impl Dict {
+impl Values {
     /// The key of `v`, a new one the first time it is seen; `None` past `i32::MAX` values.
     fn key(&mut self, v: &str) -> Option<i32> {
         if let Some(&k) = self.index.get(v) {
@@ -54,139 +69,297 @@ impl Dict {
         self.index.insert(v.into(), k);
         Some(k)
     }
-
-    /// Appends a row holding the value of key `k` (`None`: a null).
-    fn push(&mut self, k: Option<i32>) {
-        self.keys.append_option(k);
-    }
-
-    /// The rows so far, with every value seen so far as the dictionary.
-    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
-        let room = Int32Builder::with_capacity(self.keys.len());
-        let keys = std::mem::replace(&mut self.keys, room).finish();
-        let values = StringArray::from_iter_values(self.values.iter());
-        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
-            keys,
-            Arc::new(values),
-        )?))
-    }
 }
 
-impl Builder {
-    fn data_type(&self) -> DataType {
-        match self {
-            Builder::Text(_) => DataType::Utf8,
-            Builder::Dict(_) => {
-                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
-            }
-            Builder::Number(_) => DataType::UInt64,
-        }
-    }
+/// The key of a null in [`Rows::keys`].
+const NULL_KEY: i32 = -1;
 
-    /// The key of `v` in a dictionary column (`None` for another column).
-    fn key(&mut self, v: &str) -> Option<i32> {
-        match self {
-            Builder::Dict(d) => d.key(v),
-            _ => None,
-        }
-    }
-
-    /// Appends the value of key `k`, made by [`Builder::key`], to a dictionary column.
-    fn push_key(&mut self, k: Option<i32>) {
-        if let Builder::Dict(d) = self {
-            d.push(k);
-        }
-    }
-
-    fn text(&mut self, v: Option<&str>) {
-        match self {
-            Builder::Text(b) => b.append_option(v),
-            Builder::Dict(d) => {
-                let k = v.and_then(|v| d.key(v));
-                d.push(k);
-            }
-            Builder::Number(b) => b.append_option(v.and_then(|v| v.parse().ok())),
-        }
-    }
-
-    fn number(&mut self, v: Option<u64>) {
-        match self {
-            Builder::Number(b) => b.append_option(v),
-            other => other.text(v.map(|n| n.to_string()).as_deref()),
-        }
-    }
-
-    /// The rows so far as an array; the builder starts again with room for as many rows (and
-    /// bytes), so that the next batch is not built by growing it over and over.
-    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
-        Ok(match self {
-            Builder::Text(b) => {
-                let room = StringBuilder::with_capacity(b.len(), b.values_slice().len());
-                Arc::new(std::mem::replace(b, room).finish())
-            }
-            Builder::Dict(d) => d.finish()?,
-            Builder::Number(b) => {
-                let room = UInt64Builder::with_capacity(b.len());
-                Arc::new(std::mem::replace(b, room).finish())
-            }
-        })
-    }
-}
-
-/// Named columns being built into batches of one schema.
-struct Columns {
+/// The layout of a schema's batches: each column's kind, and where its cells are among a row's
+/// cells of that kind.
+#[derive(Debug)]
+struct Layout {
     schema: SchemaRef,
-    builders: Vec<Builder>,
-    rows: usize,
+    kinds: Vec<Kind>,
+    /// Each column's place among the columns of its kind.
+    slots: Vec<usize>,
+    /// Cells of each kind in a row: text, keys, numbers.
+    widths: [usize; 3],
+}
+
+impl Layout {
+    fn new(columns: &[(&str, Kind)]) -> Layout {
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|&(n, k)| Field::new(n, k.data_type(), true))
+            .collect();
+        let mut widths = [0; 3];
+        let slots = columns
+            .iter()
+            .map(|&(_, k)| {
+                let w = &mut widths[k as usize];
+                *w += 1;
+                *w - 1
+            })
+            .collect();
+        Layout {
+            schema: Arc::new(Schema::new(fields)),
+            kinds: columns.iter().map(|&(_, k)| k).collect(),
+            slots,
+            widths,
+        }
+    }
+}
+
+/// One text column's cells of a batch: their bytes one after the other, each one's length, and
+/// the rows that are null.
+#[derive(Debug, Default)]
+struct TextCells {
+    text: String,
+    lengths: Vec<usize>,
+    nulls: Vec<usize>,
+}
+
+impl TextCells {
+    fn push(&mut self, v: Option<&str>) {
+        if let Some(v) = v {
+            self.text.push_str(v);
+            self.lengths.push(v.len());
+        } else {
+            self.nulls.push(self.lengths.len());
+            self.lengths.push(0);
+        }
+    }
+
+    /// As many cells' room as `self` holds.
+    fn room(&self) -> TextCells {
+        TextCells {
+            text: String::with_capacity(self.text.len()),
+            lengths: Vec::with_capacity(self.lengths.len()),
+            nulls: Vec::new(),
+        }
+    }
+
+    /// The cells as an array, their bytes not copied (checked as text by arrow).
+    fn into_array(self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.lengths.len();
+        let offsets = OffsetBuffer::<i32>::try_from_lengths(self.lengths)
+            .map_err(|_| too_long("a text column"))?;
+        let nulls = null_buffer(rows, &self.nulls);
+        let values = Buffer::from(self.text.into_bytes());
+        Ok(Arc::new(StringArray::try_new(offsets, values, nulls)?))
+    }
+}
+
+fn too_long(what: &str) -> ArrowError {
+    ArrowError::InvalidArgumentError(format!("{what} of a batch outgrows 2 GiB"))
+}
+
+/// The validity of `rows` rows of which `nulls` are null (`None` when none are).
+fn null_buffer(rows: usize, nulls: &[usize]) -> Option<NullBuffer> {
+    if nulls.is_empty() {
+        return None;
+    }
+    let mut valid = vec![true; rows];
+    for &r in nulls {
+        if let Some(v) = valid.get_mut(r) {
+            *v = false;
+        }
+    }
+    Some(NullBuffer::from(valid))
+}
+
+/// Rows of one schema gathered for a batch and not yet built into its columns, column by
+/// column: each text column's bytes one after the other, each dictionary column's keys, each
+/// number column's numbers. [`Rows::into_batch`] makes the batch of them, on any thread,
+/// without copying the text again.
+#[derive(Debug)]
+pub struct Rows {
+    layout: Arc<Layout>,
+    count: usize,
+    texts: Vec<TextCells>,
+    /// Each dictionary column's keys ([`NULL_KEY`] for a null).
+    keys: Vec<Vec<i32>>,
+    numbers: Vec<Vec<Option<u64>>>,
+    /// Each dictionary column's values as these rows' keys know them.
+    dictionaries: Vec<ArrayRef>,
+}
+
+impl Rows {
+    fn new(layout: Arc<Layout>) -> Rows {
+        let [texts, keys, numbers] = layout.widths;
+        Rows {
+            layout,
+            count: 0,
+            texts: (0..texts).map(|_| TextCells::default()).collect(),
+            keys: vec![Vec::new(); keys],
+            numbers: vec![Vec::new(); numbers],
+            dictionaries: Vec::new(),
+        }
+    }
+
+    /// Empty rows of the same layout, with room for as many cells as these hold.
+    fn room(&self) -> Rows {
+        Rows {
+            layout: self.layout.clone(),
+            count: 0,
+            texts: self.texts.iter().map(TextCells::room).collect(),
+            keys: self
+                .keys
+                .iter()
+                .map(|k| Vec::with_capacity(k.len()))
+                .collect(),
+            numbers: self
+                .numbers
+                .iter()
+                .map(|n| Vec::with_capacity(n.len()))
+                .collect(),
+            dictionaries: Vec::new(),
+        }
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The batch of these rows.
+    pub fn into_batch(self) -> Result<RecordBatch, ArrowError> {
+        let Rows {
+            layout,
+            count: rows,
+            texts,
+            keys,
+            numbers,
+            dictionaries,
+        } = self;
+        let filled = texts.iter().all(|t| t.lengths.len() == rows)
+            && keys.iter().all(|k| k.len() == rows)
+            && numbers.iter().all(|n| n.len() == rows)
+            && dictionaries.len() == keys.len();
+        if !filled {
+            return Err(ArrowError::InvalidArgumentError(
+                "rows of a batch whose cells do not fill its columns".to_owned(),
+            ));
+        }
+        let mut texts = texts.into_iter();
+        let mut keys = keys.into_iter().zip(dictionaries);
+        let mut numbers = numbers.into_iter();
+        let columns = layout
+            .kinds
+            .iter()
+            .map(|kind| -> Result<ArrayRef, ArrowError> {
+                let missing = || ArrowError::InvalidArgumentError("a column without cells".into());
+                match kind {
+                    Kind::Text => texts.next().ok_or_else(missing)?.into_array(),
+                    Kind::Dict => {
+                        let (mut k, values) = keys.next().ok_or_else(missing)?;
+                        let nulls: Vec<usize> =
+                            (0..k.len()).filter(|&r| k[r] == NULL_KEY).collect();
+                        for &r in &nulls {
+                            k[r] = 0;
+                        }
+                        let k = Int32Array::new(ScalarBuffer::from(k), null_buffer(rows, &nulls));
+                        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(k, values)?))
+                    }
+                    Kind::Number => Ok(Arc::new(UInt64Array::from_iter(
+                        numbers.next().ok_or_else(missing)?,
+                    ))),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        RecordBatch::try_new(layout.schema.clone(), columns)
+    }
+}
+
+/// Named columns being gathered into batches of one schema.
+struct Columns {
+    layout: Arc<Layout>,
+    dicts: Vec<Values>,
+    rows: Rows,
 }
 
 impl Columns {
-    fn new(columns: Vec<(String, Builder)>) -> Columns {
-        let fields: Vec<Field> = columns
-            .iter()
-            .map(|(n, b)| Field::new(n, b.data_type(), true))
-            .collect();
+    fn new(columns: &[(&str, Kind)]) -> Columns {
+        let layout = Arc::new(Layout::new(columns));
         Columns {
-            schema: Arc::new(Schema::new(fields)),
-            builders: columns.into_iter().map(|(_, b)| b).collect(),
-            rows: 0,
+            dicts: (0..layout.widths[Kind::Dict as usize])
+                .map(|_| Values::default())
+                .collect(),
+            rows: Rows::new(layout.clone()),
+            layout,
+        }
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.layout.schema.clone()
+    }
+
+    /// Appends the cell of column `i` of the row being built: text, as that column takes it.
+    fn text(&mut self, i: usize, v: Option<&str>) {
+        let (Some(kind), Some(&slot)) = (self.layout.kinds.get(i), self.layout.slots.get(i)) else {
+            return;
+        };
+        let rows = &mut self.rows;
+        match kind {
+            Kind::Text => {
+                if let Some(t) = rows.texts.get_mut(slot) {
+                    t.push(v);
+                }
+            }
+            Kind::Dict => {
+                if let (Some(d), Some(keys)) = (self.dicts.get_mut(slot), rows.keys.get_mut(slot)) {
+                    keys.push(v.and_then(|v| d.key(v)).unwrap_or(NULL_KEY));
+                }
+            }
+            Kind::Number => {
+                if let Some(n) = rows.numbers.get_mut(slot) {
+                    n.push(v.and_then(|v| v.parse().ok()));
+                }
+            }
+        }
+    }
+
+    /// Appends the number cell of column `i` of the row being built.
+    fn number(&mut self, i: usize, v: Option<u64>) {
+        match (self.layout.kinds.get(i), self.layout.slots.get(i)) {
+            (Some(Kind::Number), Some(&slot)) => {
+                if let Some(n) = self.rows.numbers.get_mut(slot) {
+                    n.push(v);
+                }
+            }
+            _ => self.text(i, v.map(|n| n.to_string()).as_deref()),
         }
     }
 
     /// Counts a row built; a full batch ([`BATCH_ROWS`] rows) is handed back.
-    fn row_done(&mut self) -> std::io::Result<Option<RecordBatch>> {
-        self.rows += 1;
-        if self.rows < BATCH_ROWS {
-            return Ok(None);
+    fn row_done(&mut self) -> Option<Rows> {
+        self.rows.count += 1;
+        if self.rows.count < BATCH_ROWS {
+            return None;
         }
-        self.take().map_err(arrow_io)
+        self.take()
     }
 
-    /// The rows built so far as one batch (none when there are none); the builders start again.
-    fn take(&mut self) -> Result<Option<RecordBatch>, ArrowError> {
-        if self.rows == 0 {
-            return Ok(None);
+    /// The rows built so far (none when there are none), with the dictionaries they need; the
+    /// next rows start empty, with as much room.
+    fn take(&mut self) -> Option<Rows> {
+        if self.rows.is_empty() {
+            return None;
         }
-        self.rows = 0;
-        let arrays = self
-            .builders
-            .iter_mut()
-            .map(Builder::finish)
-            .collect::<Result<Vec<_>, _>>()?;
-        RecordBatch::try_new(self.schema.clone(), arrays).map(Some)
+        let room = self.rows.room();
+        let mut rows = std::mem::replace(&mut self.rows, room);
+        rows.dictionaries = self
+            .dicts
+            .iter()
+            .map(|d| Arc::new(StringArray::from_iter_values(d.values.iter())) as ArrayRef)
+            .collect();
+        Some(rows)
     }
-}
-
-fn text(name: &str) -> (String, Builder) {
-    (name.to_owned(), Builder::Text(StringBuilder::new()))
-}
-
-fn dict(name: &str) -> (String, Builder) {
-    (name.to_owned(), Builder::Dict(Dict::default()))
-}
-
-fn number(name: &str) -> (String, Builder) {
-    (name.to_owned(), Builder::Number(UInt64Builder::new()))
 }
 
 fn arrow_io(e: ArrowError) -> std::io::Error {
@@ -197,12 +370,11 @@ fn arrow_io(e: ArrowError) -> std::io::Error {
 pub trait BatchSink {
     /// Takes one batch.
     fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()>;
-}
 
-impl BatchSink for Vec<RecordBatch> {
-    fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()> {
-        self.push(batch);
-        Ok(())
+    /// Takes the rows of one batch, not yet built into its columns: built here, then handed
+    /// to [`BatchSink::batch`]. A sink that can build them on another thread does that.
+    fn rows(&mut self, rows: Rows) -> std::io::Result<()> {
+        self.batch(rows.into_batch().map_err(arrow_io)?)
     }
 }
 
@@ -238,18 +410,17 @@ impl<F: BatchSink> ArrowRecords<F> {
         make: impl FnOnce(SchemaRef) -> std::io::Result<F>,
     ) -> std::io::Result<Self> {
         let cells = RecordCells::new(header, added)?;
-        let columns = Columns::new(
-            cells
-                .columns()
-                .into_iter()
-                .map(|(n, kind)| match kind {
-                    ColumnKind::Input => text(n),
-                    ColumnKind::Position => number(n),
-                    ColumnKind::Standard => dict(n),
-                })
-                .collect(),
-        );
-        let out = make(columns.schema.clone())?;
+        let kinds: Vec<(&str, Kind)> = cells
+            .columns()
+            .into_iter()
+            .map(|(n, kind)| match kind {
+                ColumnKind::Input => (n, Kind::Text),
+                ColumnKind::Position => (n, Kind::Number),
+                ColumnKind::Standard => (n, Kind::Dict),
+            })
+            .collect();
+        let columns = Columns::new(&kinds);
+        let out = make(columns.schema())?;
         Ok(ArrowRecords {
             columns,
             cells,
@@ -260,12 +431,13 @@ impl<F: BatchSink> ArrowRecords<F> {
 
     /// The batches' schema.
     pub fn schema(&self) -> SchemaRef {
-        self.columns.schema.clone()
+        self.columns.schema()
     }
 
     /// The output's column names.
     pub fn columns(&self) -> Vec<&str> {
         self.columns
+            .layout
             .schema
             .fields()
             .iter()
@@ -275,8 +447,8 @@ impl<F: BatchSink> ArrowRecords<F> {
 
     /// Hands the records not yet handed over to the sink as a last batch, and gives it back.
     pub fn finish(mut self) -> std::io::Result<F> {
-        if let Some(b) = self.columns.take().map_err(arrow_io)? {
-            self.out.batch(b)?;
+        if let Some(rows) = self.columns.take() {
+            self.out.rows(rows)?;
         }
         Ok(self.out)
     }
@@ -284,25 +456,32 @@ impl<F: BatchSink> ArrowRecords<F> {
 
 impl<F: BatchSink> RecordSink for ArrowRecords<F> {
     fn record(&mut self, input: &io::Record<'_>, c: &Converted<'_>) -> std::io::Result<()> {
-        let (cells, builders) = (&mut self.cells, &mut self.columns.builders);
-        let added = cells.added_range();
-        let mut b = builders[..added.start].iter_mut();
-        let mut text = |v: &str| {
-            if let Some(col) = b.next() {
-                col.text(Some(v));
+        let (cells, columns) = (&mut self.cells, &mut self.columns);
+        // The input columns are the text columns, in order; the positions the number columns.
+        let mut texts = columns.rows.texts.iter_mut();
+        cells.inputs(input, |v| {
+            if let Some(t) = texts.next() {
+                t.push(Some(v));
             }
             Ok(())
-        };
-        cells.inputs(input, &mut text)?;
-        cells.positions(input, &mut text)?;
+        })?;
+        let mut numbers = columns.rows.numbers.iter_mut();
+        cells.positions(input, |v| {
+            if let Some(n) = numbers.next() {
+                n.push(v.parse().ok());
+            }
+            Ok(())
+        })?;
+        let added = cells.added_range();
         let cacheable = cells.cacheable(c);
-        let cols = &mut builders[added.clone()];
+        // The added columns are the first dictionary columns, in order.
+        let dicts = &mut columns.dicts;
         let mut keys_of = || {
             let mut keys: AddedKeys = Default::default();
-            let (mut cols, mut out) = (cols.iter_mut(), keys.iter_mut());
+            let (mut dicts, mut out) = (dicts.iter_mut(), keys.iter_mut());
             cells.added(c, |v| {
-                if let (Some(col), Some(k)) = (cols.next(), out.next()) {
-                    *k = col.key(v);
+                if let (Some(d), Some(k)) = (dicts.next(), out.next()) {
+                    *k = d.key(v);
                 }
                 Ok(())
             })?;
@@ -313,18 +492,17 @@ impl<F: BatchSink> RecordSink for ArrowRecords<F> {
         } else {
             keys_of()?
         };
-        for (col, k) in builders[added.clone()].iter_mut().zip(keys) {
-            col.push_key(k);
+        for (column, &k) in columns.rows.keys.iter_mut().zip(&keys).take(added.len()) {
+            column.push(k.unwrap_or(NULL_KEY));
         }
-        let mut b = builders[added.end..].iter_mut();
+        let mut i = added.end;
         cells.characteristics(c, |v| {
-            if let Some(col) = b.next() {
-                col.text(v);
-            }
+            columns.text(i, v);
+            i += 1;
             Ok(())
         })?;
-        if let Some(batch) = self.columns.row_done()? {
-            self.out.batch(batch)?;
+        if let Some(rows) = columns.row_done() {
+            self.out.rows(rows)?;
         }
         Ok(())
     }
@@ -336,30 +514,27 @@ struct Kept {
     batches: Vec<RecordBatch>,
 }
 
-/// Makes one named column's builder.
-type Make = fn(&str) -> (String, Builder);
-
 impl Kept {
-    /// The columns `names`, each built by its `kinds`.
-    fn of<const N: usize>(names: [&str; N], kinds: [Make; N]) -> Kept {
-        let columns = names.iter().zip(kinds).map(|(n, k)| k(n)).collect();
+    /// The columns `names`, each of its `kinds`.
+    fn of<const N: usize>(names: [&str; N], kinds: [Kind; N]) -> Kept {
+        let columns: Vec<(&str, Kind)> = names.into_iter().zip(kinds).collect();
         Kept {
-            columns: Columns::new(columns),
+            columns: Columns::new(&columns),
             batches: Vec::new(),
         }
     }
 
-    /// Counts a row built into `self.columns.builders`.
+    /// Counts a row built into `self.columns`.
     fn row_done(&mut self) -> std::io::Result<()> {
-        if let Some(batch) = self.columns.row_done()? {
-            self.batches.push(batch);
+        if let Some(rows) = self.columns.row_done() {
+            self.batches.push(rows.into_batch().map_err(arrow_io)?);
         }
         Ok(())
     }
 
     fn finish(mut self) -> Result<Vec<RecordBatch>, ArrowError> {
-        if let Some(b) = self.columns.take()? {
-            self.batches.push(b);
+        if let Some(rows) = self.columns.take() {
+            self.batches.push(rows.into_batch()?);
         }
         Ok(self.batches)
     }
@@ -373,7 +548,17 @@ impl Default for ArrowRejects {
     fn default() -> Self {
         ArrowRejects(Kept::of(
             REJECT_COLUMNS,
-            [number, number, number, dict, text, dict, dict, text, text],
+            [
+                Kind::Number,
+                Kind::Number,
+                Kind::Number,
+                Kind::Dict,
+                Kind::Text,
+                Kind::Dict,
+                Kind::Dict,
+                Kind::Text,
+                Kind::Text,
+            ],
         ))
     }
 }
@@ -381,7 +566,7 @@ impl Default for ArrowRejects {
 impl ArrowRejects {
     /// The batches' schema.
     pub fn schema(&self) -> SchemaRef {
-        self.0.columns.schema.clone()
+        self.0.columns.schema()
     }
 
     /// Every reject, in batches.
@@ -392,10 +577,11 @@ impl ArrowRejects {
 
 impl RejectSink for ArrowRejects {
     fn reject(&mut self, r: &Rejected<'_>) -> std::io::Result<()> {
-        for (b, cell) in self.0.columns.builders.iter_mut().zip(reject_cells(r)) {
+        let c = &mut self.0.columns;
+        for (i, cell) in reject_cells(r).into_iter().enumerate() {
             match cell {
-                RejectCell::Number(n) => b.number(n),
-                RejectCell::Text(t) => b.text(t),
+                RejectCell::Number(n) => c.number(i, n),
+                RejectCell::Text(t) => c.text(i, t),
             }
         }
         self.0.row_done()
@@ -410,7 +596,16 @@ impl Default for ArrowFindings {
         ArrowFindings(Kept::of(
             FINDING_COLUMNS,
             [
-                dict, dict, dict, number, number, number, dict, text, text, text,
+                Kind::Dict,
+                Kind::Dict,
+                Kind::Dict,
+                Kind::Number,
+                Kind::Number,
+                Kind::Number,
+                Kind::Dict,
+                Kind::Text,
+                Kind::Text,
+                Kind::Text,
             ],
         ))
     }
@@ -419,7 +614,7 @@ impl Default for ArrowFindings {
 impl ArrowFindings {
     /// The batches' schema.
     pub fn schema(&self) -> SchemaRef {
-        self.0.columns.schema.clone()
+        self.0.columns.schema()
     }
 
     /// Every finding, in batches.
@@ -430,17 +625,80 @@ impl ArrowFindings {
 
 impl Sink for ArrowFindings {
     fn finding(&mut self, f: Finding) -> std::io::Result<()> {
-        let b = &mut self.0.columns.builders;
-        b[0].text(Some(f.rule.id()));
-        b[1].text(Some(f.rule.name()));
-        b[2].text(Some(f.severity.name()));
-        b[3].number(f.line);
-        b[4].number(f.record);
-        b[5].number(f.row);
-        b[6].text(f.column.as_deref());
-        b[7].text(f.value.as_deref());
-        b[8].text(Some(&f.message));
-        b[9].text(f.suggestion.as_deref());
+        let c = &mut self.0.columns;
+        c.text(0, Some(f.rule.id()));
+        c.text(1, Some(f.rule.name()));
+        c.text(2, Some(f.severity.name()));
+        c.number(3, f.line);
+        c.number(4, f.record);
+        c.number(5, f.row);
+        c.text(6, f.column.as_deref());
+        c.text(7, f.value.as_deref());
+        c.text(8, Some(&f.message));
+        c.text(9, f.suggestion.as_deref());
         self.0.row_done()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::cast::AsArray;
+
+    /// Rows of every kind of column, with nulls in each, come out in their columns, in order.
+    #[test]
+    fn rows_with_nulls_build_each_column_in_order() {
+        let mut columns = Columns::new(&[
+            ("t", Kind::Text),
+            ("d", Kind::Dict),
+            ("n", Kind::Number),
+            ("u", Kind::Text),
+        ]);
+        let text = [Some("é1"), None, Some("")];
+        let dict = [Some("x"), None, Some("y")];
+        let numbers = [Some(7), None, Some(9)];
+        let more = [None, Some("b"), Some("ccc")];
+        for r in 0..3 {
+            columns.text(0, text[r]);
+            columns.text(1, dict[r]);
+            columns.number(2, numbers[r]);
+            columns.text(3, more[r]);
+            assert!(columns.row_done().is_none());
+        }
+        let batch = columns.take().unwrap().into_batch().unwrap();
+        assert_eq!(batch.num_rows(), 3);
+        let strings = |i: usize| {
+            batch
+                .column(i)
+                .as_string::<i32>()
+                .iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strings(0), text);
+        assert_eq!(strings(3), more);
+        let keyed = batch.column(1).as_dictionary::<Int32Type>();
+        let values = keyed.values().as_string::<i32>();
+        let keyed: Vec<_> = keyed
+            .keys()
+            .iter()
+            .map(|k| {
+                k.and_then(|k| usize::try_from(k).ok())
+                    .map(|k| values.value(k))
+            })
+            .collect();
+        assert_eq!(keyed, dict);
+        let counted = batch
+            .column(2)
+            .as_primitive::<arrow_array::types::UInt64Type>();
+        assert_eq!(counted.iter().collect::<Vec<_>>(), numbers);
+    }
+
+    /// Rows whose cells do not fill every column are an error, not a batch of shifted columns.
+    #[test]
+    fn rows_missing_a_cell_are_an_error() {
+        let mut c = Columns::new(&[("t", Kind::Text), ("n", Kind::Number)]);
+        c.text(0, Some("a"));
+        assert!(c.row_done().is_none());
+        assert!(c.take().unwrap().into_batch().is_err());
     }
 }

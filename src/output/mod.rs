@@ -50,7 +50,7 @@ mod xlsx;
 mod xlsx_records;
 
 #[cfg(feature = "arrow")]
-pub use self::arrow::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink};
+pub use self::arrow::{ArrowFindings, ArrowRecords, ArrowRejects, BATCH_ROWS, BatchSink, Rows};
 pub use self::csv::{
     CsvFindings, FINDING_COLUMNS, PUBLISHED_COLUMNS, RATE_COLUMNS, REJECT_COLUMNS,
     REJECT_REASON_COLUMNS, RejectWriter, TABLE_COLUMNS,

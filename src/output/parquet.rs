@@ -7,7 +7,7 @@ mod dictionary;
 mod short;
 
 use super::AddedColumns;
-use super::arrow::{ArrowRecords, BatchSink};
+use super::arrow::{ArrowRecords, BatchSink, Rows};
 use crate::scheme::FxHasher;
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, FieldRef, SchemaRef};
@@ -81,7 +81,7 @@ pub struct ParquetFile<W: Write + Send> {
 struct Encoding<W: Write + Send> {
     file: SerializedFileWriter<W>,
     /// Batches to the encoding thread (`None` once the file is closed).
-    batches: Option<SyncSender<RecordBatch>>,
+    batches: Option<SyncSender<Work>>,
     /// Row groups encoded, in order, or what stopped the encoding.
     encoded: Receiver<ParquetResult<Vec<Chunk>>>,
     encoder: Option<std::thread::JoinHandle<()>>,
@@ -148,7 +148,16 @@ impl<W: Write + Send> ParquetFile<W> {
     }
 
     fn batch(&mut self, batch: RecordBatch) -> parquet::errors::Result<()> {
-        self.encoding(Some(&batch))?.batch(batch)
+        self.encoding(Some(&batch))?.batch(Work::Batch(batch))
+    }
+
+    /// Rows for the file: built into a batch on the encoding thread, but for the first (on
+    /// this one, as the file's set-up looks at it).
+    fn rows(&mut self, rows: Rows) -> parquet::errors::Result<()> {
+        if self.waiting.is_some() {
+            return self.batch(rows.into_batch()?);
+        }
+        self.encoding(None)?.batch(Work::Rows(rows))
     }
 
     /// Ends the file: the last row group, then the footer.
@@ -170,7 +179,7 @@ impl<W: Write + Send> Encoding<W> {
         let (file, factory) =
             ArrowWriter::try_new(w, schema.clone(), Some(props))?.into_serialized_writer()?;
         let plan = plan(schema, file.properties(), file.schema_descr().columns());
-        let (batches, to_encode) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        let (batches, to_encode) = std::sync::mpsc::sync_channel::<Work>(2);
         let (done, encoded) = std::sync::mpsc::channel();
         let schema = schema.clone();
         let thread =
@@ -209,8 +218,8 @@ impl<W: Write + Send> Encoding<W> {
         }
     }
 
-    fn batch(&mut self, batch: RecordBatch) -> parquet::errors::Result<()> {
-        let sent = self.batches.as_ref().map(|b| b.send(batch));
+    fn batch(&mut self, work: Work) -> parquet::errors::Result<()> {
+        let sent = self.batches.as_ref().map(|b| b.send(work));
         if let Some(Err(_)) = sent {
             // The encoding thread stopped: its error says why.
             self.batches = None;
@@ -234,6 +243,22 @@ impl<W: Write + Send> Encoding<W> {
             ));
         }
         self.file.into_inner()
+    }
+}
+
+/// What the encoding thread is handed: a batch, or rows it builds into one there (so that the
+/// thread converting records does not).
+enum Work {
+    Batch(RecordBatch),
+    Rows(Rows),
+}
+
+impl Work {
+    fn into_batch(self) -> ParquetResult<RecordBatch> {
+        match self {
+            Work::Batch(b) => Ok(b),
+            Work::Rows(r) => Ok(r.into_batch()?),
+        }
     }
 }
 
@@ -329,13 +354,20 @@ fn encode(
     factory: &ArrowRowGroupWriterFactory,
     schema: &SchemaRef,
     plan: &[Plan],
-    batches: &Receiver<RecordBatch>,
+    batches: &Receiver<Work>,
     done: &Sender<ParquetResult<Vec<Chunk>>>,
 ) {
     let mut writers: Option<Vec<ChunkWriter>> = None;
     let (mut group, mut rows) = (0, 0);
     let close = |w: Vec<ChunkWriter>| w.into_iter().map(ChunkWriter::close).collect();
-    for batch in batches {
+    for work in batches {
+        let batch = match work.into_batch() {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = done.send(Err(e));
+                return;
+            }
+        };
         let mut write = || {
             let w = match &mut writers {
                 Some(w) => w,
@@ -439,6 +471,13 @@ impl<W: Write + Send> BatchSink for BatchFile<W> {
         match self {
             BatchFile::Parquet(p) => p.batch(batch).map_err(other),
             BatchFile::Ipc(f) => f.write(&batch).map_err(other),
+        }
+    }
+
+    fn rows(&mut self, rows: Rows) -> std::io::Result<()> {
+        match self {
+            BatchFile::Parquet(p) => p.rows(rows).map_err(other),
+            BatchFile::Ipc(f) => f.write(&rows.into_batch().map_err(other)?).map_err(other),
         }
     }
 }
