@@ -378,6 +378,13 @@ pub trait BatchSink {
     }
 }
 
+impl BatchSink for Vec<RecordBatch> {
+    fn batch(&mut self, batch: RecordBatch) -> std::io::Result<()> {
+        self.push(batch);
+        Ok(())
+    }
+}
+
 /// A record's keys in the dictionaries of the chosen added columns, in order (the rest `None`).
 type AddedKeys = [Option<i32>; OUTPUT_COLUMNS.len() + ANSWER_COLUMNS.len() + RECODE_COLUMNS.len()];
 
