@@ -4,10 +4,11 @@
 //! bytes the CSV output holds). The Parquet and Arrow IPC files of the command line
 //! (`parquet.rs`) write these batches; the Python package hands them to pyarrow.
 //!
-//! Rows are gathered as they come into plain buffers ([`Rows`]: the text cells one after the
-//! other, the numbers, the dictionary keys), and built into a batch's columns only when a batch
-//! is full ([`Rows::into_batch`]), by whoever takes them: a Parquet file does that on its
-//! encoding thread, so that the thread converting records only copies bytes.
+//! Rows are gathered as they come, column by column, into plain buffers ([`Rows`]: each text
+//! column's bytes one after the other, each dictionary column's keys, each number column's
+//! numbers), and made into arrays only when a batch is full ([`Rows::into_batch`]), by whoever
+//! takes them: a Parquet file does that on its encoding thread, so that the thread converting
+//! records only copies bytes.
 
 use super::csv::REJECT_COLUMNS;
 use super::records::{ColumnKind, ConversionCache, RecordCells, RejectCell, reject_cells};
@@ -142,16 +143,13 @@ impl TextCells {
     /// The cells as an array, their bytes not copied (checked as text by arrow).
     fn into_array(self) -> Result<ArrayRef, ArrowError> {
         let rows = self.lengths.len();
-        let offsets = OffsetBuffer::<i32>::try_from_lengths(self.lengths)
-            .map_err(|_| too_long("a text column"))?;
+        let offsets = OffsetBuffer::<i32>::try_from_lengths(self.lengths).map_err(|_| {
+            ArrowError::InvalidArgumentError("a text column of a batch outgrows 2 GiB".to_owned())
+        })?;
         let nulls = null_buffer(rows, &self.nulls);
         let values = Buffer::from(self.text.into_bytes());
         Ok(Arc::new(StringArray::try_new(offsets, values, nulls)?))
     }
-}
-
-fn too_long(what: &str) -> ArrowError {
-    ArrowError::InvalidArgumentError(format!("{what} of a batch outgrows 2 GiB"))
 }
 
 /// The validity of `rows` rows of which `nulls` are null (`None` when none are).

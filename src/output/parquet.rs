@@ -477,7 +477,7 @@ impl<W: Write + Send> BatchSink for BatchFile<W> {
     fn rows(&mut self, rows: Rows) -> std::io::Result<()> {
         match self {
             BatchFile::Parquet(p) => p.rows(rows).map_err(other),
-            BatchFile::Ipc(f) => f.write(&rows.into_batch().map_err(other)?).map_err(other),
+            BatchFile::Ipc(_) => self.batch(rows.into_batch().map_err(other)?),
         }
     }
 }
