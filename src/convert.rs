@@ -1394,14 +1394,19 @@ pub fn convert_stream<S: RecordSink + ?Sized>(
     let mut memo = Memo::default();
     let read_summary = table.try_for_each(|rec| {
         progress(rec.progress());
-        match check_record(rec, &read).and_then(|()| converter.convert_remembered(rec, &mut memo)) {
+        // Matched by reference: a conversion is large, and moving it out costs a copy.
+        let got = match check_record(rec, &read) {
+            Ok(()) => converter.convert_remembered(rec, &mut memo),
+            Err(r) => Err(r),
+        };
+        match &got {
             Ok(c) => {
-                summary.converted(&c);
-                out.record(rec, &c).map_err(StreamError::Write)
+                summary.converted(c);
+                out.record(rec, c).map_err(StreamError::Write)
             }
             Err(r) => {
                 summary.rejected(r.rejection.rule);
-                send_reject(rejects, header, rec, &r).map_err(StreamError::Rejects)
+                send_reject(rejects, header, rec, r).map_err(StreamError::Rejects)
             }
         }
     })?;

@@ -114,7 +114,7 @@ impl Layout {
 /// One text column's cells of a batch: their bytes one after the other, each one's length, and
 /// the rows that are null.
 #[derive(Debug, Default)]
-struct TextCells {
+pub struct TextCells {
     text: String,
     lengths: Vec<usize>,
     nulls: Vec<usize>,
@@ -140,8 +140,35 @@ impl TextCells {
         }
     }
 
+    /// The number of cells.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    /// True when there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// Each cell in order (`None`: null), read off the bytes without checking them as text
+    /// again; an error only should the lengths not split the text at characters.
+    pub fn values(&self) -> impl Iterator<Item = Result<Option<&str>, ArrowError>> {
+        let mut rest = self.text.as_str();
+        let mut nulls = self.nulls.iter().peekable();
+        self.lengths.iter().enumerate().map(move |(row, &n)| {
+            if nulls.next_if_eq(&&row).is_some() {
+                return Ok(None);
+            }
+            let (v, after) = rest.split_at_checked(n).ok_or_else(|| {
+                ArrowError::InvalidArgumentError("text cells that split a character".to_owned())
+            })?;
+            rest = after;
+            Ok(Some(v))
+        })
+    }
+
     /// The cells as an array, their bytes not copied (checked as text by arrow).
-    fn into_array(self) -> Result<ArrayRef, ArrowError> {
+    pub fn into_array(self) -> Result<ArrayRef, ArrowError> {
         let rows = self.lengths.len();
         let offsets = OffsetBuffer::<i32>::try_from_lengths(self.lengths).map_err(|_| {
             ArrowError::InvalidArgumentError("a text column of a batch outgrows 2 GiB".to_owned())
@@ -227,6 +254,19 @@ impl Rows {
 
     /// The batch of these rows.
     pub fn into_batch(self) -> Result<RecordBatch, ArrowError> {
+        let schema = self.layout.schema.clone();
+        let columns = self
+            .into_columns()?
+            .into_iter()
+            .map(Column::into_array)
+            .collect::<Result<Vec<_>, _>>()?;
+        RecordBatch::try_new(schema, columns)
+    }
+
+    /// These rows' columns, in the schema's order: the text columns as their cells (for a
+    /// writer that reads them as they are, without making an array of them), the rest as
+    /// arrays.
+    pub fn into_columns(self) -> Result<Vec<Column>, ArrowError> {
         let Rows {
             layout,
             count: rows,
@@ -247,13 +287,13 @@ impl Rows {
         let mut texts = texts.into_iter();
         let mut keys = keys.into_iter().zip(dictionaries);
         let mut numbers = numbers.into_iter();
-        let columns = layout
+        layout
             .kinds
             .iter()
-            .map(|kind| -> Result<ArrayRef, ArrowError> {
+            .map(|kind| -> Result<Column, ArrowError> {
                 let missing = || ArrowError::InvalidArgumentError("a column without cells".into());
-                match kind {
-                    Kind::Text => texts.next().ok_or_else(missing)?.into_array(),
+                let array: ArrayRef = match kind {
+                    Kind::Text => return Ok(Column::Text(texts.next().ok_or_else(missing)?)),
                     Kind::Dict => {
                         let (mut k, values) = keys.next().ok_or_else(missing)?;
                         let nulls: Vec<usize> =
@@ -262,15 +302,34 @@ impl Rows {
                             k[r] = 0;
                         }
                         let k = Int32Array::new(ScalarBuffer::from(k), null_buffer(rows, &nulls));
-                        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(k, values)?))
+                        Arc::new(DictionaryArray::<Int32Type>::try_new(k, values)?)
                     }
-                    Kind::Number => Ok(Arc::new(UInt64Array::from_iter(
-                        numbers.next().ok_or_else(missing)?,
-                    ))),
-                }
+                    Kind::Number => {
+                        Arc::new(UInt64Array::from_iter(numbers.next().ok_or_else(missing)?))
+                    }
+                };
+                Ok(Column::Array(array))
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        RecordBatch::try_new(layout.schema.clone(), columns)
+            .collect()
+    }
+}
+
+/// One column of [`Rows`]: a text column's cells, or an array.
+#[derive(Debug)]
+pub enum Column {
+    /// A text column's cells, not yet an array.
+    Text(TextCells),
+    /// Any other column.
+    Array(ArrayRef),
+}
+
+impl Column {
+    /// The column as an array.
+    pub fn into_array(self) -> Result<ArrayRef, ArrowError> {
+        match self {
+            Column::Text(t) => t.into_array(),
+            Column::Array(a) => Ok(a),
+        }
     }
 }
 
@@ -492,13 +551,17 @@ impl<F: BatchSink> RecordSink for ArrowRecords<F> {
             })?;
             Ok::<_, std::io::Error>(keys)
         };
-        let keys = if cacheable {
-            self.keys.with(c, keys_of, |k| *k)?
-        } else {
-            keys_of()?
+        // Pushed from where they are kept, not copied out first.
+        let columns_keys = &mut columns.rows.keys;
+        let mut push = |keys: &AddedKeys| {
+            for (column, &k) in columns_keys.iter_mut().zip(keys).take(added.len()) {
+                column.push(k.unwrap_or(NULL_KEY));
+            }
         };
-        for (column, &k) in columns.rows.keys.iter_mut().zip(&keys).take(added.len()) {
-            column.push(k.unwrap_or(NULL_KEY));
+        if cacheable {
+            self.keys.with(c, keys_of, push)?;
+        } else {
+            push(&keys_of()?);
         }
         let mut i = added.end;
         cells.characteristics(c, |v| {

@@ -4,10 +4,12 @@
 //! arrow-ipc (an Arrow IPC file, what pyarrow's `feather.read_table` and `ipc.open_file` read).
 
 mod dictionary;
+mod pages;
+mod plain;
 mod short;
 
 use super::AddedColumns;
-use super::arrow::{ArrowRecords, BatchSink, Rows};
+use super::arrow::{ArrowRecords, BatchSink, Column, Rows};
 use crate::scheme::FxHasher;
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, FieldRef, SchemaRef};
@@ -22,6 +24,7 @@ use parquet::errors::{ParquetError, Result as ParquetResult};
 use parquet::file::properties::{DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnDescPtr;
+use plain::PlainChunk;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::io::Write;
@@ -254,10 +257,17 @@ enum Work {
 }
 
 impl Work {
-    fn into_batch(self) -> ParquetResult<RecordBatch> {
+    /// The rows' columns, in the schema's order, and how many rows they hold.
+    fn into_columns(self) -> ParquetResult<(Vec<Column>, usize)> {
         match self {
-            Work::Batch(b) => Ok(b),
-            Work::Rows(r) => Ok(r.into_batch()?),
+            Work::Batch(b) => Ok((
+                b.columns().iter().cloned().map(Column::Array).collect(),
+                b.num_rows(),
+            )),
+            Work::Rows(r) => {
+                let rows = r.len();
+                Ok((r.into_columns()?, rows))
+            }
         }
     }
 }
@@ -270,6 +280,9 @@ enum Plan {
     /// Text dictionary-encoded here ([`DictionaryChunk`]): the standard's columns (Arrow
     /// dictionaries) and text columns with a dictionary in `props` (few distinct values).
     Dictionary(ColumnDescPtr, FieldRef),
+    /// Text without a dictionary in `props` (mostly distinct values), encoded here
+    /// ([`PlainChunk`]).
+    Plain(ColumnDescPtr),
 }
 
 /// Each column's [`Plan`]. A nested field (more columns than fields) leaves every column to
@@ -283,13 +296,15 @@ fn plan(schema: &SchemaRef, props: &WriterProperties, columns: &[ColumnDescPtr])
         .iter()
         .zip(columns)
         .map(|(field, column)| {
-            let ours = match field.data_type() {
+            let dictionary = match field.data_type() {
                 DataType::Dictionary(k, v) => **k == DataType::Int32 && **v == DataType::Utf8,
                 DataType::Utf8 => props.dictionary_enabled(column.path()),
                 _ => false,
             };
-            if ours {
+            if dictionary {
                 Plan::Dictionary(column.clone(), field.clone())
+            } else if field.data_type() == &DataType::Utf8 {
+                Plan::Plain(column.clone())
             } else {
                 Plan::Arrow
             }
@@ -306,6 +321,7 @@ enum ChunkWriter {
         fallback: ArrowColumnWriter,
         field: FieldRef,
     },
+    Plain(Box<PlainChunk>),
 }
 
 /// An encoded column chunk, ready to be appended to its row group.
@@ -318,15 +334,19 @@ impl ChunkWriter {
     fn close(self) -> ParquetResult<Chunk> {
         match self {
             ChunkWriter::Arrow(w) => Ok(Chunk::Arrow(Box::new(w.close()?))),
+            ChunkWriter::Plain(chunk) => {
+                let (data, close) = chunk.close()?;
+                Ok(Chunk::Dictionary(data, close))
+            }
             ChunkWriter::Dictionary {
                 chunk,
                 mut fallback,
                 field,
             } => match chunk.close()? {
                 Closed::Encoded(data, close) => Ok(Chunk::Dictionary(data, close)),
-                Closed::TooManyValues(arrays) => {
-                    for array in &arrays {
-                        write_leaves(&mut fallback, &field, array)?;
+                Closed::TooManyValues(columns) => {
+                    for column in columns {
+                        write_leaves(&mut fallback, &field, &column.into_array()?)?;
                     }
                     Ok(Chunk::Arrow(Box::new(fallback.close()?)))
                 }
@@ -361,24 +381,26 @@ fn encode(
     let (mut group, mut rows) = (0, 0);
     let close = |w: Vec<ChunkWriter>| w.into_iter().map(ChunkWriter::close).collect();
     for work in batches {
-        let batch = match work.into_batch() {
-            Ok(b) => b,
+        let (columns, batch_rows) = match work.into_columns() {
+            Ok(c) => c,
             Err(e) => {
                 let _ = done.send(Err(e));
                 return;
             }
         };
-        let mut write = || {
+        let write = || {
             let w = match &mut writers {
                 Some(w) => w,
                 None => writers.insert(row_group_writers(factory, group, plan)?),
             };
             let mut w = w.iter_mut();
-            for (array, field) in batch.columns().iter().zip(schema.fields()) {
+            for (column, field) in columns.into_iter().zip(schema.fields()) {
                 match w.next() {
-                    Some(ChunkWriter::Dictionary { chunk, .. }) => chunk.write(array)?,
+                    Some(ChunkWriter::Dictionary { chunk, .. }) => chunk.write(column)?,
+                    Some(ChunkWriter::Plain(chunk)) => chunk.write(&column)?,
                     Some(ChunkWriter::Arrow(first)) => {
-                        let mut leaves = compute_leaves(field, array)?.into_iter();
+                        let array = column.into_array()?;
+                        let mut leaves = compute_leaves(field, &array)?.into_iter();
                         if let Some(leaf) = leaves.next() {
                             first.write(&leaf)?;
                         }
@@ -398,7 +420,7 @@ fn encode(
             let _ = done.send(Err(e));
             return;
         }
-        rows += batch.num_rows();
+        rows += batch_rows;
         if rows >= ROW_GROUP_ROWS
             && let Some(w) = writers.take()
         {
@@ -429,6 +451,7 @@ fn row_group_writers(
         .zip(plan)
         .map(|(w, p)| match p {
             Plan::Arrow => ChunkWriter::Arrow(w),
+            Plan::Plain(column) => ChunkWriter::Plain(Box::new(PlainChunk::new(column.clone()))),
             Plan::Dictionary(column, field) => ChunkWriter::Dictionary {
                 chunk: DictionaryChunk::new(column.clone()),
                 fallback: w,
@@ -681,6 +704,39 @@ mod tests {
             .map(|p| matches!(p, Plan::Dictionary(..)))
             .collect();
         assert_eq!(ours, [false, true, true, false]);
+    }
+
+    #[test]
+    fn a_column_of_distinct_values_is_written_plain_and_reads_back() {
+        // Ids sharing their first 8 bytes, ids shorter than 8, ids that begin others, and
+        // nulls: least and greatest as parquet's writer finds them, over pages and groups.
+        let rows = 3 * super::super::arrow::BATCH_ROWS + 17;
+        let id = |i: usize| match i % 11 {
+            0 => None,
+            1 => Some(format!("{}", i % 1000)),
+            2 => Some(format!("record-{}", i % 100)),
+            _ => Some(format!("record-{i:08}")),
+        };
+        let batches: Vec<RecordBatch> = (0..rows)
+            .step_by(super::super::arrow::BATCH_ROWS)
+            .map(|start| {
+                let end = (start + super::super::arrow::BATCH_ROWS).min(rows);
+                let ids: ArrayRef = Arc::new((start..end).map(id).collect::<StringArray>());
+                RecordBatch::try_from_iter([("id", ids)]).unwrap()
+            })
+            .collect();
+        assert!(!dictionary(&properties(batches.first()), "id"));
+        let meta = round_trip(&batches);
+        let chunk = meta.row_group(0).column(0);
+        assert_eq!(chunk.dictionary_page_offset(), None);
+        assert_eq!(
+            chunk.statistics().unwrap().null_count_opt(),
+            Some(
+                (0..rows.min(ROW_GROUP_ROWS))
+                    .filter(|i| i % 11 == 0)
+                    .count() as u64
+            )
+        );
     }
 
     #[test]

@@ -8,32 +8,24 @@
 //! parquet's own writer would give. A chunk whose dictionary would outgrow a dictionary page
 //! goes back to parquet's writer ([`Closed::TooManyValues`]).
 
+use super::pages::{
+    ChunkPages, PAGE_ROWS, bit_width, general, hybrid, len_u32, levels, text_statistics,
+};
 use super::short::{Packed, packed};
+use crate::output::arrow::Column;
 use crate::scheme::FxHasher;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, StringArray};
-use arrow_schema::DataType;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{ArrowError, DataType};
 use bytes::Bytes;
-use parquet::basic::{Compression, Encoding, EncodingMask, PageType};
-use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::basic::Encoding;
 use parquet::column::writer::ColumnCloseResult;
-use parquet::data_type::ByteArray;
-use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::{ColumnChunkMetaData, LevelHistogram, PageEncodingStats};
-use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
-use parquet::file::properties::{
-    DEFAULT_DATA_PAGE_ROW_COUNT_LIMIT, DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT,
-    DEFAULT_STATISTICS_TRUNCATE_LENGTH,
-};
-use parquet::file::statistics::{Statistics, ValueStatistics};
-use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
+use parquet::errors::Result;
+use parquet::file::properties::DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT;
 use parquet::schema::types::ColumnDescPtr;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-
-/// Rows in a data page at most (parquet's default).
-const PAGE_ROWS: usize = DEFAULT_DATA_PAGE_ROW_COUNT_LIMIT;
 
 /// The key of a null row.
 const NULL: u32 = u32::MAX;
@@ -52,33 +44,20 @@ pub(super) struct DictionaryChunk {
     bytes: usize,
     /// Each row's key ([`NULL`] for a null).
     keys: Vec<u32>,
-    /// The chunk's arrays, kept for parquet's writer should the dictionary outgrow its page.
-    arrays: Vec<ArrayRef>,
+    /// The chunk's columns, kept for parquet's writer should the dictionary outgrow its page.
+    kept: Vec<Column>,
     /// The dictionary would outgrow its page: the rows are no longer interned.
     too_many: bool,
     /// A dictionary array's keys into the chunk's (scratch, one batch).
     remap: Vec<Option<u32>>,
 }
 
-/// The sizes and places of a chunk's pages.
-struct Pages {
-    /// Their bytes, headers included (compressed, and as they would be uncompressed).
-    compressed: usize,
-    uncompressed: usize,
-    /// Each data page's.
-    locations: Vec<PageLocation>,
-}
-
 /// A chunk once closed.
 pub(super) enum Closed {
     /// Its bytes, and what the row group writer needs to know of them.
     Encoded(Bytes, Box<ColumnCloseResult>),
-    /// Its dictionary would outgrow a dictionary page: its arrays, for parquet's writer.
-    TooManyValues(Vec<ArrayRef>),
-}
-
-fn general(message: String) -> ParquetError {
-    ParquetError::General(message)
+    /// Its dictionary would outgrow a dictionary page: its columns, for parquet's writer.
+    TooManyValues(Vec<Column>),
 }
 
 impl DictionaryChunk {
@@ -91,7 +70,7 @@ impl DictionaryChunk {
             values: Vec::new(),
             bytes: 0,
             keys: Vec::new(),
-            arrays: Vec::new(),
+            kept: Vec::new(),
             too_many: false,
             remap: Vec::new(),
         }
@@ -132,39 +111,50 @@ impl DictionaryChunk {
         Some(k)
     }
 
-    /// Adds the rows of `array`: text (`Utf8`), or text dictionary-encoded with `Int32` keys.
-    pub(super) fn write(&mut self, array: &ArrayRef) -> Result<()> {
-        self.arrays.push(array.clone());
-        if self.too_many {
-            return Ok(());
-        }
-        self.keys.reserve(array.len());
-        match array.data_type() {
-            DataType::Utf8 => self.write_text(array.as_string::<i32>()),
-            DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
-                self.write_keys(array);
+    /// Adds the rows of `column`: text cells, a text array (`Utf8`), or text
+    /// dictionary-encoded with `Int32` keys.
+    pub(super) fn write(&mut self, column: Column) -> Result<()> {
+        if !self.too_many {
+            self.keys.reserve(match &column {
+                Column::Text(t) => t.len(),
+                Column::Array(a) => a.len(),
+            });
+            match &column {
+                Column::Text(t) => self.write_values(t.values())?,
+                Column::Array(a) => match a.data_type() {
+                    DataType::Utf8 => self.write_values(a.as_string::<i32>().iter().map(Ok))?,
+                    DataType::Dictionary(k, v)
+                        if **k == DataType::Int32 && **v == DataType::Utf8 =>
+                    {
+                        self.write_keys(a);
+                    }
+                    other => {
+                        return Err(general(format!(
+                            "column {}: {other} where text was expected",
+                            self.descr.name()
+                        )));
+                    }
+                },
             }
-            other => {
-                return Err(general(format!(
-                    "column {}: {other} where text was expected",
-                    self.descr.name()
-                )));
-            }
         }
+        self.kept.push(column);
         Ok(())
     }
 
-    fn write_text(&mut self, text: &StringArray) {
+    fn write_values<'v>(
+        &mut self,
+        values: impl Iterator<Item = std::result::Result<Option<&'v str>, ArrowError>>,
+    ) -> Result<()> {
         // The key of the row before, with its value: runs of one value are common.
         let mut last: Option<(Packed, u32)> = None;
-        for v in text {
-            let k = match v.map(|v| (v, packed(v))) {
+        for v in values {
+            let k = match v?.map(|v| (v, packed(v))) {
                 None => NULL,
                 Some((v, p)) => match last {
                     Some((l, k)) if p == Some(l) => k,
                     _ => {
                         let Some(k) = self.intern_packed(v, p) else {
-                            return;
+                            return Ok(());
                         };
                         last = p.map(|p| (p, k));
                         k
@@ -173,6 +163,7 @@ impl DictionaryChunk {
             };
             self.keys.push(k);
         }
+        Ok(())
     }
 
     /// The rows of a dictionary array: each of its keys interned once, the first time it is
@@ -209,283 +200,43 @@ impl DictionaryChunk {
     /// The chunk's pages and what the row group writer needs to know of them.
     pub(super) fn close(self) -> Result<Closed> {
         if self.too_many {
-            return Ok(Closed::TooManyValues(self.arrays));
+            return Ok(Closed::TooManyValues(self.kept));
         }
-        let rows = self.keys.len();
         let nulls = self.keys.iter().filter(|&&k| k == NULL).count();
-        let max_def = self.descr.max_def_level();
-        if max_def == 0 && nulls > 0 {
-            return Err(general(format!(
-                "column {}: a null in a column that may not hold one",
-                self.descr.name()
-            )));
+        let mut pages = ChunkPages::new(self.descr.clone());
+        let mut dictionary = Vec::with_capacity(self.bytes);
+        for v in &self.values {
+            dictionary.extend_from_slice(&len_u32(v.len())?.to_le_bytes());
+            dictionary.extend_from_slice(v.as_bytes());
         }
-        let (data, pages) = self.pages(max_def)?;
-        let data = Bytes::from(data);
-        let locations = pages.locations;
-        let first_data = locations.first().map_or(0, |l| l.offset);
-        let mut metadata = ColumnChunkMetaData::builder(self.descr.clone())
-            .set_compression(Compression::SNAPPY)
-            .set_encodings_mask(EncodingMask::new_from_encodings(
-                [Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY].iter(),
-            ))
-            .set_page_encoding_stats(vec![
-                PageEncodingStats {
-                    page_type: PageType::DICTIONARY_PAGE,
-                    encoding: Encoding::PLAIN,
-                    count: 1,
-                },
-                PageEncodingStats {
-                    page_type: PageType::DATA_PAGE,
-                    encoding: Encoding::RLE_DICTIONARY,
-                    count: i32::try_from(locations.len()).map_err(|e| general(e.to_string()))?,
-                },
-            ])
-            .set_total_compressed_size(to_i64(pages.compressed)?)
-            .set_total_uncompressed_size(to_i64(pages.uncompressed)?)
-            .set_num_values(to_i64(rows)?)
-            .set_data_page_offset(first_data)
-            .set_dictionary_page_offset(Some(0))
-            .set_statistics(self.statistics(nulls as u64));
-        if max_def > 0 {
-            metadata = metadata.set_definition_level_histogram(Some(LevelHistogram::from(vec![
-                to_i64(nulls)?,
-                to_i64(rows - nulls)?,
-            ])));
-        }
-        let metadata = metadata.build()?;
-        let close = ColumnCloseResult {
-            bytes_written: data.len() as u64,
-            rows_written: rows as u64,
-            metadata,
-            bloom_filter: None,
-            column_index: None,
-            offset_index: Some(OffsetIndexMetaData {
-                page_locations: locations,
-                unencoded_byte_array_data_bytes: None,
-            }),
-        };
-        Ok(Closed::Encoded(data, Box::new(close)))
-    }
-
-    /// The chunk's pages, written: the dictionary page, then the data pages (their definition
-    /// levels when the column's can be null, `max_def` above 0).
-    fn pages(&self, max_def: i16) -> Result<(Vec<u8>, Pages)> {
-        let mut sink = TrackedWrite::new(Vec::new());
-        let mut snappy = snap::raw::Encoder::new();
-        let mut compress =
-            |buf: &[u8]| snappy.compress_vec(buf).map_err(|e| general(e.to_string()));
-        let (mut compressed, mut uncompressed) = (0, 0);
-        let mut locations = Vec::new();
-        {
-            let mut pages = SerializedPageWriter::new(&mut sink);
-            let mut dictionary = Vec::with_capacity(self.bytes);
-            for v in &self.values {
-                dictionary.extend_from_slice(&len_u32(v.len())?.to_le_bytes());
-                dictionary.extend_from_slice(v.as_bytes());
-            }
-            let page = Page::DictionaryPage {
-                buf: Bytes::from(compress(&dictionary)?),
-                num_values: len_u32(self.values.len())?,
-                encoding: Encoding::PLAIN,
-                is_sorted: false,
-            };
-            let spec = pages.write_page(CompressedPage::new(page, dictionary.len()))?;
-            compressed += spec.compressed_size;
-            uncompressed += spec.uncompressed_size;
-            let width = bit_width(len_u32(self.values.len().saturating_sub(1))?);
-            let (mut levels, mut keys, mut buf) = (Vec::new(), Vec::new(), Vec::new());
-            for (n, page) in self.keys.chunks(PAGE_ROWS).enumerate() {
-                buf.clear();
-                if max_def > 0 {
-                    levels.clear();
-                    levels.extend(page.iter().map(|&k| u32::from(k != NULL)));
-                    let start = buf.len();
-                    buf.extend_from_slice(&[0; 4]);
-                    hybrid(&levels, 1, &mut buf);
-                    let len = len_u32(buf.len() - start - 4)?;
-                    buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
+        pages.dictionary(&dictionary, self.values.len())?;
+        let width = bit_width(len_u32(self.values.len().saturating_sub(1))?);
+        let nullable = self.descr.max_def_level() > 0;
+        let (mut defined, mut keys, mut buf) = (Vec::new(), Vec::new(), Vec::new());
+        for page in self.keys.chunks(PAGE_ROWS) {
+            buf.clear();
+            let has_null = page.contains(&NULL);
+            if nullable {
+                if has_null {
+                    defined.clear();
+                    defined.extend(page.iter().map(|&k| u32::from(k != NULL)));
                 }
-                let keys = if page.contains(&NULL) {
-                    keys.clear();
-                    keys.extend(page.iter().copied().filter(|&k| k != NULL));
-                    &keys[..]
-                } else {
-                    page
-                };
-                buf.push(width);
-                hybrid(keys, width, &mut buf);
-                let page = Page::DataPage {
-                    buf: Bytes::from(compress(&buf)?),
-                    num_values: len_u32(page.len())?,
-                    encoding: Encoding::RLE_DICTIONARY,
-                    def_level_encoding: Encoding::RLE,
-                    rep_level_encoding: Encoding::RLE,
-                    statistics: None,
-                };
-                let spec = pages.write_page(CompressedPage::new(page, buf.len()))?;
-                compressed += spec.compressed_size;
-                uncompressed += spec.uncompressed_size;
-                locations.push(PageLocation {
-                    offset: to_i64(spec.offset)?,
-                    compressed_page_size: i32::try_from(spec.compressed_size)
-                        .map_err(|e| general(e.to_string()))?,
-                    first_row_index: to_i64(n * PAGE_ROWS)?,
-                });
+                levels(page.len(), has_null.then_some(&defined[..]), &mut buf)?;
             }
-            pages.close()?;
+            let keys = if has_null {
+                keys.clear();
+                keys.extend(page.iter().copied().filter(|&k| k != NULL));
+                &keys[..]
+            } else {
+                page
+            };
+            buf.push(width);
+            hybrid(keys, width, &mut buf);
+            pages.data(&buf, page.len(), Encoding::RLE_DICTIONARY)?;
         }
-        let data = sink.into_inner()?;
-        Ok((
-            data,
-            Pages {
-                compressed,
-                uncompressed,
-                locations,
-            },
-        ))
-    }
-
-    /// The chunk's statistics: its least and greatest values (byte-wise, as parquet orders
-    /// text; left out when longer than parquet would keep them whole) and its nulls.
-    fn statistics(&self, nulls: u64) -> Statistics {
-        let longest = DEFAULT_STATISTICS_TRUNCATE_LENGTH.unwrap_or(usize::MAX);
-        let values = || self.values.iter().map(|v| &**v);
-        let min = values().min().filter(|v| v.len() <= longest);
-        let max = values().max().filter(|v| v.len() <= longest);
-        let bytes = |v: &str| ByteArray::from(v.as_bytes().to_vec());
-        let (min, max) = match (min, max) {
-            (Some(min), Some(max)) => (Some(bytes(min)), Some(bytes(max))),
-            _ => (None, None),
-        };
-        Statistics::ByteArray(ValueStatistics::new(min, max, None, Some(nulls), false))
-    }
-}
-
-fn len_u32(n: usize) -> Result<u32> {
-    u32::try_from(n).map_err(|e| general(e.to_string()))
-}
-
-fn to_i64<T: TryInto<i64>>(n: T) -> Result<i64>
-where
-    T::Error: std::fmt::Display,
-{
-    n.try_into().map_err(|e| general(e.to_string()))
-}
-
-/// Bits needed to write `max`.
-fn bit_width(max: u32) -> u8 {
-    // At most 32: its low byte is all of it.
-    (32 - max.leading_zeros()).to_le_bytes()[0]
-}
-
-/// Appends `values` (each below 2^`width`) to `out` in Parquet's RLE / bit-packed hybrid
-/// encoding: a run of 8 or more equal values as one repeated run, the rest bit-packed in
-/// groups of 8 (the last group padded with zeros).
-fn hybrid(values: &[u32], width: u8, out: &mut Vec<u8>) {
-    // `literal`: where the values not yet written start.
-    let (mut literal, mut i) = (0, 0);
-    while i < values.len() {
-        let v = values[i];
-        // A run shorter than 8 is never written as one: most values are passed by one look.
-        if values.get(i + 7) != Some(&v) {
-            i += 1;
-            continue;
-        }
-        let end = i + values[i..].iter().take_while(|&&w| w == v).count();
-        // The values before the run go bit-packed, in whole groups of 8 unless last: the run
-        // lends them its first few.
-        let lent = (8 - (i - literal) % 8) % 8;
-        if end - i >= lent + 8 {
-            bit_packed(&values[literal..i + lent], width, out);
-            repeated(v, end - i - lent, width, out);
-            literal = end;
-        }
-        i = end;
-    }
-    bit_packed(&values[literal..], width, out);
-}
-
-fn uleb128(mut n: usize, out: &mut Vec<u8>) {
-    while n >= 0x80 {
-        out.push(n.to_le_bytes()[0] | 0x80);
-        n >>= 7;
-    }
-    out.push(n.to_le_bytes()[0]);
-}
-
-/// A repeated run: `count` times `v`.
-fn repeated(v: u32, count: usize, width: u8, out: &mut Vec<u8>) {
-    uleb128(count << 1, out);
-    out.extend_from_slice(&v.to_le_bytes()[..usize::from(width.div_ceil(8))]);
-}
-
-/// A bit-packed run of `values` (none: nothing), padded to a whole number of groups of 8.
-fn bit_packed(values: &[u32], width: u8, out: &mut Vec<u8>) {
-    if values.is_empty() {
-        return;
-    }
-    let groups = values.len().div_ceil(8);
-    uleb128((groups << 1) | 1, out);
-    if width > 16 {
-        return bit_packed_bits(values, groups, width, out);
-    }
-    // A group of 8 values is `width` bytes: made in one number, written at once.
-    let w = usize::from(width);
-    let group = |g: &[u32], out: &mut Vec<u8>| {
-        let mut acc = 0u128;
-        for (j, &v) in g.iter().enumerate() {
-            acc |= u128::from(v) << (j * w);
-        }
-        out.extend_from_slice(&acc.to_le_bytes()[..w]);
-    };
-    let mut whole = values.chunks_exact(8);
-    for g in whole.by_ref() {
-        group(g, out);
-    }
-    let rest = whole.remainder();
-    if !rest.is_empty() {
-        let mut last = [0; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        group(&last, out);
-    }
-}
-
-/// The groups of [`bit_packed`], of any width, written bit by bit.
-fn bit_packed_bits(values: &[u32], groups: usize, width: u8, out: &mut Vec<u8>) {
-    let (mut acc, mut bits) = (0u64, 0u8);
-    let padding = std::iter::repeat_n(0, groups * 8 - values.len());
-    for v in values.iter().copied().chain(padding) {
-        acc |= u64::from(v) << bits;
-        bits += width;
-        while bits >= 8 {
-            out.push(acc.to_le_bytes()[0]);
-            acc >>= 8;
-            bits -= 8;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_made_in_one_number_are_the_bits_written_one_by_one() {
-        // Values of every width up to 16, in runs of every length up to 20: the packing of
-        // whole groups is the packing bit by bit.
-        for width in 1..=16u8 {
-            let top = (1u32 << width) - 1;
-            for n in 1..=20usize {
-                let values: Vec<u32> = (0..n)
-                    .map(|i| u32::try_from(i * 2_654_435_761 % 65_536).unwrap() & top)
-                    .collect();
-                let (mut fast, mut bits) = (Vec::new(), Vec::new());
-                bit_packed(&values, width, &mut fast);
-                uleb128((n.div_ceil(8) << 1) | 1, &mut bits);
-                bit_packed_bits(&values, n.div_ceil(8), width, &mut bits);
-                assert_eq!(fast, bits, "width {width}, {n} values");
-            }
-        }
+        let values = || self.values.iter().map(|v| v.as_bytes());
+        let statistics = text_statistics(values().min(), values().max(), nulls);
+        let (data, close) = pages.close(nulls, statistics)?;
+        Ok(Closed::Encoded(data, close))
     }
 }
