@@ -114,7 +114,7 @@ impl Layout {
 /// One text column's cells of a batch: their bytes one after the other, each one's length, and
 /// the rows that are null.
 #[derive(Debug, Default)]
-pub struct TextCells {
+pub(crate) struct TextCells {
     text: String,
     lengths: Vec<usize>,
     nulls: Vec<usize>,
@@ -140,19 +140,9 @@ impl TextCells {
         }
     }
 
-    /// The number of cells.
-    pub fn len(&self) -> usize {
-        self.lengths.len()
-    }
-
-    /// True when there are no cells.
-    pub fn is_empty(&self) -> bool {
-        self.lengths.is_empty()
-    }
-
     /// Each cell in order (`None`: null), read off the bytes without checking them as text
     /// again; an error only should the lengths not split the text at characters.
-    pub fn values(&self) -> impl Iterator<Item = Result<Option<&str>, ArrowError>> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = Result<Option<&str>, ArrowError>> {
         let mut rest = self.text.as_str();
         let mut nulls = self.nulls.iter().peekable();
         self.lengths.iter().enumerate().map(move |(row, &n)| {
@@ -168,7 +158,7 @@ impl TextCells {
     }
 
     /// The cells as an array, their bytes not copied (checked as text by arrow).
-    pub fn into_array(self) -> Result<ArrayRef, ArrowError> {
+    fn into_array(self) -> Result<ArrayRef, ArrowError> {
         let rows = self.lengths.len();
         let offsets = OffsetBuffer::<i32>::try_from_lengths(self.lengths).map_err(|_| {
             ArrowError::InvalidArgumentError("a text column of a batch outgrows 2 GiB".to_owned())
@@ -266,7 +256,7 @@ impl Rows {
     /// These rows' columns, in the schema's order: the text columns as their cells (for a
     /// writer that reads them as they are, without making an array of them), the rest as
     /// arrays.
-    pub fn into_columns(self) -> Result<Vec<Column>, ArrowError> {
+    pub(crate) fn into_columns(self) -> Result<Vec<Column>, ArrowError> {
         let Rows {
             layout,
             count: rows,
@@ -316,7 +306,7 @@ impl Rows {
 
 /// One column of [`Rows`]: a text column's cells, or an array.
 #[derive(Debug)]
-pub enum Column {
+pub(crate) enum Column {
     /// A text column's cells, not yet an array.
     Text(TextCells),
     /// Any other column.
@@ -324,8 +314,16 @@ pub enum Column {
 }
 
 impl Column {
+    /// The number of rows.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Column::Text(t) => t.lengths.len(),
+            Column::Array(a) => a.len(),
+        }
+    }
+
     /// The column as an array.
-    pub fn into_array(self) -> Result<ArrayRef, ArrowError> {
+    pub(crate) fn into_array(self) -> Result<ArrayRef, ArrowError> {
         match self {
             Column::Text(t) => t.into_array(),
             Column::Array(a) => Ok(a),

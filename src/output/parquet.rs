@@ -214,7 +214,7 @@ impl<W: Write + Send> Encoding<W> {
             for chunk in group? {
                 match chunk {
                     Chunk::Arrow(c) => c.append_to_row_group(&mut rg)?,
-                    Chunk::Dictionary(data, close) => rg.append_column(&data, *close)?,
+                    Chunk::Encoded(data, close) => rg.append_column(&data, *close)?,
                 }
             }
             rg.close()?;
@@ -296,17 +296,16 @@ fn plan(schema: &SchemaRef, props: &WriterProperties, columns: &[ColumnDescPtr])
         .iter()
         .zip(columns)
         .map(|(field, column)| {
-            let dictionary = match field.data_type() {
-                DataType::Dictionary(k, v) => **k == DataType::Int32 && **v == DataType::Utf8,
-                DataType::Utf8 => props.dictionary_enabled(column.path()),
-                _ => false,
-            };
-            if dictionary {
-                Plan::Dictionary(column.clone(), field.clone())
-            } else if field.data_type() == &DataType::Utf8 {
-                Plan::Plain(column.clone())
-            } else {
-                Plan::Arrow
+            let keys = |k: &DataType, v: &DataType| *k == DataType::Int32 && *v == DataType::Utf8;
+            match field.data_type() {
+                DataType::Dictionary(k, v) if keys(k, v) => {
+                    Plan::Dictionary(column.clone(), field.clone())
+                }
+                DataType::Utf8 if props.dictionary_enabled(column.path()) => {
+                    Plan::Dictionary(column.clone(), field.clone())
+                }
+                DataType::Utf8 => Plan::Plain(column.clone()),
+                _ => Plan::Arrow,
             }
         })
         .collect()
@@ -326,8 +325,10 @@ enum ChunkWriter {
 
 /// An encoded column chunk, ready to be appended to its row group.
 enum Chunk {
+    /// By parquet's column writer.
     Arrow(Box<ArrowColumnChunk>),
-    Dictionary(Bytes, Box<ColumnCloseResult>),
+    /// Here (`dictionary.rs`, `plain.rs`): its bytes, and what the row group writer needs.
+    Encoded(Bytes, Box<ColumnCloseResult>),
 }
 
 impl ChunkWriter {
@@ -336,14 +337,14 @@ impl ChunkWriter {
             ChunkWriter::Arrow(w) => Ok(Chunk::Arrow(Box::new(w.close()?))),
             ChunkWriter::Plain(chunk) => {
                 let (data, close) = chunk.close()?;
-                Ok(Chunk::Dictionary(data, close))
+                Ok(Chunk::Encoded(data, close))
             }
             ChunkWriter::Dictionary {
                 chunk,
                 mut fallback,
                 field,
             } => match chunk.close()? {
-                Closed::Encoded(data, close) => Ok(Chunk::Dictionary(data, close)),
+                Closed::Encoded(data, close) => Ok(Chunk::Encoded(data, close)),
                 Closed::TooManyValues(columns) => {
                     for column in columns {
                         write_leaves(&mut fallback, &field, &column.into_array()?)?;

@@ -115,10 +115,7 @@ impl DictionaryChunk {
     /// dictionary-encoded with `Int32` keys.
     pub(super) fn write(&mut self, column: Column) -> Result<()> {
         if !self.too_many {
-            self.keys.reserve(match &column {
-                Column::Text(t) => t.len(),
-                Column::Array(a) => a.len(),
-            });
+            self.keys.reserve(column.len());
             match &column {
                 Column::Text(t) => self.write_values(t.values())?,
                 Column::Array(a) => match a.data_type() {
@@ -203,7 +200,7 @@ impl DictionaryChunk {
             return Ok(Closed::TooManyValues(self.kept));
         }
         let nulls = self.keys.iter().filter(|&&k| k == NULL).count();
-        let mut pages = ChunkPages::new(self.descr.clone());
+        let mut pages = ChunkPages::new(self.descr.clone(), Encoding::RLE_DICTIONARY);
         let mut dictionary = Vec::with_capacity(self.bytes);
         for v in &self.values {
             dictionary.extend_from_slice(&len_u32(v.len())?.to_le_bytes());
@@ -232,7 +229,7 @@ impl DictionaryChunk {
             };
             buf.push(width);
             hybrid(keys, width, &mut buf);
-            pages.data(&buf, page.len(), Encoding::RLE_DICTIONARY)?;
+            pages.data(&buf, page.len())?;
         }
         let values = || self.values.iter().map(|v| v.as_bytes());
         let statistics = text_statistics(values().min(), values().max(), nulls);

@@ -34,19 +34,19 @@ pub(super) struct ChunkPages {
     /// Each data page, with its first row.
     data: Vec<(CompressedPage, usize)>,
     /// The data pages' encoding.
-    encoding: Option<Encoding>,
+    encoding: Encoding,
     rows: usize,
 }
 
 impl ChunkPages {
-    /// No pages yet, of the column `descr`.
-    pub(super) fn new(descr: ColumnDescPtr) -> Self {
+    /// No pages yet, of the column `descr`, its data pages to be encoded `encoding`.
+    pub(super) fn new(descr: ColumnDescPtr, encoding: Encoding) -> Self {
         ChunkPages {
             descr,
             snappy: snap::raw::Encoder::new(),
             dictionary: None,
             data: Vec::new(),
-            encoding: None,
+            encoding,
             rows: 0,
         }
     }
@@ -77,19 +77,12 @@ impl ChunkPages {
     }
 
     /// A data page of `rows` rows: `buf`, its definition levels (see [`levels`]) then its
-    /// values, encoded `encoding` (every data page of a chunk alike).
-    pub(super) fn data(&mut self, buf: &[u8], rows: usize, encoding: Encoding) -> Result<()> {
-        if self.encoding.is_some_and(|e| e != encoding) {
-            return Err(general(format!(
-                "column {}: data pages of two encodings",
-                self.descr.name()
-            )));
-        }
-        self.encoding = Some(encoding);
+    /// values.
+    pub(super) fn data(&mut self, buf: &[u8], rows: usize) -> Result<()> {
         let page = Page::DataPage {
             buf: self.compress(buf)?,
             num_values: len_u32(rows)?,
-            encoding,
+            encoding: self.encoding,
             def_level_encoding: Encoding::RLE,
             rep_level_encoding: Encoding::RLE,
             statistics: None,
@@ -114,8 +107,7 @@ impl ChunkPages {
                 self.descr.name()
             )));
         }
-        let (rows, dictionary) = (self.rows, self.dictionary.is_some());
-        let encoding = self.encoding.unwrap_or(Encoding::PLAIN);
+        let (rows, dictionary, encoding) = (self.rows, self.dictionary.is_some(), self.encoding);
         let mut sink = TrackedWrite::new(Vec::new());
         let (mut compressed, mut uncompressed) = (0, 0);
         let mut locations = Vec::with_capacity(self.data.len());

@@ -72,7 +72,7 @@ impl PlainChunk {
     /// An empty chunk of the column `descr` (a text column).
     pub(super) fn new(descr: ColumnDescPtr) -> Self {
         PlainChunk {
-            pages: ChunkPages::new(descr),
+            pages: ChunkPages::new(descr, Encoding::PLAIN),
             values: Vec::new(),
             rows: 0,
             defined: Vec::new(),
@@ -152,7 +152,7 @@ impl PlainChunk {
             levels(self.rows, defined, &mut self.page)?;
         }
         self.page.extend_from_slice(&self.values);
-        self.pages.data(&self.page, self.rows, Encoding::PLAIN)?;
+        self.pages.data(&self.page, self.rows)?;
         self.values.clear();
         self.defined.clear();
         self.rows = 0;
